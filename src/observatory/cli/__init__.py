@@ -1,0 +1,1 @@
+"""The `observatory` command line: thin commands over library functions."""
