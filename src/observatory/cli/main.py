@@ -1,0 +1,202 @@
+"""`observatory`: thin commands over the library. Every command shows an example in its help."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from observatory.cli.output import OutputFormat, emit_rows
+from observatory.settings import Settings, get_settings
+
+app = typer.Typer(help="Migration Observatory: migration statistics with provenance.", no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False)
+console = Console()
+errors = Console(stderr=True)
+
+MirrorOption = Annotated[Optional[Path], typer.Option("--mirror", help="Read raw files from this folder (laid out <source>/<file>) instead of the cache.")]
+HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Folder with the cache, releases and stores (default ./var or $OBSERVATORY_HOME).")]
+
+
+def _settings(home: Path | None = None, mirror: Path | None = None) -> Settings:
+    return get_settings(home=home, mirror=mirror)
+
+
+def fail(message: str, code: int = 1) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def fetch(
+    source: Annotated[Optional[list[str]], typer.Argument(help="Source ids (default: all).")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Download raw source files into the cache, verifying each sha256.
+
+    Example: observatory fetch unhcr_population
+    """
+    from observatory.sources import registry
+    from observatory.sources.errors import SourceError
+    from observatory.sources.fetch import fetch as fetch_files
+
+    settings = _settings(home)
+    try:
+        specs = [registry.get_spec(s) for s in source] if source else list(registry.all_specs())
+        for source_id, lines in fetch_files(settings, specs).items():
+            for line in lines:
+                console.print(f"{source_id}: {line}", highlight=False)
+    except (SourceError, KeyError) as error:
+        fail(str(error))
+
+
+@app.command()
+def build(
+    mirror: MirrorOption = None,
+    home: HomeOption = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Build only these sources (plus the area reference).")] = None,
+    allow_changed_files: Annotated[bool, typer.Option(help="Accept raw files whose sha256 differs from source.yml (recorded as warnings).")] = False,
+) -> None:
+    """Build a new warehouse release from the sources and make it current.
+
+    Example: OBSERVATORY_MIRROR=../shared/data observatory build
+    """
+    from observatory.geo import UnresolvedAreasError
+    from observatory.sources import registry
+    from observatory.sources.errors import SourceError
+    from observatory.warehouse.build import BuildError, build_release
+
+    settings = _settings(home, mirror)
+    specs = None
+    if source:
+        specs = [spec for spec in registry.all_specs() if spec.reference_only or spec.id in source]
+    try:
+        report = build_release(settings, specs=specs, strict_checksums=not allow_changed_files, console=errors)
+    except (BuildError, SourceError, UnresolvedAreasError) as error:
+        fail(str(error))
+    warnings = sum(1 for f in report.findings if f.severity == "warning")
+    console.print(f"release {report.release.release_id}: {len(report.datasets)} datasets, "
+                  f"{sum(report.datasets.values()):,} rows, {warnings} warnings, {report.seconds:.1f} s", highlight=False)
+    _print_status(settings)
+
+
+def _print_status(settings: Settings) -> None:
+    from observatory.warehouse.status import dataset_status
+
+    release, rows = dataset_status(settings)
+    table = Table(title=f"Release {release.release_id} (current)")
+    for column in ("dataset", "publisher", "version", "licence", "rows", "sha256"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["publisher"], row["version_producer"], row["licence"], f"{row['row_count']:,}", row["sha256"])
+    console.print(table)
+
+
+@app.command()
+def status(home: HomeOption = None) -> None:
+    """Show the current release and every dataset in it with version, checksum and rows.
+
+    Example: observatory status
+    """
+    from observatory.warehouse.releases import ReleaseError
+
+    try:
+        _print_status(_settings(home))
+    except ReleaseError as error:
+        fail(str(error))
+
+
+@app.command("releases")
+def list_releases_command(home: HomeOption = None) -> None:
+    """List the releases on disk, marking the current one.
+
+    Example: observatory releases
+    """
+    from observatory.warehouse import releases
+
+    settings = _settings(home)
+    current = releases.current_release(settings)
+    for release in releases.list_releases(settings):
+        marker = "*" if current and current.release_id == release.release_id else " "
+        console.print(f"{marker} {release.release_id}  {release.path.stat().st_size / 1e6:8.1f} MB", highlight=False)
+
+
+@app.command()
+def rollback(release_id: Annotated[Optional[str], typer.Argument(help="Release to make current (default: the one before).")] = None, home: HomeOption = None) -> None:
+    """Make an earlier release current again.
+
+    Example: observatory rollback r20261125T101500Z
+    """
+    from observatory.warehouse import releases
+
+    try:
+        release = releases.rollback(_settings(home), release_id)
+    except releases.ReleaseError as error:
+        fail(str(error))
+    console.print(f"current release is now {release.release_id}", highlight=False)
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One read-only SQL statement.")],
+    format: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json")] = OutputFormat.table,
+    home: HomeOption = None,
+) -> None:
+    """Run a read-only SQL query on the current release; writes are refused.
+
+    Example: observatory sql "select count(*) from area where kind='country'"
+    """
+    from observatory.warehouse.query import QueryError, read_only_query
+
+    try:
+        columns, rows = read_only_query(_settings(home), query)
+    except QueryError as error:
+        fail(str(error))
+    emit_rows(columns, rows, format, console)
+
+
+@app.command()
+def check(home: HomeOption = None, severity: Annotated[Optional[str], typer.Option(help="Only error, warning or info.")] = None,
+          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table) -> None:
+    """Print the data-quality report stored in the current release.
+
+    Example: observatory check --severity warning
+    """
+    from observatory.warehouse.query import QueryError, read_only_query
+
+    where = f"WHERE severity = '{severity}'" if severity in ("error", "warning", "info") else ""
+    try:
+        columns, rows = read_only_query(
+            _settings(home),
+            f"SELECT dataset_id, check_name, severity, count, file, row_number, field, message FROM check_result {where} ORDER BY dataset_id, severity, check_name",
+        )
+    except QueryError as error:
+        fail(str(error))
+    emit_rows(columns, rows, format, console)
+
+
+@app.command()
+def sources() -> None:
+    """List the declared sources with their publisher and measures.
+
+    Example: observatory sources
+    """
+    from observatory.sources import registry
+
+    table = Table()
+    for column in ("source", "publisher", "version", "measures"):
+        table.add_column(column, overflow="fold")
+    for spec in registry.all_specs():
+        table.add_row(spec.id, spec.publisher, spec.version_producer, ", ".join(m.id for m in spec.measures) or "(reference)")
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="observatory")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

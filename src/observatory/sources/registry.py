@@ -1,0 +1,32 @@
+"""Finds every source folder (one `source.yml` + `connector.py` each); built-in sources all come through here."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+
+from observatory.sources.spec import SourceSpec, load_spec
+
+SOURCES_DIR = Path(__file__).parent
+
+
+@lru_cache(maxsize=1)
+def all_specs() -> tuple[SourceSpec, ...]:
+    """Every declared source, in a stable order (reference sources first, then by id)."""
+    specs = [load_spec(path) for path in sorted(SOURCES_DIR.glob("*/source.yml"))]
+    return tuple(sorted(specs, key=lambda spec: (not spec.reference_only, spec.id)))
+
+
+def get_spec(source_id: str) -> SourceSpec:
+    for spec in all_specs():
+        if spec.id == source_id:
+            return spec
+    known = ", ".join(spec.id for spec in all_specs())
+    raise KeyError(f"unknown source {source_id!r}; known sources: {known}")
+
+
+def connector(spec: SourceSpec) -> ModuleType:
+    """The connector module of a source (`observatory.sources.<id>.connector`)."""
+    return importlib.import_module(f"observatory.sources.{spec.id}.connector")

@@ -1,0 +1,120 @@
+"""The declared contract of a source: provenance, raw files, measures and data checks (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MeasureKind = Literal["stock", "flow", "rate", "cost", "index", "count"]
+Status = Literal["reported", "estimated", "modelled", "minimum"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConvertedFrom(Strict):
+    """The publisher's original file a mirror file was converted from (e.g. an R .rda)."""
+
+    path: str
+    url_download: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    reader: Literal["rda", "dta"]
+    object: str | None = None
+    rename: dict[str, str] = {}
+
+
+class RawFile(Strict):
+    """One raw file, addressed as `<folder>/<file>` in the cache and in a mirror."""
+
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    url_download: str | None = None
+    converted_from: ConvertedFrom | None = None
+    encoding: str = "utf-8"
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        if value.startswith("/") or ".." in Path(value).parts:
+            raise ValueError(f"raw file path must be relative and inside the cache: {value!r}")
+        return value
+
+
+class Measure(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    kind: MeasureKind
+    unit: str
+    definition: str
+    level: Literal["area", "corridor"] = "area"
+    status: Status = "reported"
+    category_label: str | None = None  # what the observation's `category` column means for this measure
+
+
+class SumCheck(Strict):
+    """Parts must add up to their total within a relative tolerance."""
+
+    measure: str
+    parts: dict[str, list[str]]  # column -> values that are parts, e.g. {sex: [female, male]}
+    total: dict[str, str]  # column -> value of the total, e.g. {sex: total}
+    tolerance: float = 0.001
+    severity: Literal["error", "warning"] = "warning"
+
+
+class JumpCheck(Strict):
+    """Year-on-year change beyond a factor is suspicious."""
+
+    measure: str
+    factor: float = Field(gt=1)
+    min_value: float = 1000.0  # ignore tiny series where factors are meaningless
+
+
+class Checks(Strict):
+    non_negative: list[str] = []  # measure ids whose values must be >= 0
+    origin_not_destination: bool = True
+    sums: list[SumCheck] = []
+    jumps: list[JumpCheck] = []
+
+
+class SourceSpec(Strict):
+    """Everything declared about one dataset; the connector only parses."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    publisher: str
+    producer: str
+    version_producer: str
+    url_main: str
+    date_published: str
+    date_accessed: date
+    licence: str
+    citation_full: str
+    note: str = ""
+    repackaged: bool = False  # the mirror file is an extract or conversion, not the publisher's own download
+    area_scheme: Literal["iso3", "iso2", "m49", "unhcr", "name", "auto"] = "iso3"
+    reference_only: bool = False  # feeds the area reference, yields no observations
+    files: list[RawFile]
+    measures: list[Measure] = []
+    checks: Checks = Checks()
+
+    @property
+    def folder(self) -> Path:
+        return Path(__file__).parent / self.id
+
+    def file(self, name: str) -> RawFile:
+        """The declared raw file whose path ends with `name`."""
+        for raw in self.files:
+            if raw.path == name or raw.path.endswith("/" + name):
+                return raw
+        raise KeyError(f"{self.id}: no declared file {name!r}")
+
+
+def load_spec(path: Path) -> SourceSpec:
+    """Read and validate one `source.yml`."""
+    with path.open(encoding="utf-8") as handle:
+        return SourceSpec.model_validate(yaml.safe_load(handle))

@@ -1,0 +1,1 @@
+"""DuckDB warehouse: each build writes a new release file, validates it, then makes it current atomically."""

@@ -1,0 +1,345 @@
+"""One build = one release: read every source, resolve areas, check, write a new DuckDB file, then switch atomically."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import pandas as pd
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from observatory import __version__
+from observatory.geo import AreaResolver, UnresolvedAreasError, build_area_reference
+from observatory.geo.resolver import UnresolvedName
+from observatory.settings import Settings
+from observatory.sources import registry
+from observatory.sources.context import OBSERVATION_COLUMNS, ParseContext
+from observatory.sources.errors import SourceError
+from observatory.sources.fetch import file_record, locate
+from observatory.sources.spec import SourceSpec
+from observatory.warehouse import releases
+from observatory.warehouse.checks import Finding, run_checks
+from observatory.warehouse.contributed import load_contributed
+
+SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
+AREA_COLUMNS = ("area", "origin", "destination")
+_COLUMN_TYPES = {
+    "measure_id": "VARCHAR", "area": "VARCHAR", "origin": "VARCHAR", "destination": "VARCHAR", "year": "INTEGER",
+    "period": "VARCHAR", "sex": "VARCHAR", "age": "VARCHAR", "category": "VARCHAR", "value": "DOUBLE",
+    "lower": "DOUBLE", "upper": "DOUBLE", "status": "VARCHAR", "note": "VARCHAR",
+}
+
+
+class BuildError(Exception):
+    """The build failed; the previous release stays current. Lists every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("build failed, the current release is unchanged:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass
+class BuildReport:
+    release: releases.Release
+    datasets: dict[str, int] = field(default_factory=dict)  # dataset id -> rows loaded
+    findings: list[Finding] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class _BuildLock:
+    """One build at a time per home folder; the OS drops the lock if the process dies."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.handle = (folder / ".build.lock").open("w")
+
+    def __enter__(self):
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(["another build is running in this folder"]) from None
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _normalised_select(relation: duckdb.DuckDBPyRelation, spec: SourceSpec, default_file: str) -> str:
+    """SQL that gives a connector's relation every canonical column, with declared defaults."""
+    present = set(relation.columns)
+    status_by_measure = " ".join(f"WHEN '{m.id}' THEN '{m.status}'" for m in spec.measures)
+    defaults = {
+        "area": "NULL", "origin": "NULL", "destination": "NULL", "period": "''", "sex": "'total'", "age": "'total'",
+        "category": "''", "lower": "NULL", "upper": "NULL", "note": "NULL",
+        "status": f"CASE measure_id {status_by_measure} ELSE 'reported' END" if spec.measures else "'reported'",
+    }
+    parts = []
+    for column in OBSERVATION_COLUMNS:
+        if column in present:
+            expression = f'CAST("{column}" AS {_COLUMN_TYPES[column]})'
+            if column in AREA_COLUMNS:
+                expression = f"NULLIF(trim({expression}), '')"
+        elif column in defaults:
+            expression = defaults[column]
+        else:
+            raise SourceError(default_file, f"connector output lacks the required column {column!r}", field=column)
+        parts.append(f"{expression} AS {column}")
+    parts.append("CAST(_file AS VARCHAR) AS _file" if "_file" in present else f"'{default_file}' AS _file")
+    parts.append("CAST(_row AS BIGINT) AS _row" if "_row" in present else "CAST(NULL AS BIGINT) AS _row")
+    return ", ".join(parts)
+
+
+def _source_mapping(spec: SourceSpec) -> dict[str, str]:
+    path = spec.folder / "countries.yml"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8") as handle:
+        return {str(name): code for name, code in (yaml.safe_load(handle) or {}).items()}
+
+
+class ReleaseBuilder:
+    """Writes one release file; nothing outside `<id>.duckdb.building` is touched until `publish`."""
+
+    def __init__(self, settings: Settings, connectors: dict[str, ModuleType] | None = None):
+        self.settings = settings
+        self.connectors = connectors or {}
+        self.release_id = releases.new_release_id(settings)
+        settings.releases_dir.mkdir(parents=True, exist_ok=True)
+        self.path = settings.releases_dir / f"{self.release_id}{releases.SUFFIX}.building"
+        self.scratch = Path(tempfile.mkdtemp(prefix="observatory-build-"))
+        self.con = duckdb.connect(str(self.path), config={"temp_directory": str(self.scratch)})
+        self.con.execute(SCHEMA)
+        self.findings: list[Finding] = []
+        self.problems: list[str] = []
+        self.rows: dict[str, int] = {}
+        self.resolver: AreaResolver | None = None
+        self.retrieved_at = datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def _connector(self, spec: SourceSpec) -> ModuleType:
+        return self.connectors.get(spec.id) or registry.connector(spec)
+
+    def _files(self, spec: SourceSpec, strict_checksums: bool) -> dict[str, Path]:
+        paths = locate(self.settings, spec)
+        records = [file_record(raw, paths[raw.path]) for raw in spec.files]
+        for raw, record in zip(spec.files, records):
+            if record["sha256"] != raw.sha256:
+                message = (f"sha256 {record['sha256'][:16]}… differs from the declared {raw.sha256[:16]}…: "
+                           "the file was changed, truncated or replaced by another version")
+                if strict_checksums:
+                    raise SourceError(raw.path, message)
+                self.findings.append(Finding(spec.id, "checksum", "warning", message, 1, raw.path))
+        self._file_records = records
+        return paths
+
+    def load_reference(self, spec: SourceSpec, strict_checksums: bool) -> None:
+        paths = self._files(spec, strict_checksums)
+        ctx = ParseContext(spec, paths, self.con, self.scratch)
+        reference = build_area_reference(self._connector(spec).parse(ctx))
+        self.resolver = AreaResolver(reference)
+        for table, frame in (("area", reference.area), ("area_membership", reference.membership), ("area_alias", reference.alias)):
+            self.con.register("frame", frame)
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+            self.con.unregister("frame")
+        self._record_dataset(spec, len(reference.area))
+
+    def load_source(self, spec: SourceSpec, strict_checksums: bool) -> None:
+        assert self.resolver is not None, "the area reference loads first"
+        paths = self._files(spec, strict_checksums)
+        ctx = ParseContext(spec, paths, self.con, self.scratch)
+        relations = self._connector(spec).parse(ctx)
+        default_file = spec.files[0].path
+        self.con.execute("DROP TABLE IF EXISTS stage")
+        for index, relation in enumerate(relations):
+            select = _normalised_select(relation, spec, default_file)
+            self.con.register("connector_output", relation)
+            verb = "CREATE TEMP TABLE stage AS" if index == 0 else "INSERT INTO stage"
+            self.con.execute(f"{verb} SELECT '{spec.id}' AS dataset_id, {select} FROM connector_output")
+            self.con.unregister("connector_output")
+        declared = {m.id for m in spec.measures}
+        undeclared = [row[0] for row in self.con.execute("SELECT DISTINCT measure_id FROM stage").fetchall() if row[0] not in declared]
+        if undeclared:
+            raise SourceError(default_file, f"connector produced measures not declared in source.yml: {undeclared}")
+        self._resolve_areas(spec)
+        findings = run_checks(self.con, "resolved", spec)
+        self.findings += findings
+        self.problems += [str(f) for f in findings if f.severity == "error"]
+        self.con.execute(f"INSERT INTO observation SELECT {', '.join(('dataset_id',) + OBSERVATION_COLUMNS)} FROM resolved")
+        count = self.con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
+        self._record_dataset(spec, count)
+        self.con.execute("DROP TABLE resolved; DROP TABLE stage")
+
+    def _resolve_areas(self, spec: SourceSpec) -> None:
+        """Map raw area values to codes; every value that does not resolve is reported with file and rows."""
+        mapping = _source_mapping(spec)
+        unresolved: list[UnresolvedName] = []
+        resolution_rows = []
+        for column in AREA_COLUMNS:
+            distinct = self.con.execute(
+                f"SELECT {column}, min(_file), list(_row ORDER BY _row)[1:5] FROM stage WHERE {column} IS NOT NULL GROUP BY {column}"
+            ).fetchall()
+            resolved = self.resolver.resolve_values([value for value, _, _ in distinct], spec.area_scheme, mapping)
+            for value, file, rows in distinct:
+                hit = resolved.get(value.strip())
+                if hit is None:
+                    unresolved.append(UnresolvedName(file, column, value, tuple(r for r in rows if r is not None)))
+                else:
+                    resolution_rows.append((spec.id, file, column, value, hit.code, hit.exact, hit.method))
+        if unresolved:
+            raise UnresolvedAreasError(sorted(unresolved, key=lambda item: (item.file, item.rows)))
+        unused = sorted(set(mapping) - {row[3] for row in resolution_rows})
+        if unused:
+            self.findings.append(Finding(spec.id, "unused_country_mapping", "info", f"names in countries.yml not found in the data: {unused}", len(unused)))
+        guesses = [row for row in resolution_rows if not row[5]]
+        if guesses:
+            listed = "; ".join(f"{row[3]!r} → {row[4]}" for row in guesses[:20])
+            self.findings.append(Finding(spec.id, "fuzzy_area_match", "warning", f"{len(guesses)} name(s) matched by a guess: {listed}", len(guesses), guesses[0][1], None, guesses[0][2]))
+        frame = pd.DataFrame(resolution_rows, columns=["dataset_id", "file", "field", "raw_value", "code", "exact", "method"])
+        self.con.register("resolution_frame", frame)
+        self.con.execute("INSERT INTO area_resolution SELECT * FROM resolution_frame")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE resolution_map AS SELECT field, raw_value, code FROM resolution_frame")
+        self.con.unregister("resolution_frame")
+        self.con.execute(
+            """
+            CREATE TEMP TABLE resolved AS
+            SELECT s.* REPLACE (a.code AS area, o.code AS origin, d.code AS destination)
+            FROM stage s
+            LEFT JOIN resolution_map a ON a.field = 'area' AND a.raw_value = s.area
+            LEFT JOIN resolution_map o ON o.field = 'origin' AND o.raw_value = s.origin
+            LEFT JOIN resolution_map d ON d.field = 'destination' AND d.raw_value = s.destination
+            """
+        )
+
+    def _record_dataset(self, spec: SourceSpec, row_count: int) -> None:
+        self.con.execute(
+            "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [spec.id, spec.title, spec.publisher, spec.producer, spec.version_producer, spec.url_main, spec.date_published,
+             spec.date_accessed, self.retrieved_at, spec.licence, spec.citation_full, spec.note, spec.repackaged, row_count],
+        )
+        for record in self._file_records:
+            self.con.execute("INSERT INTO dataset_file VALUES (?, ?, ?, ?, ?)", [spec.id, record["path"], record["sha256"], record["bytes"], record["url_download"]])
+        for m in spec.measures:
+            self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [m.id, spec.id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label])
+        self.rows[spec.id] = row_count
+
+    def load_contributed(self) -> None:
+        """Disclosure-controlled aggregates published from the vault join the release like any source."""
+        for contributed in load_contributed(self.settings):
+            self.con.register("contributed_frame", contributed.observations)
+            unknown = self.con.execute(
+                "SELECT DISTINCT code FROM (SELECT unnest([area, origin, destination]) AS code FROM contributed_frame) "
+                "WHERE code IS NOT NULL AND code NOT IN (SELECT code FROM area)"
+            ).fetchall()
+            if unknown:
+                self.problems.append(f"{contributed.folder}: unknown area codes {[row[0] for row in unknown]}")
+            self.con.execute(f"INSERT INTO observation SELECT {', '.join(('dataset_id',) + OBSERVATION_COLUMNS)} FROM contributed_frame")
+            self.con.unregister("contributed_frame")
+            self.con.execute("INSERT INTO dataset BY NAME SELECT * FROM (SELECT unnest(?, recursive := true))", [contributed.dataset_row(self.retrieved_at)])
+            for measure in contributed.measures:
+                self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 [measure["id"], contributed.dataset_id, measure["label"], measure["kind"], measure["unit"], measure["definition"], measure.get("level", "area"), measure.get("category_label")])
+            self.rows[contributed.dataset_id] = len(contributed.observations)
+
+    def validate(self) -> None:
+        """Release-wide invariants checked before anyone can see the release."""
+        checks = {
+            "observation codes missing from area": "SELECT count(*) FROM observation o WHERE (o.area IS NOT NULL AND o.area NOT IN (SELECT code FROM area)) OR (o.origin IS NOT NULL AND o.origin NOT IN (SELECT code FROM area)) OR (o.destination IS NOT NULL AND o.destination NOT IN (SELECT code FROM area))",
+            "observations of undeclared measures": "SELECT count(*) FROM observation WHERE measure_id NOT IN (SELECT id FROM measure)",
+            "observations without a dataset": "SELECT count(*) FROM observation WHERE dataset_id NOT IN (SELECT id FROM dataset)",
+            "observations with neither area nor corridor": "SELECT count(*) FROM observation WHERE area IS NULL AND (origin IS NULL OR destination IS NULL)",
+        }
+        for label, sql in checks.items():
+            count = self.con.execute(sql).fetchall()[0][0]
+            if count:
+                self.problems.append(f"release validation: {count} {label}")
+
+    def store_findings(self, seconds: float) -> None:
+        frame = pd.DataFrame([f.__dict__ for f in self.findings], columns=list(Finding.__dataclass_fields__))
+        if not frame.empty:
+            self.con.register("findings", frame)
+            self.con.execute("INSERT INTO check_result BY NAME SELECT * FROM findings")
+            self.con.unregister("findings")
+        self.con.execute("INSERT INTO release_info VALUES (?, ?, ?, ?, ?)",
+                         [self.release_id, self.retrieved_at, __version__, str(self.settings.raw_dir()), seconds])
+
+    def publish(self) -> releases.Release:
+        """Close, rename into place, point CURRENT at it, prune old releases."""
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        final = self.settings.releases_dir / f"{self.release_id}{releases.SUFFIX}"
+        self.path.rename(final)
+        release = releases.set_current(self.settings, self.release_id)
+        releases.prune(self.settings)
+        return release
+
+    def discard(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            self.path.unlink(missing_ok=True)
+            Path(str(self.path) + ".wal").unlink(missing_ok=True)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _remove_stale_builds(settings: Settings) -> None:
+    """Files left by a build that was killed; safe because the build lock is held."""
+    for leftover in settings.releases_dir.glob("*.building*"):
+        leftover.unlink(missing_ok=True)
+
+
+def build_release(
+    settings: Settings,
+    *,
+    specs: list[SourceSpec] | None = None,
+    connectors: dict[str, ModuleType] | None = None,
+    strict_checksums: bool = True,
+    console: Console | None = None,
+) -> BuildReport:
+    """Build a new release from every declared source (or the given ones) and make it current."""
+    console = console or Console(stderr=True)
+    specs = list(specs) if specs is not None else list(registry.all_specs())
+    started = time.perf_counter()
+    with _BuildLock(settings.home):
+        settings.releases_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_builds(settings)
+        builder = ReleaseBuilder(settings, connectors)
+        try:
+            progress = Progress(TextColumn("{task.description:<34}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                                console=console, transient=True, disable=not console.is_terminal)
+            with progress:
+                task = progress.add_task("building release", total=len(specs) + 1)
+                for spec in specs:
+                    progress.update(task, description=spec.id)
+                    try:
+                        (builder.load_reference if spec.reference_only else builder.load_source)(spec, strict_checksums)
+                    except (SourceError, UnresolvedAreasError) as error:
+                        builder.problems.append(f"{spec.id}: {error}")
+                        builder.con.execute("DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS resolved")
+                        if spec.reference_only:
+                            break  # nothing can resolve without the reference
+                    progress.advance(task)
+                progress.update(task, description="contributed datasets")
+                builder.load_contributed()
+                builder.validate()
+            if builder.problems:
+                raise BuildError(builder.problems)
+            seconds = time.perf_counter() - started
+            builder.store_findings(seconds)
+            release = builder.publish()
+        except BaseException:
+            builder.discard()
+            raise
+        finally:
+            builder.cleanup()
+    return BuildReport(release, builder.rows, builder.findings, time.perf_counter() - started)

@@ -1,0 +1,120 @@
+"""Data checks run on every load: keys, signs, corridors, parts versus totals, year-on-year jumps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from observatory.sources.spec import SourceSpec
+
+KEY = ("measure_id", "area", "origin", "destination", "year", "period", "sex", "age", "category")
+
+
+@dataclass(frozen=True)
+class Finding:
+    dataset_id: str
+    check_name: str
+    severity: str  # error | warning | info
+    message: str
+    count: int = 1
+    file: str | None = None
+    row_number: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or self.dataset_id
+        if self.row_number is not None:
+            where += f", row {self.row_number}"
+        if self.field:
+            where += f", field {self.field!r}"
+        return f"[{self.severity}] {self.dataset_id} {self.check_name}: {where}: {self.message}"
+
+
+def _key_sql(alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{column}" for column in KEY)
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> list[Finding]:
+    """All declared and built-in checks on one dataset's resolved rows in `table`."""
+    findings: list[Finding] = []
+    dataset = spec.id
+    duplicates = con.execute(
+        f"SELECT {_key_sql()}, count(*) AS n, min(_file), min(_row) FROM {table} GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row)"
+    ).fetchall()
+    if duplicates:
+        first = duplicates[0]
+        findings.append(Finding(dataset, "duplicate_key", "error",
+                                f"{len(duplicates)} key(s) occur more than once, e.g. {dict(zip(KEY, first[:9]))} ({first[9]} times)",
+                                len(duplicates), first[10], first[11]))
+    measures = {measure.id: measure for measure in spec.measures}
+    non_negative = set(spec.checks.non_negative) or {m.id for m in spec.measures if m.kind in ("stock", "count")}
+    if non_negative:
+        ids = ", ".join(f"'{m}'" for m in sorted(non_negative))
+        negative = con.execute(
+            f"SELECT count(*), min(_file), min(_row), min(value) FROM {table} WHERE measure_id IN ({ids}) AND value < 0"
+        ).fetchall()[0]
+        if negative[0]:
+            findings.append(Finding(dataset, "negative_count", "error", f"{negative[0]} negative value(s) in a count or stock (smallest {negative[3]})",
+                                    negative[0], negative[1], negative[2], "value"))
+    corridor = [m.id for m in spec.measures if m.level == "corridor"]
+    if corridor and spec.checks.origin_not_destination:
+        ids = ", ".join(f"'{m}'" for m in corridor)
+        same = con.execute(f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({ids}) AND origin = destination").fetchall()[0]
+        if same[0]:
+            findings.append(Finding(dataset, "origin_equals_destination", "warning", f"{same[0]} corridor row(s) with origin = destination (e.g. {same[3]})",
+                                    same[0], same[1], same[2], "origin"))
+    for check in spec.checks.sums:
+        findings += _sum_check(con, table, dataset, check)
+    for check in spec.checks.jumps:
+        findings += _jump_check(con, table, dataset, check, measures)
+    return findings
+
+
+def _sum_check(con, table: str, dataset: str, check) -> list[Finding]:
+    (part_column, part_values), = check.parts.items()
+    (total_column, total_value), = check.total.items()
+    others = [column for column in KEY if column != part_column]
+    parts = ", ".join(f"'{value}'" for value in part_values)
+    rows = con.execute(
+        f"""
+        WITH parts AS (
+            SELECT {', '.join(others)}, sum(value) AS part_sum, count(*) AS n
+            FROM {table} WHERE measure_id = ? AND {part_column} IN ({parts}) GROUP BY ALL),
+        totals AS (
+            SELECT {', '.join(others)}, value AS total, _file, _row
+            FROM {table} WHERE measure_id = ? AND {total_column} = ?)
+        SELECT count(*), min(_file), min(_row), max(abs(part_sum - total) / greatest(abs(total), 1))
+        FROM totals JOIN parts USING ({', '.join(others)})
+        WHERE n = {len(part_values)} AND abs(part_sum - total) > ? * greatest(abs(total), 1)
+        """,
+        [check.measure, check.measure, total_value, check.tolerance],
+    ).fetchall()[0]
+    if not rows[0]:
+        return []
+    return [Finding(dataset, "parts_vs_total", check.severity,
+                    f"{check.measure}: {rows[0]} total(s) differ from the sum of {part_column} {list(part_values)} by more than "
+                    f"{check.tolerance:.1%} (largest gap {rows[3]:.1%})", rows[0], rows[1], rows[2], "value")]
+
+
+def _jump_check(con, table: str, dataset: str, check, measures) -> list[Finding]:
+    group = [column for column in KEY if column not in ("year", "period")]
+    rows = con.execute(
+        f"""
+        WITH series AS (
+            SELECT *, lag(value) OVER (PARTITION BY {', '.join(group)} ORDER BY year) AS previous,
+                      lag(year) OVER (PARTITION BY {', '.join(group)} ORDER BY year) AS previous_year
+            FROM {table} WHERE measure_id = ?)
+        SELECT count(*), min(_file), min(_row), arg_max(coalesce(area, origin || '→' || destination) || ' ' || previous_year || '→' || year, value / previous)
+        FROM series
+        WHERE previous IS NOT NULL AND greatest(value, previous) >= ? AND
+              (value > previous * ? OR value * ? < previous)
+        """,
+        [check.measure, check.min_value, check.factor, check.factor],
+    ).fetchall()[0]
+    if not rows[0]:
+        return []
+    return [Finding(dataset, "year_on_year_jump", "warning",
+                    f"{check.measure}: {rows[0]} change(s) between consecutive years beyond ×{check.factor:g} (largest: {rows[3]})",
+                    rows[0], rows[1], rows[2], "value")]

@@ -1,0 +1,112 @@
+-- One warehouse release. Every table is written once by a build and never changed afterwards.
+CREATE TABLE release_info (
+    release_id VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    code_version VARCHAR NOT NULL,
+    raw_root VARCHAR NOT NULL,         -- the mirror or cache the raw files were read from
+    build_seconds DOUBLE
+);
+
+CREATE TABLE area (
+    code VARCHAR PRIMARY KEY,          -- ISO 3166 alpha-3, or a stable project code for groups and special areas
+    m49 INTEGER,
+    iso2 VARCHAR,
+    name VARCHAR NOT NULL,
+    short_name VARCHAR,
+    kind VARCHAR NOT NULL CHECK (kind IN ('country', 'group', 'special', 'historical', 'other_entity')),
+    scheme VARCHAR,                    -- for groups: the grouping scheme (un_region, sdg_region, wb_income, ...)
+    note VARCHAR
+);
+
+CREATE TABLE area_membership (
+    area VARCHAR NOT NULL REFERENCES area (code),
+    "group" VARCHAR NOT NULL REFERENCES area (code),
+    scheme VARCHAR NOT NULL,
+    PRIMARY KEY (area, "group")
+);
+
+CREATE TABLE area_alias (
+    alias VARCHAR NOT NULL,
+    code VARCHAR NOT NULL REFERENCES area (code),
+    scheme VARCHAR NOT NULL,
+    origin VARCHAR NOT NULL
+);
+
+CREATE TABLE dataset (
+    id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    publisher VARCHAR NOT NULL,
+    producer VARCHAR NOT NULL,
+    version_producer VARCHAR NOT NULL,
+    url_main VARCHAR,
+    date_published VARCHAR,
+    date_accessed DATE,
+    retrieved_at TIMESTAMP NOT NULL,   -- when this build read the raw files
+    licence VARCHAR NOT NULL,
+    citation_full VARCHAR NOT NULL,
+    note VARCHAR,
+    repackaged BOOLEAN NOT NULL,
+    row_count BIGINT NOT NULL
+);
+
+CREATE TABLE dataset_file (
+    dataset_id VARCHAR NOT NULL REFERENCES dataset (id),
+    path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    bytes BIGINT NOT NULL,
+    url_download VARCHAR,
+    PRIMARY KEY (dataset_id, path)
+);
+
+CREATE TABLE measure (
+    id VARCHAR PRIMARY KEY,
+    dataset_id VARCHAR NOT NULL REFERENCES dataset (id),
+    label VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('stock', 'flow', 'rate', 'cost', 'index', 'count')),
+    unit VARCHAR NOT NULL,
+    definition VARCHAR NOT NULL,
+    level VARCHAR NOT NULL CHECK (level IN ('area', 'corridor')),
+    category_label VARCHAR
+);
+
+-- Long format, one row per value. Corridor measures use origin/destination, the others use area.
+CREATE TABLE observation (
+    dataset_id VARCHAR NOT NULL,
+    measure_id VARCHAR NOT NULL,
+    area VARCHAR,
+    origin VARCHAR,
+    destination VARCHAR,
+    year INTEGER NOT NULL,
+    period VARCHAR NOT NULL,           -- '' for a plain year; '2019Q2' for a quarter; '1990-1995' for a flow period
+    sex VARCHAR NOT NULL CHECK (sex IN ('total', 'female', 'male')),
+    age VARCHAR NOT NULL,              -- 'total', a single year '37', or a band '0-4'
+    category VARCHAR NOT NULL,         -- one extra dimension declared per measure (route, cause, method, ...), '' if none
+    value DOUBLE,
+    lower DOUBLE,
+    upper DOUBLE,
+    status VARCHAR NOT NULL CHECK (status IN ('reported', 'estimated', 'modelled', 'minimum')),
+    note VARCHAR
+);
+
+-- Data-quality findings of the build: errors stop a build, warnings are kept here for users to see.
+CREATE TABLE check_result (
+    dataset_id VARCHAR NOT NULL,
+    check_name VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+    file VARCHAR,
+    row_number BIGINT,
+    field VARCHAR,
+    message VARCHAR NOT NULL,
+    count BIGINT NOT NULL
+);
+
+-- How each distinct raw name or code was resolved; guesses (exact = false) are listed for review.
+CREATE TABLE area_resolution (
+    dataset_id VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    raw_value VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    exact BOOLEAN NOT NULL,
+    method VARCHAR NOT NULL
+);
