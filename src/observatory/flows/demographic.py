@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from observatory.flows.fitting import ipfp, ipfp_od_by_pob
+from observatory.flows.fitting import InconsistentMarginsError, ipfp, ipfp_od_by_pob
 
 __all__ = [
     "DemographicAccountingResult",
@@ -180,7 +180,13 @@ def _match_birthplace(m1, m2, method):
     in_seed, out_seed = (m1, m2) if method == "open" else (m2, m1)
     in_mat = _row_fit(in_seed, np.maximum(-dd, 0.0))
     out_mat = _row_fit(out_seed, np.maximum(dd, 0.0))
-    return m1 - out_mat, m2 - in_mat, in_mat, out_mat
+    a, b = m1 - out_mat, m2 - in_mat
+    if a.min() < 0 or b.min() < 0:
+        # migest stops here too, one step later, with mipfp's bare "must be non-negative" error.
+        raise ValueError(
+            f"Target and Seed cells must be non-negative! ({method}: moves in or out of the system, spread like "
+            f"the other table, exceed {int((a < 0).sum() + (b < 0).sum())} stock cell(s); try 'rescale' or 'open-dr')")
+    return a, b, in_mat, out_mat
 
 
 def _check_non_negative(*tables):
@@ -282,6 +288,19 @@ def _flows_with_stayers(s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
     stay = np.minimum(s0, s1)  # [pob, por]
     x0 = (s0 - stay).T  # [orig, pob]
     x1 = (s1 - stay).T  # [dest, pob]
+    # A birthplace with movers on one side only cannot be rescaled; its residual is what the 1e-3
+    # stopping rule of the birthplace-total fit left over. migest then trips mipfp's consistency
+    # check and silently returns proportions; the observatory drops the residual (documented).
+    one_sided = (x0.sum(axis=0) == 0) != (x1.sum(axis=0) == 0)
+    if one_sided.any():
+        residual = (x0 + x1)[:, one_sided].sum(axis=0)
+        limit = 1.0 + 1e-6 * s0.sum(axis=1)[one_sided]
+        if np.any(residual > limit):
+            raise InconsistentMarginsError(
+                "start and end birthplace totals differ by more than the fitting tolerance "
+                f"for {int(np.sum(residual > limit))} birthplace(s)")
+        x0[:, one_sided] = 0.0
+        x1[:, one_sided] = 0.0
     # Tiny differences in the pob totals of x0 and x1 are removed by rescaling x1 (as migest does).
     x1 = _column_fit(x1, x0.sum(axis=0))
     off_diagonal = 1.0 - np.eye(n)
