@@ -168,7 +168,8 @@ def ipfp_od_by_pob(
     else:
         warnings.warn(f"IPF did not converge after {max_iter} iterations", ConvergenceWarning, stacklevel=2)
         it = max_iter
-    fit = a[:, None, :] * m[:, :, None] * b[None, :, :]
+    fit = np.multiply(a[:, None, :], m[:, :, None])
+    fit *= b[None, :, :]
     return IpfResult(fit, it, crit, crit < tol)
 
 
