@@ -57,9 +57,9 @@ class CmResult:
 
 def _factor(target: np.ndarray, current: np.ndarray) -> np.ndarray:
     """mipfp's update factor: target/current, and 0 where either is 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = target / current
-    return np.where((target == 0) | (current == 0), 0.0, f)
+    f = np.zeros(np.broadcast_shapes(np.shape(target), np.shape(current)))
+    np.divide(target, current, out=f, where=(target != 0) & (current != 0))
+    return f
 
 
 def _exact_total(x: np.ndarray) -> float:
@@ -108,7 +108,7 @@ def ipfp(
         before = x
         for s, t in zip(summed, shaped):
             x = x * _factor(t, x.sum(axis=s, keepdims=True))
-        crit = float(np.max(np.abs(x - before))) if x.size else 0.0
+        crit = float(np.abs(x - before).max()) if x.size else 0.0
         if crit < tol:
             return IpfResult(x, it, crit, True)
     warnings.warn(f"IPF did not converge after {max_iter} iterations", ConvergenceWarning, stacklevel=2)
