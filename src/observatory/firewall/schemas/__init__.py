@@ -1,0 +1,1 @@
+"""Declarations (YAML) of contribution schemas and of direct-identifier patterns."""
