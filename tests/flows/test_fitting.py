@@ -13,6 +13,7 @@ from observatory.flows import (
     demographic_accounting_flows,
     ipf2,
     ipfp,
+    ipfp_matrix,
     ipfp_od_by_pob,
     migration_rate_flows,
     rescale_integer_sum,
@@ -145,3 +146,16 @@ def test_unknown_options_are_rejected():
     s0, s1, b, d = random_system(3)
     with pytest.raises(ValueError, match="match_birthplace_tot_method"):
         demographic_accounting_flows(s0, s1, b, d, match_birthplace_tot_method="closed")
+
+
+def test_factorised_matrix_fit_equals_full_fit():
+    """The factor form of the two-margin fit stops at mipfp's iteration with mipfp's values."""
+    rng = np.random.default_rng(5)
+    m = rng.lognormal(0, 2, (15, 15)) * (rng.random((15, 15)) > 0.3)
+    np.fill_diagonal(m, rng.uniform(1e4, 1e6, 15))
+    rows = m.sum(axis=1) * rng.uniform(0.9, 1.1, 15)
+    cols = m.sum(axis=0) * rows.sum() / m.sum()
+    fast = ipfp_matrix(m, rows, cols, tol=1e-3)
+    full = ipfp(m, [((0,), rows), ((1,), cols)], tol=1e-3, max_iter=100_000, tol_margins=1e-3)
+    assert fast.iterations == full.iterations > 10
+    np.testing.assert_allclose(fast.fit, full.fit, rtol=1e-9)

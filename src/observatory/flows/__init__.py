@@ -14,6 +14,7 @@ from observatory.flows.fitting import (
     ipf2,
     ipf3,
     ipfp,
+    ipfp_matrix,
     ipfp_od_by_pob,
 )
 from observatory.flows.simple import migration_rate_flows, stock_difference_flows
@@ -36,6 +37,7 @@ __all__ = [
     "ipf2",
     "ipf3",
     "ipfp",
+    "ipfp_matrix",
     "ipfp_od_by_pob",
     "migration_rate_flows",
     "rescale_integer_sum",

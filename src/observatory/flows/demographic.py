@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from observatory.flows.fitting import InconsistentMarginsError, ipfp, ipfp_od_by_pob
+from observatory.flows.fitting import InconsistentMarginsError, ipfp, ipfp_matrix, ipfp_od_by_pob
 
 __all__ = [
     "DemographicAccountingResult",
@@ -106,7 +106,7 @@ def _row_fit(seed: np.ndarray, row_tot: np.ndarray) -> np.ndarray:
 
 def _two_margin_fit(seed: np.ndarray, row_tot: np.ndarray, col_tot: np.ndarray) -> np.ndarray:
     """Fit seed to row then column totals with mipfp's rule."""
-    return ipfp(seed, [((0,), row_tot), ((1,), col_tot)], tol=_TOL, max_iter=_ITER, tol_margins=_TOL).fit
+    return ipfp_matrix(seed, row_tot, col_tot, tol=_TOL, max_iter=_ITER, tol_margins=_TOL).fit
 
 
 def _non_negative_native(m: np.ndarray, labels, messages) -> np.ndarray:
