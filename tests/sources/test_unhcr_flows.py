@@ -1,0 +1,62 @@
+"""UNHCR forced displacement flows from the mirror: row counts and totals equal to the file's sums."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from observatory.settings import Settings
+from observatory.sources.registry import get_spec
+from observatory.warehouse import releases
+from observatory.warehouse.build import build_release
+
+SOURCE = "unhcr_flows"
+pytestmark = pytest.mark.mirror
+
+
+@pytest.fixture(scope="module")
+def mirror() -> Path:
+    if not os.environ.get("OBSERVATORY_MIRROR"):
+        pytest.skip("OBSERVATORY_MIRROR is not set; this test reads the real files from the data mirror")
+    return Path(os.environ["OBSERVATORY_MIRROR"])
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory, mirror):
+    """A release holding only the area reference and this source, and a read-only connection to it."""
+    settings = Settings(home=tmp_path_factory.mktemp("home"), mirror=mirror)
+    report = build_release(settings, specs=[get_spec("area_reference"), get_spec(SOURCE)])
+    _, con = releases.connect(settings)
+    yield report, con
+    con.close()
+
+
+def scalar(con, sql: str, *params):
+    return con.execute(sql, list(params)).fetchall()[0][0]
+
+
+def test_every_area_resolves_and_no_errors(release):
+    report, con = release
+    assert scalar(con, "SELECT count(*) FROM observation WHERE dataset_id = ? AND area IS NULL AND (origin IS NULL OR destination IS NULL)", SOURCE) == 0
+    assert not [f for f in report.findings if f.dataset_id == SOURCE and f.severity == "error"]
+
+
+def file_sum(mirror: Path, year: int, column: str) -> float:
+    with (mirror / "unhcr_refugees/flows.csv").open(encoding="utf-8") as handle:
+        return sum(float(row[column]) for row in csv.DictReader(handle) if row["year"] == str(year) and row[column] != "")
+
+
+def test_rows(release):
+    report, _ = release
+    # 105,868 rows × 4 columns minus empty cells (100,020 + 3,693 + 105,275 + 105,767)
+    assert report.datasets[SOURCE] == 105_868 * 4 - (100_020 + 3_693 + 105_275 + 105_767)
+
+
+@pytest.mark.parametrize("column", ["refugees", "asylum_seekers", "oip"])
+def test_2024_totals_match_the_file(release, mirror, column):
+    _, con = release
+    total = scalar(con, "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024", f"unhcr_flow_{column}")
+    assert total == pytest.approx(file_sum(mirror, 2024, column))
