@@ -58,7 +58,8 @@ class CmResult:
 
 def _factor(target: np.ndarray, current: np.ndarray) -> np.ndarray:
     """mipfp's update factor: target/current, and 0 where either is 0."""
-    f = np.zeros(np.broadcast_shapes(np.shape(target), np.shape(current)))
+    shape = current.shape if np.shape(target) == current.shape else np.broadcast_shapes(np.shape(target), current.shape)
+    f = np.zeros(shape)
     np.divide(target, current, out=f, where=(target != 0) & (current != 0))
     return f
 
