@@ -104,6 +104,8 @@ class Vault:
     def create_token(self, principal: Principal, role: str, *, org: str | None = None, days: float = 30, label: str = "") -> dict[str, str]:
         """Create a token (admin only; the very first token may be created without one and must be admin)."""
         with self._audited(principal, "create_token") as extra:
+            if role not in {r.value for r in Role}:
+                raise InvalidQuery(f"role must be one of {', '.join(r.value for r in Role)}")
             bootstrap = not token_store.has_tokens(self.dir)
             if bootstrap and Role(role) is not Role.ADMIN:
                 raise Conflict("the first token must be an admin token")

@@ -1,0 +1,226 @@
+"""HTTP routes of the vault (mounted under /api/vault): bearer-token guarded, errors as application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from observatory.firewall.declarations import available_schemas, load_schema
+from observatory.firewall.errors import FirewallError, Unauthenticated, UploadTooLarge
+from observatory.firewall.tokens import Principal
+from observatory.firewall.vault import Vault
+from observatory.settings import Settings, get_settings
+
+PROBLEM = "application/problem+json"
+MAX_JSON_BYTES = 64_000
+log = logging.getLogger("observatory.firewall")
+
+
+def problem(status: int, title: str, detail: str) -> JSONResponse:
+    """An RFC 9457 problem details response."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"type": "about:blank", "title": title, "status": status, "detail": detail},
+                        status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def explain_request_errors(errors: Any) -> str:
+    """Request validation errors in words, naming fields and never echoing the input."""
+    parts = []
+    for item in errors:
+        where = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid")))
+    return "; ".join(parts) or "invalid request"
+
+
+def to_problem(error: Exception) -> JSONResponse:
+    """Turn any error into a problem response; unexpected ones become a bare 500 naming only the error type."""
+    if isinstance(error, FirewallError):
+        return problem(error.status, error.title, error.detail)
+    if isinstance(error, RequestValidationError):
+        return problem(422, "Invalid request", explain_request_errors(error.errors()))
+    if isinstance(error, StarletteHTTPException):
+        return problem(error.status_code, "HTTP error", str(error.detail))
+    log.error("vault internal error: %s", type(error).__name__)
+    return problem(500, "Internal error", "the vault could not complete the request; nothing was released")
+
+
+class ProblemRoute(APIRoute):
+    """A route whose errors are always problem+json and never leak values."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as error:  # every failure is answered as a problem
+                return to_problem(error)
+
+        return guarded
+
+
+def current_settings() -> Settings:
+    """Settings read at request time (override in tests)."""
+    return get_settings()
+
+
+def open_vault(settings: Annotated[Settings, Depends(current_settings)]) -> Vault:
+    """The vault; refuses (503) when its key is missing or misplaced."""
+    return Vault(settings)
+
+
+def caller(vault: Annotated[Vault, Depends(open_vault)], authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The principal of the bearer token (no header: the anonymous public)."""
+    if authorization is None:
+        return vault.authenticate(None)
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("use the header 'Authorization: Bearer <token>'")
+    return vault.authenticate(token.strip())
+
+
+VaultDep = Annotated[Vault, Depends(open_vault)]
+CallerDep = Annotated[Principal, Depends(caller)]
+router = APIRouter(route_class=ProblemRoute, tags=["vault"])
+
+
+class QueryBody(BaseModel):
+    """An aggregate request body."""
+
+    model_config = ConfigDict(extra="forbid")
+    by: list[str] = Field(default_factory=list, max_length=4)
+    filters: dict[str, str] = Field(default_factory=dict, max_length=4)
+
+
+class PublishBody(QueryBody):
+    """A publication request body."""
+
+    dataset: str
+    id: str
+    title: str = ""
+    licence: str = "CC-BY-4.0"
+    citation: str = ""
+    url_main: str = ""
+
+
+class TokenBody(BaseModel):
+    """A token request body."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: str
+    org: str | None = None
+    days: float = Field(30, gt=0, le=366)
+    label: str = ""
+
+
+@router.get("/publications")
+def list_publications(vault: VaultDep, who: CallerDep) -> list[dict[str, Any]]:
+    """Published contributed datasets (public)."""
+    return vault.list_publications(who)
+
+
+@router.post("/publications", status_code=201)
+def publish(body: PublishBody, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+    """Publish an approved aggregate as a contributed dataset (steward)."""
+    result = vault.publish(who, body.dataset, body.id, by=body.by, filters=body.filters, title=body.title,
+                           licence=body.licence, citation=body.citation, url_main=body.url_main)
+    result.pop("path", None)
+    return result
+
+
+@router.delete("/publications/{pub_id}")
+def unpublish(pub_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+    """Remove a publication (steward)."""
+    return vault.unpublish(who, pub_id)
+
+
+@router.get("/datasets/{dataset_id}/rules")
+def get_rules(dataset_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+    """A dataset's disclosure rules and budget (any token)."""
+    return vault.get_rules(who, dataset_id)
+
+
+@router.put("/datasets/{dataset_id}/rules")
+def set_rules(dataset_id: str, body: dict[str, Any], vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+    """Set a dataset's disclosure rules (steward)."""
+    return vault.set_rules(who, dataset_id, body)
+
+
+@router.post("/datasets/{dataset_id}/aggregate")
+def aggregate(dataset_id: str, body: QueryBody, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+    """A disclosure-controlled aggregate (researcher, steward)."""
+    return vault.aggregate(who, dataset_id, by=body.by, filters=body.filters)
+
+
+def _upload_limit() -> int:
+    """The largest upload any declared schema accepts."""
+    return max(load_schema(s).limits.max_bytes for s in available_schemas())
+
+
+@router.post("/datasets/{dataset_id}/uploads", status_code=201)
+async def upload(dataset_id: str, request: Request, vault: VaultDep, who: CallerDep,
+                 filename: Annotated[str, Query(max_length=200)]) -> dict[str, Any]:
+    """Upload a CSV or XLSX file as the raw request body (contributor); it is held in memory only."""
+    limit = _upload_limit()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise UploadTooLarge(f"is {declared} bytes (limit {limit})", file=filename if filename.isprintable() else None)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise UploadTooLarge(f"is over the limit of {limit} bytes", file=filename if filename.isprintable() else None)
+        chunks.append(chunk)
+    return await run_in_threadpool(vault.upload, who, dataset_id, filename, b"".join(chunks))
+
+
+@router.get("/uploads")
+def list_uploads(vault: VaultDep, who: CallerDep) -> list[dict[str, Any]]:
+    """Uploads as counts (contributor: own only; steward, admin: all)."""
+    return vault.list_uploads(who)
+
+
+@router.get("/uploads/{upload_id}")
+def get_upload(upload_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+    """One upload's counts (another organisation's is not found)."""
+    return vault.get_upload(who, upload_id)
+
+
+@router.delete("/uploads/{upload_id}")
+def withdraw(upload_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+    """Withdraw an upload: its records are destroyed and aggregates rebuilt (contributor, own uploads)."""
+    return vault.withdraw(who, upload_id)
+
+
+@router.post("/tokens", status_code=201)
+def create_token(body: TokenBody, vault: VaultDep, who: CallerDep) -> dict[str, str]:
+    """Create a token (admin); the token is shown once."""
+    return vault.create_token(who, body.role, org=body.org, days=body.days, label=body.label)
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_token(token_id: str, vault: VaultDep, who: CallerDep) -> dict[str, str]:
+    """Revoke a token (admin)."""
+    return vault.revoke_token(who, token_id)
+
+
+def create_app() -> FastAPI:
+    """A standalone app serving only the vault under /api/vault (e.g. `uvicorn observatory.firewall.api:create_app --factory`)."""
+    app = FastAPI(title="Migration Observatory vault", docs_url=None, redoc_url=None)
+    app.include_router(router, prefix="/api/vault")
+
+    async def handle(_request: Request, error: Exception) -> Response:
+        return to_problem(error)
+
+    app.add_exception_handler(StarletteHTTPException, handle)
+    app.add_exception_handler(RequestValidationError, handle)
+    return app

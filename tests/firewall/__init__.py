@@ -1,0 +1,1 @@
+"""Tests of the firewall: sealed vault, disclosure control, attacks."""
