@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -35,6 +35,11 @@ class ParseContext:
     con: duckdb.DuckDBPyConnection
     scratch: Path  # a private folder for temporary files during the build
     _counter: int = 0
+    notes: list[tuple[str, str, str, int]] = field(default_factory=list)  # (check, severity, message, count)
+
+    def note(self, check: str, message: str, count: int = 1, severity: str = "info") -> None:
+        """Record what the connector deliberately left out or changed, for the data-quality report."""
+        self.notes.append((check, severity, message, count))
 
     def path(self, name: str) -> Path:
         return self.paths[self.spec.file(name).path]
@@ -46,6 +51,15 @@ class ParseContext:
     def _view_name(self, stem: str) -> str:
         self._counter += 1
         return f"raw_{self.spec.id}_{re.sub(r'[^a-z0-9]+', '_', stem.lower())}_{self._counter}"
+
+    def _numbered(self, sql: str) -> None:
+        """Run a row-numbering read with insertion order kept, so `_row` is the position in the file."""
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            self.con.execute(sql)
+        finally:
+            # The build runs with insertion order off: inserts then run in parallel.
+            self.con.execute("SET preserve_insertion_order = false")
 
     # --- text checks -------------------------------------------------------------------------------------------
     def decoded_text(self, name: str) -> str:
@@ -103,14 +117,12 @@ class ParseContext:
         header_line = skip_lines + 1
         view = self._view_name(Path(name).stem)
         try:
-            relation = self.con.sql(
-                f"SELECT * FROM read_csv({_quote_literal(str(source_path))}, all_varchar = true, header = true, "
+            scan = (
+                f"read_csv({_quote_literal(str(source_path))}, all_varchar = true, header = true, "
                 f"delim = {_quote_literal(delim)}, quote = '\"', escape = '\"', strict_mode = true, "
                 f"auto_detect = false, columns = {self._sniff_columns(text, header_line, delim, label)})"
             )
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () + {header_line} AS _row FROM relation"
-            )
+            self._numbered(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () + {header_line} AS _row FROM {scan}")
         except duckdb.Error:
             raise self._locate_structure_error(label, text, header_line, delim) from None
         present = [row[0] for row in self.con.execute(f"DESCRIBE {view}").fetchall()]
@@ -166,10 +178,8 @@ class ParseContext:
         label = self.label(name)
         view = self._view_name(Path(name).stem)
         try:
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () AS _row "
-                f"FROM read_parquet({_quote_literal(str(self.path(name)))})"
-            )
+            self._numbered(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () AS _row "
+                           f"FROM read_parquet({_quote_literal(str(self.path(name)))})")
         except duckdb.Error as error:
             raise SourceError(label, f"not a readable Parquet file ({str(error).splitlines()[0]})") from None
         present = {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {view}").fetchall()}

@@ -7,15 +7,27 @@ from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
+import yaml
+from pydantic import ValidationError
+
 from observatory.sources.spec import SourceSpec, load_spec
 
 SOURCES_DIR = Path(__file__).parent
 
 
+class SpecError(Exception):
+    """A source.yml that does not follow the contract."""
+
+
 @lru_cache(maxsize=1)
 def all_specs() -> tuple[SourceSpec, ...]:
     """Every declared source, in a stable order (reference sources first, then by id)."""
-    specs = [load_spec(path) for path in sorted(SOURCES_DIR.glob("*/source.yml"))]
+    specs = []
+    for path in sorted(SOURCES_DIR.glob("*/source.yml")):
+        try:
+            specs.append(load_spec(path))
+        except (yaml.YAMLError, ValidationError) as error:
+            raise SpecError(f"{path.relative_to(SOURCES_DIR.parent)}: invalid source declaration: {error}") from None
     return tuple(sorted(specs, key=lambda spec: (not spec.reference_only, spec.id)))
 
 

@@ -75,7 +75,8 @@ class JumpCheck(Strict):
 
 
 class Checks(Strict):
-    non_negative: list[str] = []  # measure ids whose values must be >= 0
+    non_negative: list[str] = []  # measure ids whose values must be >= 0 (default: every stock and count)
+    negative_is_warning: list[str] = []  # measure ids where a negative value is possible but rare enough to list
     origin_not_destination: bool = True
     sums: list[SumCheck] = []
     jumps: list[JumpCheck] = []

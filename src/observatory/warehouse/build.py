@@ -118,6 +118,7 @@ class ReleaseBuilder:
         self.path = settings.releases_dir / f"{self.release_id}{releases.SUFFIX}.building"
         self.scratch = Path(tempfile.mkdtemp(prefix="observatory-build-"))
         self.con = duckdb.connect(str(self.path), config={"temp_directory": str(self.scratch)})
+        self.con.execute("SET preserve_insertion_order = false")  # row order carries no meaning in a release
         self.con.execute(SCHEMA)
         self.findings: list[Finding] = []
         self.problems: list[str] = []
@@ -158,13 +159,15 @@ class ReleaseBuilder:
         ctx = ParseContext(spec, paths, self.con, self.scratch)
         relations = self._connector(spec).parse(ctx)
         default_file = spec.files[0].path
-        self.con.execute("DROP TABLE IF EXISTS stage")
+        self.findings += [Finding(spec.id, check, severity, message, count, default_file) for check, severity, message, count in ctx.notes]
+        # The stage is materialised once: the passes below (distinct areas, joins, checks) then scan
+        # plain columns instead of re-running the connector's SQL.
+        selects = []
         for index, relation in enumerate(relations):
-            select = _normalised_select(relation, spec, default_file)
-            self.con.register("connector_output", relation)
-            verb = "CREATE TEMP TABLE stage AS" if index == 0 else "INSERT INTO stage"
-            self.con.execute(f"{verb} SELECT '{spec.id}' AS dataset_id, {select} FROM connector_output")
-            self.con.unregister("connector_output")
+            name = f"connector_output_{index}"
+            self.con.register(name, relation)
+            selects.append(f"SELECT '{spec.id}' AS dataset_id, {_normalised_select(relation, spec, default_file)} FROM {name}")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE stage AS " + " UNION ALL ".join(selects))
         declared = {m.id for m in spec.measures}
         undeclared = [row[0] for row in self.con.execute("SELECT DISTINCT measure_id FROM stage").fetchall() if row[0] not in declared]
         if undeclared:
@@ -183,15 +186,17 @@ class ReleaseBuilder:
         mapping = _source_mapping(spec)
         unresolved: list[UnresolvedName] = []
         resolution_rows = []
+        present = []
         for column in AREA_COLUMNS:
-            distinct = self.con.execute(
-                f"SELECT {column}, min(_file), list(_row ORDER BY _row)[1:5] FROM stage WHERE {column} IS NOT NULL GROUP BY {column}"
-            ).fetchall()
-            resolved = self.resolver.resolve_values([value for value, _, _ in distinct], spec.area_scheme, mapping)
-            for value, file, rows in distinct:
+            values = self.con.execute(f"SELECT {column}, min(_file) FROM stage WHERE {column} IS NOT NULL GROUP BY {column}").fetchall()
+            if values:
+                present.append(column)
+            resolved = self.resolver.resolve_values([value for value, _ in values], spec.area_scheme, mapping)
+            for value, file in values:
                 hit = resolved.get(value.strip())
                 if hit is None:
-                    unresolved.append(UnresolvedName(file, column, value, tuple(r for r in rows if r is not None)))
+                    rows = self.con.execute(f"SELECT DISTINCT _row FROM stage WHERE {column} = ? ORDER BY _row LIMIT 5", [value]).fetchall()
+                    unresolved.append(UnresolvedName(file, column, value, tuple(r[0] for r in rows if r[0] is not None)))
                 else:
                     resolution_rows.append((spec.id, file, column, value, hit.code, hit.exact, hit.method))
         if unresolved:
@@ -206,18 +211,12 @@ class ReleaseBuilder:
         frame = pd.DataFrame(resolution_rows, columns=["dataset_id", "file", "field", "raw_value", "code", "exact", "method"])
         self.con.register("resolution_frame", frame)
         self.con.execute("INSERT INTO area_resolution SELECT * FROM resolution_frame")
-        self.con.execute("CREATE OR REPLACE TEMP TABLE resolution_map AS SELECT field, raw_value, code FROM resolution_frame")
+        for column in present:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE map_{column} AS SELECT raw_value, code FROM resolution_frame WHERE field = '{column}'")
         self.con.unregister("resolution_frame")
-        self.con.execute(
-            """
-            CREATE TEMP TABLE resolved AS
-            SELECT s.* REPLACE (a.code AS area, o.code AS origin, d.code AS destination)
-            FROM stage s
-            LEFT JOIN resolution_map a ON a.field = 'area' AND a.raw_value = s.area
-            LEFT JOIN resolution_map o ON o.field = 'origin' AND o.raw_value = s.origin
-            LEFT JOIN resolution_map d ON d.field = 'destination' AND d.raw_value = s.destination
-            """
-        )
+        replaced = ", ".join(f"map_{c}.code AS {c}" for c in present)
+        joins = " ".join(f"LEFT JOIN map_{c} ON map_{c}.raw_value = s.{c}" for c in present)
+        self.con.execute(f"CREATE TEMP TABLE resolved AS SELECT s.*{f' REPLACE ({replaced})' if present else ''} FROM stage s {joins}")
 
     def _record_dataset(self, spec: SourceSpec, row_count: int) -> None:
         self.con.execute(

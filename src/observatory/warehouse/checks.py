@@ -40,9 +40,14 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
     """All declared and built-in checks on one dataset's resolved rows in `table`."""
     findings: list[Finding] = []
     dataset = spec.id
-    duplicates = con.execute(
-        f"SELECT {_key_sql()}, count(*) AS n, min(_file), min(_row) FROM {table} GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row)"
-    ).fetchall()
+    # Group on one hash first (fast); only colliding hashes are compared on the full key.
+    suspects = con.execute(f"SELECT count(*) FROM (SELECT hash({_key_sql()}) AS h FROM {table} GROUP BY h HAVING count(*) > 1)").fetchall()[0][0]
+    duplicates = []
+    if suspects:
+        duplicates = con.execute(
+            f"SELECT {_key_sql()}, count(*) AS n, min(_file), min(_row) FROM {table} WHERE hash({_key_sql()}) IN "
+            f"(SELECT hash({_key_sql()}) FROM {table} GROUP BY ALL HAVING count(*) > 1) GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row)"
+        ).fetchall()
     if duplicates:
         first = duplicates[0]
         findings.append(Finding(dataset, "duplicate_key", "error",
@@ -50,13 +55,15 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
                                 len(duplicates), first[10], first[11]))
     measures = {measure.id: measure for measure in spec.measures}
     non_negative = set(spec.checks.non_negative) or {m.id for m in spec.measures if m.kind in ("stock", "count")}
-    if non_negative:
-        ids = ", ".join(f"'{m}'" for m in sorted(non_negative))
+    for severity, ids in (("error", non_negative), ("warning", set(spec.checks.negative_is_warning))):
+        if not ids:
+            continue
+        listed = ", ".join(f"'{m}'" for m in sorted(ids))
         negative = con.execute(
-            f"SELECT count(*), min(_file), min(_row), min(value) FROM {table} WHERE measure_id IN ({ids}) AND value < 0"
+            f"SELECT count(*), min(_file), min(_row), min(value) FROM {table} WHERE measure_id IN ({listed}) AND value < 0"
         ).fetchall()[0]
         if negative[0]:
-            findings.append(Finding(dataset, "negative_count", "error", f"{negative[0]} negative value(s) in a count or stock (smallest {negative[3]})",
+            findings.append(Finding(dataset, "negative_value", severity, f"{negative[0]} negative value(s) (smallest {negative[3]:g})",
                                     negative[0], negative[1], negative[2], "value"))
     corridor = [m.id for m in spec.measures if m.level == "corridor"]
     if corridor and spec.checks.origin_not_destination:
