@@ -1,8 +1,7 @@
-"""Benchmark: default demographic-accounting estimate on random systems, and the real 1990-2020 estimate.
+"""Benchmark: default demographic-accounting estimate on random systems, and the real 1990-2020 estimate."""
 
-Run as `python bench/flows.py` (set OBSERVATORY_MIRROR for the real-data part). Prints seconds, peak
-memory (tracemalloc, NumPy buffers included) and the speed-up over migest 2.0.5 in R.
-"""
+# Run as `python bench/flows.py` (set OBSERVATORY_MIRROR for the real-data part). Prints seconds, peak
+# memory (tracemalloc, which sees NumPy buffers) and the speed-up over migest 2.0.5 in R.
 
 from __future__ import annotations
 
@@ -49,6 +48,7 @@ def measure(fn, repeat: int = 5):
 
 
 def main() -> None:
+    """Print the benchmark table."""
     print(f"{'system':>24} {'seconds':>9} {'peak MiB':>9} {'R seconds':>10} {'speed-up':>9}")
     for n in (50, 100, 200):
         args = random_system(n)

@@ -107,6 +107,7 @@ def _od_labels(a: LabelledArray) -> dict[str, list[str]] | None:
 
 
 def _run_ffs_demo(args):
+    """ffs_demo with R's region order (union of births, deaths, stock labels)."""
     s0, s1 = _arr(args, "stock_start"), _arr(args, "stock_end")
     b, d = _arr(args, "births"), _arr(args, "deaths")
     if s0 is None or s1 is None or b is None or d is None:
@@ -137,6 +138,7 @@ def _run_ffs_demo(args):
 
 
 def _run_ffs_diff(args):
+    """ffs_diff; flow labels copied from stock_start."""
     s0, s1 = _arr(args, "stock_start"), _arr(args, "stock_end")
     flow = stock_difference_flows(s0.data, s1.data, decrease=args.get("decrease", "return"),
                                   include_native_born=bool(args.get("include_native_born", False)))
@@ -144,6 +146,7 @@ def _run_ffs_diff(args):
 
 
 def _run_ffs_rates(args):
+    """ffs_rates; flow labels copied from stock_start."""
     s0, s1 = _arr(args, "stock_start"), _arr(args, "stock_end")
     flow = migration_rate_flows(s0.data, None if s1 is None else s1.data, total=args.get("M"),
                                 method=args.get("method", "dennett"))
@@ -151,10 +154,12 @@ def _run_ffs_rates(args):
 
 
 def _fit_kwargs(args, tol, maxit):
+    """tol and maxit from the arguments, with migest's defaults."""
     return {"tol": float(args.get("tol", tol)), "maxit": int(args.get("maxit", maxit))}
 
 
 def _run_ipf2(args):
+    """ipf2; mu takes m's dims and labels."""
     rt, ct, m = _arr(args, "row_tot"), _arr(args, "col_tot"), _arr(args, "m")
     res = ipf2(None if rt is None else rt.data, None if ct is None else ct.data,
                None if m is None else m.data, **_fit_kwargs(args, 1e-5, 500))
@@ -163,6 +168,7 @@ def _run_ipf2(args):
 
 
 def _run_ipf3(args):
+    """ipf3; mu labelled orig/dest/pob from row_tot unless m is labelled."""
     rt, ct, m = _arr(args, "row_tot"), _arr(args, "col_tot"), _arr(args, "m")
     res = ipf3(rt.data, ct.data, None if m is None else m.data, **_fit_kwargs(args, 1e-5, 500))
     if m is not None and m.labels is not None and m.data.ndim == 3:
@@ -176,11 +182,13 @@ def _run_ipf3(args):
 
 
 def _theta(res):
+    """migest's named parameter vector alpha1.., beta1.."""
     names = [f"alpha{i + 1}" for i in range(res.alpha.size)] + [f"beta{j + 1}" for j in range(res.beta.size)]
     return LabelledArray(np.concatenate([res.alpha, res.beta]), ("parameter",), {"parameter": names})
 
 
 def _run_cm2(args):
+    """cm2 with its fitted matrix n and parameters theta."""
     rt, ct, m = _arr(args, "row_tot"), _arr(args, "col_tot"), _arr(args, "m")
     res = cm2(rt.data, ct.data, None if m is None else m.data, **_fit_kwargs(args, 1e-6, 500))
     n = LabelledArray(res.fit, m.dims, m.labels) if m is not None else LabelledArray(res.fit, ("dim1", "dim2"))
@@ -188,6 +196,7 @@ def _run_cm2(args):
 
 
 def _run_cm3(args):
+    """cm3 with its fitted array n and parameters theta."""
     rt, ct, m = _arr(args, "row_tot"), _arr(args, "col_tot"), _arr(args, "m")
     res = cm3(rt.data, ct.data, m.data, **_fit_kwargs(args, 1e-6, 500))
     return {"n": LabelledArray(res.fit, m.dims, m.labels), "theta": _theta(res)}

@@ -59,12 +59,10 @@ def estimate_real_flows(
     unknown_origin: str = UNKNOWN_ORIGIN,
     **options,
 ) -> tuple[pd.DataFrame, dict]:
-    """Flows for every area pair and period from tidy stocks, population (persons) and crude birth rates (per 1000).
-
-    stocks: orig, dest, year, stock (both sexes); population: area, year, population; birth_rate: area, year,
-    cbr. Optional deaths (area, year0, deaths) and net_migration (area, year, annual net migrants) refine the
-    death estimate. Extra keyword options go to demographic_accounting_flows. Returns (flows, parameters).
-    """
+    """(flows, params): orig, dest, year0, year1, flow for every area pair and period (inputs: docs/flows.md)."""
+    # stocks: orig, dest, year, stock; population: area, year, population (persons); birth_rate: area,
+    # year, cbr (per 1000). deaths (area, year0, deaths) or net_migration (area, year, net_migration)
+    # replace the stock-implied death estimate; extra options go to demographic_accounting_flows.
     if population.duplicated(["area", "year"]).any():
         raise ValueError("population has more than one row for some (area, year)")
     pop = population.pivot(index="area", columns="year", values="population")
