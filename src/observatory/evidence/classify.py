@@ -45,6 +45,19 @@ def compact_rules() -> dict[tuple[str, int], re.Pattern]:
 
 
 @lru_cache(maxsize=1)
+def themes_by_id() -> dict[str, dict]:
+    """Theme id -> its vocabulary entry."""
+    return {t["id"]: t for t in load_vocab("themes.yml")["themes"]}
+
+
+@lru_cache(maxsize=1)
+def indicator_rules() -> dict[str, tuple[dict, re.Pattern | None]]:
+    """Indicator id -> (rule, compiled keyword pattern or None)."""
+    rules = load_vocab("indicator_links.yml")["indicators"]
+    return {k: (r, _words(r["keywords"]) if r.get("keywords") else None) for k, r in rules.items()}
+
+
+@lru_cache(maxsize=1)
 def method_rules() -> dict[str, re.Pattern]:
     """Method -> compiled pattern."""
     return {m: re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I) for m, p in METHOD_RULES.items()}
@@ -126,7 +139,7 @@ def compact_labels(text: str, themes: list[Label]) -> list[Label]:
         if conf > best.get(key, (0.0, ""))[0]:
             best[key] = (conf, origin)
 
-    by_id = {t["id"]: t for t in load_vocab("themes.yml")["themes"]}
+    by_id = themes_by_id()
     for lab in themes:
         spec = by_id[lab.value]
         for no in spec.get("gcm", []):
@@ -196,7 +209,7 @@ def indicator_labels(record: Record, labels: list[Label]) -> list[Label]:
     has_corridor = any(lab.kind == LabelKind.corridor for lab in labels)
     text = record.text()
     out = []
-    for indicator, rule in load_vocab("indicator_links.yml")["indicators"].items():
+    for indicator, (rule, keywords) in indicator_rules().items():
         if rule.get("corridor") and has_corridor:
             out.append(Label(kind=LabelKind.indicator, value=indicator, confidence=0.7, origin="rule:corridor"))
             continue
@@ -206,7 +219,7 @@ def indicator_labels(record: Record, labels: list[Label]) -> list[Label]:
         matched = [t for t in rule.get("themes", []) if t in themes]
         if not matched:
             continue
-        if rule.get("keywords") and not _words(rule["keywords"]).search(text):
+        if keywords is not None and not keywords.search(text):
             continue
         conf = max(themes[t] for t in matched) * 0.8
         out.append(Label(kind=LabelKind.indicator, value=indicator, confidence=round(conf, 3), origin=f"rule:theme({matched[0]})"))

@@ -95,7 +95,8 @@ def read_bibtex(text: str, file: str = "<bibtex>") -> ParseResult:
             continue
         record_no += 1
         if kind != "Entry":
-            message = str(getattr(block, "error", "unparseable block")).splitlines()[0]
+            error = getattr(block, "error", None)
+            message = (getattr(error, "abort_reason", None) or str(error) or "unparseable block").strip().splitlines()[0]
             issues.append(ImportIssue(file, record_no, "syntax", f"line {block.start_line + 1}: {message}"))
             continue
         f = {k.lower(): _bib_value(v.value) for k, v in block.fields_dict.items()}
@@ -156,11 +157,12 @@ def read_ris(text: str, file: str = "<ris>") -> ParseResult:
     records, issues = [], []
     chunks = [c for c in re.split(r"(?m)^ER  -.*$", text.replace("\r\n", "\n")) if c.strip()]
     for record_no, chunk in enumerate(chunks, 1):
-        lines = [ln for ln in chunk.strip().splitlines() if ln.strip()]
-        bad = [ln for ln in lines if not re.match(r"^[A-Z][A-Z0-9]  - ?", ln)]
-        if bad:
-            issues.append(ImportIssue(file, record_no, "syntax", f"not a RIS tag line: {bad[0][:60]!r}"))
-            continue
+        lines: list[str] = []
+        for line in chunk.strip().splitlines():
+            if re.match(r"^[A-Z][A-Z0-9]  -( |$)", line):
+                lines.append(line)
+            elif line.strip() and lines:
+                lines[-1] += " " + line.strip()  # continuation of a wrapped value
         if not lines or not lines[0].startswith("TY  -"):
             issues.append(ImportIssue(file, record_no, "TY", "reference does not start with a TY tag"))
             continue
@@ -243,8 +245,9 @@ def read_csl_json(text: str, file: str = "<csl-json>") -> ParseResult:
         if not isinstance(authors, list) or not all(isinstance(a, dict) for a in authors):
             issues.append(ImportIssue(file, record_no, "author", "author must be a list of name objects"))
             continue
-        issued = (item.get("issued") or {}).get("date-parts") or [[None]]
-        year = issued[0][0] if issued and issued[0] else (item.get("issued") or {}).get("raw")
+        issued = item.get("issued") or {}
+        parts = issued.get("date-parts") if isinstance(issued, dict) else None
+        year = parts[0][0] if parts and parts[0] else (issued.get("raw") if isinstance(issued, dict) else issued)
         keywords = item.get("keyword")
         fields = {
             "title": item.get("title", ""), "authors": [_csl_author(a) for a in authors],
