@@ -70,12 +70,15 @@ def build(
     from observatory.warehouse.build import BuildError, build_release
 
     settings = _settings(home, mirror)
-    specs = None
-    if source:
-        specs = [spec for spec in registry.all_specs() if spec.reference_only or spec.id in source]
     try:
+        specs = None
+        if source:
+            specs = [spec for spec in registry.all_specs() if spec.reference_only or spec.id in source]
+            unknown = set(source) - {spec.id for spec in specs}
+            if unknown:
+                fail(f"unknown source(s) {sorted(unknown)}; see `observatory sources`")
         report = build_release(settings, specs=specs, strict_checksums=not allow_changed_files, console=errors)
-    except (BuildError, SourceError, UnresolvedAreasError) as error:
+    except (BuildError, SourceError, UnresolvedAreasError, registry.SpecError) as error:
         fail(str(error))
     warnings = sum(1 for f in report.findings if f.severity == "warning")
     console.print(f"release {report.release.release_id}: {len(report.datasets)} datasets, "

@@ -157,7 +157,8 @@ class ParseContext:
             raw = f"trim({_quote(column)})"
             if thousands and target in ("DOUBLE", "BIGINT"):
                 raw = f"replace({raw}, {_quote_literal(thousands)}, '')"
-            cleaned = f"CASE WHEN {raw} IN ({na_list}) THEN NULL ELSE {raw} END"
+            # Missing-value markers apply to numbers only: "NA" in a text column may be Namibia.
+            cleaned = f"CASE WHEN {raw} IN ({na_list}) THEN NULL ELSE {raw} END" if target != "VARCHAR" else f"NULLIF({raw}, '')"
             if target != "VARCHAR":
                 if target == "BIGINT":
                     # Integers written as 1990.0 by R exports are still integers.

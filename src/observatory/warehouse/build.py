@@ -99,12 +99,12 @@ def _normalised_select(relation: duckdb.DuckDBPyRelation, spec: SourceSpec, defa
     return ", ".join(parts)
 
 
-def _source_mapping(spec: SourceSpec) -> dict[str, str]:
+def _source_mapping(spec: SourceSpec) -> dict[str, str | None]:
     path = spec.folder / "countries.yml"
     if not path.is_file():
         return {}
     with path.open(encoding="utf-8") as handle:
-        return {str(name): code for name, code in (yaml.safe_load(handle) or {}).items()}
+        return {str(name): code for name, code in (yaml.safe_load(handle) or {}).items()}  # code None = aggregate, excluded
 
 
 class ReleaseBuilder:
@@ -184,6 +184,15 @@ class ReleaseBuilder:
     def _resolve_areas(self, spec: SourceSpec) -> None:
         """Map raw area values to codes; every value that does not resolve is reported with file and rows."""
         mapping = _source_mapping(spec)
+        # A name mapped to null in countries.yml is a published aggregate, not an area: its rows are left out, and counted.
+        excluded = sorted(name for name, code in mapping.items() if code is None)
+        if excluded:
+            listed = ", ".join("'" + name.replace("'", "''") + "'" for name in excluded)
+            condition = " OR ".join(f"{column} IN ({listed})" for column in AREA_COLUMNS)
+            count = self.con.execute(f"SELECT count(*) FROM stage WHERE {condition}").fetchall()[0][0]
+            self.con.execute(f"DELETE FROM stage WHERE {condition}")
+            self.findings.append(Finding(spec.id, "aggregates_excluded", "info", f"{count} row(s) of {len(excluded)} published aggregates declared in countries.yml left out", count))
+            mapping = {name: code for name, code in mapping.items() if code is not None}
         unresolved: list[UnresolvedName] = []
         resolution_rows = []
         present = []
