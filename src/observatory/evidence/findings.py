@@ -189,7 +189,7 @@ def list_findings(store: EvidenceStore | None = None) -> list[dict]:
     with store.connect() as con:
         frame = con.execute(
             """SELECT f.id, f.statement, f.evidence, f.agreement, f.confidence, f.likelihood, count(e.record_id) AS references
-               FROM findings f LEFT JOIN finding_evidence e ON e.finding_id = f.id GROUP BY ALL ORDER BY f.created_at, f.id"""
+               FROM findings f LEFT JOIN finding_evidence e ON e.finding_id = f.id GROUP BY f.id, f.statement, f.evidence, f.agreement, f.confidence, f.likelihood, f.created_at ORDER BY f.created_at, f.id"""
         ).df()
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
