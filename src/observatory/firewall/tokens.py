@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Mapping
 from pathlib import Path
 
 from observatory.firewall.errors import Forbidden, InvalidQuery, NotFound, Unauthenticated
@@ -28,7 +30,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-PERMISSIONS: dict[str, frozenset[Role]] = {
+PERMISSIONS: Mapping[str, frozenset[Role]] = MappingProxyType({
     "list_publications": frozenset(Role),
     "read_rules": frozenset({Role.RESEARCHER, Role.CONTRIBUTOR, Role.STEWARD, Role.ADMIN}),
     "aggregate": frozenset({Role.RESEARCHER, Role.STEWARD}),
@@ -38,7 +40,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "set_rules": frozenset({Role.STEWARD}),
     "publish": frozenset({Role.STEWARD}),
     "manage_tokens": frozenset({Role.ADMIN}),
-}
+})
 
 
 @dataclass(frozen=True)
