@@ -197,6 +197,16 @@ def sources() -> None:
     console.print(table)
 
 
+def _mount_sub_apps() -> None:
+    """Command groups that live with their package."""
+    from observatory.flows.cli import app as flows_app
+
+    app.add_typer(flows_app, name="flows", help="Estimate migration flows from stock tables (migest methods).")
+
+
+_mount_sub_apps()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="observatory")
 

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite; fails when no test ran (pytest exit 5).
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup.sh
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "error: no tests ran" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,76 @@
+"""Shared fixtures: the real data mirror, one full release built from it per session, and a tiny fixture source."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from observatory.settings import Settings
+from observatory.sources import registry
+from observatory.sources.fetch import sha256_of
+from observatory.sources.spec import SourceSpec, load_spec
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The real data mirror named by OBSERVATORY_MIRROR (CI sets it); tests that need it skip without it."""
+    value = os.environ.get("OBSERVATORY_MIRROR")
+    if not value:
+        pytest.skip("OBSERVATORY_MIRROR is not set: no real data mirror")
+    path = Path(value).resolve()
+    if not path.is_dir():
+        pytest.fail(f"OBSERVATORY_MIRROR={value} is not a folder")
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_release(mirror, tmp_path_factory) -> Settings:
+    """Settings of a home with one full release built from the real mirror (built once per test session)."""
+    from observatory.warehouse.build import build_release
+
+    settings = Settings(home=tmp_path_factory.mktemp("real-home"), mirror=mirror)
+    build_release(settings)
+    return settings
+
+
+def respec(spec: SourceSpec, mirror: Path) -> SourceSpec:
+    """The same declaration with the checksums of the files as they are in `mirror` (for fixture mirrors)."""
+    files = [raw.model_copy(update={"sha256": sha256_of(mirror / raw.path)}) for raw in spec.files]
+    return spec.model_copy(update={"files": files})
+
+
+class TinyWorld:
+    """A fixture mirror with a five-country area reference and one tiny corridor source; files can be replaced."""
+
+    def __init__(self, root: Path):
+        self.mirror = root / "mirror"
+        shutil.copytree(DATA / "mirror", self.mirror)
+        self.settings = Settings(home=root / "home", mirror=self.mirror)
+        spec_path = DATA / "tiny_source" / "source.yml"
+        self.tiny_spec = load_spec(spec_path)
+        module_spec = importlib.util.spec_from_file_location("tiny_stock_connector", DATA / "tiny_source" / "connector.py")
+        self.connector = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(self.connector)
+
+    def write(self, relative: str, content: bytes | str) -> None:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (self.mirror / relative).write_bytes(data)
+
+    def specs(self) -> list[SourceSpec]:
+        return [respec(registry.get_spec("area_reference"), self.mirror), respec(self.tiny_spec, self.mirror)]
+
+    def build(self, **options):
+        from observatory.warehouse.build import build_release
+
+        return build_release(self.settings, specs=self.specs(), connectors={"tiny_stock": self.connector}, **options)
+
+
+@pytest.fixture
+def tiny_world(tmp_path) -> TinyWorld:
+    return TinyWorld(tmp_path)
