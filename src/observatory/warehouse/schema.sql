@@ -110,3 +110,51 @@ CREATE TABLE area_resolution (
     exact BOOLEAN NOT NULL,
     method VARCHAR NOT NULL
 );
+
+-- Monitoring frameworks: GCM (23 objectives), GCR (4), SDG targets.
+CREATE TABLE framework_objective (
+    framework VARCHAR NOT NULL CHECK (framework IN ('GCM', 'GCR', 'SDG')),
+    code VARCHAR NOT NULL,             -- '1'..'23' for GCM, '1'..'4' for GCR, '10.7' etc. for SDG targets
+    short_name VARCHAR NOT NULL,
+    text VARCHAR NOT NULL,
+    PRIMARY KEY (framework, code)
+);
+
+-- The indicator catalogue as computed in this release (declared in observatory/indicators/catalogue/*.yml).
+CREATE TABLE indicator (
+    id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    definition VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('stock', 'flow', 'rate', 'cost', 'index', 'count')),
+    level VARCHAR NOT NULL CHECK (level IN ('area', 'corridor')),
+    sdg_indicator VARCHAR,             -- e.g. '10.7.4'
+    note VARCHAR                       -- caveats users must see (what is included, what is excluded)
+);
+
+CREATE TABLE indicator_framework (
+    indicator VARCHAR NOT NULL REFERENCES indicator (id),
+    framework VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    PRIMARY KEY (indicator, framework, code)
+);
+
+-- Every computed value, with the datasets it came from; group values carry the population coverage.
+CREATE TABLE indicator_value (
+    indicator VARCHAR NOT NULL,
+    area VARCHAR,
+    origin VARCHAR,
+    destination VARCHAR,
+    year INTEGER NOT NULL,
+    period VARCHAR NOT NULL,           -- '' for a year; '2019Q2' for a quarter; '1990-1995' for a flow period
+    sex VARCHAR NOT NULL,
+    age VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,         -- e.g. the estimation method of a flow, a migration route
+    value DOUBLE,
+    lower DOUBLE,
+    upper DOUBLE,
+    status VARCHAR NOT NULL CHECK (status IN ('reported', 'estimated', 'modelled', 'minimum')),
+    sources VARCHAR[] NOT NULL,        -- dataset ids
+    coverage DOUBLE,                   -- groups only: share of the group's population in countries with data (0..1)
+    note VARCHAR
+);
