@@ -12,7 +12,7 @@ FROM records r
 JOIN effective_labels l ON l.record_id = r.id
 LEFT JOIN effective_labels t ON t.record_id = r.id AND t.kind = 'theme'
 WHERE r.status = 'public' AND ({where})
-GROUP BY ALL
+GROUP BY r.id, r.title, r.authors, r.year, r.type, r.venue, r.doi, r.url, r.abstract
 ORDER BY confidence DESC, (r.abstract IS NOT NULL) DESC, r.year DESC NULLS LAST, r.id
 LIMIT ?
 """

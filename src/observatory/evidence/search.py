@@ -20,6 +20,7 @@ K1 = 1.2
 B = 0.75
 BM25_WEIGHT = 0.6
 TITLE_BOOST = 2
+MIN_SEMANTIC = 0.25  # a result with no query word must be at least this similar to the query
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have in into is it its of on or that the their this to was were with "
     "we our study how what why who which between among during after before than not no do does".split()
@@ -28,7 +29,7 @@ STOPWORDS = frozenset(
 
 def tokenize(text: str | None) -> list[str]:
     """Lower-case, accent-free word tokens without stopwords; a plural 's' is stripped from longer words."""
-    if not text:
+    if not isinstance(text, str) or not text:
         return []
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
@@ -149,7 +150,7 @@ class SearchIndex:
                 from observatory.evidence.embedding import embed as embedder
             cosine = np.where(self.has_vector, self.vectors @ embedder([query])[0], 0.0).astype(np.float32)
         score = BM25_WEIGHT * lexical_norm + (1 - BM25_WEIGHT) * np.clip(cosine, 0.0, None)
-        keep = self.mask(**filters) & (score > 0)
+        keep = self.mask(**filters) & ((lexical > 0) | (cosine >= MIN_SEMANTIC))
         candidates = np.flatnonzero(keep)
         if candidates.size > limit:
             part = np.argpartition(-score[candidates], limit)[:limit]
