@@ -82,7 +82,8 @@ def build(
         fail(str(error))
     warnings = sum(1 for f in report.findings if f.severity == "warning")
     console.print(f"release {report.release.release_id}: {len(report.datasets)} datasets, "
-                  f"{sum(report.datasets.values()):,} rows, {warnings} warnings, {report.seconds:.1f} s", highlight=False)
+                  f"{sum(report.datasets.values()):,} rows, {report.indicator_values:,} indicator values, {warnings} warnings, "
+                  f"{report.seconds:.1f} s", highlight=False)
     _print_status(settings)
 
 

@@ -81,6 +81,12 @@ def build_area_reference(tables: dict[str, pd.DataFrame]) -> AreaReference:
             code = f"{scheme['prefix']}_{_slug(group_name)}"
             groups.append({"code": code, "m49": None, "iso2": None, "name": group_name, "short_name": group_name, "kind": "group", "scheme": scheme["scheme"], "note": scheme["label"]})
             memberships += [{"area": member, "group": code, "scheme": scheme["scheme"]} for member in block[key]]
+    for entry in special:
+        if "groups_like" in entry:
+            template = [m for m in memberships if m["area"] == entry["groups_like"]]
+            if not template:
+                raise ValueError(f"special area {entry['code']}: groups_like {entry['groups_like']!r} is not a country with groups")
+            memberships += [{**m, "area": entry["code"]} for m in template]
     group_frame = pd.DataFrame(groups).astype({"m49": "Int64"})
     # M49 codes of UN regions and sub-regions let published aggregates (e.g. UN DESA tables) resolve to groups.
     for level, code_column in (("un_region", "region_code"), ("un_subregion", "subregion_code"), ("un_intregion", "intregion_code")):

@@ -98,10 +98,16 @@ class SourceSpec(Strict):
     note: str = ""
     repackaged: bool = False  # the mirror file is an extract or conversion, not the publisher's own download
     area_scheme: Literal["iso3", "iso2", "m49", "unhcr", "name", "auto"] = "iso3"
-    reference_only: bool = False  # feeds the area reference, yields no observations
+    # What the source feeds: the area reference, the framework objectives, or observations (most sources).
+    provides: Literal["areas", "frameworks", "observations"] = "observations"
     files: list[RawFile]
     measures: list[Measure] = []
     checks: Checks = Checks()
+
+    @property
+    def reference_only(self) -> bool:
+        """A reference table (areas, frameworks) that every build needs, not a dataset of observations."""
+        return self.provides != "observations"
 
     @property
     def folder(self) -> Path:

@@ -53,6 +53,7 @@ class BuildReport:
     datasets: dict[str, int] = field(default_factory=dict)  # dataset id -> rows loaded
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    indicator_values: int = 0
 
 
 class _BuildLock:
@@ -123,6 +124,7 @@ class ReleaseBuilder:
         self.findings: list[Finding] = []
         self.problems: list[str] = []
         self.rows: dict[str, int] = {}
+        self.indicator_values = 0
         self.resolver: AreaResolver | None = None
         self.retrieved_at = datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -152,6 +154,15 @@ class ReleaseBuilder:
             self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
             self.con.unregister("frame")
         self._record_dataset(spec, len(reference.area))
+
+    def load_frameworks(self, spec: SourceSpec, strict_checksums: bool) -> None:
+        """GCM and GCR objectives (from the source) and the SDG targets the catalogue declares."""
+        paths = self._files(spec, strict_checksums)
+        frame = self._connector(spec).parse(ParseContext(spec, paths, self.con, self.scratch))
+        self.con.register("framework_frame", frame)
+        self.con.execute("INSERT INTO framework_objective BY NAME SELECT * FROM framework_frame")
+        self.con.unregister("framework_frame")
+        self._record_dataset(spec, len(frame))
 
     def load_source(self, spec: SourceSpec, strict_checksums: bool) -> None:
         assert self.resolver is not None, "the area reference loads first"
@@ -236,7 +247,7 @@ class ReleaseBuilder:
         for record in self._file_records:
             self.con.execute("INSERT INTO dataset_file VALUES (?, ?, ?, ?, ?)", [spec.id, record["path"], record["sha256"], record["bytes"], record["url_download"]])
         for m in spec.measures:
-            self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [m.id, spec.id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label])
+            self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [m.id, spec.id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label, m.status])
         self.rows[spec.id] = row_count
 
     def load_contributed(self) -> None:
@@ -253,9 +264,25 @@ class ReleaseBuilder:
             self.con.unregister("contributed_frame")
             self.con.execute("INSERT INTO dataset BY NAME SELECT * FROM (SELECT unnest(?, recursive := true))", [contributed.dataset_row(self.retrieved_at)])
             for measure in contributed.measures:
-                self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                 [measure["id"], contributed.dataset_id, measure["label"], measure["kind"], measure["unit"], measure["definition"], measure.get("level", "area"), measure.get("category_label")])
+                self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 [measure["id"], contributed.dataset_id, measure["label"], measure["kind"], measure["unit"], measure["definition"],
+                                  measure.get("level", "area"), measure.get("category_label"), measure.get("status", "reported")])
             self.rows[contributed.dataset_id] = len(contributed.observations)
+
+    def compute_indicators(self) -> None:
+        """The indicator catalogue over everything loaded; indicators whose inputs are absent are listed, not faked."""
+        from observatory.indicators.engine import compute_catalogue
+        from observatory.indicators.spec import load_catalogue
+
+        try:
+            results = compute_catalogue(self.con, load_catalogue())
+        except (duckdb.Error, ValueError) as error:
+            self.problems.append(f"indicators: {error}")
+            return
+        for result in results:
+            if result.skipped:
+                self.findings.append(Finding("indicators", "indicator_skipped", "info", f"{result.indicator}: {result.skipped}"))
+        self.indicator_values = sum(result.rows for result in results)
 
     def validate(self) -> None:
         """Release-wide invariants checked before anyone can see the release."""
@@ -330,15 +357,19 @@ def build_release(
                 for spec in specs:
                     progress.update(task, description=spec.id)
                     try:
-                        (builder.load_reference if spec.reference_only else builder.load_source)(spec, strict_checksums)
+                        loader = {"areas": builder.load_reference, "frameworks": builder.load_frameworks}.get(spec.provides, builder.load_source)
+                        loader(spec, strict_checksums)
                     except (SourceError, UnresolvedAreasError) as error:
                         builder.problems.append(f"{spec.id}: {error}")
                         builder.con.execute("DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS resolved")
-                        if spec.reference_only:
+                        if spec.provides == "areas":
                             break  # nothing can resolve without the reference
                     progress.advance(task)
                 progress.update(task, description="contributed datasets")
                 builder.load_contributed()
+                if not builder.problems:
+                    progress.update(task, description="indicators")
+                    builder.compute_indicators()
                 builder.validate()
             if builder.problems:
                 raise BuildError(builder.problems)
@@ -350,4 +381,4 @@ def build_release(
             raise
         finally:
             builder.cleanup()
-    return BuildReport(release, builder.rows, builder.findings, time.perf_counter() - started)
+    return BuildReport(release, builder.rows, builder.findings, time.perf_counter() - started, builder.indicator_values)

@@ -66,7 +66,8 @@ CREATE TABLE measure (
     unit VARCHAR NOT NULL,
     definition VARCHAR NOT NULL,
     level VARCHAR NOT NULL CHECK (level IN ('area', 'corridor')),
-    category_label VARCHAR
+    category_label VARCHAR,
+    status VARCHAR NOT NULL CHECK (status IN ('reported', 'estimated', 'modelled', 'minimum'))
 );
 
 -- Long format, one row per value. Corridor measures use origin/destination, the others use area.

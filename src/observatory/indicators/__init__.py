@@ -1,0 +1,1 @@
+"""Indicator catalogue (YAML) and the engine that computes it for every area, group, corridor and year in a release."""

@@ -1,0 +1,148 @@
+"""Computes the catalogue inside a release being built: country values, group aggregates with coverage, provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from observatory.indicators.spec import IndicatorSpec
+
+KEY_COLUMNS = ("area", "origin", "destination", "year", "period", "sex", "age", "category")
+_STATUS_RANK = {"reported": 0, "estimated": 1, "modelled": 2}
+# Group coverage weighs members by population; WDI population runs 1960–2022, so other years use the nearest.
+_POPULATION_MEASURE, _POPULATION_FIRST, _POPULATION_LAST = "population_total", 1960, 2022
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    indicator: str
+    rows: int
+    skipped: str | None = None  # why the indicator could not be computed in this release
+
+
+def _inherited_status(statuses: list[str]) -> str:
+    """The least certain input decides: a minimum count stays a minimum, else reported < estimated < modelled."""
+    if "minimum" in statuses:
+        return "minimum"
+    return max(statuses, key=lambda status: _STATUS_RANK[status])
+
+
+def _present_measures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    return {row[0]: (row[1], row[2]) for row in con.execute("SELECT id, dataset_id, status FROM measure").fetchall()}
+
+
+def _prepare_population(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE coverage_population AS
+            SELECT area, year, value AS population FROM observation
+            WHERE measure_id = '{_POPULATION_MEASURE}' AND value IS NOT NULL"""
+    )
+
+
+def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]:
+    """Materialise the formula's result with every key column; returns the formula's own columns."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_raw AS {spec.formula}")
+    columns = [row[0] for row in con.execute("DESCRIBE indicator_raw").fetchall()]
+    needed = ("area",) if spec.level == "area" else ("origin", "destination")
+    missing = [c for c in needed + ("year",) if c not in columns]
+    if spec.ratio_scale is not None:
+        missing += [c for c in ("numerator", "denominator") if c not in columns]
+    elif "value" not in columns:
+        missing.append("value")
+    if missing:
+        raise ValueError(f"indicator {spec.id}: the formula does not return {missing}")
+    defaults = {"area": "NULL", "origin": "NULL", "destination": "NULL", "period": "''", "sex": "'total'", "age": "'total'", "category": "''"}
+    select = [f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST({defaults[c]} AS VARCHAR) AS {c}" for c in KEY_COLUMNS if c != "year"]
+    select.insert(3, "CAST(year AS INTEGER) AS year")
+    if spec.ratio_scale is not None:
+        select += ["CAST(numerator AS DOUBLE) AS numerator", "CAST(denominator AS DOUBLE) AS denominator",
+                   f"CAST(numerator AS DOUBLE) / NULLIF(CAST(denominator AS DOUBLE), 0) * {spec.ratio_scale} AS value"]
+    else:
+        select += ["CAST(NULL AS DOUBLE) AS numerator", "CAST(NULL AS DOUBLE) AS denominator", "CAST(value AS DOUBLE) AS value"]
+    for column in ("lower", "upper"):
+        select.append(f"CAST({column} AS DOUBLE) AS {column}" if column in columns else f"CAST(NULL AS DOUBLE) AS {column}")
+    select.append("CAST(note AS VARCHAR) AS note" if "note" in columns else "CAST(NULL AS VARCHAR) AS note")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_rows AS SELECT {', '.join(select)} FROM indicator_raw WHERE year IS NOT NULL")
+    return columns
+
+
+def _insert_values(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool) -> int:
+    con.execute(
+        f"""INSERT INTO indicator_value
+            SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, NULL, note
+            FROM indicator_rows WHERE value IS NOT NULL""",
+        [spec.id, status, sources],
+    )
+    count = con.execute("SELECT count(*) FROM indicator_rows WHERE value IS NOT NULL").fetchall()[0][0]
+    if spec.level == "area" and spec.aggregate != "none":
+        count += _insert_groups(con, spec, status, sources, has_bounds)
+    return count
+
+
+def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool) -> int:
+    """Groups from their member countries; coverage = population share of the members that have a value."""
+    keys = "v.year, v.period, v.sex, v.age, v.category"
+    if spec.aggregate == "sum":
+        value, filter_ = "SUM(v.value)", "v.value IS NOT NULL"
+    else:
+        value = f"SUM(v.numerator) / NULLIF(SUM(v.denominator), 0) * {spec.ratio_scale}"
+        filter_ = "v.numerator IS NOT NULL AND v.denominator IS NOT NULL"
+    clamp = f"LEAST(GREATEST(v.year, {_POPULATION_FIRST}), {_POPULATION_LAST})"
+    # Where country values carry a range across categories (estimation methods), the group's range is taken
+    # across its own category values again: summing member bounds would mix methods.
+    bounds = ("MIN(value) OVER (PARTITION BY area, year, period, sex, age), MAX(value) OVER (PARTITION BY area, year, period, sex, age)"
+              if has_bounds else "CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE group_rows AS
+        WITH members AS (SELECT area, "group" FROM area_membership),
+        covered AS (
+            SELECT m."group" AS area, {keys}, {value} AS value, COUNT(*) AS members_with_data,
+                   SUM(COALESCE(p.population, 0)) AS covered_population, {clamp} AS population_year
+            FROM indicator_rows v JOIN members m ON m.area = v.area
+            LEFT JOIN coverage_population p ON p.area = v.area AND p.year = {clamp}
+            WHERE {filter_}
+            GROUP BY m."group", {keys}),
+        group_population AS (
+            SELECT m."group", p.year, SUM(p.population) AS population
+            FROM members m JOIN coverage_population p ON p.area = m.area GROUP BY m."group", p.year)
+        SELECT c.*, c.covered_population / NULLIF(g.population, 0) AS coverage
+        FROM covered c LEFT JOIN group_population g ON g."group" = c.area AND g.year = c.population_year
+        WHERE c.value IS NOT NULL
+        """
+    )
+    con.execute(
+        f"""INSERT INTO indicator_value
+            SELECT ?, area, NULL, NULL, year, period, sex, age, category, value, {bounds}, ?, ?,
+                   LEAST(coverage, 1.0), CAST(members_with_data AS VARCHAR) || ' member areas with data'
+            FROM group_rows""",
+        [spec.id, status, sources],
+    )
+    return con.execute("SELECT count(*) FROM group_rows").fetchall()[0][0]
+
+
+def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[IndicatorSpec, ...]) -> list[IndicatorResult]:
+    """Every indicator whose input measures are in this release; the others are reported as skipped."""
+    measures = _present_measures(con)
+    _prepare_population(con)
+    results = []
+    for spec in catalogue:
+        absent = [m for m in spec.inputs if m not in measures]
+        if absent:
+            results.append(IndicatorResult(spec.id, 0, f"input measure(s) {absent} not in this release"))
+            continue
+        sources = sorted({measures[m][0] for m in spec.inputs})
+        status = spec.status or _inherited_status([measures[m][1] for m in spec.inputs])
+        columns = _normalise(con, spec)
+        count = _insert_values(con, spec, status, sources, has_bounds="lower" in columns)
+        con.execute(
+            "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note],
+        )
+        tags = [("SDG", code) for code in spec.frameworks.sdg] + [("GCM", str(n)) for n in spec.frameworks.gcm] + [("GCR", str(n)) for n in spec.frameworks.gcr]
+        for framework, code in tags:
+            con.execute("INSERT INTO indicator_framework VALUES (?, ?, ?)", [spec.id, framework, code])
+        results.append(IndicatorResult(spec.id, count))
+    con.execute("DROP TABLE IF EXISTS indicator_raw; DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS group_rows")
+    return results
