@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from observatory.evidence.gazetteer import _pattern, find_countries, gazetteer
+from observatory.evidence.gazetteer import find_countries, gazetteer, surface_alternation
 from observatory.evidence.records import Label, LabelKind, Record, load_vocab
 
 MODEL_ORIGIN = "model:all-MiniLM-L6-v2"
@@ -179,7 +179,7 @@ def method_label(record: Record) -> Label | None:
 @lru_cache(maxsize=1)
 def _corridor_patterns() -> list[re.Pattern]:
     """'<origin> migrants in <destination>' and 'from <origin> to <destination>' patterns."""
-    forms = _pattern().pattern[len(r"(?<![\w-])(") : -len(r")(?:s|es)?(?![\w-])")]
+    forms = surface_alternation()
     people = r"(?:s|es)?\s+(?:[\w-]+\s+){0,3}?(?:in|to|into|living in|resettled in|arriving in|settled in)\s+(?:the\s+)?"
     return [
         re.compile(rf"(?<![\w-])(?P<o>{forms}){people}(?P<d>{forms})(?![\w-])"),

@@ -55,11 +55,15 @@ def gazetteer() -> dict[str, tuple[str, float, str]]:
 
 
 @lru_cache(maxsize=1)
+def surface_alternation() -> str:
+    """Regex alternation of all surface forms, longest first (so 'Nigeria' wins over 'Niger')."""
+    return "|".join(re.escape(f) for f in sorted(gazetteer(), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
 def _pattern() -> re.Pattern:
-    """One alternation of all surface forms, longest first, on word boundaries, optional plural 's'."""
-    forms = sorted(gazetteer(), key=len, reverse=True)
-    body = "|".join(re.escape(f) for f in forms)
-    return re.compile(rf"(?<![\w-])({body})(?:s|es)?(?![\w-])")
+    """All surface forms on word boundaries, with an optional plural 's'."""
+    return re.compile(rf"(?<![\w-])({surface_alternation()})(?:s|es)?(?![\w-])")
 
 
 def find_countries(text: str | None) -> list[Mention]:

@@ -106,8 +106,7 @@ class SearchIndex:
                     areas.setdefault(end, set()).add(pos)
             elif kind == "theme":
                 themes.setdefault(value, set()).add(pos)
-        as_arrays = lambda d: {k: np.fromiter(v, dtype=np.int64) for k, v in d.items()}  # noqa: E731
-        return as_arrays(areas), as_arrays(themes)
+        return _as_arrays(areas), _as_arrays(themes)
 
     def mask(self, area: str | None = None, theme: str | None = None, year_from: int | None = None,
              year_to: int | None = None, types: list[str] | None = None) -> np.ndarray:
@@ -176,6 +175,11 @@ class SearchIndex:
             "score": round(score, 4), "bm25": round(lexical, 3), "semantic": round(cosine, 3),
             "matched_terms": matched, "why": "; ".join(why), "snippet": snippet(rec, terms),
         }
+
+
+def _as_arrays(groups: dict[str, set[int]]) -> dict[str, np.ndarray]:
+    """Sets of positions as sorted int arrays."""
+    return {k: np.array(sorted(v), dtype=np.int64) for k, v in groups.items()}
 
 
 def snippet(rec: pd.Series, terms: list[str], width: int = 240) -> str:
