@@ -200,9 +200,16 @@ def sources() -> None:
 
 def _mount_sub_apps() -> None:
     """Command groups that live with their package."""
+    from observatory.evidence.cli import app as evidence_app
+    from observatory.firewall.cli import token_app, vault_app
     from observatory.flows.cli import app as flows_app
+    from observatory.indicators import cli as indicators_cli
 
+    indicators_cli.register(app)
     app.add_typer(flows_app, name="flows", help="Estimate migration flows from stock tables (migest methods).")
+    app.add_typer(evidence_app, name="evidence", help="Evidence library: import, search, findings, knowledge gaps, review.")
+    app.add_typer(vault_app, name="vault", help="Sealed vault of sensitive contributions; only disclosure-controlled aggregates leave it.")
+    app.add_typer(token_app, name="token", help="Create and revoke access tokens for the vault.")
 
 
 _mount_sub_apps()
