@@ -1,0 +1,1 @@
+"""Publications from a release: country Migration Profiles, corridor profiles, two-page briefs, assessment and thematic reports."""

@@ -1,0 +1,79 @@
+"""Closing sections every publication shares: related evidence, data gaps, sources annex."""
+
+from __future__ import annotations
+
+from observatory.publish.data import ReleaseData
+from observatory.publish.document import Bullets, Document, Notice, Section, Table, gaps, source_ids
+
+NO_EVIDENCE = "No related evidence yet."
+
+
+def _evidence_store(data: ReleaseData):
+    """The evidence store of the same home, or None when there is none (or the module is not available)."""
+    try:
+        from observatory.evidence.store import STORE_FILE, EvidenceStore
+    except ImportError:
+        return None
+    if data.settings is None:
+        return None
+    path = data.settings.evidence_dir / STORE_FILE
+    return EvidenceStore(path) if path.is_file() else None
+
+
+def related_evidence(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None,
+                     limit: int = 8) -> list[dict]:
+    """Public evidence records about an area or a corridor; [] when the evidence library is absent or empty."""
+    store = _evidence_store(data)
+    if store is None:
+        return []
+    try:
+        from observatory.evidence import evidence_for_area, evidence_for_corridor
+        from observatory.evidence.findings import format_reference
+    except ImportError:
+        return []
+    records = evidence_for_corridor(*corridor, limit=limit, store=store) if corridor else evidence_for_area(area, limit=limit, store=store)
+    for record in records:
+        record["reference"] = format_reference(record)
+    return records
+
+
+def evidence_section(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None,
+                     title: str = "Related evidence") -> Section:
+    """Research and testimonies linked to the place, most certain first, or 'no related evidence yet'."""
+    records = related_evidence(data, area=area, corridor=corridor)
+    if not records:
+        return Section("evidence", title, [Notice(NO_EVIDENCE, kind="info")])
+    items = [[f"{r['reference']} (themes: {', '.join(r['themes']) or 'none'}; link confidence {r['confidence']:.2f})"]
+             for r in records]
+    return Section("evidence", title, [Bullets(items, style="ol")])
+
+
+def gaps_section(document: Document) -> Section:
+    """Every 'no data' in the document with its reason."""
+    missing = gaps(document)
+    if not missing:
+        return Section("gaps", "Data gaps", [Notice("Every figure in this publication has a value in this release.", "info")])
+    rows = [[f.label, " → ".join(x for x in (f.origin, f.destination) if x) or (f.area or ""), f.reason or ""] for f in missing]
+    return Section("gaps", "Data gaps", [
+        Notice(f"{len(missing)} figures have no value in this release; they are shown as “no data”, never as zero."),
+        Table("Missing figures and why", ["Figure", "Area or corridor", "Reason"], rows, numbered=False)])
+
+
+def sources_section(document: Document, data: ReleaseData, title: str = "Sources annex") -> Section:
+    """Every dataset cited, numbered as in the text, with version, licence and citation."""
+    ids = source_ids(document)
+    rows = []
+    for number, ds in enumerate(data.datasets(ids), start=1):
+        rows.append([f"[{number}]", ds["id"], ds.get("publisher") or "", ds.get("version_producer") or "",
+                     ds.get("licence") or "", ds.get("citation_full") or "", ds.get("url_main") or ""])
+    document.meta["datasets"] = [{k: (str(v) if v is not None and k in {"retrieved_at", "date_accessed"} else v)
+                                  for k, v in ds.items()} for ds in data.datasets(ids)]
+    blocks = [Notice(f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
+                     "engine, and context observations as published by their producers.", "info")]
+    if rows:
+        table = Table("Datasets cited", ["#", "Dataset", "Publisher", "Version", "Licence", "Citation", "URL"], rows,
+                      numbered=False, row_ids=[f"src-{n}" for n in range(1, len(rows) + 1)], css_class="sources")
+        blocks.append(table)
+    else:
+        blocks.append(Notice("No dataset is cited: the release has no value for any figure of this publication."))
+    return Section("sources", title, blocks)

@@ -1,0 +1,242 @@
+"""Read one release for publishing: indicator values, context observations, areas and datasets, as Figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import duckdb
+
+from observatory.publish.figures import Figure
+from observatory.settings import Settings
+from observatory.warehouse.releases import connect
+
+
+class PublishError(Exception):
+    """A publication cannot be made (unknown area, missing release, unresolvable directive)."""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    """Rows as dicts (never fetchone: DuckDB 2.0 leaves that result open)."""
+    result = con.execute(sql, params or [])
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]
+
+
+@dataclass
+class ReleaseData:
+    """Read-only access to one release; every Figure it returns names the release's datasets as sources."""
+
+    con: duckdb.DuckDBPyConnection
+    release_id: str
+    settings: Settings | None = None
+    _area_cache: dict = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, settings: Settings, release_id: str | None = None) -> "ReleaseData":
+        """The current (or a named) release of a home."""
+        release, con = connect(settings, release_id)
+        return cls(con=con, release_id=release.release_id, settings=settings)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def rows(self, sql: str, params: list | None = None) -> list[dict]:
+        """Run a query on the release."""
+        return _rows(self.con, sql, params)
+
+    # --- areas -----------------------------------------------------------------------------------------
+
+    def area(self, code: str) -> dict:
+        """The area row with its groups by scheme; PublishError for an unknown code."""
+        code = code.upper()
+        if code not in self._area_cache:
+            found = self.rows("SELECT * FROM area WHERE code = ?", [code])
+            if not found:
+                raise PublishError(f"unknown area {code!r}: not in the area table of release {self.release_id}")
+            row = found[0]
+            groups = self.rows(
+                "SELECT m.scheme, m.\"group\" AS code, a.name FROM area_membership m JOIN area a ON a.code = m.\"group\" "
+                "WHERE m.area = ? ORDER BY m.scheme", [code])
+            row["groups"] = {g["scheme"]: {"code": g["code"], "name": g["name"]} for g in groups}
+            self._area_cache[code] = row
+        return self._area_cache[code]
+
+    def name(self, code: str | None) -> str:
+        """Display name of an area code (the code itself when unknown)."""
+        if not code:
+            return ""
+        try:
+            return self.area(code)["name"]
+        except PublishError:
+            return code
+
+    def countries(self) -> list[str]:
+        """Every country code in the release, sorted."""
+        return [r["code"] for r in self.rows("SELECT code FROM area WHERE kind = 'country' ORDER BY code")]
+
+    def group_members(self, group: str) -> list[str]:
+        """Countries in a group."""
+        return [r["area"] for r in self.rows("SELECT area FROM area_membership WHERE \"group\" = ? ORDER BY area", [group])]
+
+    # --- catalogue -------------------------------------------------------------------------------------
+
+    @cached_property
+    def indicators(self) -> dict[str, dict]:
+        """The indicator catalogue of this release, with framework tags."""
+        catalogue = {r["id"]: r for r in self.rows("SELECT * FROM indicator ORDER BY id")}
+        for entry in catalogue.values():
+            entry["frameworks"] = []
+        for tag in self.rows("SELECT indicator, framework, code FROM indicator_framework ORDER BY framework, code"):
+            if tag["indicator"] in catalogue:
+                catalogue[tag["indicator"]]["frameworks"].append(f"{tag['framework']} {tag['code']}")
+        return catalogue
+
+    @cached_property
+    def measures(self) -> dict[str, dict]:
+        return {r["id"]: r for r in self.rows("SELECT id, dataset_id, label, unit, kind FROM measure")}
+
+    def indicator_title(self, indicator: str) -> str:
+        return self.indicators.get(indicator, {}).get("title", indicator.replace("_", " "))
+
+    def datasets(self, ids) -> list[dict]:
+        """Dataset rows (version, licence, citation, url) for the given ids, in the given order."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        found = {r["id"]: r for r in self.rows("SELECT * FROM dataset WHERE id IN (SELECT unnest(?))", [wanted])}
+        return [found.get(i) or {"id": i, "title": i, "publisher": "", "version_producer": "", "licence": "",
+                                  "citation_full": "not a dataset of this release", "url_main": None} for i in wanted]
+
+    # --- indicator values ------------------------------------------------------------------------------
+
+    def indicator_rows(self, indicator: str, *, area: str | None = None, origin: str | None = None,
+                       destination: str | None = None, sex: str | None = "total", age: str | None = "total",
+                       category: str | None = None, year: int | None = None, period: str | None = None) -> list[dict]:
+        """indicator_value rows matching the key, oldest first."""
+        clauses, params = ["indicator = ?"], [indicator]
+        for column, value in (("area", area), ("origin", origin), ("destination", destination), ("sex", sex),
+                              ("age", age), ("category", category), ("year", year), ("period", period)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return self.rows(f"SELECT * FROM indicator_value WHERE {' AND '.join(clauses)} ORDER BY year, period, category", params)
+
+    def figure_of(self, indicator: str, row: dict, label: str | None) -> Figure:
+        meta = self.indicators.get(indicator, {})
+        return Figure(
+            label=label or meta.get("title", indicator), origin_kind="indicator", key=indicator, unit=meta.get("unit", ""),
+            value=row["value"], lower=row["lower"], upper=row["upper"], status=row["status"],
+            sources=tuple(row["sources"] or ()), area=row["area"], origin=row["origin"], destination=row["destination"],
+            year=row["year"], period=row["period"], sex=row["sex"], age=row["age"], category=row["category"],
+            coverage=row.get("coverage"), note=row.get("note"),
+            reason=None if row["value"] is not None else (row.get("note") or "the value is not available in the sources"),
+        )
+
+    def missing(self, indicator: str, label: str | None = None, reason: str | None = None, **key) -> Figure:
+        """A 'no data' figure with the reason."""
+        meta = self.indicators.get(indicator)
+        if reason is None:
+            if meta is None:
+                reason = "this indicator is not computed in this release"
+            else:
+                where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(key.get("area"))
+                reason = f"no source in this release reports it for {where}"
+        return Figure(label=label or (meta or {}).get("title", indicator.replace("_", " ")), origin_kind="indicator",
+                      key=indicator, unit=(meta or {}).get("unit", ""), reason=reason,
+                      **{k: v for k, v in key.items() if k in {"area", "origin", "destination", "sex", "category", "year"}})
+
+    def series(self, indicator: str, label: str | None = None, **key) -> list[Figure]:
+        """Every value of an indicator for a key, oldest first (values that are NULL are skipped)."""
+        return [self.figure_of(indicator, row, label) for row in self.indicator_rows(indicator, **key) if row["value"] is not None]
+
+    def latest(self, indicator: str, label: str | None = None, **key) -> Figure:
+        """The most recent non-missing value for a key, or a 'no data' Figure with the reason."""
+        rows = self.indicator_rows(indicator, **key)
+        for column in ("category", "period"):
+            if column not in key:  # prefer the all-categories value and the yearly value
+                rows = [r for r in rows if r[column] == ""] or rows
+        present = [r for r in rows if r["value"] is not None]
+        if present:
+            best = max(present, key=lambda r: (r["year"], r["period"], r["category"] == ""))
+            return self.figure_of(indicator, best, label)
+        if rows:
+            return self.figure_of(indicator, rows[-1], label)
+        return self.missing(indicator, label, **key)
+
+    def ranked(self, indicator: str, *, by: str, code: str, limit: int = 10, year: int | None = None,
+               label_of=None, category: str = "", period: str = "") -> list[Figure]:
+        """Corridor values of one end (`by` = 'origin' or 'destination'), latest year, largest first."""
+        other = "destination" if by == "origin" else "origin"
+        key = f"indicator = ? AND {by} = ? AND sex = 'total' AND age = 'total' AND category = ? AND period = ? AND value IS NOT NULL"
+        params = [indicator, code, category, period]
+        if year is None:
+            years = self.rows(f"SELECT max(year) AS y FROM indicator_value WHERE {key}", params)
+            year = years[0]["y"] if years else None
+        if year is None:
+            return []
+        rows = self.rows(
+            f"SELECT * FROM indicator_value WHERE {key} AND year = ? "
+            f"AND {other} IN (SELECT code FROM area WHERE kind = 'country') "
+            "ORDER BY value DESC, " + other + " LIMIT ?", [*params, year, limit])
+        return [self.figure_of(indicator, r, (label_of or self.name)(r[other])) for r in rows]
+
+    # --- observations (context figures without an indicator) ---------------------------------------------
+
+    def observation_rows(self, measure: str, *, area: str | None = None, origin: str | None = None,
+                         destination: str | None = None, sex: str = "total", age: str | None = "total",
+                         category: str | None = "") -> list[dict]:
+        """Observations of a measure for a key, oldest first."""
+        clauses, params = ["measure_id = ?", "sex = ?"], [measure, sex]
+        for column, value in (("area", area), ("origin", origin), ("destination", destination), ("age", age),
+                              ("category", category)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return self.rows(f"SELECT * FROM observation WHERE {' AND '.join(clauses)} ORDER BY year, period", params)
+
+    def observation_figure(self, measure: str, row: dict, label: str | None = None) -> Figure:
+        info = self.measures.get(measure, {})
+        return Figure(
+            label=label or info.get("label", measure), origin_kind="observation", key=measure, unit=info.get("unit", ""),
+            value=row["value"], lower=row["lower"], upper=row["upper"], status=row["status"], sources=(row["dataset_id"],),
+            area=row["area"], origin=row["origin"], destination=row["destination"], year=row["year"], period=row["period"],
+            sex=row["sex"], age=row["age"], category=row["category"], note=row["note"],
+        )
+
+    def observation_latest(self, measure: str, label: str | None = None, **key) -> Figure:
+        """The most recent observation of a context measure, or a 'no data' Figure."""
+        present = [r for r in self.observation_rows(measure, **key) if r["value"] is not None]
+        if present:
+            return self.observation_figure(measure, max(present, key=lambda r: (r["year"], r["period"])), label)
+        info = self.measures.get(measure, {})
+        where = self.name(key.get("area") or key.get("origin"))
+        reason = "this measure is not in this release" if not info else f"{info['dataset_id']} has no value for {where}"
+        return Figure(label=label or info.get("label", measure), origin_kind="observation", key=measure,
+                      unit=info.get("unit", ""), reason=reason, area=key.get("area"), origin=key.get("origin"),
+                      destination=key.get("destination"))
+
+    def observation_series(self, measure: str, label: str | None = None, **key) -> list[Figure]:
+        return [self.observation_figure(measure, r, label) for r in self.observation_rows(measure, **key) if r["value"] is not None]
+
+    def observation_ranked(self, measure: str, *, by: str, code: str, limit: int = 10) -> list[Figure]:
+        """Corridor observations of one end in their latest year, largest first (countries only)."""
+        other = "destination" if by == "origin" else "origin"
+        years = self.rows(f"SELECT max(year) AS y FROM observation WHERE measure_id = ? AND {by} = ? AND sex = 'total' "
+                          "AND value IS NOT NULL", [measure, code])
+        if not years or years[0]["y"] is None:
+            return []
+        rows = self.rows(
+            f"SELECT * FROM observation WHERE measure_id = ? AND {by} = ? AND year = ? AND sex = 'total' AND age = 'total' "
+            f"AND category = '' AND value IS NOT NULL AND {other} IN (SELECT code FROM area WHERE kind = 'country') "
+            f"ORDER BY value DESC, {other} LIMIT ?", [measure, code, years[0]["y"], limit])
+        return [self.observation_figure(measure, r, self.name(r[other])) for r in rows]
+
+    def population_by_age(self, area: str) -> list[Figure]:
+        """The latest single-year population by age and sex (female and male) of an area."""
+        years = self.rows("SELECT max(year) AS y FROM observation WHERE measure_id = 'population_by_age' AND area = ?", [area])
+        if not years or years[0]["y"] is None:
+            return []
+        rows = self.rows("SELECT * FROM observation WHERE measure_id = 'population_by_age' AND area = ? AND year = ? "
+                         "AND sex IN ('female', 'male') AND category = '' ORDER BY sex, age", [area, years[0]["y"]])
+        return [self.observation_figure("population_by_age", r) for r in rows if r["value"] is not None]

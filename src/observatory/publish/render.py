@@ -1,0 +1,256 @@
+"""Render a Document to self-contained HTML, PDF (WeasyPrint), Markdown or JSON."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from observatory.publish.document import (Bullets, Chart, Document, FigureTable, Notice, RawHtml, Table, Text,
+                                          iter_figures, source_ids)
+from observatory.publish.figures import Figure, display
+
+FORMATS = ("html", "pdf", "md", "json")
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("observatory.publish", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+class Numbering:
+    """Figure and table numbers and dataset citation numbers for one rendering."""
+
+    def __init__(self, document: Document):
+        self.sources = {source: n for n, source in enumerate(source_ids(document), start=1)}
+        self.figures = 0
+        self.tables = 0
+
+    def next_figure(self) -> int:
+        self.figures += 1
+        return self.figures
+
+    def next_table(self) -> int:
+        self.tables += 1
+        return self.tables
+
+    def cites(self, sources) -> list[int]:
+        return sorted({self.sources[s] for s in sources if s in self.sources})
+
+
+# --- HTML ------------------------------------------------------------------------------------------------
+
+def _attrs(figure: Figure) -> str:
+    """data-* attributes that let a reader (or a test) trace the number to the release."""
+    fields = {"origin-kind": figure.origin_kind, "key": figure.key, "area": figure.area, "origin": figure.origin,
+              "destination": figure.destination, "year": figure.year, "period": figure.period, "sex": figure.sex,
+              "age": figure.age, "category": figure.category, "status": figure.status,
+              "value": "" if figure.value is None else repr(float(figure.value)),
+              "sources": " ".join(figure.sources), "aggregated": "true" if figure.aggregated else None}
+    return " ".join(f'data-{k}="{html.escape(str(v))}"' for k, v in fields.items() if v is not None)
+
+
+def _cite_html(numbers: list[int]) -> str:
+    return "".join(f'<sup class="cite"><a href="#src-{n}">[{n}]</a></sup>' for n in numbers)
+
+
+def figure_html(figure: Figure, numbering: Numbering, with_reason: bool = True) -> str:
+    """A number with its citation, or 'no data' with the reason."""
+    if figure.missing:
+        reason = f' <span class="reason">({html.escape(figure.reason or "no reason recorded")})</span>' if with_reason else ""
+        return f'<span class="num missing" {_attrs(figure)} data-reason="{html.escape(figure.reason or "")}">no data</span>{reason}'
+    return f'<span class="num" {_attrs(figure)}>{html.escape(display(figure))}</span>{_cite_html(numbering.cites(figure.sources))}'
+
+
+def inline_html(parts: list, numbering: Numbering) -> str:
+    return "".join(figure_html(p, numbering) if isinstance(p, Figure) else html.escape(str(p)) for p in parts)
+
+
+def _status(figure: Figure) -> str:
+    bits = [figure.status or ""]
+    if figure.coverage is not None:
+        bits.append(f"coverage {figure.coverage:.0%}")
+    return ", ".join(b for b in bits if b)
+
+
+def block_html(block, numbering: Numbering) -> str:
+    """One block as HTML."""
+    if isinstance(block, Text):
+        return f'<p class="{block.style}">{inline_html(block.parts, numbering)}</p>'
+    if isinstance(block, Bullets):
+        tag = "ol" if block.style == "ol" else "ul"
+        items = "".join(f"<li>{inline_html(item, numbering)}</li>" for item in block.items)
+        return f'<{tag} class="{block.style}">{items}</{tag}>'
+    if isinstance(block, Notice):
+        return f'<p class="notice {block.kind}">{html.escape(block.text)}</p>'
+    if isinstance(block, RawHtml):
+        return block.html
+    if isinstance(block, FigureTable):
+        number = numbering.next_table() if block.numbered else None
+        head = f"Table {number}. " if number else ""
+        rows = "".join(
+            f"<tr><td>{html.escape(f.label)}</td><td class=\"value\">{figure_html(f, numbering, with_reason=False)}</td>"
+            f"<td>{html.escape(f.when)}</td><td>{html.escape(_status(f) if not f.missing else (f.reason or ''))}</td></tr>"
+            for f in block.figures)
+        return (f'<table class="figures" id="tab-{number or 0}"><caption>{head}{html.escape(block.caption)}</caption>'
+                f"<thead><tr><th>Indicator</th><th>Value</th><th>Year</th><th>Status / reason</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
+    if isinstance(block, Table):
+        number = numbering.next_table() if block.numbered else None
+        head = f"Table {number}. " if number else ""
+        header = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
+        ids = block.row_ids or [None] * len(block.rows)
+        body = "".join((f'<tr id="{row_id}">' if row_id else "<tr>") + "".join(
+            f"<td class=\"value\">{figure_html(c, numbering)}</td>" if isinstance(c, Figure) else f"<td>{html.escape(str(c))}</td>"
+            for c in row) + "</tr>" for row_id, row in zip(ids, block.rows))
+        note = f'<p class="tablenote">{html.escape(block.note)}</p>' if block.note else ""
+        return (f'<table class="{block.css_class}" id="tab-{number or 0}"><caption>{head}{html.escape(block.caption)}</caption>'
+                f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>{note}")
+    if isinstance(block, Chart):
+        number = numbering.next_figure()
+        sources = numbering.cites({s for f in block.figures for s in f.sources})
+        cite = " Source: " + "".join(f'<a href="#src-{n}">[{n}]</a>' for n in sources) + "." if sources else ""
+        note = " " + html.escape(block.note) if block.note else ""
+        data = html.escape(json.dumps([f.to_dict() for f in block.figures]))
+        return (f'<figure class="chart {"wide" if block.wide else "half"}" id="fig-{number}" data-figures="{data}">'
+                f'<div class="svg">{block.svg}</div><figcaption>Figure {number}. {html.escape(block.caption)}.{cite}{note}'
+                f"</figcaption></figure>")
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def to_html(document: Document, layout: str = "document") -> str:
+    """A self-contained HTML page (CSS and SVG inline)."""
+    numbering = Numbering(document)
+    sections = [{"id": s.id, "title": s.title, "level": s.level,
+                 "html": "".join(block_html(b, numbering) for b in s.blocks)} for s in document.sections]
+    css = (Path(__file__).parent / "templates" / "publication.css").read_text(encoding="utf-8")
+    return _environment().get_template("publication.html.j2").render(
+        document=document, sections=sections, css=css, layout=layout)
+
+
+def to_pdf(document: Document, layout: str = "document") -> bytes:
+    """PDF bytes via WeasyPrint (A4)."""
+    from weasyprint import HTML
+
+    return HTML(string=to_html(document, layout=layout)).write_pdf()
+
+
+# --- Markdown --------------------------------------------------------------------------------------------
+
+def figure_md(figure: Figure, numbering: Numbering) -> str:
+    if figure.missing:
+        return f"no data ({figure.reason or 'no reason recorded'})"
+    cites = "".join(f"[{n}]" for n in numbering.cites(figure.sources))
+    return f"**{display(figure)}**{cites}"
+
+
+def inline_md(parts: list, numbering: Numbering) -> str:
+    return "".join(figure_md(p, numbering) if isinstance(p, Figure) else str(p) for p in parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def block_md(block, numbering: Numbering) -> str:
+    """One block as Markdown."""
+    if isinstance(block, Text):
+        text = inline_md(block.parts, numbering)
+        return f"> {text}" if block.style == "lead" else text
+    if isinstance(block, Bullets):
+        marker = "1." if block.style == "ol" else "-"
+        return "\n".join(f"{marker} {inline_md(item, numbering)}" for item in block.items)
+    if isinstance(block, Notice):
+        return f"*{block.text}*"
+    if isinstance(block, RawHtml):
+        return block.markdown
+    if isinstance(block, FigureTable):
+        number = numbering.next_table() if block.numbered else None
+        lines = [f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**", "",
+                 "| Indicator | Value | Year | Status / reason |", "| --- | --- | --- | --- |"]
+        for f in block.figures:
+            value = "no data" if f.missing else figure_md(f, numbering)
+            lines.append(f"| {_cell(f.label)} | {_cell(value)} | {f.when} | {_cell(_status(f) if not f.missing else f.reason or '')} |")
+        return "\n".join(lines)
+    if isinstance(block, Table):
+        number = numbering.next_table() if block.numbered else None
+        lines = [f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**", "",
+                 "| " + " | ".join(_cell(c) for c in block.columns) + " |", "|" + " --- |" * len(block.columns)]
+        for row in block.rows:
+            lines.append("| " + " | ".join(_cell(figure_md(c, numbering) if isinstance(c, Figure) else str(c)) for c in row) + " |")
+        if block.note:
+            lines += ["", f"*{block.note}*"]
+        return "\n".join(lines)
+    if isinstance(block, Chart):
+        number = numbering.next_figure()
+        sources = "".join(f"[{n}]" for n in numbering.cites({s for f in block.figures for s in f.sources}))
+        data = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
+        caption = f"Figure {number}. {block.caption}." + (f" Source: {sources}." if sources else "") + (f" {block.note}" if block.note else "")
+        return f"![Figure {number}](data:image/svg+xml;base64,{data})\n\n*{caption}*"
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def to_markdown(document: Document) -> str:
+    """Markdown with charts embedded as SVG data URIs."""
+    numbering = Numbering(document)
+    lines = [f"# {document.title}", "", f"*{document.subtitle}* — release `{document.release_id}`", ""]
+    for section in document.sections:
+        lines += ["#" * section.level + " " + section.title, ""]
+        for block in section.blocks:
+            lines += [block_md(block, numbering), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- JSON ------------------------------------------------------------------------------------------------
+
+def block_json(block) -> dict:
+    """One block as a JSON-ready dict (the same numbers as the HTML)."""
+    def parts(items):
+        return [p.to_dict() if isinstance(p, Figure) else p for p in items]
+
+    if isinstance(block, Text):
+        return {"type": "text", "style": block.style, "parts": parts(block.parts)}
+    if isinstance(block, Bullets):
+        return {"type": "bullets", "items": [parts(item) for item in block.items]}
+    if isinstance(block, Notice):
+        return {"type": "notice", "kind": block.kind, "text": block.text}
+    if isinstance(block, RawHtml):
+        return {"type": "markdown", "markdown": block.markdown, "figures": [f.to_dict() for f in block.figures]}
+    if isinstance(block, FigureTable):
+        return {"type": "figures", "caption": block.caption, "figures": [f.to_dict() for f in block.figures]}
+    if isinstance(block, Table):
+        return {"type": "table", "caption": block.caption, "columns": block.columns,
+                "rows": [[c.to_dict() if isinstance(c, Figure) else c for c in row] for row in block.rows]}
+    if isinstance(block, Chart):
+        return {"type": "chart", "caption": block.caption, "figures": [f.to_dict() for f in block.figures], "vega_lite": block.spec}
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def to_json(document: Document) -> str:
+    """Machine-readable document: sections, blocks, every figure with key and sources, and the datasets."""
+    payload = {"kind": document.kind, "title": document.title, "subtitle": document.subtitle, "release": document.release_id,
+               "meta": document.meta, "sources": source_ids(document),
+               "sections": [{"id": s.id, "title": s.title, "blocks": [block_json(b) for b in s.blocks]} for s in document.sections],
+               "figures": [f.to_dict() for f in iter_figures(document)]}
+    return json.dumps(payload, indent=1, ensure_ascii=False, default=str)
+
+
+def write(document: Document, fmt: str, out: Path | None, layout: str = "document") -> Path | str:
+    """Render and write to `out` (returns the path), or return the text when `out` is None (not for PDF)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "pdf":
+        if out is None:
+            raise ValueError("PDF needs --out PATH")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(to_pdf(document, layout=layout))
+        return out
+    text = {"html": lambda: to_html(document, layout=layout), "md": lambda: to_markdown(document),
+            "json": lambda: to_json(document)}[fmt]()
+    if out is None:
+        return text
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
