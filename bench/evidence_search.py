@@ -7,6 +7,7 @@ The real corpus is imported (with embeddings) into PATH on first use and reused 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -87,6 +88,8 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     args = parser.parse_args()
 
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; BLAS threads: "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')} (small query-time matrix products suffer under contention)")
     store = EvidenceStore(args.store)
     if store.count() == 0:
         if settings.mirror is None:
@@ -102,7 +105,7 @@ def main() -> None:
         start = time.perf_counter()
         index = SearchIndex.build(*frames)
         build_s = time.perf_counter() - start
-        print(f"{name}: {len(frames[0]):,} records ({int(index.has_vector.sum()):,} with embeddings), index built in {build_s:.1f} s")
+        print(f"{name}: {len(frames[0]):,} records ({len(index.vector_pos):,} with embeddings), index built in {build_s:.1f} s")
         for mode, semantic in (("hybrid BM25 + MiniLM", True), ("BM25 only", False)):
             times = measure(index, args.runs, semantic)
             print(f"  {mode:22s} median {statistics.median(times):7.1f} ms   p95 {percentile(times, 95):7.1f} ms   ({len(times)} queries)")

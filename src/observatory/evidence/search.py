@@ -45,13 +45,13 @@ def tokenize(text: str | None) -> list[str]:
 
 @dataclass
 class SearchIndex:
-    """In-memory index over one snapshot of the public records."""
+    """In-memory index over one snapshot of the public records (vectors only for records that have one)."""
 
     records: pd.DataFrame
     vocab: dict[str, int]
     weights: sparse.csc_matrix
     vectors: np.ndarray
-    has_vector: np.ndarray
+    vector_pos: np.ndarray
     areas: dict[str, np.ndarray]
     themes: dict[str, np.ndarray]
 
@@ -82,13 +82,10 @@ class SearchIndex:
         row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
         counts.data = (idf[counts.indices] * tf * (K1 + 1) / (tf + norm[row_of])).astype(np.float32)
         position = {rid: i for i, rid in enumerate(records["id"])}
-        vectors = np.zeros((len(records), matrix.shape[1] if matrix.size else 384), dtype=np.float32)
-        has_vector = np.zeros(len(records), dtype=bool)
-        for rid, vec in zip(emb_ids, matrix):
-            if rid in position:
-                vectors[position[rid]] = vec
-                has_vector[position[rid]] = True
-        return cls(records, vocab, counts.tocsc(), vectors, has_vector, *cls._label_sets(labels, position))
+        rows = [(position[rid], i) for i, rid in enumerate(emb_ids) if rid in position]
+        vector_pos = np.array([p for p, _ in rows], dtype=np.int64)
+        vectors = np.ascontiguousarray(matrix[[i for _, i in rows]], dtype=np.float32) if rows else np.zeros((0, 384), np.float32)
+        return cls(records, vocab, counts.tocsc(), vectors, vector_pos, *cls._label_sets(labels, position))
 
     @staticmethod
     def _label_sets(labels: pd.DataFrame, position: dict[str, int]) -> tuple[dict, dict]:
@@ -144,10 +141,10 @@ class SearchIndex:
         top = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top if top > 0 else lexical
         cosine = np.zeros(len(self.records), dtype=np.float32)
-        if semantic and self.has_vector.any():
+        if semantic and len(self.vector_pos):
             if embedder is None:
                 from observatory.evidence.embedding import embed as embedder
-            cosine = np.where(self.has_vector, self.vectors @ embedder([query])[0], 0.0).astype(np.float32)
+            cosine[self.vector_pos] = self.vectors @ embedder([query])[0]
         score = BM25_WEIGHT * lexical_norm + (1 - BM25_WEIGHT) * np.clip(cosine, 0.0, None)
         keep = self.mask(**filters) & ((lexical > 0) | (cosine >= MIN_SEMANTIC))
         candidates = np.flatnonzero(keep)
