@@ -33,7 +33,7 @@ def test_build_creates_release_with_schema_and_provenance(tiny_world):
     release, con = releases.connect(tiny_world.settings)
     try:
         assert report.datasets == {"area_reference": con.execute("SELECT count(*) FROM area").fetchall()[0][0], "tiny_stock": 2}
-        assert con.execute("SELECT count(*) FROM area WHERE kind = 'country'").fetchall()[0][0] == 8
+        assert con.execute("SELECT count(*) FROM area WHERE kind = 'country'").fetchall()[0][0] == 11
         row = con.execute("SELECT publisher, version_producer, licence, row_count FROM dataset WHERE id = 'tiny_stock'").fetchall()[0]
         assert row == ("Observatory tests", "1", "CC0", 2)
         assert con.execute("SELECT count(*) FROM dataset_file WHERE dataset_id = 'tiny_stock' AND length(sha256) = 64").fetchall()[0][0] == 1
@@ -164,7 +164,7 @@ def test_sql_answers_a_select(tiny_world):
     tiny_world.write("tiny/stock.csv", GOOD)
     tiny_world.build()
     columns, rows = read_only_query(tiny_world.settings, "select count(*) as n from area where kind='country'")
-    assert columns == ["n"] and rows == [(8,)]
+    assert columns == ["n"] and rows == [(11,)]
 
 
 def test_release_file_is_opened_read_only(tiny_world):

@@ -147,7 +147,10 @@ class ReleaseBuilder:
     def load_reference(self, spec: SourceSpec, strict_checksums: bool) -> None:
         paths = self._files(spec, strict_checksums)
         ctx = ParseContext(spec, paths, self.con, self.scratch)
-        reference = build_area_reference(self._connector(spec).parse(ctx))
+        try:
+            reference = build_area_reference(self._connector(spec).parse(ctx))
+        except ValueError as error:  # declarations in geo/*.yml that the reference tables contradict
+            raise SourceError(spec.files[0].path, f"the area reference cannot be built: {error}") from None
         self.resolver = AreaResolver(reference)
         for table, frame in (("area", reference.area), ("area_membership", reference.membership), ("area_alias", reference.alias)):
             self.con.register("frame", frame)
