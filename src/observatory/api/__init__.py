@@ -1,0 +1,1 @@
+"""Public JSON/CSV/Parquet/Excel API over the current warehouse release."""

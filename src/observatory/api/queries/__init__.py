@@ -1,0 +1,1 @@
+"""Read-side queries over one release, shared by the API routers and the portal pages."""

@@ -1,0 +1,127 @@
+"""Corridor profiles (origin -> destination) and corridor rankings, from the corridor stock and every corridor measure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from observatory.api.queries.catalogue import Series, area_label, cite, find_series, indicator_has_values, measures
+from observatory.api.queries.series import collapsed
+from observatory.api.release_cache import ReleaseHandle
+
+STOCK_INDICATOR = "corridor_stock"
+STOCK_MEASURE = "migrant_stock"
+
+
+def stock_series(handle: ReleaseHandle) -> Series | None:
+    """The corridor stock: the computed indicator when the release has it, else the UN DESA measure."""
+    if indicator_has_values(handle, STOCK_INDICATOR):
+        return find_series(handle, STOCK_INDICATOR)
+    return find_series(handle, STOCK_MEASURE)
+
+
+def _stock_rows(handle: ReleaseHandle, sex: str = "total") -> list[dict]:
+    """Every corridor stock value (collapsed), cached per release."""
+    series = stock_series(handle)
+    return handle.memo(("corridor_stock_rows", sex), lambda: collapsed(handle, series, sex=sex) if series else [])
+
+
+def _stock_index(handle: ReleaseHandle) -> dict[str, Any]:
+    """Corridor stock totals by (origin, destination, year), and per-origin and per-destination sums by year."""
+
+    def build() -> dict[str, Any]:
+        pairs: dict[tuple[str, str, int], float] = {}
+        out_sum: dict[tuple[str, int], float] = {}
+        in_sum: dict[tuple[str, int], float] = {}
+        for row in _stock_rows(handle):
+            if row["value"] is None or row["origin"] is None or row["destination"] is None:
+                continue
+            key = (row["origin"], row["destination"], row["year"])
+            pairs[key] = row["value"]
+            out_sum[(row["origin"], row["year"])] = out_sum.get((row["origin"], row["year"]), 0.0) + row["value"]
+            in_sum[(row["destination"], row["year"])] = in_sum.get((row["destination"], row["year"]), 0.0) + row["value"]
+        years = sorted({k[2] for k in pairs})
+        return {"pairs": pairs, "out": out_sum, "in": in_sum, "years": years}
+
+    return handle.memo(("corridor_stock_index",), build)
+
+
+def stock_years(handle: ReleaseHandle) -> list[int]:
+    """Years with corridor stock values."""
+    return _stock_index(handle)["years"]
+
+
+def pair_stock(handle: ReleaseHandle, origins: list[str], destination: str, year: int) -> float:
+    """Stock from any of the origins to one destination in a year (0 if none)."""
+    pairs = _stock_index(handle)["pairs"]
+    return sum(pairs.get((o, destination, year), 0.0) for o in origins)
+
+
+def top_partners(handle: ReleaseHandle, code: str, direction: str, year: int | None = None, limit: int = 10) -> dict[str, Any]:
+    """Largest destinations of a country's emigrants (direction 'out') or origins of its immigrants ('in')."""
+
+    def compute() -> dict[str, Any]:
+        index = _stock_index(handle)
+        chosen = year if year is not None else (index["years"][-1] if index["years"] else None)
+        position = 0 if direction == "out" else 1
+        rows = [(k[1 - position], v) for k, v in index["pairs"].items() if k[position] == code and k[2] == chosen]
+        total = sum(v for _, v in rows)
+        rows.sort(key=lambda kv: -kv[1])
+        series = stock_series(handle)
+        return {"year": chosen, "total": total, "series": series.id if series else None,
+                "rows": [{"code": c, "name": area_label(handle, c), "value": v, "share": (v / total if total else None)} for c, v in rows[:limit]]}
+
+    return handle.memo(("top_partners", code, direction, year, limit), compute)
+
+
+def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> dict[str, Any]:
+    """Everything the release knows about one corridor: stock by year and sex, shares, and every other corridor measure."""
+
+    def compute() -> dict[str, Any]:
+        index = _stock_index(handle)
+        stock = stock_series(handle)
+        by_sex = {sex: {r["year"]: r["value"] for r in collapsed(handle, stock, sex=sex, origin=origin, destination=destination)}
+                  for sex in ("total", "female", "male")} if stock else {}
+        stock_rows = []
+        for year in sorted(by_sex.get("total", {})):
+            total = by_sex["total"][year]
+            out_total, in_total = index["out"].get((origin, year)), index["in"].get((destination, year))
+            stock_rows.append({"year": year, "total": total, "female": by_sex["female"].get(year), "male": by_sex["male"].get(year),
+                               "share_of_origin_emigrants": (total / out_total) if total is not None and out_total else None,
+                               "share_of_destination_immigrants": (total / in_total) if total is not None and in_total else None})
+        sources = set(stock.dataset_id and [stock.dataset_id] or [])
+        for sex_rows in [collapsed(handle, stock, origin=origin, destination=destination)] if stock else []:
+            for row in sex_rows:
+                sources.update(row["sources"] or [])
+        other = other_measures(handle, origin, destination)
+        for item in other:
+            sources.update(item["sources"])
+        return {
+            "origin": {"code": origin, "name": area_label(handle, origin)},
+            "destination": {"code": destination, "name": area_label(handle, destination)},
+            "stock_series": stock.id if stock else None, "stock_unit": stock.unit if stock else None,
+            "stock": stock_rows, "measures": other, "sources": cite(handle, sources),
+        }
+
+    return handle.memo(("corridor_profile", origin, destination), compute)
+
+
+def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list[dict[str, Any]]:
+    """Every corridor measure other than the stock, with its series for this origin and destination."""
+    present = [r["measure_id"] for r in handle.rows(
+        "SELECT DISTINCT measure_id FROM observation WHERE origin = ? AND destination = ? AND measure_id <> ? ORDER BY 1",
+        [origin, destination, STOCK_MEASURE])]
+    known = measures(handle)
+    out = []
+    for measure_id in present:
+        series = find_series(handle, measure_id)
+        values = collapsed(handle, series, origin=origin, destination=destination)
+        values = [v for v in values if v["value"] is not None]
+        if not values:
+            continue
+        latest = values[-1]
+        out.append({"measure": measure_id, "label": known[measure_id]["label"], "unit": known[measure_id]["unit"],
+                    "kind": known[measure_id]["kind"], "latest_year": latest["year"], "latest_period": latest["period"],
+                    "latest_value": latest["value"], "category": latest["category"],
+                    "series": [{"year": v["year"], "period": v["period"], "value": v["value"]} for v in values],
+                    "sources": sorted({s for v in values for s in (v["sources"] or [])})})
+    return out

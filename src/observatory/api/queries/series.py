@@ -1,0 +1,127 @@
+"""Values of an indicator (indicator_value) or a measure (observation), raw or collapsed to one value per place and year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from observatory.api.queries.catalogue import Series, areas
+from observatory.api.release_cache import ReleaseHandle
+
+VALUE_COLUMNS = ["area", "origin", "destination", "year", "period", "sex", "age", "category", "value", "lower", "upper", "status", "sources", "coverage", "note"]
+
+
+def source_sql(series: Series) -> tuple[str, list]:
+    """A SELECT giving the series' rows in the common column set."""
+    if series.kind == "indicator":
+        return ("SELECT indicator AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
+                "sources, coverage, note FROM indicator_value WHERE indicator = ?", [series.id])
+    return ("SELECT measure_id AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
+            "[dataset_id] AS sources, CAST(NULL AS DOUBLE) AS coverage, note FROM observation WHERE measure_id = ?", [series.id])
+
+
+def _filters(area: str | list[str] | None = None, origin: str | list[str] | None = None, destination: str | list[str] | None = None,
+             year_from: int | None = None, year_to: int | None = None, sex: str | None = None) -> tuple[str, list]:
+    """A WHERE fragment (starting with AND) for the usual filters; lists mean any of."""
+    clauses, params = [], []
+    for column, value in (("area", area), ("origin", origin), ("destination", destination)):
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set)):
+            clauses.append(f"{column} IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(value))
+        else:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if year_from is not None:
+        clauses.append("year >= ?")
+        params.append(year_from)
+    if year_to is not None:
+        clauses.append("year <= ?")
+        params.append(year_to)
+    if sex is not None:
+        clauses.append("sex = ?")
+        params.append(sex)
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def raw_values(handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, **filters: Any) -> tuple[int, list[dict]]:
+    """Total count and one page of the series' rows, in a stable order."""
+    base, params = source_sql(series)
+    where, more = _filters(**filters)
+    sql = f"SELECT * EXCLUDE (key) FROM ({base}{where}) ORDER BY year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, period, sex, age, category"
+    total = handle.rows(f"SELECT count(*) AS n FROM ({base}{where})", params + more)[0]["n"]
+    rows = handle.rows(f"{sql} LIMIT ? OFFSET ?", params + more + [limit, offset])
+    return total, rows
+
+
+def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **filters: Any) -> list[dict]:
+    """One value per (area, origin, destination, year): age total, the preferred category, the last period of the year,
+    and for sex 'total' the published total or else female + male."""
+    base, params = source_sql(series)
+    where, more = _filters(**filters)
+    if sex == "total":
+        sex_filter = ""
+        value_expr = ("CASE WHEN bool_or(sex = 'total') THEN sum(value) FILTER (WHERE sex = 'total') "
+                      "ELSE sum(value) FILTER (WHERE sex IN ('female', 'male')) END")
+        derived = "NOT bool_or(sex = 'total')"
+    else:
+        sex_filter, value_expr, derived = " AND sex = ?", "sum(value)", "false"
+        more = more + [sex]
+    sql = f"""
+    WITH base AS ({base}{where} AND age = 'total'{sex_filter}),
+    pick AS (SELECT CASE WHEN bool_or(category = '') THEN '' ELSE min(category) END AS category FROM base),
+    chosen AS (SELECT base.* FROM base JOIN pick USING (category)
+               QUALIFY period = max(period) OVER (PARTITION BY area, origin, destination, year))
+    SELECT area, origin, destination, year, any_value(period) AS period, any_value(category) AS category,
+           {value_expr} AS value,
+           CASE WHEN count(*) = 1 THEN any_value(lower) END AS lower, CASE WHEN count(*) = 1 THEN any_value(upper) END AS upper,
+           min(status) AS status, list_sort(list_distinct(flatten(list(sources)))) AS sources, max(coverage) AS coverage,
+           {derived} AS summed_by_sex
+    FROM chosen GROUP BY area, origin, destination, year
+    ORDER BY year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST"""
+    return handle.rows(sql, params + more)
+
+
+def latest_year(rows: list[dict], minimum_share: float = 0.5) -> int | None:
+    """The latest year holding at least `minimum_share` of the places of the best-covered year."""
+    counts: dict[int, int] = {}
+    for row in rows:
+        if row["value"] is not None:
+            counts[row["year"]] = counts.get(row["year"], 0) + 1
+    if not counts:
+        return None
+    best = max(counts.values())
+    return max(year for year, n in counts.items() if n >= minimum_share * best)
+
+
+def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, sex: str = "total") -> dict[str, Any]:
+    """Country values of an area-level series for one year (the latest well-covered year by default), with names and M49 codes."""
+
+    def compute() -> dict[str, Any]:
+        rows = [r for r in collapsed(handle, series, sex=sex) if r["area"] is not None]
+        known = areas(handle)
+        years = sorted({r["year"] for r in rows})
+        chosen = year if year is not None else latest_year([r for r in rows if known.get(r["area"], {}).get("kind") == "country"])
+        out, groups, sources = [], [], set()
+        for row in rows:
+            if row["year"] != chosen or row["value"] is None:
+                continue
+            area = known.get(row["area"])
+            if area is None:
+                continue
+            item = {"code": row["area"], "name": area.get("short_name") or area["name"], "m49": f"{area['m49']:03d}" if area["m49"] else None,
+                    "value": row["value"], "status": row["status"], "coverage": row["coverage"], "sources": row["sources"]}
+            sources.update(row["sources"] or [])
+            if area["kind"] == "country":
+                out.append(item)
+            elif area["kind"] == "group":
+                groups.append(item)
+        out.sort(key=lambda r: -r["value"])
+        return {"year": chosen, "years": years, "countries": out, "groups": groups, "sources": sorted(sources)}
+
+    return handle.memo(("map_values", series.kind, series.id, year, sex), compute)
+
+
+def area_series(handle: ReleaseHandle, series: Series, area: str, sex: str = "total") -> list[dict]:
+    """The collapsed time series of one area."""
+    return handle.memo(("area_series", series.kind, series.id, area, sex), lambda: collapsed(handle, series, sex=sex, area=area))

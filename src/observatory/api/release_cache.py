@@ -1,0 +1,106 @@
+"""The current release as seen by the server: the CURRENT pointer is stat-ed per request, results are cached per release id."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+from observatory.settings import Settings
+from observatory.warehouse import releases
+
+T = TypeVar("T")
+MEMO_SIZE = 4096
+KEEP_OPEN = 2
+
+
+@dataclass
+class ReleaseHandle:
+    """One open, read-only release with a bounded memo of computed results."""
+
+    release_id: str
+    path: Path
+    connection: duckdb.DuckDBPyConnection
+    memo_size: int = MEMO_SIZE
+    _memo: OrderedDict = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rows(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
+        """Rows of one query as dicts, on a private cursor (connections are not thread-safe)."""
+        cursor = self.connection.cursor()
+        try:
+            result = cursor.execute(sql, list(params))
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row)) for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """The cached result for key in this release, computed once (results never change within a release)."""
+        with self._lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            self._memo[key] = value
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
+        return value
+
+    def close(self) -> None:
+        """Close the connection (after the release stopped being current)."""
+        self.connection.close()
+
+
+class ReleaseRegistry:
+    """Resolves the current release cheaply: re-reads CURRENT only when its stat changes."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._signature: tuple | None = None
+        self._current: ReleaseHandle | None = None
+        self._handles: OrderedDict[str, ReleaseHandle] = OrderedDict()
+
+    def _pointer_signature(self) -> tuple | None:
+        try:
+            stat = os.stat(self.settings.releases_dir / releases.CURRENT_FILE)
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def current(self) -> ReleaseHandle:
+        """The handle of the current release; raises releases.ReleaseError when there is none."""
+        signature = self._pointer_signature()
+        current = self._current
+        if signature is not None and signature == self._signature and current is not None:
+            return current
+        with self._lock:
+            release = releases.require_current(self.settings)
+            handle = self._handles.get(release.release_id)
+            if handle is None:
+                handle = ReleaseHandle(release.release_id, release.path, duckdb.connect(str(release.path), read_only=True))
+                self._handles[release.release_id] = handle
+                while len(self._handles) > KEEP_OPEN:
+                    _, old = self._handles.popitem(last=False)
+                    old.close()
+            else:
+                self._handles.move_to_end(release.release_id)
+            self._current, self._signature = handle, signature
+            return handle
+
+    def close(self) -> None:
+        """Close every open release."""
+        with self._lock:
+            for handle in self._handles.values():
+                handle.close()
+            self._handles.clear()
+            self._current = None
+            self._signature = None

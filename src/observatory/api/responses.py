@@ -1,0 +1,51 @@
+"""JSON responses that serialise dates and numpy values, and release-tied caching headers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import date, datetime
+from typing import Any
+
+from fastapi.responses import Response
+
+CACHE_CONTROL = "public, max-age=60, must-revalidate"
+
+
+def _default(value: Any) -> Any:
+    """JSON for values the json module does not know."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities become null (JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact UTF-8 JSON."""
+    return json.dumps(_clean(payload), default=_default, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def json_response(payload: Any, status_code: int = 200) -> Response:
+    """A JSON response from plain data."""
+    return Response(dumps(payload), status_code=status_code, media_type="application/json")
+
+
+def release_etag(release_id: str, url: str) -> str:
+    """A weak ETag: same release and same URL give the same body, because releases never change."""
+    digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+    return f'W/"{release_id}-{digest}"'

@@ -1,0 +1,58 @@
+"""Corridors: one origin -> destination profile, and a country's largest corridors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from observatory.api.deps import Release, check_area
+from observatory.api.formats import Format, table_response
+from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, TableEnvelope
+from observatory.api.problems import bad_request, not_found
+from observatory.api.queries.catalogue import area_label, cite
+from observatory.api.queries.corridors import corridor_profile, stock_series, stock_years, top_partners
+from observatory.api.responses import json_response
+
+router = APIRouter(tags=["corridors"], responses=PROBLEMS)
+
+
+@router.get("/corridors", response_model=TableEnvelope, responses=DOWNLOADS, summary="Largest corridors of a country")
+def list_corridors(handle: Release, origin: Annotated[str | None, Query(max_length=64, description="Rank the destinations of this origin.")] = None,
+                   destination: Annotated[str | None, Query(max_length=64, description="Rank the origins of this destination.")] = None,
+                   year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                   limit: Annotated[int, Query(ge=1, le=300)] = 20, format: Format = Format.json):
+    """Corridors ranked by migrant stock, from one origin or into one destination."""
+    origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
+    if (origin is None) == (destination is None):
+        raise bad_request("give exactly one of origin or destination")
+    if year is not None and year not in stock_years(handle):
+        raise not_found("year", str(year), f"corridor stock years: {', '.join(map(str, stock_years(handle)))}")
+    code, direction = (origin, "out") if origin else (destination, "in")
+    ranking = top_partners(handle, code, direction, year, limit)
+    rows = [{"origin": code if direction == "out" else r["code"], "destination": r["code"] if direction == "out" else code,
+             "partner_name": r["name"], "year": ranking["year"], "value": r["value"], "share": r["share"]} for r in ranking["rows"]]
+    series = stock_series(handle)
+    sources = cite(handle, [series.dataset_id] if series and series.dataset_id else [])
+    meta = {"series": ranking["series"], "area": {"code": code, "name": area_label(handle, code)}, "direction": direction, "total": ranking["total"]}
+    return table_response(format, rows, ["origin", "destination", "partner_name", "year", "value", "share"], release=handle.release_id,
+                          name=f"corridors-{code}", meta=meta, sources=sources)
+
+
+@router.get("/corridors/{origin}/{destination}", response_model=Envelope, responses=DOWNLOADS, summary="Corridor profile")
+def get_corridor(origin: str, destination: str, handle: Release, format: Format = Format.json):
+    """Stock by year and sex, shares of the origin's emigrants and the destination's immigrants, and every other corridor measure."""
+    origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
+    if origin == destination:
+        raise bad_request("origin and destination are the same area")
+    profile = corridor_profile(handle, origin, destination)
+    if format != Format.json:
+        rows = [{"origin": origin, "destination": destination, "series": profile["stock_series"], **r} for r in profile["stock"]]
+        for item in profile["measures"]:
+            rows += [{"origin": origin, "destination": destination, "series": item["measure"], "year": v["year"], "period": v["period"], "total": v["value"]}
+                     for v in item["series"]]
+        columns = ["origin", "destination", "series", "year", "period", "total", "female", "male", "share_of_origin_emigrants", "share_of_destination_immigrants"]
+        return table_response(format, rows, columns, release=handle.release_id, name=f"corridor-{origin}-{destination}", sources=profile["sources"])
+    return json_response({"release": handle.release_id, **profile})
+
+

@@ -1,0 +1,1 @@
+"""The portal: server-rendered pages with Vega-Lite charts, over the same queries as the API."""

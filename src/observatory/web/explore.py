@@ -1,0 +1,101 @@
+"""Portal pages to explore: corridor explorer, check a claim, evidence search, reports and briefs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from observatory.api.deps import AppSettings, Release, check_area
+from observatory.api.problems import bad_request
+from observatory.api.queries.catalogue import area_label, countries, find_series, groups
+from observatory.api.queries.claims import SCHEMES, check_claim, claim_series, parse_claim
+from observatory.api.queries.corridors import corridor_profile, stock_years, top_partners
+from observatory.api.queries.external import evidence_for, publication_files, search_evidence
+from observatory.web.charts import bar_chart, line_chart
+from observatory.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Code = Annotated[str | None, Query(max_length=64)]
+CLAIM_GROUP_SCHEMES = ("world", "continent", "sdg_region", "un_region", "wb_income", "eu")
+
+
+@router.get("/corridors")
+def corridor_explorer(request: Request, handle: Release, settings: AppSettings, origin: Code = None, destination: Code = None):
+    """Choose an origin and a destination; see the corridor's stock by sex, shares, flows, refugees, costs and evidence."""
+    origin, destination = check_area(handle, origin or None, "origin"), check_area(handle, destination or None, "destination")
+    profile, charts, ranking, evidence = None, [], None, []
+    if origin and destination and origin != destination:
+        profile = corridor_profile(handle, origin, destination)
+        points = [{"year": r["year"], "value": r[sex], "sex": sex} for r in profile["stock"] for sex in ("female", "male") if r[sex] is not None]
+        if points:
+            charts.append(line_chart(f"Migrants born in {area_label(handle, origin)} living in {area_label(handle, destination)}, by sex", points, "Migrants", "sex"))
+        shares = [{"year": r["year"], "value": r["share_of_origin_emigrants"], "series": "share of the origin's emigrants"} for r in profile["stock"] if r["share_of_origin_emigrants"] is not None]
+        shares += [{"year": r["year"], "value": r["share_of_destination_immigrants"], "series": "share of the destination's immigrants"} for r in profile["stock"] if r["share_of_destination_immigrants"] is not None]
+        if shares:
+            chart = line_chart("Weight of the corridor", shares, "Share", "series")
+            chart.spec["encoding"]["y"]["axis"] = {"format": ".0%"}
+            charts.append(chart)
+        evidence = evidence_for(settings, corridor=(origin, destination), limit=6)
+    elif origin or destination:
+        code, direction = (origin, "out") if origin else (destination, "in")
+        ranking = top_partners(handle, code, direction, limit=15)
+        bars = [{"name": r["name"], "value": r["value"],
+                 "url": f"/corridors?origin={code if direction == 'out' else r['code']}&destination={r['code'] if direction == 'out' else code}"} for r in ranking["rows"]]
+        if bars:
+            what = f"destinations of emigrants from {area_label(handle, code)}" if direction == "out" else f"origins of immigrants in {area_label(handle, code)}"
+            charts.append(bar_chart(f"Largest {what}, {ranking['year']}", bars, "Migrants", href=True))
+        ranking["direction"] = direction
+    return render(request, handle, "corridors.html", title="Corridor explorer" if not profile else f"{area_label(handle, origin)} → {area_label(handle, destination)}",
+                  countries=countries(handle), origin=origin, destination=destination, profile=profile, charts=charts, ranking=ranking,
+                  evidence=evidence, years=stock_years(handle), sources=profile["sources"] if profile else _stock_sources(handle) if ranking else [])
+
+
+def _stock_sources(handle) -> set[str]:
+    """The dataset behind the corridor stock."""
+    from observatory.api.queries.corridors import stock_series
+
+    series = stock_series(handle)
+    return {series.dataset_id} if series and series.dataset_id else set()
+
+
+@router.get("/claims")
+def claim_check(request: Request, handle: Release, claim: Annotated[str | None, Query(max_length=300)] = None,
+                measure: Annotated[str | None, Query(max_length=80)] = None, origin: Code = None, destination: Code = None, area: Code = None,
+                year: Annotated[int | None, Query(ge=1900, le=2100)] = None, scheme: Annotated[str, Query(max_length=30)] = "continent"):
+    """Type a claim, confirm the measure, areas and year read from it, and see the data that bear on it."""
+    if scheme not in SCHEMES:
+        raise bad_request(f"scheme must be one of {', '.join(SCHEMES)}")
+    origin, destination, area = check_area(handle, origin or None, "origin"), check_area(handle, destination or None, "destination"), check_area(handle, area or None)
+    parsed = parse_claim(handle, claim) if claim and len(claim.strip()) >= 3 else None
+    choice = {"measure": measure, "origin": origin, "destination": destination, "area": area, "year": year}
+    if parsed and not measure:
+        choice = {k: parsed.get(k) for k in choice}
+    result, chart = None, None
+    series = find_series(handle, choice["measure"]) if choice["measure"] else None
+    if series is not None:
+        if series.level == "corridor" and (choice["origin"] or choice["destination"]) or series.level == "area" and (choice["area"] or choice["origin"] or choice["destination"]):
+            result = check_claim(handle, series, origin=choice["origin"], destination=choice["destination"], area=choice["area"], year=choice["year"], scheme=scheme)
+            if result.get("distribution"):
+                chart = bar_chart(f"Share by {SCHEMES[scheme][:-1] if SCHEMES[scheme].endswith('s') else SCHEMES[scheme]} of {result['direction'][:-1]}, {result['year']}",
+                                  [{"name": d["name"], "value": d["share"]} for d in result["distribution"]], "Share", percent=True)
+            elif result.get("history"):
+                chart = line_chart(f"{series.title}: {result['area']['name']}", result["history"], series.unit)
+    claim_groups = [g for g in groups(handle) if g["scheme"] in CLAIM_GROUP_SCHEMES]
+    return render(request, handle, "claims.html", title="Check a claim", claim=claim or "", parsed=parsed, choice=choice, series_options=claim_series(handle),
+                  countries=countries(handle), groups=claim_groups, schemes=SCHEMES, scheme=scheme, result=result, chart=chart,
+                  sources=result["sources"] if result else [])
+
+
+@router.get("/evidence")
+def evidence_page(request: Request, handle: Release, settings: AppSettings, q: Annotated[str | None, Query(max_length=300)] = None, area: Code = None):
+    """Search the evidence library (research and testimonies next to the numbers)."""
+    area = check_area(handle, area or None)
+    found = search_evidence(settings, q, 20, area=area) if q and q.strip() else None
+    return render(request, handle, "evidence.html", title="Evidence library", q=q or "", area=area, found=found, countries=countries(handle))
+
+
+@router.get("/reports")
+def reports_page(request: Request, handle: Release, settings: AppSettings):
+    """Reports, briefs and profiles written by the publications module."""
+    return render(request, handle, "reports.html", title="Reports and briefs", files=publication_files(settings))
