@@ -100,8 +100,13 @@ def main() -> None:
     records, labels = store.records_frame(), store.labels_frame()
     ids, matrix = store.embeddings()
 
-    for name, frames in (("real corpus", (records, labels, ids, matrix)),
-                         ("scaled corpus", scaled(records, labels, ids, matrix, args.scale))):
+    big = scaled(records, labels, ids, matrix, args.scale)
+    rng = np.random.default_rng(7)
+    filler = rng.normal(size=(len(big[0]), matrix.shape[1])).astype(np.float32)
+    filler /= np.linalg.norm(filler, axis=1, keepdims=True)
+    all_embedded = (big[0], big[1], list(big[0]["id"]), filler)
+    for name, frames in (("real corpus", (records, labels, ids, matrix)), ("scaled corpus", big),
+                         ("scaled corpus, every record embedded", all_embedded)):
         start = time.perf_counter()
         index = SearchIndex.build(*frames)
         build_s = time.perf_counter() - start
