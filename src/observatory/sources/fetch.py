@@ -112,7 +112,7 @@ def fetch_source(settings: Settings, spec: SourceSpec, client: httpx.Client, pro
             _convert(original, raw.converted_from, target)
             done.append(f"{raw.path}: converted from {raw.converted_from.path}")
         else:
-            raise SourceError(raw.path, "no download URL is declared for this file; use a mirror")
+            raise SourceError(raw.path, f"this file cannot be downloaded ({raw.mirror_only or 'no URL declared'}); use a mirror (OBSERVATORY_MIRROR)")
     return done
 
 

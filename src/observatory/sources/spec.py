@@ -35,6 +35,7 @@ class RawFile(Strict):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     url_download: str | None = None
     converted_from: ConvertedFrom | None = None
+    mirror_only: str | None = None  # why no public copy of this exact file exists (it can only come from a mirror)
     encoding: str = "utf-8"
 
     @field_validator("path")
