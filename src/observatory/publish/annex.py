@@ -59,19 +59,23 @@ def gaps_section(document: Document) -> Section:
         Table("Missing figures and why", ["Figure", "Area or corridor", "Reason"], rows, numbered=False)])
 
 
-def sources_section(document: Document, data: ReleaseData, title: str = "Sources annex") -> Section:
-    """Every dataset cited, numbered as in the text, with version, licence and citation."""
+def sources_section(document: Document, data: ReleaseData, title: str = "Sources annex", compact: bool = False) -> Section:
+    """Every dataset cited, numbered as in the text, with version, licence and citation (compact: no citation and URL)."""
     ids = source_ids(document)
     rows = []
     for number, ds in enumerate(data.datasets(ids), start=1):
         rows.append([f"[{number}]", ds["id"], ds.get("publisher") or "", ds.get("version_producer") or "",
                      ds.get("licence") or "", ds.get("citation_full") or "", ds.get("url_main") or ""])
+    columns = ["#", "Dataset", "Publisher", "Version", "Licence", "Citation", "URL"]
+    if compact:
+        rows = [[n, f"{publisher}: {dataset}", version, licence] for n, dataset, publisher, version, licence, _, _ in rows]
+        columns = ["#", "Dataset", "Version", "Licence"]
     document.meta["datasets"] = [{k: (str(v) if v is not None and k in {"retrieved_at", "date_accessed"} else v)
                                   for k, v in ds.items()} for ds in data.datasets(ids)]
     blocks = [Notice(f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
                      "engine, and context observations as published by their producers.", "info")]
     if rows:
-        table = Table("Datasets cited", ["#", "Dataset", "Publisher", "Version", "Licence", "Citation", "URL"], rows,
+        table = Table("Datasets cited", columns, rows,
                       numbered=False, row_ids=[f"src-{n}" for n in range(1, len(rows) + 1)], css_class="sources")
         blocks.append(table)
     else:

@@ -107,15 +107,15 @@ def world_atlas_path(settings: Settings) -> Path | None:
 
 
 def choropleth(settings: Settings, figures: list[Figure], m49_of: dict[str, int], caption: str,
-               highlight: list[str] = (), legend: str = "", width: int = 460, height: int = 230) -> Chart | None:
+               highlight: list[str] = (), legend: str = "", width: int = 460, height: int = 230,
+               code_of=lambda f: f.area) -> Chart | None:
     """A world map shaded by the figures' values (joined on ISO numeric codes); None without the map file."""
     path = world_atlas_path(settings)
     if path is None:
         return None
     topology = _world_topology(str(path))
-    values = [{"id": f"{m49_of[f.area or f.origin or f.destination]:03d}", "value": f.value,
-               "name": f.area or f.origin or f.destination}
-              for f in figures if not f.missing and m49_of.get(f.area or f.origin or f.destination) is not None]
+    values = [{"id": f"{m49_of[code_of(f)]:03d}", "value": f.value}
+              for f in figures if not f.missing and f.value and f.value > 0 and m49_of.get(code_of(f)) is not None]
     marked = [{"id": f"{m49_of[code]:03d}"} for code in highlight if m49_of.get(code) is not None]
     shapes = alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature="countries"))
     background = alt.Chart(shapes).mark_geoshape(fill="#eeeeee", stroke="white", strokeWidth=0.4)

@@ -69,12 +69,10 @@ class Notice:
 
 
 @dataclass
-class RawHtml:
-    """Pre-rendered Markdown from an author (report chapters), kept with its Figures."""
+class Prose:
+    """Author's Markdown with Figures inline (report chapters): parts are Markdown strings and Figures."""
 
-    html: str
-    markdown: str
-    figures: list[Figure] = field(default_factory=list)
+    parts: Inline
 
 
 @dataclass
@@ -118,7 +116,9 @@ def block_figures(block) -> Iterator[Figure]:
     elif isinstance(block, Table):
         for row in block.rows:
             yield from (c for c in row if isinstance(c, Figure))
-    elif isinstance(block, (Chart, RawHtml)):
+    elif isinstance(block, Prose):
+        yield from (p for p in block.parts if isinstance(p, Figure))
+    elif isinstance(block, Chart):
         yield from block.figures
 
 

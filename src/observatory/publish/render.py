@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from observatory.publish.document import (Bullets, Chart, Document, FigureTable, Notice, RawHtml, Table, Text,
+from observatory.publish.document import (Bullets, Chart, Document, FigureTable, Notice, Prose, Table, Text,
                                           iter_figures, source_ids)
 from observatory.publish.figures import Figure, display
 
@@ -68,6 +68,24 @@ def inline_html(parts: list, numbering: Numbering) -> str:
     return "".join(figure_html(p, numbering) if isinstance(p, Figure) else html.escape(str(p)) for p in parts)
 
 
+def prose_html(block: Prose, numbering: Numbering) -> str:
+    """Render the author's Markdown, then put each Figure (with its citation) where its directive stood."""
+    from markdown_it import MarkdownIt
+
+    slots = []
+    text = ""
+    for part in block.parts:
+        if isinstance(part, Figure):
+            text += f"\u2063{len(slots)}\u2063"
+            slots.append(figure_html(part, numbering))
+        else:
+            text += part
+    rendered = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    for index, snippet in enumerate(slots):
+        rendered = rendered.replace(f"\u2063{index}\u2063", snippet)
+    return rendered
+
+
 def _status(figure: Figure) -> str:
     bits = [figure.status or ""]
     if figure.coverage is not None:
@@ -85,8 +103,8 @@ def block_html(block, numbering: Numbering) -> str:
         return f'<{tag} class="{block.style}">{items}</{tag}>'
     if isinstance(block, Notice):
         return f'<p class="notice {block.kind}">{html.escape(block.text)}</p>'
-    if isinstance(block, RawHtml):
-        return block.html
+    if isinstance(block, Prose):
+        return prose_html(block, numbering)
     if isinstance(block, FigureTable):
         number = numbering.next_table() if block.numbered else None
         head = f"Table {number}. " if number else ""
@@ -164,8 +182,8 @@ def block_md(block, numbering: Numbering) -> str:
         return "\n".join(f"{marker} {inline_md(item, numbering)}" for item in block.items)
     if isinstance(block, Notice):
         return f"*{block.text}*"
-    if isinstance(block, RawHtml):
-        return block.markdown
+    if isinstance(block, Prose):
+        return inline_md(block.parts, numbering)
     if isinstance(block, FigureTable):
         number = numbering.next_table() if block.numbered else None
         lines = [f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**", "",
@@ -216,8 +234,8 @@ def block_json(block) -> dict:
         return {"type": "bullets", "items": [parts(item) for item in block.items]}
     if isinstance(block, Notice):
         return {"type": "notice", "kind": block.kind, "text": block.text}
-    if isinstance(block, RawHtml):
-        return {"type": "markdown", "markdown": block.markdown, "figures": [f.to_dict() for f in block.figures]}
+    if isinstance(block, Prose):
+        return {"type": "prose", "parts": parts(block.parts)}
     if isinstance(block, FigureTable):
         return {"type": "figures", "caption": block.caption, "figures": [f.to_dict() for f in block.figures]}
     if isinstance(block, Table):

@@ -1,0 +1,162 @@
+"""Two-page policy briefs: three to five key messages from the data, two charts and a map, for a country or a corridor."""
+
+from __future__ import annotations
+
+from observatory.publish import charts
+from observatory.publish.annex import sources_section
+from observatory.publish.corridor import FLOW_METHOD
+from observatory.publish.data import PublishError, ReleaseData
+from observatory.publish.document import Bullets, Document, Notice, Section, Text, gaps
+from observatory.publish.figures import Figure
+
+MAX_MESSAGES = 5
+MIN_MESSAGES = 3
+
+
+def _year(figure: Figure) -> str:
+    return f" in {figure.when}" if figure.when else ""
+
+
+def _m49(data: ReleaseData) -> dict[str, int]:
+    return {r["code"]: r["m49"] for r in data.rows("SELECT code, m49 FROM area WHERE kind = 'country' AND m49 IS NOT NULL")}
+
+
+def country_messages(data: ReleaseData, code: str) -> list[list]:
+    """Key messages for a country, most informative first; each carries its numbers (and so its sources)."""
+    name = data.name(code)
+    stock = data.latest("migrant_stock", area=code)
+    share = data.latest("migrant_share_of_population", area=code)
+    emigrants = data.latest("emigrant_stock", area=code)
+    top = data.ranked("corridor_stock", by="origin", code=code, limit=1)
+    hosted = data.latest("refugees_hosted", area=code)
+    fled = data.latest("refugees_by_origin", area=code)
+    received = data.latest("remittances_received_usd", area=code)
+    gdp_share = data.latest("sdg_17_3_2", area=code)
+    idps = data.latest("idps_conflict", area=code)
+    messages = []
+    if not stock.missing:
+        messages.append([f"{name} was home to ", stock, f" international migrants{_year(stock)}, ", share, " of its population."])
+    if not emigrants.missing:
+        where = [f"; the largest group lives in {top[0].label} (", top[0], ")"] if top else []
+        messages.append(["People born in ", name, " living abroad numbered ", emigrants, _year(emigrants), *where, "."])
+    if not hosted.missing and not fled.missing:
+        messages.append([f"{name} hosted ", hosted, f" refugees{_year(hosted)}, while ", fled,
+                         f" refugees from {name} were abroad{_year(fled)}."])
+    elif not hosted.missing or not fled.missing:
+        messages.append([f"{name} hosted ", hosted, f" refugees{_year(hosted)}."] if not hosted.missing else
+                        ["Refugees from ", name, " abroad: ", fled, f"{_year(fled)}."])
+    if not received.missing:
+        messages.append(["Migrants sent home ", received, f"{_year(received)} in remittances, ", gdp_share, " of GDP."])
+    if not idps.missing and idps.value:
+        messages.append(["Conflict and violence kept ", idps, f" people internally displaced{_year(idps)}."])
+    if len(messages) < MIN_MESSAGES:
+        for figure in (stock, emigrants, received):
+            if figure.missing and len(messages) < MIN_MESSAGES:
+                messages.append([f"Data gap — {figure.label.lower()}: ", figure, "."])
+    return messages[:MAX_MESSAGES]
+
+
+def corridor_messages(data: ReleaseData, origin: str, destination: str) -> list[list]:
+    """Key messages for a corridor."""
+    o, d = data.name(origin), data.name(destination)
+    key = {"origin": origin, "destination": destination}
+    stock = data.latest("corridor_stock", **key)
+    share_o = data.latest("corridor_share_of_origin_emigrants", **key)
+    share_d = data.latest("corridor_share_of_destination_immigrants", **key)
+    flow = data.latest("corridor_flow", category=FLOW_METHOD, **key)
+    cost = data.latest("sdg_10_c_1", **key)
+    refugees = data.observation_latest("unhcr_refugees", category="", **key)
+    income_o = data.latest("gdp_per_capita_ppp", area=origin)
+    income_d = data.latest("gdp_per_capita_ppp", area=destination)
+    messages = []
+    if not stock.missing:
+        messages.append([f"{stock.when}: ", stock, f" people born in {o} lived in {d} — ", share_o, f" of all emigrants from {o} and ",
+                         share_d, f" of all immigrants in {d}."])
+    if not flow.missing:
+        messages.append([f"An estimated ", flow, f" people moved from {o} to {d} in {flow.when}; estimation methods disagree widely."])
+    if not cost.missing:
+        messages.append([f"Sending US$ 200 from {d} to {o} cost ", cost, f" of the amount{_year(cost)} (SDG target: below 3 %)."])
+    if not refugees.missing:
+        messages.append([f"{d} hosted ", refugees, f" refugees from {o}{_year(refugees)}."])
+    if not income_o.missing and not income_d.missing:
+        messages.append(["Income per head (PPP): ", income_o, f" in {o} against ", income_d, f" in {d}."])
+    if len(messages) < MIN_MESSAGES:
+        for figure in (stock, flow, cost):
+            if figure.missing and len(messages) < MIN_MESSAGES:
+                messages.append([f"Data gap — {figure.label.lower()}: ", figure, "."])
+    return messages[:MAX_MESSAGES]
+
+
+def country_brief(data: ReleaseData, code: str) -> Document:
+    """A two-page brief on a country."""
+    code = code.upper()
+    area = data.area(code)
+    name = area["name"]
+    document = Document(kind="brief", title=f"{name}: migration in brief", subtitle="Key messages for policy makers",
+                        release_id=data.release_id, meta={"area": code, "name": name})
+    blocks: list = [Bullets([m for m in country_messages(data, code)], style="messages")]
+    visuals: list = []
+    destinations = data.ranked("corridor_stock", by="origin", code=code, limit=200)
+    if destinations:
+        world = charts.choropleth(data.settings, destinations, _m49(data), f"Where emigrants from {name} live, {destinations[0].when}",
+                                  highlight=[code], legend="emigrants", height=190,
+                                  code_of=lambda f: f.destination) if data.settings else None
+        if world:
+            visuals.append(world)
+    trend = data.series("migrant_stock", "Immigrants", area=code) + data.series("emigrant_stock", "Emigrants", area=code)
+    if trend:
+        visuals.append(charts.time_series(trend, f"Immigrants and emigrants of {name}", y_title="persons", width=220, height=140, wide=False))
+    if destinations:
+        visuals.append(charts.bars(destinations[:6], f"Top destinations of emigrants from {name}", width=200, wide=False))
+    else:
+        origins = data.ranked("corridor_stock", by="destination", code=code, limit=6)
+        if origins:
+            visuals.append(charts.bars(origins, f"Top origins of immigrants in {name}", width=200, wide=False))
+    if len(visuals) < 2:
+        blocks.append(Notice(f"Too few data for {name} in this release to draw the usual charts."))
+    document.sections = [Section("messages", "Key messages", blocks), Section("figures", "In pictures", visuals)]
+    return _close(document, data)
+
+
+def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document:
+    """A two-page brief on a corridor."""
+    origin, destination = origin.upper(), destination.upper()
+    if origin == destination:
+        raise PublishError("a corridor needs two different areas")
+    o, d = data.name(origin), data.name(destination)
+    for code in (origin, destination):
+        data.area(code)
+    document = Document(kind="brief", title=f"{o} → {d}: the corridor in brief", subtitle="Key messages for policy makers",
+                        release_id=data.release_id, meta={"origin": origin, "destination": destination})
+    key = {"origin": origin, "destination": destination}
+    visuals: list = []
+    stock = data.series("corridor_stock", sex=None, **key)
+    if stock:
+        visuals.append(charts.time_series(stock, "Migrants in the corridor by sex", width=220, height=140, wide=False,
+                                          series_of=lambda f: {"female": "women", "male": "men"}.get(f.sex, f.sex)))
+    flows = data.series("corridor_flow", "Flow", category=FLOW_METHOD, **key)
+    cost = data.series("sdg_10_c_1", "Cost", period="", **key)
+    if cost:
+        visuals.append(charts.time_series(cost, "Cost of sending US$ 200 (%)", width=220, height=140, wide=False))
+    elif flows:
+        visuals.append(charts.time_series(flows, "Estimated flows (band: range across methods)", width=220, height=140, wide=False))
+    destinations = data.ranked("corridor_stock", by="origin", code=origin, limit=200)
+    if destinations and data.settings:
+        world = charts.choropleth(data.settings, destinations, _m49(data), f"Where emigrants from {o} live, {destinations[0].when}",
+                                  highlight=[origin, destination], legend="emigrants", height=190,
+                                  code_of=lambda f: f.destination)
+        if world:
+            visuals.insert(0, world)
+    document.sections = [Section("messages", "Key messages", [Bullets(corridor_messages(data, origin, destination), style="messages")]),
+                         Section("figures", "In pictures", visuals)]
+    return _close(document, data)
+
+
+def _close(document: Document, data: ReleaseData) -> Document:
+    """Gaps in one line and the compact sources list."""
+    missing = gaps(document)
+    if missing:
+        text = "; ".join(f"{f.label} ({f.reason})" for f in missing[:4])
+        document.sections[0].blocks.append(Text([f"Data gaps: {text}."], style="small"))
+    document.sections.append(sources_section(document, data, title="Sources", compact=True))
+    return document
