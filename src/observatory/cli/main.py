@@ -88,15 +88,17 @@ def build(
 
 
 def _print_status(settings: Settings) -> None:
+    """One block per dataset: provenance first, then each raw file with its checksum."""
     from observatory.warehouse.status import dataset_status
 
     release, rows = dataset_status(settings)
-    table = Table(title=f"Release {release.release_id} (current)")
-    for column in ("dataset", "publisher", "version", "licence", "rows", "sha256"):
-        table.add_column(column, overflow="fold")
+    console.print(f"[bold]Release {release.release_id}[/] (current) — {len(rows)} datasets", highlight=False)
     for row in rows:
-        table.add_row(row["id"], row["publisher"], row["version_producer"], row["licence"], f"{row['row_count']:,}", row["sha256"])
-    console.print(table)
+        console.print(f"\n[bold]{row['id']}[/] — {row['title']}", highlight=False)
+        console.print(f"  publisher: {row['publisher']} · version: {row['version_producer']} · licence: {row['licence']} · "
+                      f"rows: {row['row_count']:,}{' · repackaged extract' if row['repackaged'] else ''}", highlight=False)
+        for file in row["files"]:
+            console.print(f"  {file['path']}  sha256 {file['sha256']}", highlight=False)
 
 
 @app.command()

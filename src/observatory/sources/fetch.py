@@ -59,7 +59,7 @@ def _download(client: httpx.Client, url: str, target: Path, expected: str, label
                 total = response.headers.get("content-length")
                 progress.update(task, total=(int(total) + offset) if total else None, completed=offset)
                 with part.open("ab" if offset else "wb") as handle:
-                    for chunk in response.iter_bytes(1 << 16):
+                    for chunk in response.iter_bytes():  # as received, so a broken transfer keeps what arrived
                         handle.write(chunk)
                         progress.advance(task, len(chunk))
             break

@@ -9,14 +9,12 @@ from observatory.warehouse import releases
 def dataset_status(settings: Settings) -> tuple[releases.Release, list[dict]]:
     release, con = releases.connect(settings)
     try:
-        result = con.execute(
-            """
-            SELECT d.*, string_agg(f.path || ' ' || left(f.sha256, 12), '; ' ORDER BY f.path) AS sha256
-            FROM dataset d LEFT JOIN dataset_file f ON f.dataset_id = d.id
-            GROUP BY ALL ORDER BY d.id
-            """
-        )
+        result = con.execute("SELECT * FROM dataset ORDER BY id")
         columns = [c[0] for c in result.description]
-        return release, [dict(zip(columns, row)) for row in result.fetchall()]
+        datasets = [dict(zip(columns, row)) for row in result.fetchall()]
+        files = con.execute("SELECT dataset_id, path, sha256, bytes, url_download FROM dataset_file ORDER BY dataset_id, path").fetchall()
     finally:
         con.close()
+    for dataset in datasets:
+        dataset["files"] = [{"path": f[1], "sha256": f[2], "bytes": f[3], "url_download": f[4]} for f in files if f[0] == dataset["id"]]
+    return release, datasets
