@@ -107,13 +107,22 @@ def _colour(value: float, top: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def _short(count: int) -> str:
+    """Compact cell text: 950, 2.7k, 28k."""
+    if count >= 10_000:
+        return f"{count // 1000}k"
+    if count >= 1_000:
+        return f"{count / 1000:.1f}k"
+    return str(count)
+
+
 def render_svg(table: pd.DataFrame, title: str = "Evidence coverage per million migrants") -> str:
     """Heat map of the gap table as a standalone SVG (no browser needed): cells show record counts."""
     label_of = {t["id"]: t["label"] for t in load_vocab("themes.yml")["themes"]}
     rows = [t for t in theme_ids() if t in set(table["theme"])]
     cols = list(dict.fromkeys(table.sort_values("col")["col"]))
-    cell, left, top_margin = 34, 190, 210
-    width, height = left + cell * len(cols) + 20, top_margin + cell * len(rows) + 40
+    cell, left, top_margin = 34, 190, 240
+    width, height = left + cell * len(cols) + 150, top_margin + cell * len(rows) + 40
     top_value = float(table["per_million_migrants"].max(skipna=True) or 0.0)
     lookup = {(r.theme, r.col): r for r in table.itertuples(index=False)}
     out = [
@@ -138,6 +147,6 @@ def render_svg(table: pd.DataFrame, title: str = "Evidence coverage per million 
                 f"<title>{escape(tip)}</title></rect>"
             )
             fill = "#ffffff" if value == value and top_value and math.log1p(value) / math.log1p(top_value) > 0.6 else "#000000"
-            out.append(f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" text-anchor="middle" fill="{fill}">{count}</text>')
+            out.append(f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" text-anchor="middle" fill="{fill}">{_short(count)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
