@@ -1,0 +1,137 @@
+"""Publication commands (profile, profiles, corridor, brief, report), mounted on the main app by `register(app)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from observatory.settings import get_settings
+
+HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME).")]
+MirrorOption = Annotated[Optional[Path], typer.Option("--mirror", help="Raw-file mirror (for the world map file geo/world-atlas/...).")]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="html, pdf, md or json.")]
+OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (default: print to standard output; required for pdf).")]
+ReleaseOption = Annotated[Optional[str], typer.Option("--release", help="A named release instead of the current one.")]
+
+
+def _open(home: Path | None, mirror: Path | None, release: str | None):
+    from observatory.publish.data import ReleaseData
+
+    return ReleaseData.open(get_settings(home=home, mirror=mirror), release)
+
+
+def _emit(document, fmt: str, out: Path | None, layout: str = "document") -> None:
+    from observatory.publish.render import write
+
+    result = write(document, fmt, out, layout=layout)
+    if out is None:
+        typer.echo(result, nl=False)
+    else:
+        Console(stderr=True).print(f"wrote {result}", highlight=False)
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _run(build, fmt: str, out: Path | None, home, mirror, release, layout: str = "document") -> None:
+    """Open the release, build the document, render it; errors end with a one-line message."""
+    from observatory.publish.data import PublishError
+    from observatory.warehouse.releases import ReleaseError
+
+    try:
+        data = _open(home, mirror, release)
+        try:
+            _emit(build(data), fmt, out, layout)
+        finally:
+            data.close()
+    except (PublishError, ReleaseError, ValueError) as error:
+        _fail(str(error))
+
+
+def profile(iso3: Annotated[str, typer.Argument(help="ISO 3166 alpha-3 code, e.g. MEX.")], fmt: FormatOption = "html",
+            out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None, release: ReleaseOption = None) -> None:
+    """Country Migration Profile (IOM structure) from the current release.
+
+    Example: observatory profile MEX --format pdf --out mexico.pdf
+    """
+    from observatory.publish.profile import country_profile
+
+    _run(lambda data: country_profile(data, iso3), fmt, out, home, mirror, release)
+
+
+def profiles(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the profiles.")],
+             all_countries: Annotated[bool, typer.Option("--all", help="Every country of the release.")] = False,
+             countries: Annotated[Optional[list[str]], typer.Argument(help="ISO3 codes (or use --all).")] = None,
+             fmt: FormatOption = "html", home: HomeOption = None, mirror: MirrorOption = None, release: ReleaseOption = None) -> None:
+    """Write many country profiles (one file each) with a progress bar.
+
+    Example: observatory profiles --all --format html --out profiles/
+    """
+    from observatory.publish.batch import write_profiles
+
+    if not all_countries and not countries:
+        _fail("name countries or pass --all")
+    data = _open(home, mirror, release)
+    try:
+        codes = data.countries() if all_countries else [c.upper() for c in countries]
+        timings = write_profiles(data, codes, out, fmt, progress=True)
+    finally:
+        data.close()
+    total = sum(timings.values())
+    Console(stderr=True).print(f"{len(timings)} profiles in {total:.1f} s ({total / max(len(timings), 1):.2f} s each) -> {out}")
+
+
+def corridor(origin: Annotated[str, typer.Argument(help="Origin country (where migrants were born), ISO3.")],
+             destination: Annotated[str, typer.Argument(help="Destination country, ISO3.")],
+             fmt: FormatOption = "html", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
+             release: ReleaseOption = None) -> None:
+    """Corridor profile: stocks, flows, asylum, drivers, costs and benefits of origin -> destination.
+
+    Example: observatory corridor MEX USA --format pdf --out mex-usa.pdf
+    """
+    from observatory.publish.corridor import corridor_profile
+
+    _run(lambda data: corridor_profile(data, origin, destination), fmt, out, home, mirror, release)
+
+
+def brief(iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code of a country.")] = None,
+          corridor_pair: Annotated[Optional[tuple[str, str]], typer.Option("--corridor", help="ORIGIN DESTINATION instead of a country.")] = None,
+          fmt: FormatOption = "pdf", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
+          release: ReleaseOption = None) -> None:
+    """Two-page brief (A4 PDF): key messages with their sources, two charts and a map.
+
+    Example: observatory brief SSD --out ssd-brief.pdf   |   observatory brief --corridor SYR DEU --out syr-deu.pdf
+    """
+    from observatory.publish.brief import corridor_brief, country_brief
+
+    if (iso3 is None) == (corridor_pair is None):
+        _fail("give either a country code or --corridor ORIGIN DESTINATION")
+    build = (lambda data: corridor_brief(data, *corridor_pair)) if corridor_pair else (lambda data: country_brief(data, iso3))
+    _run(build, fmt, out, home, mirror, release, layout="brief")
+
+
+def report(outline: Annotated[Path, typer.Argument(help="Outline YAML listing the Markdown chapters.")],
+           fmt: FormatOption = "html", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
+           release: ReleaseOption = None) -> None:
+    """Assessment or thematic report from an outline of Markdown chapters with live directives.
+
+    Example: observatory report examples/thematic-report/outline.yml --format pdf --out report.pdf
+    """
+    from observatory.publish.report import build_report
+
+    _run(lambda data: build_report(data, outline), fmt, out, home, mirror, release)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the publication commands to the main `observatory` app."""
+    app.command("profile")(profile)
+    app.command("profiles")(profiles)
+    app.command("corridor")(corridor)
+    app.command("brief")(brief)
+    app.command("report")(report)
+
