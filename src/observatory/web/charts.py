@@ -49,7 +49,7 @@ def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: boo
     """Horizontal bars, largest first; bars are {name, value[, url]}."""
     spec = _base(height=max(120, 24 * len(bars)))
     encoding: dict[str, Any] = {"y": {"field": "name", "type": "nominal", "sort": "-x", "title": None},
-                                "x": {"field": "value", "type": "quantitative", "title": x_title, "axis": {"format": ".0%" if percent else "~s"}},
+                                "x": {"field": "value", "type": "quantitative", "title": x_title, "axis": {"format": ".0%" if percent else "~s", "tickCount": 5}},
                                 "tooltip": [{"field": "name"}, {"field": "value", "format": ".1%" if percent else ",.0f"}]}
     if href:
         encoding["href"] = {"field": "url"}
@@ -68,13 +68,13 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
     spec.update({
         "projection": {"type": "equalEarth"},
         "layer": [
-            {"data": geo, "mark": {"type": "geoshape", "fill": "#e4e4e4", "stroke": "#fff", "strokeWidth": 0.5}},
+            {"data": geo, "transform": [{"filter": "datum.id != '010'"}], "mark": {"type": "geoshape", "fill": "#e4e4e4", "stroke": "#fff", "strokeWidth": 0.5}},
             {"data": geo,
              "transform": [{"lookup": "id", "from": {"data": {"values": lookup_values}, "key": "m49", "fields": ["name", "value", "url"]}},
                            {"filter": "isValid(datum.value)"}],
              "mark": {"type": "geoshape", "stroke": "#fff", "strokeWidth": 0.5, "cursor": "pointer"},
              "encoding": {"color": {"field": "value", "type": "quantitative", "title": legend_title, "scale": {"type": "quantile", "scheme": "blues", "nice": False},
-                                    "legend": {"orient": "bottom-left", "format": "~s"}},
+                                    "legend": {"orient": "bottom", "type": "symbol", "format": "~s", "direction": "horizontal", "columns": 4}},
                           "tooltip": [{"field": "name", "title": "Country"}, {"field": "value", "title": legend_title, "format": ",.4~r"}],
                           "href": {"field": "url"}}},
         ],

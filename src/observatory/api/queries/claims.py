@@ -206,8 +206,9 @@ def _statement(handle: ReleaseHandle, series: Series, anchor: str, by_destinatio
         return f"The release has no {series.title.lower()} values for {area_label(handle, anchor)}."
     top = distribution[0]
     where = "destination" if by_destination else "origin"
-    text = (f"In {year}, the {series.title.lower()} {'from' if by_destination else 'into'} {area_label(handle, anchor)} totalled {total:,.0f}; "
-            f"the largest {where} group was {top['name']} ({top['share']:.0%}).")
+    people = f"people from {area_label(handle, anchor)} counted in other countries" if by_destination else f"people counted in {area_label(handle, anchor)} who came from other countries"
+    text = (f"In {year}, {series.title} ({series.unit}): {total:,.0f} {people}. "
+            f"The largest {where} group is {top['name']} ({top['share']:.0%}).")
     if focus is not None and focus["share"] is not None:
         text += f" {focus['name']} accounted for {focus['share']:.0%} ({focus['value']:,.0f})."
     return text

@@ -116,7 +116,7 @@ def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list
         series = find_series(handle, measure_id)
         values = collapsed(handle, series, origin=origin, destination=destination)
         values = [v for v in values if v["value"] is not None]
-        if not values:
+        if not any(v["value"] for v in values):
             continue
         latest = values[-1]
         out.append({"measure": measure_id, "label": known[measure_id]["label"], "unit": known[measure_id]["unit"],

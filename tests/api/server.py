@@ -1,0 +1,57 @@
+"""Run the portal on a free 127.0.0.1 port in a child process (real uvicorn), for the API and browser tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from observatory.settings import Settings
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(settings: Settings, log: Path) -> Iterator[str]:
+    """Start uvicorn on the app factory for this home; yield the base URL; stop it afterwards."""
+    port = free_port()
+    env = {**os.environ, "OBSERVATORY_HOME": str(settings.home)}
+    if settings.mirror is not None:
+        env["OBSERVATORY_MIRROR"] = str(settings.mirror)
+    else:
+        env.pop("OBSERVATORY_MIRROR", None)
+    command = [sys.executable, "-m", "uvicorn", "observatory.api.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning", "--no-access-log"]
+    with log.open("w") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(f"{base}/api/openapi.json", timeout=2)
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"server did not start: {log.read_text()}") from None
+                    time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
