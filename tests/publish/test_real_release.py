@@ -1,0 +1,117 @@
+"""Publications from a full release built from the real mirror: every number traced to the indicator engine's values."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from observatory.publish import render
+from observatory.publish.brief import corridor_brief, country_brief
+from observatory.publish.corridor import corridor_profile
+from observatory.publish.data import ReleaseData
+from observatory.publish.profile import country_profile
+from observatory.publish.report import build_report
+from observatory.warehouse.releases import connect
+
+from .conftest import assert_traceable, html_numbers
+
+pytestmark = [pytest.mark.mirror, pytest.mark.slow]
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "thematic-report" / "outline.yml"
+
+
+@pytest.fixture(scope="module")
+def data(real_release):
+    reader = ReleaseData.open(real_release)
+    yield reader
+    reader.close()
+
+
+@pytest.fixture(scope="module")
+def con(real_release):
+    _, connection = connect(real_release)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("code", ["MEX", "TUV", "SSD"])
+def test_profile_numbers_equal_the_indicator_engine(data, con, code):
+    document = country_profile(data, code)
+    payload = json.loads(render.to_json(document))
+    for figure in payload["figures"]:
+        assert_traceable(con, figure)
+    spans = html_numbers(render.to_html(document))
+    assert len(spans) == len(payload["figures"]) - sum(len(b["figures"]) for s in payload["sections"]
+                                                       for b in s["blocks"] if b["type"] == "chart")
+    for span in spans:
+        assert_traceable(con, span)
+    present = [f for f in payload["figures"] if f["value"] is not None]
+    assert all(f["sources"] for f in present)
+    assert {"migrant_stock", "emigrant_stock", "population"} <= {f["key"] for f in present}
+
+
+def test_small_country_profile_reads_sensibly(data):
+    markdown = render.to_markdown(country_profile(data, "TUV"))
+    assert "# Migration Profile: Tuvalu" in markdown
+    assert "no data (no source in this release reports it for Tuvalu)" in markdown
+    assert "## Data gaps" in markdown and "## Sources annex" in markdown
+    assert "nan" not in markdown.lower().split()
+
+
+def test_country_profile_sections_and_sources(data):
+    document = country_profile(data, "SSD")
+    html = render.to_html(document)
+    for title in ("At a glance", "Development and demographic context", "Immigrants", "Emigrants", "Refugees and asylum",
+                  "Internal displacement", "Migration flows", "Impact: remittances", "Monitoring: SDG, GCM and GCR indicators",
+                  "Related evidence", "Data gaps", "Sources annex"):
+        assert f">{title}</h" in html
+    cited = {int(n) for n in re.findall(r'href="#src-(\d+)"', html)}
+    assert cited == set(range(1, len(document.meta["datasets"]) + 1))
+
+
+@pytest.mark.parametrize("kind", ["MEX", "SSD", "SYR-DEU"])
+def test_brief_is_at_most_two_a4_pages_with_three_to_five_messages(data, con, tmp_path, kind):
+    document = corridor_brief(data, *kind.split("-")) if "-" in kind else country_brief(data, kind)
+    messages = document.section("messages").blocks[0].items
+    assert 3 <= len(messages) <= 5
+    assert all(any(hasattr(part, "sources") and part.sources for part in message) for message in messages)
+    payload = json.loads(render.to_json(document))
+    for figure in payload["figures"]:
+        assert_traceable(con, figure)
+    charts = [b for s in payload["sections"] for b in s["blocks"] if b["type"] == "chart"]
+    assert len(charts) >= 2
+    out = render.write(document, "pdf", tmp_path / f"{kind}.pdf", layout="brief")
+    pages = pypdf.PdfReader(out).pages
+    assert 1 <= len(pages) <= 2
+    assert round(float(pages[0].mediabox.width)) == 595 and round(float(pages[0].mediabox.height)) == 842
+
+
+def test_corridor_profile_is_organised_as_causes_costs_benefits(data, con):
+    document = corridor_profile(data, "MEX", "USA")
+    ids = [s.id for s in document.sections]
+    assert ids == ["at-a-glance", "corridor", "stock", "flows", "asylum", "causes", "costs", "benefits", "evidence", "gaps", "sources"]
+    payload = json.loads(render.to_json(document))
+    for figure in payload["figures"]:
+        assert_traceable(con, figure)
+    keys = {f["key"] for f in payload["figures"] if f["value"] is not None}
+    assert {"corridor_stock", "corridor_flow", "sdg_10_c_1", "sdg_10_7_3", "remittances_received_usd", "remittances_paid_usd",
+            "gdp_per_capita_ppp", "human_development_index"} <= keys
+
+
+def test_example_thematic_report_builds(data, con, tmp_path):
+    document = build_report(data, EXAMPLE)
+    html = render.to_html(document)
+    assert "{{" not in html and ":::" not in html
+    figures = [int(n) for n in re.findall(r"<figcaption>Figure (\d+)\.", html)]
+    tables = [int(n) for n in re.findall(r"<caption>Table (\d+)\.", html)]
+    assert figures == list(range(1, 6)) and tables == [1]
+    assert "Figure 1 shows how the number" in html
+    payload = json.loads(render.to_json(document))
+    for figure in payload["figures"]:
+        assert_traceable(con, figure)
+    assert document.references and document.section("sources").blocks
+    out = render.write(document, "pdf", tmp_path / "report.pdf")
+    assert len(pypdf.PdfReader(out).pages) >= 3
