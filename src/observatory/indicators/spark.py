@@ -1,0 +1,205 @@
+"""Runs the same catalogue entries on Spark (through Ibis) for inputs that outgrow one machine.
+
+The catalogue's formulas are written once, in the SQL the DuckDB engine runs. Here Ibis hands each formula to
+sqlglot (`Backend.sql(query, dialect="duckdb")`), which transpiles it to Spark SQL; nothing in the YAML changes.
+Key normalisation, the ratio (value = numerator / denominator × scale) and, optionally, the group aggregates with
+population coverage follow `observatory.indicators.engine` step by step, so both engines give the same numbers.
+
+Spark runs in local mode by default (`spark_session`); give a session of a cluster to go further than one machine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from observatory.indicators.engine import KEY_COLUMNS
+from observatory.indicators.spec import IndicatorSpec, get_indicator
+
+if TYPE_CHECKING:  # pyspark and ibis are only needed when this path is used
+    from pyspark.sql import DataFrame, SparkSession
+
+TABLES = ("observation", "area", "area_membership")
+RESULT_COLUMNS = ("indicator",) + KEY_COLUMNS + ("value", "lower", "upper", "coverage", "note")
+SOURCE_DIALECT = "duckdb"  # the dialect the catalogue's formulas are written in (the embedded engine's)
+# Same constants as the DuckDB engine: WDI population 1960–2022 weighs group members; other years use the nearest.
+_POPULATION_MEASURE, _POPULATION_FIRST, _POPULATION_LAST = "population_total", 1960, 2022
+_DEFAULTS = {"area": None, "origin": None, "destination": None, "period": "", "sex": "total", "age": "total", "category": ""}
+
+
+def spark_session(*, app_name: str = "observatory-indicators", master: str = "local[2]", driver_memory: str = "2g",
+                  shuffle_partitions: int = 4, local_dir: Path | None = None) -> SparkSession:
+    """A local Spark session that needs no network: bound to 127.0.0.1, UI off, few shuffle partitions."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.master(master).appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.warehouse.dir", str((local_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / "observatory-spark-warehouse"))
+    )
+    if local_dir is not None:
+        builder = builder.config("spark.local.dir", str(local_dir))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def register_tables(spark: SparkSession, tables: Mapping[str, DataFrame | str | Path]) -> None:
+    """Make `observation`, `area` and `area_membership` visible to SQL: Spark DataFrames or Parquet paths."""
+    missing = [name for name in TABLES if name not in tables]
+    if missing:
+        raise ValueError(f"tables {missing} are needed: give a Spark DataFrame or a Parquet path for each")
+    for name in TABLES:
+        source = tables[name]
+        frame = spark.read.parquet(str(source)) if isinstance(source, (str, Path)) else source
+        frame.createOrReplaceTempView(name)
+
+
+def transpile(formula: str, *, read: str = SOURCE_DIALECT, write: str = "spark") -> str:
+    """The formula in Spark SQL, as Ibis transpiles it (sqlglot); shown by `docs/scaling.md` and the tests."""
+    import sqlglot
+
+    return ";\n".join(sqlglot.transpile(formula, read=read, write=write))
+
+
+class SparkIndicatorEngine:
+    """Country (and optionally group) values of catalogue indicators over tables registered in a Spark session."""
+
+    def __init__(self, spark: SparkSession, tables: Mapping[str, DataFrame | str | Path] | None = None):
+        import ibis
+
+        self.spark = spark
+        if tables is not None:
+            register_tables(spark, tables)
+        self.ibis = ibis.pyspark.connect(spark)
+        self._population_ready = False
+
+    # -- country level ------------------------------------------------------------------------------------------
+    def country_rows(self, spec: IndicatorSpec):
+        """The formula's result with every key column typed as in the DuckDB engine (an Ibis table expression)."""
+        import ibis
+
+        raw = self.ibis.sql(spec.formula, dialect=SOURCE_DIALECT)
+        columns = list(raw.columns)
+        needed = ("area",) if spec.level == "area" else ("origin", "destination")
+        missing = [c for c in needed + ("year",) if c not in columns]
+        if spec.ratio_scale is not None:
+            missing += [c for c in ("numerator", "denominator") if c not in columns]
+        elif "value" not in columns:
+            missing.append("value")
+        if missing:
+            raise ValueError(f"indicator {spec.id}: the formula does not return {missing}")
+        select: dict[str, Any] = {}
+        for column in KEY_COLUMNS:
+            if column == "year":
+                select[column] = raw.year.cast("int32")
+            elif column in columns:
+                select[column] = raw[column].cast("string")
+            else:
+                select[column] = ibis.literal(_DEFAULTS[column], type="string")
+        if spec.ratio_scale is not None:
+            numerator, denominator = raw.numerator.cast("float64"), raw.denominator.cast("float64")
+            select["numerator"], select["denominator"] = numerator, denominator
+            select["value"] = numerator / denominator.nullif(0.0) * spec.ratio_scale
+        else:
+            select["numerator"] = select["denominator"] = ibis.null("float64")
+            select["value"] = raw.value.cast("float64")
+        for column in ("lower", "upper"):
+            select[column] = raw[column].cast("float64") if column in columns else ibis.null("float64")
+        select["note"] = raw.note.cast("string") if "note" in columns else ibis.null("string")
+        return raw.filter(raw.year.notnull()).select(**select), "lower" in columns
+
+    # -- groups -----------------------------------------------------------------------------------------------
+    def _prepare_population(self) -> None:
+        if not self._population_ready:
+            self.spark.sql(
+                f"""CREATE OR REPLACE TEMPORARY VIEW coverage_population AS
+                    SELECT area, year, value AS population FROM observation
+                    WHERE measure_id = '{_POPULATION_MEASURE}' AND value IS NOT NULL"""
+            )
+            self._population_ready = True
+
+    def group_rows(self, spec: IndicatorSpec, has_bounds: bool):
+        """Groups from their member countries, coverage = population share of members with a value (engine's SQL)."""
+        self._prepare_population()
+        keys = "v.year, v.period, v.sex, v.age, v.category"
+        if spec.aggregate == "sum":
+            value, filter_ = "SUM(v.value)", "v.value IS NOT NULL"
+        else:
+            value = f"SUM(v.numerator) / NULLIF(SUM(v.denominator), 0) * {spec.ratio_scale}"
+            filter_ = "v.numerator IS NOT NULL AND v.denominator IS NOT NULL"
+        clamp = f"LEAST(GREATEST(v.year, {_POPULATION_FIRST}), {_POPULATION_LAST})"
+        bounds = ("MIN(value) OVER (PARTITION BY area, year, period, sex, age) AS lower, "
+                  "MAX(value) OVER (PARTITION BY area, year, period, sex, age) AS upper"
+                  if has_bounds else "CAST(NULL AS DOUBLE) AS lower, CAST(NULL AS DOUBLE) AS upper")
+        query = f"""
+            WITH members AS (SELECT area, "group" FROM area_membership),
+            covered AS (
+                SELECT m."group" AS area, {keys}, {value} AS value, COUNT(*) AS members_with_data,
+                       SUM(COALESCE(p.population, 0)) AS covered_population, {clamp} AS population_year
+                FROM indicator_rows v JOIN members m ON m.area = v.area
+                LEFT JOIN coverage_population p ON p.area = v.area AND p.year = {clamp}
+                WHERE {filter_}
+                GROUP BY m."group", {keys}),
+            group_population AS (
+                SELECT m."group", p.year, SUM(p.population) AS population
+                FROM members m JOIN coverage_population p ON p.area = m.area GROUP BY m."group", p.year),
+            group_rows AS (
+                SELECT c.*, c.covered_population / NULLIF(g.population, 0) AS coverage
+                FROM covered c LEFT JOIN group_population g ON g."group" = c.area AND g.year = c.population_year
+                WHERE c.value IS NOT NULL)
+            SELECT CAST(area AS VARCHAR) AS area, CAST(NULL AS VARCHAR) AS origin, CAST(NULL AS VARCHAR) AS destination,
+                   year, period, sex, age, category, value, {bounds}, LEAST(coverage, 1.0) AS coverage,
+                   CAST(members_with_data AS VARCHAR) || ' member areas with data' AS note
+            FROM group_rows"""
+        return self.ibis.sql(query, dialect=SOURCE_DIALECT)
+
+    # -- driver ---------------------------------------------------------------------------------------------
+    def compute(self, indicators: Iterable[str | IndicatorSpec], *, groups: bool = False) -> pd.DataFrame:
+        """Values of the indicators (RESULT_COLUMNS; `coverage` only on group rows), rows without a value dropped."""
+        import ibis
+
+        frames = []
+        for item in indicators:
+            spec = get_indicator(item) if isinstance(item, str) else item
+            rows, has_bounds = self.country_rows(spec)
+            rows = self.ibis.create_view("indicator_rows", rows, overwrite=True)
+            country = rows.filter(rows.value.notnull()).select(
+                ibis.literal(spec.id, type="string").name("indicator"), *KEY_COLUMNS, "value", "lower", "upper",
+                ibis.null("float64").name("coverage"), "note")
+            frames.append(self._collect(country))
+            if groups and spec.level == "area" and spec.aggregate != "none":
+                grouped = self.group_rows(spec, has_bounds)
+                frames.append(self._collect(grouped.select(ibis.literal(spec.id, type="string").name("indicator"), *RESULT_COLUMNS[1:])))
+        self.spark.catalog.dropTempView("indicator_rows")
+        if not frames:
+            return pd.DataFrame(columns=list(RESULT_COLUMNS))
+        return pd.concat(frames, ignore_index=True)
+
+    def _collect(self, expr) -> pd.DataFrame:
+        """Through Arrow (Spark ≥ 4 `toArrow`), so no pandas conversion runs inside Spark."""
+        table = self.spark.sql(str(self.ibis.compile(expr))).toArrow()
+        frame = table.to_pandas()
+        frame["year"] = frame["year"].astype("int64")
+        return frame
+
+
+def compute_indicators(spark: SparkSession, tables: Mapping[str, DataFrame | str | Path], indicators: Iterable[str | IndicatorSpec],
+                       *, groups: bool = False) -> pd.DataFrame:
+    """Country values (and group values if `groups`) of catalogue indicators on Spark, formulas unchanged."""
+    return SparkIndicatorEngine(spark, tables).compute(indicators, groups=groups)
