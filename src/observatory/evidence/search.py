@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from observatory.evidence.embedding import embedding_available
 from observatory.evidence.gazetteer import resolve_country
 from observatory.evidence.records import resolve_theme
 from observatory.evidence.store import EvidenceStore
@@ -141,7 +142,7 @@ class SearchIndex:
         top = float(lexical.max()) if lexical.size else 0.0
         lexical_norm = lexical / top if top > 0 else lexical
         cosine = np.zeros(len(self.records), dtype=np.float32)
-        if semantic and len(self.vector_pos):
+        if semantic and len(self.vector_pos) and (embedder is not None or embedding_available()):
             if embedder is None:
                 from observatory.evidence.embedding import embed as embedder
             cosine[self.vector_pos] = self.vectors @ embedder([query])[0]
