@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from observatory.evidence.formats import (
@@ -45,7 +45,7 @@ def same(a: Record, b: Record) -> dict:
     return {f: (getattr(a, f), getattr(b, f)) for f in FIELDS if getattr(a, f) != getattr(b, f)}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records, min_size=1, max_size=4))
 def test_bibtex_round_trip(recs: list[Record]) -> None:
     back = read_bibtex(write_bibtex(recs))
@@ -53,7 +53,7 @@ def test_bibtex_round_trip(recs: list[Record]) -> None:
     assert [same(a, b) for a, b in zip(recs, back.records)] == [{}] * len(recs)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records, min_size=1, max_size=4))
 def test_ris_round_trip(recs: list[Record]) -> None:
     back = read_ris(write_ris(recs))
@@ -61,7 +61,7 @@ def test_ris_round_trip(recs: list[Record]) -> None:
     assert [same(a, b) for a, b in zip(recs, back.records)] == [{}] * len(recs)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records, min_size=1, max_size=4))
 def test_csl_json_round_trip(recs: list[Record]) -> None:
     back = read_csl_json(write_csl_json(recs))

@@ -28,6 +28,8 @@ def test_submit_review_flow(store) -> None:
     assert history[1]["comment"] == "checked with the NGO" and history[1]["at"]
     with pytest.raises(ValueError):
         review(rid, "reject", reviewer, store=store)
+    with pytest.raises(ValueError, match="already in the library"):
+        submit(Record(title="Testimonies of Darien Gap Crossings!", year=2024), contributor, store)
 
 
 def test_rejection_self_review_and_revocation(store) -> None:

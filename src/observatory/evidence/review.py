@@ -57,9 +57,9 @@ def submit(record: Record, token: str, store: EvidenceStore | None = None) -> st
     """Submit a record for review; it stays out of search and profiles until accepted."""
     store = store or EvidenceStore()
     name = whoami(token, store=store)
-    existing = store.rows_by_ids([record.record_id()])
-    if not existing.empty and existing.iloc[0]["status"] == "public":
-        raise ValueError(f"record {record.record_id()} is already public")
+    duplicate = store.find_duplicate(record)
+    if duplicate is not None:
+        raise ValueError(f"already in the library as {duplicate}; ask a curator to amend it")
     record = record.model_copy(update={"source": f"contribution:{name}"})
     result = store.write_records([record], status="pending", submitted_by=name)
     rid = result.ids[0]

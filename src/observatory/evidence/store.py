@@ -190,6 +190,16 @@ class EvidenceStore:
             self.bump(con)
         return result
 
+    def find_duplicate(self, rec: Record) -> str | None:
+        """Id of a stored record that `rec` would merge into (same DOI, source key, or title + year), if any."""
+        with self.connect() as con:
+            row = con.execute(
+                """SELECT id FROM records WHERE (doi IS NOT NULL AND doi = ?) OR list_contains(source_keys, ?)
+                   OR (title_key = ? AND NOT starts_with(title_key, '|')) ORDER BY id LIMIT 1""",
+                [rec.doi, rec.source_key, title_key(rec.title, rec.year)],
+            ).fetchone()
+        return row[0] if row else None
+
     @staticmethod
     def _replace_rows(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
         """Delete then insert the given full rows in one transaction."""
