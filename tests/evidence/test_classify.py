@@ -96,3 +96,22 @@ def test_theme_precision_recall_on_hand_labelled_sample(mirror: Path) -> None:
     assert scores["combined"].records >= 60
     assert scores["combined"].precision >= 0.6 and scores["combined"].recall >= 0.7
     assert scores["rules"].precision >= 0.7
+
+
+def test_every_vocabulary_file_is_consistent() -> None:
+    from observatory.evidence.gazetteer import country_table
+
+    indicators = load_vocab("indicator_links.yml")["indicators"]
+    assert set(indicators) == {
+        "migrant_stock", "emigrant_stock", "corridor_stock", "refugees_hosted", "asylum_recognition_rate", "sdg_10_7_3",
+        "sdg_10_7_4", "sdg_10_c_1", "sdg_17_3_2", "remittances_received_usd", "net_migration", "idps_conflict", "idps_disaster",
+    }
+    assert {t for rule in indicators.values() for t in rule.get("themes", [])} <= set(theme_ids())
+    iso3 = set(country_table()["ISO3"]) | {"XKX"}
+    demonyms = load_vocab("demonyms.yml")
+    for section in ("demonyms", "aliases"):
+        for surface, target in demonyms[section].items():
+            code = target["iso3"] if isinstance(target, dict) else target
+            assert code in iso3, surface
+    utiac = load_vocab("utiac_countries.yml")
+    assert all(v in iso3 for k, v in utiac.items() if k != "unresolved")
