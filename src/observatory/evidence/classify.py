@@ -104,13 +104,14 @@ class ThemeScore:
 def rule_theme_scores(title: str, body: str) -> dict[str, tuple[float, list[str]]]:
     """Keyword-rule confidence per theme: title hits count more, each extra distinct keyword adds 0.1."""
     out = {}
+    text = f"{title}\n{body}"
+    cut = len(title)
     for theme, pattern in theme_rules().items():
-        in_title = {m.group(0).lower() for m in pattern.finditer(title)}
-        in_body = {m.group(0).lower() for m in pattern.finditer(body)}
-        hits = sorted(in_title | in_body)
-        if not hits:
+        matches = list(pattern.finditer(text))
+        if not matches:
             continue
-        base = 0.7 if in_title else 0.35
+        hits = sorted({m.group(0).lower() for m in matches})
+        base = 0.7 if matches[0].start() < cut else 0.35
         out[theme] = (min(0.95, base + 0.1 * (len(hits) - 1)), hits)
     return out
 
