@@ -62,8 +62,10 @@ def _stock_sources(handle) -> set[str]:
 @router.get("/claims")
 def claim_check(request: Request, handle: Release, claim: Annotated[str | None, Query(max_length=300)] = None,
                 measure: Annotated[str | None, Query(max_length=80)] = None, origin: Code = None, destination: Code = None, area: Code = None,
-                year: Annotated[int | None, Query(ge=1900, le=2100)] = None, scheme: Annotated[str, Query(max_length=30)] = "continent"):
+                year_text: Annotated[str | None, Query(alias="year", max_length=4, pattern=r"^(\d{4})?$", description="A year, or empty for the latest.")] = None,
+                scheme: Annotated[str, Query(max_length=30)] = "continent"):
     """Type a claim, confirm the measure, areas and year read from it, and see the data that bear on it."""
+    year = int(year_text) if year_text else None
     if scheme not in SCHEMES:
         raise bad_request(f"scheme must be one of {', '.join(SCHEMES)}")
     origin, destination, area = check_area(handle, origin or None, "origin"), check_area(handle, destination or None, "destination"), check_area(handle, area or None)
