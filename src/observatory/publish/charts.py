@@ -39,7 +39,7 @@ def to_png(spec: dict, scale: float = 2.0) -> bytes:
 
 
 def _make(chart: alt.TopLevelMixin, caption: str, figures: list[Figure], note: str = "", wide: bool = True) -> Chart:
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)
     return Chart(caption=caption, svg=to_svg(spec), figures=figures, spec=spec, note=note, wide=wide)
 
 

@@ -31,6 +31,7 @@ class ReleaseData:
     release_id: str
     settings: Settings | None = None
     _area_cache: dict = field(default_factory=dict)
+    _values_of_area: dict = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings, release_id: str | None = None) -> "ReleaseData":
@@ -113,7 +114,11 @@ class ReleaseData:
     def indicator_rows(self, indicator: str, *, area: str | None = None, origin: str | None = None,
                        destination: str | None = None, sex: str | None = "total", age: str | None = "total",
                        category: str | None = None, year: int | None = None, period: str | None = None) -> list[dict]:
-        """indicator_value rows matching the key, oldest first."""
+        """indicator_value rows matching the key, oldest first (an area's rows are read once and kept)."""
+        if area is not None and origin is None and destination is None:
+            wanted = {"sex": sex, "age": age, "category": category, "year": year, "period": period}
+            return [row for row in self._area_values(area).get(indicator, [])
+                    if all(value is None or row[column] == value for column, value in wanted.items())]
         clauses, params = ["indicator = ?"], [indicator]
         for column, value in (("area", area), ("origin", origin), ("destination", destination), ("sex", sex),
                               ("age", age), ("category", category), ("year", year), ("period", period)):
@@ -121,6 +126,17 @@ class ReleaseData:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         return self.rows(f"SELECT * FROM indicator_value WHERE {' AND '.join(clauses)} ORDER BY year, period, category", params)
+
+    def _area_values(self, area: str) -> dict[str, list[dict]]:
+        """Every indicator value of one area, by indicator, sorted like indicator_rows (the last few areas are kept)."""
+        if area not in self._values_of_area:
+            if len(self._values_of_area) >= 4:
+                self._values_of_area.pop(next(iter(self._values_of_area)))
+            grouped: dict[str, list[dict]] = {}
+            for row in self.rows("SELECT * FROM indicator_value WHERE area = ? ORDER BY indicator, year, period, category", [area]):
+                grouped.setdefault(row["indicator"], []).append(row)
+            self._values_of_area[area] = grouped
+        return self._values_of_area[area]
 
     def figure_of(self, indicator: str, row: dict, label: str | None) -> Figure:
         meta = self.indicators.get(indicator, {})
