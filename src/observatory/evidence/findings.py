@@ -169,7 +169,7 @@ def save_finding(finding: Finding, store: EvidenceStore | None = None) -> str:
 def load_finding(finding_id: str, store: EvidenceStore | None = None) -> Finding:
     """A stored finding by id."""
     store = store or EvidenceStore()
-    with store.connect() as con:
+    with store.connect(read_only=True) as con:
         row = con.execute(
             "SELECT id, statement, evidence, agreement, confidence, confidence_note, likelihood, author FROM findings WHERE id = ?",
             [finding_id],
@@ -186,7 +186,7 @@ def load_finding(finding_id: str, store: EvidenceStore | None = None) -> Finding
 def list_findings(store: EvidenceStore | None = None) -> list[dict]:
     """All findings with their confidence and number of references."""
     store = store or EvidenceStore()
-    with store.connect() as con:
+    with store.connect(read_only=True) as con:
         frame = con.execute(
             """SELECT f.id, f.statement, f.evidence, f.agreement, f.confidence, f.likelihood, count(e.record_id) AS references
                FROM findings f LEFT JOIN finding_evidence e ON e.finding_id = f.id GROUP BY f.id, f.statement, f.evidence, f.agreement, f.confidence, f.likelihood, f.created_at ORDER BY f.created_at, f.id"""

@@ -21,7 +21,7 @@ LIMIT ?
 def _query(where: str, params: list, limit: int, store: EvidenceStore | None) -> list[dict]:
     """Run the shared linked-records query."""
     store = store or EvidenceStore()
-    with store.connect() as con:
+    with store.connect(read_only=True) as con:
         frame = con.execute(_SELECT.format(where=where), [*params, limit]).df()
     out = []
     for row in frame.to_dict("records"):

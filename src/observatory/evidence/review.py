@@ -43,7 +43,7 @@ def revoke_token(token: str, store: EvidenceStore | None = None) -> None:
 def whoami(token: str, role: str | None = None, store: EvidenceStore | None = None) -> str:
     """Name behind a valid token (reviewers may also contribute); raises AuthError otherwise."""
     store = store or EvidenceStore()
-    with store.connect() as con:
+    with store.connect(read_only=True) as con:
         row = con.execute("SELECT name, role, revoked FROM tokens WHERE token_hash = ?", [hash_token(token)]).fetchone()
     if row is None or row[2]:
         raise AuthError("unknown or revoked token")
@@ -96,7 +96,7 @@ def review(record_id: str, decision: str, token: str, comment: str | None = None
 def review_history(record_id: str, store: EvidenceStore | None = None) -> list[dict]:
     """Who did what to a submission, when, with which comment (oldest first)."""
     store = store or EvidenceStore()
-    with store.connect() as con:
+    with store.connect(read_only=True) as con:
         rows = con.execute(
             "SELECT reviewer AS who, decided_at AS at, decision, comment FROM reviews WHERE record_id = ? ORDER BY decided_at, rowid",
             [record_id],
@@ -107,6 +107,6 @@ def review_history(record_id: str, store: EvidenceStore | None = None) -> list[d
 def pending(store: EvidenceStore | None = None) -> list[dict]:
     """Submissions waiting for review."""
     store = store or EvidenceStore()
-    with store.connect() as con:
+    with store.connect(read_only=True) as con:
         frame = con.execute("SELECT id, title, year, submitted_by, created_at FROM records WHERE status = 'pending' ORDER BY created_at").df()
     return [{**r, "created_at": r["created_at"].isoformat()} for r in frame.to_dict("records")]

@@ -17,6 +17,7 @@ from observatory.evidence.records import Label, Record, title_key
 from observatory.settings import Settings, get_settings
 
 STORE_FILE = "evidence.duckdb"
+SCHEMA_VERSION = 1
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -121,8 +122,21 @@ class EvidenceStore:
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path is not None else store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.connect() as con:
-            con.execute(SCHEMA)
+        if self._schema_version() < SCHEMA_VERSION:
+            with self.connect() as con:
+                con.execute(SCHEMA)
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+    def _schema_version(self) -> int:
+        """Schema version of an existing file (read-only look), 0 for a new or older file."""
+        if not self.path.exists():
+            return 0
+        try:
+            with self.connect(read_only=True) as con:
+                row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            return 0
+        return int(row[0]) if row else 0
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -135,7 +149,7 @@ class EvidenceStore:
 
     def version(self) -> int:
         """Counter bumped by every write; search indexes are cached against it."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         return int(row[0]) if row else 0
 
@@ -192,7 +206,7 @@ class EvidenceStore:
 
     def find_duplicate(self, rec: Record) -> str | None:
         """Id of a stored record that `rec` would merge into (same DOI, source key, or title + year), if any."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             row = con.execute(
                 """SELECT id FROM records WHERE (doi IS NOT NULL AND doi = ?) OR list_contains(source_keys, ?)
                    OR (title_key = ? AND NOT starts_with(title_key, '|')) ORDER BY id LIMIT 1""",
@@ -246,7 +260,7 @@ class EvidenceStore:
 
     def labels(self, record_id: str) -> list[dict]:
         """Effective labels of a record (machine labels with curator decisions applied)."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             frame = con.execute(
                 "SELECT kind, value, confidence, origin, status FROM effective_labels WHERE record_id = ? ORDER BY kind, confidence DESC, value",
                 [record_id],
@@ -255,7 +269,7 @@ class EvidenceStore:
 
     def get(self, record_id: str) -> dict | None:
         """One record as a dict with its effective labels, or None."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             frame = con.execute("SELECT * FROM records WHERE id = ?", [record_id]).df()
         if frame.empty:
             return None
@@ -265,32 +279,32 @@ class EvidenceStore:
 
     def count(self, status: str | None = "public") -> int:
         """Number of records (with the given status, or all)."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             if status is None:
                 return con.execute("SELECT count(*) FROM records").fetchone()[0]
             return con.execute("SELECT count(*) FROM records WHERE status = ?", [status]).fetchone()[0]
 
     def records_frame(self, status: str = "public") -> pd.DataFrame:
         """Records with the given status as a DataFrame."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             return con.execute("SELECT * FROM records WHERE status = ? ORDER BY id", [status]).df()
 
     def rows_by_ids(self, ids: list[str]) -> pd.DataFrame:
         """Stored rows (any status) for the given ids."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             con.register("wanted", pd.DataFrame({"id": list(dict.fromkeys(ids))}))
             return con.execute("SELECT r.* FROM records r JOIN wanted USING (id)").df()
 
     def labels_frame(self, status: str = "public") -> pd.DataFrame:
         """Effective labels of records with the given status."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             return con.execute(
                 "SELECT l.* FROM effective_labels l JOIN records r ON r.id = l.record_id WHERE r.status = ?", [status]
             ).df()
 
     def texts_to_embed(self) -> dict[str, str]:
         """Record id -> text for records whose embedding is missing or stale."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             frame = con.execute(
                 """SELECT r.id, r.title, r.abstract, r.keywords, e.text_sha FROM records r
                    LEFT JOIN embeddings e ON e.record_id = r.id WHERE r.embed_text"""
@@ -318,7 +332,7 @@ class EvidenceStore:
 
     def embeddings(self) -> tuple[list[str], np.ndarray]:
         """All stored embeddings as (record ids, float32 matrix)."""
-        with self.connect() as con:
+        with self.connect(read_only=True) as con:
             rows = con.execute("SELECT record_id, vector FROM embeddings ORDER BY record_id").fetchall()
         if not rows:
             return [], np.zeros((0, 384), dtype=np.float32)
