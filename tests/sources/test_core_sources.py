@@ -94,3 +94,15 @@ def test_idmc_and_emdat(con):
 def test_compiled_totals_keyed_by_m49_keep_the_channel_islands(con):
     assert _one(con, "SELECT count(*) FROM observation WHERE dataset_id = 'undesa_stock_totals_2020' AND area = 'CHI'") > 0
     assert _one(con, "SELECT count(*) FROM observation WHERE dataset_id = 'undesa_pop_totals_2020' AND area = 'NAM'") == 7
+
+
+def test_reestimated_flows_are_close_to_the_published_estimates(con):
+    """The observatory's own ffs_demo estimate lands within 10 % of Abel & Cohen's da_min_closed global totals."""
+    ours = dict(con.execute("SELECT year, sum(value) FROM observation WHERE measure_id = 'migration_flow_reestimated' GROUP BY year").fetchall())
+    published = dict(con.execute(
+        "SELECT year, sum(value) FROM observation WHERE measure_id = 'migration_flow' AND category = 'da_min_closed' AND sex = 'total' GROUP BY year").fetchall())
+    assert sorted(ours) == [1990, 1995, 2000, 2005, 2010, 2015]
+    for year, total in ours.items():
+        assert total == pytest.approx(published[year], rel=0.10), year
+    assert _one(con, "SELECT DISTINCT status FROM observation WHERE dataset_id = 'observatory_flow_estimates'") == "modelled"
+    assert "ffs_demo parameters" in _one(con, "SELECT message FROM check_result WHERE check_name = 'method_parameters'")

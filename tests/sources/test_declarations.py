@@ -17,7 +17,7 @@ def test_declaration_is_complete(spec):
     assert spec.title and spec.publisher and spec.licence and spec.citation_full and spec.version_producer
     for raw in spec.files:
         assert raw.url_download or raw.converted_from or raw.mirror_only, f"{raw.path}: no way to download this file, and no reason given"
-    if spec.provides == "observations":
+    if spec.provides in ("observations", "derived"):
         assert spec.measures, "a source of observations declares its measures"
         assert registry.connector(spec).parse.__doc__ is not None or registry.connector(spec).__doc__
 

@@ -21,14 +21,14 @@ class SpecError(Exception):
 
 @lru_cache(maxsize=1)
 def all_specs() -> tuple[SourceSpec, ...]:
-    """Every declared source, in a stable order (area reference, frameworks, then observations by id)."""
+    """Every declared source, in a stable order: area reference, frameworks, observations by id, then derived ones."""
     specs = []
     for path in sorted(SOURCES_DIR.glob("*/source.yml")):
         try:
             specs.append(load_spec(path))
         except (yaml.YAMLError, ValidationError) as error:
             raise SpecError(f"{path.relative_to(SOURCES_DIR.parent)}: invalid source declaration: {error}") from None
-    order = {"areas": 0, "frameworks": 1, "observations": 2}
+    order = {"areas": 0, "frameworks": 1, "observations": 2, "derived": 3}
     return tuple(sorted(specs, key=lambda spec: (order[spec.provides], spec.id)))
 
 

@@ -99,8 +99,9 @@ class SourceSpec(Strict):
     note: str = ""
     repackaged: bool = False  # the mirror file is an extract or conversion, not the publisher's own download
     area_scheme: Literal["iso3", "iso2", "m49", "unhcr", "name", "auto"] = "iso3"
-    # What the source feeds: the area reference, the framework objectives, or observations (most sources).
-    provides: Literal["areas", "frameworks", "observations"] = "observations"
+    # What the source feeds: the area reference, the framework objectives, observations (most sources), or
+    # observations derived from what the other sources loaded in the same build (no raw files).
+    provides: Literal["areas", "frameworks", "observations", "derived"] = "observations"
     files: list[RawFile]
     measures: list[Measure] = []
     checks: Checks = Checks()
@@ -108,7 +109,7 @@ class SourceSpec(Strict):
     @property
     def reference_only(self) -> bool:
         """A reference table (areas, frameworks) that every build needs, not a dataset of observations."""
-        return self.provides != "observations"
+        return self.provides in ("areas", "frameworks")
 
     @property
     def folder(self) -> Path:

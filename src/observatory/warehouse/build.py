@@ -172,8 +172,11 @@ class ReleaseBuilder:
         paths = self._files(spec, strict_checksums)
         ctx = ParseContext(spec, paths, self.con, self.scratch)
         relations = self._connector(spec).parse(ctx)
-        default_file = spec.files[0].path
+        default_file = spec.files[0].path if spec.files else f"(derived: {spec.id})"
         self.findings += [Finding(spec.id, check, severity, message, count, default_file) for check, severity, message, count in ctx.notes]
+        if not relations:
+            self._record_dataset(spec, 0)
+            return
         # The stage is materialised once: the passes below (distinct areas, joins, checks) then scan
         # plain columns instead of re-running the connector's SQL.
         selects = []
