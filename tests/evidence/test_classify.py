@@ -96,6 +96,9 @@ def test_theme_precision_recall_on_hand_labelled_sample(mirror: Path) -> None:
     assert scores["combined"].records >= 60
     assert scores["combined"].precision >= 0.6 and scores["combined"].recall >= 0.7
     assert scores["rules"].precision >= 0.7
+    heldout = evaluate_themes(Path(__file__).parent / "data" / "theme_heldout.csv", mirror)  # not used for tuning
+    assert heldout["combined"].records == 32
+    assert heldout["combined"].precision >= 0.55 and heldout["combined"].recall >= 0.7
 
 
 def test_every_vocabulary_file_is_consistent() -> None:
