@@ -6,7 +6,6 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
 
 from observatory.api.problems import install_problem_handlers, problem_response
 from observatory.api.release_cache import ReleaseRegistry
@@ -17,6 +16,55 @@ from observatory.warehouse.releases import ReleaseError
 log = logging.getLogger("observatory.api")
 # Paths whose content depends on more than the release (evidence store, publication files, the vault): no release ETag.
 VOLATILE_PREFIXES = ("/api/evidence", "/api/publications", "/api/vault", "/evidence", "/reports", "/static", "/geo")
+
+
+class ReleaseHeaders:
+    """ASGI middleware: resolve the release once per request, answer If-None-Match, stamp X-Observatory-Release, ETag and Cache-Control."""
+
+    def __init__(self, app, registry: ReleaseRegistry):
+        self.app, self.registry = app, registry
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        try:
+            handle = self.registry.current()
+        except ReleaseError as error:
+            if path.startswith(("/static", "/api/openapi.json", "/api/docs")):
+                await self.app(scope, receive, send)
+                return
+            await problem_response(Request(scope), 503, "No release", str(error))(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["release"], state["release_id"] = handle, handle.release_id
+        release_header = (b"x-observatory-release", handle.release_id.encode())
+        etag = None
+        if scope["method"] in ("GET", "HEAD") and not path.startswith(VOLATILE_PREFIXES):
+            etag = release_etag(handle.release_id, f"{path}?{scope.get('query_string', b'').decode('latin-1')}")
+            for name, value in scope["headers"]:
+                if name == b"if-none-match" and value.decode("latin-1") == etag:
+                    await send({"type": "http.response.start", "status": 304, "headers": [
+                        (b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode()), release_header]})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+
+        async def stamped(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-observatory-release"]
+                names = {h[0].lower() for h in headers}
+                headers.append(release_header)
+                if etag and message["status"] == 200 and b"etag" not in names:
+                    headers.append((b"etag", etag.encode()))
+                    if b"cache-control" not in names:
+                        headers.append((b"cache-control", CACHE_CONTROL.encode()))
+                elif b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-cache"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, stamped)
 
 
 def _mount_routers(app: FastAPI) -> None:
@@ -56,29 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.registry = registry
     install_problem_handlers(app)
 
-    @app.middleware("http")
-    async def release_headers(request: Request, call_next) -> Response:
-        """Resolve the release once, answer If-None-Match, and stamp the release id, ETag and Cache-Control."""
-        path = request.url.path
-        try:
-            handle = registry.current()
-        except ReleaseError as error:
-            if path.startswith("/static") or path == "/api/openapi.json" or path == "/api/docs":
-                return await call_next(request)
-            return problem_response(request, 503, "No release", str(error))
-        request.state.release, request.state.release_id = handle, handle.release_id
-        volatile = path.startswith(VOLATILE_PREFIXES)
-        etag = None if volatile or request.method not in ("GET", "HEAD") else release_etag(handle.release_id, f"{path}?{request.url.query}")
-        if etag and request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL, "X-Observatory-Release": handle.release_id})
-        response = await call_next(request)
-        response.headers["X-Observatory-Release"] = handle.release_id
-        if etag and response.status_code == 200 and "etag" not in response.headers:
-            response.headers["ETag"] = etag
-            response.headers.setdefault("Cache-Control", CACHE_CONTROL)
-        elif "cache-control" not in response.headers:
-            response.headers["Cache-Control"] = "no-cache"
-        return response
-
+    app.add_middleware(ReleaseHeaders, registry=registry)
     _mount_routers(app)
     return app

@@ -21,12 +21,12 @@ def get_registry(request: Request) -> ReleaseRegistry:
     return request.app.state.registry
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings
 
 
-def get_release(request: Request) -> ReleaseHandle:
+async def get_release(request: Request) -> ReleaseHandle:
     """The current release for this request (resolved once, by the middleware or here)."""
     handle = getattr(request.state, "release", None)
     if handle is None:

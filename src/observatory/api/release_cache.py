@@ -54,6 +54,11 @@ class ReleaseHandle:
                 self._memo.popitem(last=False)
         return value
 
+    def peek(self, key: Any) -> Any:
+        """The cached value for key, or None (never computes)."""
+        with self._lock:
+            return self._memo.get(key)
+
     def close(self) -> None:
         """Close the connection (after the release stopped being current)."""
         self.connection.close()

@@ -49,3 +49,14 @@ def release_etag(release_id: str, url: str) -> str:
     """A weak ETag: same release and same URL give the same body, because releases never change."""
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
     return f'W/"{release_id}-{digest}"'
+
+
+async def cached_json(handle, request, build) -> Response:
+    """The JSON body for this URL in this release, serialised once (releases never change); a hit never leaves the event loop."""
+    from starlette.concurrency import run_in_threadpool
+
+    key = ("json", request.url.path, request.url.query)
+    body = handle.peek(key)
+    if body is None:
+        body = await run_in_threadpool(handle.memo, key, lambda: dumps(build()))
+    return Response(body, media_type="application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,24 @@ def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: boo
     return Chart(title, spec, alt, ["Name", x_title], rows)
 
 
+def _round2(value: float) -> float:
+    """A value rounded to two significant digits (for legend breaks)."""
+    if value == 0:
+        return 0.0
+    digits = 1 - int(math.floor(math.log10(abs(value))))
+    return round(value, digits)
+
+
+def _threshold_scale(values: list[dict[str, Any]], classes: int = 6) -> dict[str, Any]:
+    """Breaks at quantiles of the values (skewed data still get every colour), as a threshold scale."""
+    numbers = sorted(v["value"] for v in values if v.get("value") is not None)
+    if len(numbers) < classes:
+        return {"scheme": "blues"}
+    breaks = sorted({_round2(numbers[int(len(numbers) * k / classes)]) for k in range(1, classes)})
+    palette = ["#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b"]
+    return {"type": "threshold", "domain": breaks, "range": palette[-(len(breaks) + 1):] if len(breaks) + 1 <= len(palette) else palette}
+
+
 def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highlight: str | None = None) -> Chart:
     """A choropleth of country values joined to world-atlas geometries on the M49 code; values are {m49, name, code, value}."""
     spec = _base(height=360)
@@ -73,8 +92,8 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
              "transform": [{"lookup": "id", "from": {"data": {"values": lookup_values}, "key": "m49", "fields": ["name", "value", "url"]}},
                            {"filter": "isValid(datum.value)"}],
              "mark": {"type": "geoshape", "stroke": "#fff", "strokeWidth": 0.5, "cursor": "pointer"},
-             "encoding": {"color": {"field": "value", "type": "quantitative", "title": legend_title, "scale": {"type": "quantile", "scheme": "blues", "nice": False},
-                                    "legend": {"orient": "bottom", "type": "symbol", "format": "~s", "direction": "horizontal", "columns": 4}},
+             "encoding": {"color": {"field": "value", "type": "quantitative", "title": legend_title, "scale": _threshold_scale(values),
+                                    "legend": {"orient": "bottom", "format": ",.3~s", "direction": "horizontal"}},
                           "tooltip": [{"field": "name", "title": "Country"}, {"field": "value", "title": legend_title, "format": ",.4~r"}],
                           "href": {"field": "url"}}},
         ],

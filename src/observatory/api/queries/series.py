@@ -7,6 +7,9 @@ from typing import Any
 from observatory.api.queries.catalogue import Series, areas
 from observatory.api.release_cache import ReleaseHandle
 
+SCHEME_LABELS = {"world": "World", "continent": "Continent", "un_region": "UN region", "un_subregion": "UN sub-region", "un_intregion": "UN intermediate region",
+                 "sdg_region": "SDG region", "wb_income": "World Bank income group", "wb_region": "World Bank region", "unhcr_region": "UNHCR region",
+                 "abel_region_2018": "Abel (2018) region", "eu": "European Union", "ldc": "UN list", "lldc": "UN list", "sids": "UN list"}
 VALUE_COLUMNS = ["area", "origin", "destination", "year", "period", "sex", "age", "category", "value", "lower", "upper", "status", "sources", "coverage", "note"]
 
 
@@ -115,7 +118,7 @@ def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, s
             if area["kind"] == "country":
                 out.append(item)
             elif area["kind"] == "group":
-                groups.append(item)
+                groups.append({**item, "scheme": area["scheme"] or "", "scheme_label": SCHEME_LABELS.get(area["scheme"], area["scheme"] or "")})
         out.sort(key=lambda r: -r["value"])
         return {"year": chosen, "years": years, "countries": out, "groups": groups, "sources": sorted(sources)}
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from observatory.api.deps import Release, check_area
 from observatory.api.formats import Format, table_response
@@ -12,7 +13,7 @@ from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, TableEnvelope
 from observatory.api.problems import bad_request, not_found
 from observatory.api.queries.catalogue import area_label, cite
 from observatory.api.queries.corridors import corridor_profile, stock_series, stock_years, top_partners
-from observatory.api.responses import json_response
+from observatory.api.responses import cached_json
 
 router = APIRouter(tags=["corridors"], responses=PROBLEMS)
 
@@ -40,19 +41,24 @@ def list_corridors(handle: Release, origin: Annotated[str | None, Query(max_leng
 
 
 @router.get("/corridors/{origin}/{destination}", response_model=Envelope, responses=DOWNLOADS, summary="Corridor profile")
-def get_corridor(origin: str, destination: str, handle: Release, format: Format = Format.json):
+async def get_corridor(request: Request, origin: str, destination: str, handle: Release, format: Format = Format.json):
     """Stock by year and sex, shares of the origin's emigrants and the destination's immigrants, and every other corridor measure."""
     origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
     if origin == destination:
         raise bad_request("origin and destination are the same area")
+    if format == Format.json:
+        return await cached_json(handle, request, lambda: {"release": handle.release_id, **corridor_profile(handle, origin, destination)})
+    return await run_in_threadpool(_corridor_download, handle, origin, destination, format)
+
+
+def _corridor_download(handle, origin: str, destination: str, format: Format):
+    """The corridor's series as one table in a download format."""
     profile = corridor_profile(handle, origin, destination)
-    if format != Format.json:
-        rows = [{"origin": origin, "destination": destination, "series": profile["stock_series"], **r} for r in profile["stock"]]
-        for item in profile["measures"]:
-            rows += [{"origin": origin, "destination": destination, "series": item["measure"], "year": v["year"], "period": v["period"], "total": v["value"]}
-                     for v in item["series"]]
-        columns = ["origin", "destination", "series", "year", "period", "total", "female", "male", "share_of_origin_emigrants", "share_of_destination_immigrants"]
-        return table_response(format, rows, columns, release=handle.release_id, name=f"corridor-{origin}-{destination}", sources=profile["sources"])
-    return json_response({"release": handle.release_id, **profile})
+    rows = [{"origin": origin, "destination": destination, "series": profile["stock_series"], **r} for r in profile["stock"]]
+    for item in profile["measures"]:
+        rows += [{"origin": origin, "destination": destination, "series": item["measure"], "year": v["year"], "period": v["period"], "total": v["value"]}
+                 for v in item["series"]]
+    columns = ["origin", "destination", "series", "year", "period", "total", "female", "male", "share_of_origin_emigrants", "share_of_destination_immigrants"]
+    return table_response(format, rows, columns, release=handle.release_id, name=f"corridor-{origin}-{destination}", sources=profile["sources"])
 
 

@@ -1,0 +1,127 @@
+"""Load test of the portal API: start the server, drive country profiles and corridors with 32 connections from a second process.
+
+Run: OBSERVATORY_HOME=var python bench/api_load.py [--seconds 20] [--connections 32]
+Prints throughput and p50/p95/p99 latency per endpoint (target: p95 < 50 ms on two cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+COUNTRIES = ["USA", "DEU", "FRA", "GBR", "MEX", "IND", "CHN", "SYR", "TUR", "NGA", "SEN", "MAR", "PHL", "BRA", "ZAF", "ITA", "ESP", "CAN", "AUS", "UKR"]
+CORRIDORS = [("MEX", "USA"), ("SYR", "TUR"), ("IND", "ARE"), ("UKR", "POL"), ("MAR", "FRA"), ("TUR", "DEU"), ("PHL", "USA"), ("DZA", "FRA"),
+             ("SEN", "FRA"), ("CHN", "USA"), ("BGD", "IND"), ("KAZ", "RUS"), ("AFG", "IRN"), ("VEN", "COL"), ("POL", "DEU"), ("ROU", "ITA")]
+
+
+def free_port() -> int:
+    """A port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(q / 100 * len(ordered) + 0.5)) - 1))]
+
+
+async def drive(base: str, seconds: float, connections: int) -> dict:
+    """Requests from `connections` concurrent clients for `seconds`; latencies in ms per endpoint kind."""
+    import httpx
+
+    latencies: dict[str, list[float]] = {"profile": [], "corridor": []}
+    errors = 0
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        deadline = time.perf_counter() + seconds
+        rng = random.Random(7)
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                if rng.random() < 0.5:
+                    kind, path = "profile", f"/api/profiles/{rng.choice(COUNTRIES)}"
+                else:
+                    origin, destination = rng.choice(CORRIDORS)
+                    kind, path = "corridor", f"/api/corridors/{origin}/{destination}"
+                start = time.perf_counter()
+                response = await client.get(path)
+                elapsed = (time.perf_counter() - start) * 1000
+                if response.status_code != 200:
+                    errors += 1
+                latencies[kind].append(elapsed)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        wall = time.perf_counter() - started
+    return {"latencies": latencies, "errors": errors, "wall": wall}
+
+
+def report(result: dict, connections: int) -> None:
+    """Print throughput and latency percentiles."""
+    total = sum(len(v) for v in result["latencies"].values())
+    print(f"{total} requests in {result['wall']:.1f} s with {connections} connections: {total / result['wall']:.0f} req/s, {result['errors']} errors")
+    for kind, values in result["latencies"].items():
+        if values:
+            print(f"  {kind:9s} n={len(values):6d}  p50={percentile(values, 50):6.1f} ms  p95={percentile(values, 95):6.1f} ms  "
+                  f"p99={percentile(values, 99):6.1f} ms  mean={statistics.fmean(values):6.1f} ms")
+    everything = [v for values in result["latencies"].values() for v in values]
+    if everything:
+        print(f"  all       p50={percentile(everything, 50):.1f} ms  p95={percentile(everything, 95):.1f} ms  p99={percentile(everything, 99):.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--drive", help="(internal) base URL to drive; prints JSON results")
+    args = parser.parse_args()
+    if args.drive:
+        result = asyncio.run(drive(args.drive, args.seconds, args.connections))
+        print(json.dumps(result))
+        return 0
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "observatory.api.app:create_app", "--factory", "--host", "127.0.0.1",
+                               "--port", str(port), "--log-level", "warning", "--no-access-log"], env=os.environ.copy())
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/release", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                print("server did not start (is there a current release? set OBSERVATORY_HOME)", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        warm = time.perf_counter()
+        for code in COUNTRIES:
+            httpx.get(f"{base}/api/profiles/{code}", timeout=120)
+        for origin, destination in CORRIDORS:
+            httpx.get(f"{base}/api/corridors/{origin}/{destination}", timeout=120)
+        print(f"warm-up (first computation of {len(COUNTRIES)} profiles and {len(CORRIDORS)} corridors): {time.perf_counter() - warm:.1f} s")
+        driver = subprocess.run([sys.executable, __file__, "--drive", base, "--seconds", str(args.seconds), "--connections", str(args.connections)],
+                                capture_output=True, text=True, check=True)
+        report(json.loads(driver.stdout), args.connections)
+        return 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
