@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Bullets, Document, Notice, Section, Table, gaps, source_ids
 
@@ -22,16 +24,20 @@ def _evidence_store(data: ReleaseData):
 
 def related_evidence(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None,
                      limit: int = 8) -> list[dict]:
-    """Public evidence records about an area or a corridor; [] when the evidence library is absent or empty."""
-    store = _evidence_store(data)
-    if store is None:
-        return []
+    """Public evidence records about an area or a corridor; [] when the evidence library is absent, empty or busy."""
     try:
         from observatory.evidence import evidence_for_area, evidence_for_corridor
         from observatory.evidence.findings import format_reference
     except ImportError:
         return []
-    records = evidence_for_corridor(*corridor, limit=limit, store=store) if corridor else evidence_for_area(area, limit=limit, store=store)
+    try:
+        store = _evidence_store(data)
+        if store is None:
+            return []
+        records = (evidence_for_corridor(*corridor, limit=limit, store=store) if corridor
+                   else evidence_for_area(area, limit=limit, store=store))
+    except (duckdb.Error, OSError):  # the store is being written by an import: publish without it
+        return []
     for record in records:
         record["reference"] = format_reference(record)
     return records

@@ -25,7 +25,7 @@ def _configure(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLeve
             .configure(font=FONT)
             .configure_view(stroke=None)
             .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e6e6e6")
-            .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom"))
+            .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom", labelLimit=320, columns=3))
 
 
 def to_svg(spec: dict) -> str:

@@ -226,7 +226,7 @@ class ReleaseData:
         if present:
             return self.observation_figure(measure, max(present, key=lambda r: (r["year"], r["period"])), label)
         info = self.measures.get(measure, {})
-        where = self.name(key.get("area") or key.get("origin"))
+        where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(key.get("area"))
         reason = "this measure is not in this release" if not info else f"{info['dataset_id']} has no value for {where}"
         return Figure(label=label or info.get("label", measure), origin_kind="observation", key=measure,
                       unit=info.get("unit", ""), reason=reason, area=key.get("area"), origin=key.get("origin"),

@@ -93,6 +93,10 @@ def _status(figure: Figure) -> str:
     return ", ".join(b for b in bits if b)
 
 
+def _table_id(number: int | None) -> str:
+    return f' id="tab-{number}"' if number else ""
+
+
 def block_html(block, numbering: Numbering) -> str:
     """One block as HTML."""
     if isinstance(block, Text):
@@ -112,7 +116,7 @@ def block_html(block, numbering: Numbering) -> str:
             f"<tr><td>{html.escape(f.label)}</td><td class=\"value\">{figure_html(f, numbering, with_reason=False)}</td>"
             f"<td>{html.escape(f.when)}</td><td>{html.escape(_status(f) if not f.missing else (f.reason or ''))}</td></tr>"
             for f in block.figures)
-        return (f'<table class="figures" id="tab-{number or 0}"><caption>{head}{html.escape(block.caption)}</caption>'
+        return (f'<table class="figures"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
                 f"<thead><tr><th>Indicator</th><th>Value</th><th>Year</th><th>Status / reason</th></tr></thead>"
                 f"<tbody>{rows}</tbody></table>")
     if isinstance(block, Table):
@@ -124,7 +128,7 @@ def block_html(block, numbering: Numbering) -> str:
             f"<td class=\"value\">{figure_html(c, numbering)}</td>" if isinstance(c, Figure) else f"<td>{html.escape(str(c))}</td>"
             for c in row) + "</tr>" for row_id, row in zip(ids, block.rows))
         note = f'<p class="tablenote">{html.escape(block.note)}</p>' if block.note else ""
-        return (f'<table class="{block.css_class}" id="tab-{number or 0}"><caption>{head}{html.escape(block.caption)}</caption>'
+        return (f'<table class="{block.css_class}"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
                 f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>{note}")
     if isinstance(block, Chart):
         number = numbering.next_figure()
