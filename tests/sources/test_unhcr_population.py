@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
-from observatory.settings import Settings
-from observatory.sources.registry import get_spec
-from observatory.warehouse import releases
-from observatory.warehouse.build import build_release
 
 SOURCE = "unhcr_population"
 pytestmark = pytest.mark.mirror
-
-
-@pytest.fixture(scope="module")
-def release(tmp_path_factory):
-    """A release holding only the area reference and this source; a read-only connection to it."""
-    if not os.environ.get("OBSERVATORY_MIRROR"):
-        pytest.skip("OBSERVATORY_MIRROR is not set; this test reads unhcr_refugees/population.csv from the mirror")
-    settings = Settings(home=tmp_path_factory.mktemp("home"), mirror=Path(os.environ["OBSERVATORY_MIRROR"]))
-    report = build_release(settings, specs=[get_spec("area_reference"), get_spec(SOURCE)])
-    _, con = releases.connect(settings)
-    yield report, con
-    con.close()
 
 
 def scalar(con, sql: str, *params):
