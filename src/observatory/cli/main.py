@@ -173,15 +173,25 @@ def check(home: HomeOption = None, severity: Annotated[Optional[str], typer.Opti
     """
     from observatory.warehouse.query import QueryError, read_only_query
 
-    where = f"WHERE severity = '{severity}'" if severity in ("error", "warning", "info") else ""
+    if severity is not None and severity not in ("error", "warning", "info"):
+        fail(f"--severity must be error, warning or info, not {severity!r}")
+    where = f"WHERE severity = '{severity}'" if severity else ""
     try:
         columns, rows = read_only_query(
             _settings(home),
-            f"SELECT dataset_id, check_name, severity, count, file, row_number, field, message FROM check_result {where} ORDER BY dataset_id, severity, check_name",
+            f"SELECT dataset_id, check_name, severity, count, file, row_number, field, message FROM check_result {where} "
+            "ORDER BY dataset_id, CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, check_name",
         )
     except QueryError as error:
         fail(str(error))
-    emit_rows(columns, rows, format, console)
+    if format is not OutputFormat.table:
+        emit_rows(columns, rows, format, console)
+        return
+    for dataset, check_name, level, count, file, row_number, field, message in rows:
+        where = ", ".join(part for part in (file, f"row {row_number}" if row_number else "", f"field {field!r}" if field else "") if part)
+        console.print(f"[{'red' if level == 'error' else 'yellow' if level == 'warning' else 'dim'}]{level:<7}[/] {dataset} · {check_name} ({count})"
+                      f"{' · ' + where if where else ''}\n        {message}", highlight=False)
+    console.print(f"{len(rows)} finding(s)", highlight=False)
 
 
 @app.command()
