@@ -132,7 +132,7 @@ def theme_labels(record: Record, vector: np.ndarray | None = None) -> list[Label
     return labels
 
 
-def compact_labels(text: str, themes: list[Label]) -> list[Label]:
+def compact_labels(text: str, themes: list[Label], keywords: bool = True) -> list[Label]:
     """GCM (1-23) and GCR (1-4) objectives from theme links and direct keyword rules."""
     best: dict[tuple[str, int], tuple[float, str]] = {}
 
@@ -147,7 +147,7 @@ def compact_labels(text: str, themes: list[Label]) -> list[Label]:
             offer(("gcm", no), 0.8 * lab.confidence, f"rule:theme({lab.value})")
         for no in spec.get("gcr", []):
             offer(("gcr", no), 0.6 * lab.confidence, f"rule:theme({lab.value})")
-    for key, pattern in compact_rules().items():
+    for key, pattern in compact_rules().items() if keywords else ():
         hits = sorted({m.group(0).lower() for m in pattern.finditer(text)})
         if hits:
             offer(key, min(0.9, 0.6 + 0.1 * (len(hits) - 1)), f"rule:keywords({', '.join(hits[:3])})")
@@ -239,9 +239,13 @@ def classify(record: Record, vector: np.ndarray | None = None) -> list[Label]:
                 given.add((lab.kind, lab.value))
 
     add(area_labels(record))
-    add(theme_labels(record, vector))
+    # Index-only records (no abstract, not embedded: e.g. tribunal decision stubs) keep their source themes;
+    # the text rules would only re-read a templated title.
+    full = record.embed_text or bool(record.abstract)
+    if full:
+        add(theme_labels(record, vector))
     themes = [lab for lab in labels if lab.kind == LabelKind.theme]
-    add(compact_labels(record.text(), themes))
+    add(compact_labels(record.text(), themes, keywords=full))
     method = method_label(record)
     add([method] if method else [])
     add(indicator_labels(record, labels))

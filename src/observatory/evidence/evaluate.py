@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -35,13 +36,19 @@ def micro_scores(gold: list[set[str]], predicted: list[set[str]]) -> Scores:
     return Scores(round(precision, 3), round(recall, 3), round(f1, 3), len(gold), n_gold, n_pred)
 
 
-def load_sample_records(sample_csv: Path, mirror: Path) -> tuple[list[Record], list[set[str]]]:
-    """Records of the labelled sample, read from the mirror corpora by DOI, with their gold theme sets."""
-    sample = pd.read_csv(sample_csv, dtype=str, keep_default_na=False)
+@lru_cache(maxsize=2)
+def _corpus_by_doi(mirror: str) -> dict[str, Record]:
+    """The two sampled corpora, read once per mirror, by DOI."""
     base = Path(mirror) / "evidence"
     corpus = read_immigration_papers(base / MIRROR_CORPORA["immigration-papers"]).records
     corpus += read_zotero_csv(base / MIRROR_CORPORA["refugee-children-pubmed"]).records
-    by_doi = {r.doi: r for r in corpus if r.doi}
+    return {r.doi: r for r in corpus if r.doi}
+
+
+def load_sample_records(sample_csv: Path, mirror: Path) -> tuple[list[Record], list[set[str]]]:
+    """Records of the labelled sample, read from the mirror corpora by DOI, with their gold theme sets."""
+    sample = pd.read_csv(sample_csv, dtype=str, keep_default_na=False)
+    by_doi = _corpus_by_doi(str(mirror))
     records, gold = [], []
     for row in sample.itertuples(index=False):
         rec = by_doi.get(normalise_doi(row.doi))
