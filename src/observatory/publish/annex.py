@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from observatory.publish.data import ReleaseData
-from observatory.publish.document import Bullets, Document, Notice, Section, Table, gaps, source_ids
+from observatory.publish.document import Document, Notice, Prose, Section, Table, gaps, source_ids
 
 NO_EVIDENCE = "No related evidence yet."
 
@@ -49,17 +49,18 @@ def evidence_section(data: ReleaseData, area: str | None = None, corridor: tuple
     records = related_evidence(data, area=area, corridor=corridor)
     if not records:
         return Section("evidence", title, [Notice(NO_EVIDENCE, kind="info")])
-    items = [[f"{r['reference']} (themes: {', '.join(r['themes']) or 'none'}; link confidence {r['confidence']:.2f})"]
-             for r in records]
-    return Section("evidence", title, [Bullets(items, style="ol")])
+    lines = [f"{n}. {r['reference']} (themes: {', '.join(r['themes']) or 'none'}; link confidence {r['confidence']:.2f})\n"
+             for n, r in enumerate(records, start=1)]
+    return Section("evidence", title, [Prose(lines)])
 
 
-def gaps_section(document: Document) -> Section:
+def gaps_section(document: Document, data: ReleaseData) -> Section:
     """Every 'no data' in the document with its reason."""
     missing = gaps(document)
     if not missing:
         return Section("gaps", "Data gaps", [Notice("Every figure in this publication has a value in this release.", "info")])
-    rows = [[f.label, " → ".join(x for x in (f.origin, f.destination) if x) or (f.area or ""), f.reason or ""] for f in missing]
+    rows = [[f.label, " → ".join(data.name(x) for x in (f.origin, f.destination) if x) or data.name(f.area), f.reason or ""]
+            for f in missing]
     return Section("gaps", "Data gaps", [
         Notice(f"{len(missing)} figures have no value in this release; they are shown as “no data”, never as zero."),
         Table("Missing figures and why", ["Figure", "Area or corridor", "Reason"], rows, numbered=False)])

@@ -166,6 +166,6 @@ def corridor_profile(data: ReleaseData, origin: str, destination: str) -> Docume
         benefits_section(data, origin, destination),
         evidence_section(data, corridor=(origin, destination)),
     ]
-    document.sections.append(gaps_section(document))
+    document.sections.append(gaps_section(document, data))
     document.sections.append(sources_section(document, data))
     return document

@@ -247,7 +247,7 @@ def country_profile(data: ReleaseData, code: str) -> Document:
         monitoring_section(data, code),
         evidence_section(data, area=code),
     ]
-    document.sections.append(gaps_section(document))
+    document.sections.append(gaps_section(document, data))
     document.sections.append(sources_section(document, data))
     return document
 
