@@ -216,8 +216,10 @@ def _mount_sub_apps() -> None:
     from observatory.firewall.cli import token_app, vault_app
     from observatory.flows.cli import app as flows_app
     from observatory.indicators import cli as indicators_cli
+    from observatory.web import cli as web_cli
 
     indicators_cli.register(app)
+    web_cli.register(app)
     app.add_typer(flows_app, name="flows", help="Estimate migration flows from stock tables (migest methods).")
     app.add_typer(evidence_app, name="evidence", help="Evidence library: import, search, findings, knowledge gaps, review.")
     app.add_typer(vault_app, name="vault", help="Sealed vault of sensitive contributions; only disclosure-controlled aggregates leave it.")
