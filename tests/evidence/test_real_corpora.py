@@ -68,3 +68,13 @@ def test_real_gap_map(real_store, mirror) -> None:
     assert table.iloc[0]["records"] == 0
     gcm = gap_map("gcm", store=real_store[0], mirror=mirror)
     assert gcm["col"].nunique() == 23
+
+
+def test_original_xlsx_and_wrong_sheet(mirror, store) -> None:
+    from observatory.evidence.importer import import_file
+
+    folder = mirror / "evidence" / "hoffmann2020-env-migration-meta"
+    report = import_file(folder / "Environmental Change and Migration_Main Meta Data.xlsx", store, embed=False)
+    assert (report.read, report.added) == (32, 32)
+    with pytest.raises(ValueError, match="no 'paper' column"):
+        import_file(folder / "Environmental Change and Migration_Country Level Data.xlsx", store, embed=False)

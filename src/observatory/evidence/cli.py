@@ -54,7 +54,10 @@ def import_command(
             raise typer.BadParameter("set OBSERVATORY_MIRROR to the shared data folder")
         reports = list(import_mirror(settings.mirror, store, embed=embed).values())
     elif file is not None:
-        reports = [import_file(file, store, fmt=fmt, embed=embed)]
+        try:
+            reports = [import_file(file, store, fmt=fmt, embed=embed)]
+        except (ValueError, FileNotFoundError) as exc:
+            raise typer.BadParameter(str(exc)) from exc
     else:
         raise typer.BadParameter("give a FILE or --mirror")
     if as_json:

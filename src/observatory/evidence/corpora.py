@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -95,10 +96,17 @@ def read_zotero_csv(path: Path) -> ParseResult:
     return ParseResult(records, issues)
 
 
+def read_excel_quietly(path: Path, **kwargs) -> pd.DataFrame:
+    """pandas.read_excel without openpyxl's harmless 'no default style' warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Workbook contains no default style", category=UserWarning)
+        return pd.read_excel(path, **kwargs)
+
+
 def read_hoffmann_meta(path: Path) -> ParseResult:
     """Hoffmann et al. (2020) meta-analysis: one record per coded paper, plus the meta-analysis and its dataset."""
     if path.suffix == ".xlsx":
-        frame = pd.read_excel(path)
+        frame = read_excel_quietly(path)
         frame = frame.loc[:, [c for c in frame.columns if not str(c).startswith("Unnamed")]]
     else:
         frame = pd.read_csv(path)

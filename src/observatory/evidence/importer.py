@@ -56,7 +56,11 @@ def detect_format(path: Path) -> str:
         if kind:
             return kind
     if suffix == ".xlsx":
-        return "hoffmann-meta"
+        from observatory.evidence.corpora import read_excel_quietly
+
+        if {"paper", "paper_short"} <= set(read_excel_quietly(path, nrows=0).columns):
+            return "hoffmann-meta"
+        raise ValueError(f"{path.name}: not a sheet of coded studies (no 'paper' column); nothing to import")
     head = path.read_text(encoding="utf-8", errors="replace")[:2000].lstrip()
     if head.startswith("TY  -"):
         return "ris"
