@@ -27,6 +27,7 @@ from observatory.warehouse import build
 
 TIMES: dict[str, float] = defaultdict(float)
 PER_SOURCE: dict[str, float] = defaultdict(float)
+BY_SOURCE_STAGE: dict[tuple[str, str], float] = defaultdict(float)
 _current_source: list[str] = []
 
 
@@ -36,7 +37,10 @@ def charged(stage: str):
     try:
         yield
     finally:
-        TIMES[stage] += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        TIMES[stage] += seconds
+        if _current_source and "(total)" not in stage:
+            BY_SOURCE_STAGE[(_current_source[-1], stage)] += seconds
 
 
 def raw_read(mirror: Path) -> tuple[float, int, int]:
@@ -173,7 +177,7 @@ def main() -> None:
         started = time.perf_counter()
         report = build.build_release(Settings(home=Path(home), mirror=mirror))
         build_seconds = time.perf_counter() - started
-    observations = sum(report.rows.values())
+    observations = sum(report.datasets.values())
     print(f"build_release: {build_seconds:.2f} s ({observations:,} observations, {report.indicator_values:,} indicator values)")
     print(f"build / raw read: {build_seconds / read_seconds:.1f}× (target ≤ 5×)")
     print("\nstages (seconds; '(total)' lines include the lines nested in them):")
@@ -182,6 +186,9 @@ def main() -> None:
     print("\nslowest sources (load, all stages):")
     for source, seconds in sorted(PER_SOURCE.items(), key=lambda item: -item[1])[:10]:
         print(f"  {seconds:8.2f}  {source}")
+    print("\nlargest source × stage items:")
+    for (source, stage), seconds in sorted(BY_SOURCE_STAGE.items(), key=lambda item: -item[1])[:12]:
+        print(f"  {seconds:8.2f}  {source}: {stage}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from observatory.indicators.engine import KEY_COLUMNS, compute_catalogue
-from observatory.indicators.spec import get_indicator
+from observatory.indicators.spec import get_indicator, load_catalogue
 from observatory.warehouse.build import SCHEMA
 
 pytest.importorskip("pyspark")
@@ -134,6 +134,16 @@ def test_spark_matches_duckdb_on_a_tiny_release(spark, tmp_path):
     assert set(actual["indicator"]) == set(INDICATORS)
     assert (actual["area"] == "G1").any() and actual["coverage"].dropna().between(0, 1).all()
     _assert_same(expected, actual)
+
+
+def test_every_catalogue_formula_is_accepted_by_spark(spark, tmp_path):
+    """Spark analyses every formula once transpiled (types and key columns resolved), whatever the data."""
+    con = duckdb.connect()
+    _tiny_release(con)
+    engine = SparkIndicatorEngine(spark, _export(con, tmp_path, ["migrant_stock"]))
+    for spec in load_catalogue():
+        rows, _ = engine.country_rows(spec)
+        assert list(rows.columns)[: len(KEY_COLUMNS)] == list(KEY_COLUMNS), spec.id
 
 
 def test_formula_without_key_columns_is_refused(spark, tmp_path):

@@ -127,8 +127,9 @@ class SparkIndicatorEngine:
     # -- groups -----------------------------------------------------------------------------------------------
     def _prepare_population(self) -> None:
         if not self._population_ready:
+            self.spark.catalog.dropTempView("coverage_population")  # also drops its cache (another engine's tables)
             self.spark.sql(
-                f"""CREATE OR REPLACE TEMPORARY VIEW coverage_population AS
+                f"""CACHE TABLE coverage_population AS
                     SELECT area, year, value AS population FROM observation
                     WHERE measure_id = '{_POPULATION_MEASURE}' AND value IS NOT NULL"""
             )
@@ -179,13 +180,17 @@ class SparkIndicatorEngine:
             spec = get_indicator(item) if isinstance(item, str) else item
             rows, has_bounds = self.country_rows(spec)
             rows = self.ibis.create_view("indicator_rows", rows, overwrite=True)
+            aggregated = groups and spec.level == "area" and spec.aggregate != "none"
+            if aggregated:  # read twice (countries, then groups): run the formula once
+                self.spark.sql("CACHE TABLE indicator_rows")
             country = rows.filter(rows.value.notnull()).select(
                 ibis.literal(spec.id, type="string").name("indicator"), *KEY_COLUMNS, "value", "lower", "upper",
                 ibis.null("float64").name("coverage"), "note")
             frames.append(self._collect(country))
-            if groups and spec.level == "area" and spec.aggregate != "none":
+            if aggregated:
                 grouped = self.group_rows(spec, has_bounds)
                 frames.append(self._collect(grouped.select(ibis.literal(spec.id, type="string").name("indicator"), *RESULT_COLUMNS[1:])))
+                self.spark.sql("UNCACHE TABLE IF EXISTS indicator_rows")
         self.spark.catalog.dropTempView("indicator_rows")
         if not frames:
             return pd.DataFrame(columns=list(RESULT_COLUMNS))
