@@ -285,9 +285,9 @@ class ReleaseBuilder:
         except (duckdb.Error, ValueError) as error:
             self.problems.append(f"indicators: {error}")
             return
-        for result in results:
-            if result.skipped:
-                self.findings.append(Finding("indicators", "indicator_skipped", "info", f"{result.indicator}: {result.skipped}"))
+        skipped = [f"{result.indicator} ({result.skipped})" for result in results if result.skipped]
+        if skipped:
+            self.findings.append(Finding("indicators", "indicators_not_computed", "info", "; ".join(skipped), len(skipped)))
         self.indicator_values = sum(result.rows for result in results)
 
     def validate(self) -> None:

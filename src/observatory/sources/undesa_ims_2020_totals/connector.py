@@ -57,6 +57,7 @@ def parse(ctx: ParseContext):
     long = long[keep].copy()
     long["area"] = long["code"].where(long["code"] != WORLD_CODE, 1).astype(str)
     _check_world_total(ctx, long)
+    _check_corridors_add_up(ctx, long)
     return [ctx.relation_from_frame(long[["measure_id", "area", "year", "period", "sex", "value", "_file", "_row"]], "undesa_totals")]
 
 
@@ -73,3 +74,23 @@ def _check_world_total(ctx: ParseContext, long: pd.DataFrame) -> None:
     for year, total in world.items():
         if abs(by_year.get(year, 0) - total) > 0.001 * total:
             ctx.note("world_total", f"{year}: countries sum to {by_year.get(year, 0):,.0f}, published world total {total:,.0f}", 1, "warning")
+
+
+def _check_corridors_add_up(ctx: ParseContext, long: pd.DataFrame) -> None:
+    """Each destination's corridors (bilateral table, loaded earlier in the build) must add up to its published total."""
+    if not ctx.con.execute("SELECT 1 FROM measure WHERE id = 'migrant_stock'").fetchall():
+        return
+    totals = long[(long["measure_id"] == "migrant_stock_total") & (long["sex"] == "total") & long["is_country"]]
+    ctx.con.register("published_totals", totals[["code", "year", "value"]])
+    gaps = ctx.con.execute(
+        """WITH corridors AS (
+               SELECT a.m49 AS code, o.year, sum(o.value) AS value FROM observation o JOIN area a ON a.code = o.destination
+               WHERE o.measure_id = 'migrant_stock' GROUP BY a.m49, o.year)
+           SELECT count(*), max(abs(c.value - p.value) / p.value) FROM published_totals p JOIN corridors c ON c.code = p.code AND c.year = p.year
+           WHERE abs(c.value - p.value) > 0.001 * p.value"""
+    ).fetchall()[0]
+    ctx.con.unregister("published_totals")
+    if gaps[0]:
+        ctx.note("corridors_vs_destination_total", f"{gaps[0]} destination-year(s) whose corridors differ from the published total by more than 0.1 % (largest {gaps[1]:.1%})", gaps[0], "warning")
+    else:
+        ctx.note("corridors_vs_destination_total", "every destination's corridors add up to the published destination total (within 0.1 %)")
