@@ -17,10 +17,6 @@ def _year(figure: Figure) -> str:
     return f" in {figure.when}" if figure.when else ""
 
 
-def _m49(data: ReleaseData) -> dict[str, int]:
-    return {r["code"]: r["m49"] for r in data.rows("SELECT code, m49 FROM area WHERE kind = 'country' AND m49 IS NOT NULL")}
-
-
 def country_messages(data: ReleaseData, code: str) -> list[list]:
     """Key messages for a country, most informative first; each carries its numbers (and so its sources)."""
     name = data.name(code)
@@ -73,7 +69,7 @@ def corridor_messages(data: ReleaseData, origin: str, destination: str) -> list[
         messages.append([f"{stock.when}: ", stock, f" people born in {o} lived in {d} — ", share_o, f" of all emigrants from {o} and ",
                          share_d, f" of all immigrants in {d}."])
     if not flow.missing:
-        messages.append([f"An estimated ", flow, f" people moved from {o} to {d} in {flow.when}; estimation methods disagree widely."])
+        messages.append(["An estimated ", flow, f" people moved from {o} to {d} in {flow.when}; estimation methods disagree widely."])
     if not cost.missing:
         messages.append([f"Sending US$ 200 from {d} to {o} cost ", cost, f" of the amount{_year(cost)} (SDG target: below 3 %)."])
     if not refugees.missing:
@@ -98,7 +94,7 @@ def country_brief(data: ReleaseData, code: str) -> Document:
     visuals: list = []
     destinations = data.ranked("corridor_stock", by="origin", code=code, limit=200)
     if destinations:
-        world = charts.choropleth(data.settings, destinations, _m49(data), f"Where emigrants from {name} live, {destinations[0].when}",
+        world = charts.choropleth(data.settings, destinations, data.m49_codes(), f"Where emigrants from {name} live, {destinations[0].when}",
                                   highlight=[code], legend="emigrants", height=190,
                                   code_of=lambda f: f.destination) if data.settings else None
         if world:
@@ -142,7 +138,7 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
         visuals.append(charts.time_series(flows, "Estimated flows (band: range across methods)", width=220, height=140, wide=False))
     destinations = data.ranked("corridor_stock", by="origin", code=origin, limit=200)
     if destinations and data.settings:
-        world = charts.choropleth(data.settings, destinations, _m49(data), f"Where emigrants from {o} live, {destinations[0].when}",
+        world = charts.choropleth(data.settings, destinations, data.m49_codes(), f"Where emigrants from {o} live, {destinations[0].when}",
                                   highlight=[origin, destination], legend="emigrants", height=190,
                                   code_of=lambda f: f.destination)
         if world:

@@ -76,6 +76,10 @@ class ReleaseData:
         """Every country code in the release, sorted."""
         return [r["code"] for r in self.rows("SELECT code FROM area WHERE kind = 'country' ORDER BY code")]
 
+    def m49_codes(self) -> dict[str, int]:
+        """ISO numeric (M49) code of every country, to join the world map."""
+        return {r["code"]: r["m49"] for r in self.rows("SELECT code, m49 FROM area WHERE kind = 'country' AND m49 IS NOT NULL")}
+
     def group_members(self, group: str) -> list[str]:
         """Countries in a group."""
         return [r["area"] for r in self.rows("SELECT area FROM area_membership WHERE \"group\" = ? ORDER BY area", [group])]

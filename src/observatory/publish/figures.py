@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -84,19 +84,3 @@ def display(figure: Figure) -> str:
     if figure.status == "minimum":
         text = "at least " + text
     return text
-
-
-@dataclass
-class SourceLedger:
-    """Dataset ids used by a document, in first-use order, numbered for citation marks."""
-
-    order: list[str] = field(default_factory=list)
-
-    def cite(self, sources) -> list[int]:
-        """Register datasets and return their citation numbers."""
-        numbers = []
-        for source in sources:
-            if source not in self.order:
-                self.order.append(source)
-            numbers.append(self.order.index(source) + 1)
-        return numbers

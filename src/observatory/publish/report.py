@@ -22,7 +22,6 @@ import yaml
 
 from observatory.publish import charts
 from observatory.publish.annex import sources_section
-from observatory.publish.brief import _m49
 from observatory.publish.data import PublishError, ReleaseData
 from observatory.publish.document import Bullets, Chart, Document, Notice, Prose, Section, Table
 from observatory.publish.figures import Figure
@@ -158,7 +157,7 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
                          "AND value IS NOT NULL AND area IN (SELECT code FROM area WHERE kind = 'country') GROUP BY area",
                          [indicator, sex])
         figures = [data.latest(indicator, area=r["area"], sex=sex, year=int(year) if year else r["y"]) for r in rows]
-        block = charts.choropleth(data.settings, figures, _m49(data), caption) if data.settings else None
+        block = charts.choropleth(data.settings, figures, data.m49_codes(), caption) if data.settings else None
         if block is None:
             raise ReportError(f"{where}: no world map file (geo/world-atlas/countries-110m.json) in the mirror or cache")
     else:
