@@ -211,7 +211,8 @@ def monitoring_section(data: ReleaseData, code: str) -> Section:
     if tagged:
         rows = [[meta["title"], ", ".join(meta["frameworks"]), data.latest(indicator, meta["title"], area=code)]
                 for indicator, meta in tagged]
-        rows = [row + [row[2].when or "—", row[2].status or "gap"] for row in rows]
+        rows = [row + [(row[2].when or "—") + (f" ({row[2].category})" if row[2].category else ""), row[2].status or "gap"]
+                for row in rows]
         blocks.append(Table(f"Monitoring indicators for {name} (SDG, GCM, GCR)", ["Indicator", "Framework", "Value", "Year", "Status"],
                             rows, note="“gap” marks an indicator the release cannot compute for this country; the reason is "
                                        "given next to the value and listed under Data gaps."))
