@@ -1,6 +1,6 @@
 """Benchmark: the indicator catalogue on DuckDB and on Spark, and the full catalogue against hand-written SQL.
 
-Run as `python bench/indicators.py` (OBSERVATORY_MIRROR, else /work/shared/data, for part b; `--rows-only` skips b).
+Run as `python bench/indicators.py` (OBSERVATORY_MIRROR, else /work/shared/data, for part b; `--part a|b` runs one part).
 
 (a) A seeded synthetic observation table shaped like census microdata aggregated to corridors (230 origins ×
     229 destinations × 10 years × 2 sexes × 21 age bands = 22.1 M rows of `migrant_stock`, plus population,
@@ -207,15 +207,14 @@ def part_b(mirror: Path, scratch: Path, repeat: int = 3) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-spark", action="store_true", help="only part b")
-    parser.add_argument("--rows-only", action="store_true", help="only part a")
+    parser.add_argument("--part", choices=("a", "b", "both"), default="both", help="a: DuckDB vs Spark on synthetic data; b: real mirror")
     args = parser.parse_args()
     mirror = Path(os.environ.get("OBSERVATORY_MIRROR", "/work/shared/data"))
     with tempfile.TemporaryDirectory(prefix="observatory-bench-") as folder:
         scratch = Path(folder)
-        if not args.skip_spark:
+        if args.part in ("a", "both"):
             part_a(scratch)
-        if not args.rows_only:
+        if args.part in ("b", "both"):
             if not mirror.is_dir():
                 sys.exit(f"no mirror at {mirror}: set OBSERVATORY_MIRROR")
             part_b(mirror, scratch)
