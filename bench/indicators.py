@@ -42,8 +42,8 @@ def write_synthetic(folder: Path) -> dict[str, Path]:
     years = f"SELECT 1980 + 5 * range AS year FROM range({YEARS})"
     ages = f"SELECT range AS k, CAST(5 * range AS VARCHAR) || '-' || CAST(5 * range + 4 AS VARCHAR) AS age FROM range({AGE_BANDS})"
     tail = "'' AS category, {value} AS value, NULL::DOUBLE AS lower, NULL::DOUBLE AS upper, 'estimated' AS status, NULL::VARCHAR AS note"
-    corridor = (f"SELECT 'synthetic' AS dataset_id, 'migrant_stock' AS measure_id, NULL::VARCHAR AS area, o.code AS origin, d.code AS destination, "
-                f"y.year, '' AS period, s.sex, g.age, "
+    corridor = ("SELECT 'synthetic' AS dataset_id, 'migrant_stock' AS measure_id, NULL::VARCHAR AS area, o.code AS origin, d.code AS destination, "
+                "y.year, '' AS period, s.sex, g.age, "
                 + tail.format(value=f"CAST(hash(o.i, d.i, y.year, s.sex, g.k, {SEED}) % 50000 AS DOUBLE)")
                 + f" FROM ({areas}) o, ({areas}) d, ({years}) y, (SELECT unnest(['female', 'male']) AS sex) s, ({ages}) g WHERE o.i <> d.i")
     area_rows = []

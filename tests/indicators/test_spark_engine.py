@@ -20,7 +20,13 @@ pytest.importorskip("ibis")
 if shutil.which("java") is None:
     pytest.skip("Spark needs a Java runtime (17)", allow_module_level=True)
 
-from observatory.indicators.spark import RESULT_COLUMNS, SparkIndicatorEngine, compute_indicators, spark_session, transpile  # noqa: E402
+from observatory.indicators.spark import (
+    RESULT_COLUMNS,
+    SparkIndicatorEngine,
+    compute_indicators,
+    spark_session,
+    transpile,
+)
 
 # PySpark reads collected results from a local socket that it leaves to the garbage collector (pyspark 4.0
 # `_load_from_socket`); the ResourceWarning is raised outside this project's code and is harmless.
