@@ -174,3 +174,15 @@ def test_new_release_is_picked_up_without_restart(client, synthetic_settings):
 def test_json_is_strict(client):
     text = client.get("/api/indicators/migrant_stock/values").text
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+
+
+def test_repeated_answers_are_replayed_identically_and_errors_are_not_kept(client):
+    first = client.get("/api/profiles/FRA")
+    second = client.get("/api/profiles/FRA")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert second.headers["etag"] == first.headers["etag"] and second.headers["x-observatory-release"] == RELEASE
+    assert second.headers["content-type"].startswith("application/json")
+    for _ in range(2):
+        missing = client.get("/api/profiles/ZZZ")
+        assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
