@@ -11,7 +11,7 @@ from observatory.indicators.spec import IndicatorSpec
 KEY_COLUMNS = ("area", "origin", "destination", "year", "period", "sex", "age", "category")
 _STATUS_RANK = {"reported": 0, "estimated": 1, "modelled": 2}
 # Group coverage weighs members by population; WDI population runs 1960–2022, so other years use the nearest.
-_POPULATION_MEASURE, _POPULATION_FIRST, _POPULATION_LAST = "population_total", 1960, 2022
+POPULATION_MEASURE, _POPULATION_FIRST, _POPULATION_LAST = "population_total", 1960, 2022
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def _prepare_population(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE coverage_population AS
             SELECT area, year, value AS population FROM observation
-            WHERE measure_id = '{_POPULATION_MEASURE}' AND value IS NOT NULL"""
+            WHERE measure_id = '{POPULATION_MEASURE}' AND value IS NOT NULL"""
     )
 
 
@@ -69,7 +69,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]
 
 def _insert_values(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool) -> int:
     con.execute(
-        f"""INSERT INTO indicator_value_work
+        """INSERT INTO indicator_value_work
             SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, NULL, note
             FROM indicator_rows WHERE value IS NOT NULL""",
         [spec.id, status, sources],
@@ -80,8 +80,11 @@ def _insert_values(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: 
     return count
 
 
-def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool) -> int:
-    """Groups from their member countries; coverage = population share of the members that have a value."""
+def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
+    """Portable SQL for group values from `indicator_rows`, `area_membership` and `coverage_population`.
+
+    Coverage = population share of the members that have a value; DuckDB and Spark run this same text.
+    """
     keys = "v.year, v.period, v.sex, v.age, v.category"
     if spec.aggregate == "sum":
         value, filter_ = "SUM(v.value)", "v.value IS NOT NULL"
@@ -91,11 +94,10 @@ def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: 
     clamp = f"LEAST(GREATEST(v.year, {_POPULATION_FIRST}), {_POPULATION_LAST})"
     # Where country values carry a range across categories (estimation methods), the group's range is taken
     # across its own category values again: summing member bounds would mix methods.
-    bounds = ("MIN(value) OVER (PARTITION BY area, year, period, sex, age), MAX(value) OVER (PARTITION BY area, year, period, sex, age)"
-              if has_bounds else "CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)")
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE group_rows AS
+    bounds = ("MIN(value) OVER (PARTITION BY area, year, period, sex, age) AS lower, "
+              "MAX(value) OVER (PARTITION BY area, year, period, sex, age) AS upper"
+              if has_bounds else "CAST(NULL AS DOUBLE) AS lower, CAST(NULL AS DOUBLE) AS upper")
+    return f"""
         WITH members AS (SELECT area, "group" FROM area_membership),
         covered AS (
             SELECT m."group" AS area, {keys}, {value} AS value, COUNT(*) AS members_with_data,
@@ -106,17 +108,24 @@ def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: 
             GROUP BY m."group", {keys}),
         group_population AS (
             SELECT m."group", p.year, SUM(p.population) AS population
-            FROM members m JOIN coverage_population p ON p.area = m.area GROUP BY m."group", p.year)
-        SELECT c.*, c.covered_population / NULLIF(g.population, 0) AS coverage
-        FROM covered c LEFT JOIN group_population g ON g."group" = c.area AND g.year = c.population_year
-        WHERE c.value IS NOT NULL
-        """
-    )
+            FROM members m JOIN coverage_population p ON p.area = m.area GROUP BY m."group", p.year),
+        group_rows AS (
+            SELECT c.*, c.covered_population / NULLIF(g.population, 0) AS coverage
+            FROM covered c LEFT JOIN group_population g ON g."group" = c.area AND g.year = c.population_year
+            WHERE c.value IS NOT NULL)
+        SELECT area, CAST(NULL AS VARCHAR(20)) AS origin, CAST(NULL AS VARCHAR(20)) AS destination,
+               year, period, sex, age, category, value, {bounds}, LEAST(coverage, 1.0) AS coverage,
+               CAST(members_with_data AS VARCHAR(20)) || ' member areas with data' AS note
+        FROM group_rows"""
+
+
+def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool) -> int:
+    """Group values (see group_rows_sql) added to the work table with the indicator's status and sources."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE group_rows AS {group_rows_sql(spec, has_bounds)}")
     con.execute(
-        f"""INSERT INTO indicator_value_work
-            SELECT ?, area, NULL, NULL, year, period, sex, age, category, value, {bounds}, ?, ?,
-                   LEAST(coverage, 1.0), CAST(members_with_data AS VARCHAR) || ' member areas with data'
-            FROM group_rows""",
+        """INSERT INTO indicator_value_work
+           SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, coverage, note
+           FROM group_rows""",
         [spec.id, status, sources],
     )
     return con.execute("SELECT count(*) FROM group_rows").fetchall()[0][0]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from observatory.indicators.engine import KEY_COLUMNS
+from observatory.indicators.engine import POPULATION_MEASURE, KEY_COLUMNS, group_rows_sql
 from observatory.indicators.spec import IndicatorSpec, get_indicator
 
 if TYPE_CHECKING:  # pyspark and ibis are only needed when this path is used
@@ -27,8 +27,6 @@ if TYPE_CHECKING:  # pyspark and ibis are only needed when this path is used
 TABLES = ("observation", "area", "area_membership")
 RESULT_COLUMNS = ("indicator",) + KEY_COLUMNS + ("value", "lower", "upper", "coverage", "note")
 SOURCE_DIALECT = "duckdb"  # the dialect the catalogue's formulas are written in (the embedded engine's)
-# Same constants as the DuckDB engine: WDI population 1960–2022 weighs group members; other years use the nearest.
-_POPULATION_MEASURE, _POPULATION_FIRST, _POPULATION_LAST = "population_total", 1960, 2022
 _DEFAULTS = {"area": None, "origin": None, "destination": None, "period": "", "sex": "total", "age": "total", "category": ""}
 
 
@@ -131,44 +129,14 @@ class SparkIndicatorEngine:
             self.spark.sql(
                 f"""CACHE TABLE coverage_population AS
                     SELECT area, year, value AS population FROM observation
-                    WHERE measure_id = '{_POPULATION_MEASURE}' AND value IS NOT NULL"""
+                    WHERE measure_id = '{POPULATION_MEASURE}' AND value IS NOT NULL"""
             )
             self._population_ready = True
 
     def group_rows(self, spec: IndicatorSpec, has_bounds: bool):
-        """Groups from their member countries, coverage = population share of members with a value (engine's SQL)."""
+        """Groups from their member countries, with coverage: the DuckDB engine's own SQL, transpiled."""
         self._prepare_population()
-        keys = "v.year, v.period, v.sex, v.age, v.category"
-        if spec.aggregate == "sum":
-            value, filter_ = "SUM(v.value)", "v.value IS NOT NULL"
-        else:
-            value = f"SUM(v.numerator) / NULLIF(SUM(v.denominator), 0) * {spec.ratio_scale}"
-            filter_ = "v.numerator IS NOT NULL AND v.denominator IS NOT NULL"
-        clamp = f"LEAST(GREATEST(v.year, {_POPULATION_FIRST}), {_POPULATION_LAST})"
-        bounds = ("MIN(value) OVER (PARTITION BY area, year, period, sex, age) AS lower, "
-                  "MAX(value) OVER (PARTITION BY area, year, period, sex, age) AS upper"
-                  if has_bounds else "CAST(NULL AS DOUBLE) AS lower, CAST(NULL AS DOUBLE) AS upper")
-        query = f"""
-            WITH members AS (SELECT area, "group" FROM area_membership),
-            covered AS (
-                SELECT m."group" AS area, {keys}, {value} AS value, COUNT(*) AS members_with_data,
-                       SUM(COALESCE(p.population, 0)) AS covered_population, {clamp} AS population_year
-                FROM indicator_rows v JOIN members m ON m.area = v.area
-                LEFT JOIN coverage_population p ON p.area = v.area AND p.year = {clamp}
-                WHERE {filter_}
-                GROUP BY m."group", {keys}),
-            group_population AS (
-                SELECT m."group", p.year, SUM(p.population) AS population
-                FROM members m JOIN coverage_population p ON p.area = m.area GROUP BY m."group", p.year),
-            group_rows AS (
-                SELECT c.*, c.covered_population / NULLIF(g.population, 0) AS coverage
-                FROM covered c LEFT JOIN group_population g ON g."group" = c.area AND g.year = c.population_year
-                WHERE c.value IS NOT NULL)
-            SELECT CAST(area AS VARCHAR) AS area, CAST(NULL AS VARCHAR) AS origin, CAST(NULL AS VARCHAR) AS destination,
-                   year, period, sex, age, category, value, {bounds}, LEAST(coverage, 1.0) AS coverage,
-                   CAST(members_with_data AS VARCHAR) || ' member areas with data' AS note
-            FROM group_rows"""
-        return self.ibis.sql(query, dialect=SOURCE_DIALECT)
+        return self.ibis.sql(group_rows_sql(spec, has_bounds), dialect=SOURCE_DIALECT)
 
     # -- driver ---------------------------------------------------------------------------------------------
     def compute(self, indicators: Iterable[str | IndicatorSpec], *, groups: bool = False) -> pd.DataFrame:
