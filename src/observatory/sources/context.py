@@ -36,6 +36,7 @@ class ParseContext:
     scratch: Path  # a private folder for temporary files during the build
     _counter: int = 0
     notes: list[tuple[str, str, str, int]] = field(default_factory=list)  # (check, severity, message, count)
+    _workbooks: dict[str, pd.ExcelFile] = field(default_factory=dict)
 
     def note(self, check: str, message: str, count: int = 1, severity: str = "info") -> None:
         """Record what the connector deliberately left out or changed, for the data-quality report."""
@@ -201,8 +202,10 @@ class ParseContext:
         """One sheet as a DataFrame (openpyxl); a broken workbook is reported by file and sheet."""
         label = self.label(name)
         try:
-            return pd.read_excel(self.path(name), sheet_name=sheet, engine="openpyxl", **options)
-        except (ValueError, KeyError, OSError, Exception) as error:  # openpyxl raises many kinds for a bad zip
+            if name not in self._workbooks:  # unzip and index the workbook once for all its sheets
+                self._workbooks[name] = pd.ExcelFile(self.path(name), engine="openpyxl")
+            return self._workbooks[name].parse(sheet_name=sheet, **options)
+        except Exception as error:  # openpyxl raises many kinds for a bad zip or sheet
             raise SourceError(label, f"sheet {sheet!r} cannot be read: {error}") from None
 
     def require(self, relation: duckdb.DuckDBPyRelation, condition: str, field: str, expected: str) -> None:
