@@ -204,7 +204,7 @@ class ParseContext:
         try:
             if name not in self._workbooks:  # unzip and index the workbook once for all its sheets
                 self._workbooks[name] = pd.ExcelFile(self.path(name), engine="openpyxl")
-            return self._workbooks[name].parse(sheet_name=sheet, **options)
+            return pd.read_excel(self._workbooks[name], sheet_name=sheet, **options)
         except Exception as error:  # openpyxl raises many kinds for a bad zip or sheet
             raise SourceError(label, f"sheet {sheet!r} cannot be read: {error}") from None
 
