@@ -208,6 +208,12 @@ class ParseContext:
         except Exception as error:  # openpyxl raises many kinds for a bad zip or sheet
             raise SourceError(label, f"sheet {sheet!r} cannot be read: {error}") from None
 
+    def close(self) -> None:
+        """Release the workbooks opened while parsing."""
+        for book in self._workbooks.values():
+            book.close()
+        self._workbooks.clear()
+
     def require(self, relation: duckdb.DuckDBPyRelation, condition: str, field: str, expected: str) -> None:
         """Fail on the first row where `condition` (SQL) is false, naming file, row, field and value."""
         bad = relation.filter(f"NOT ({condition})").order("_row").limit(1).fetchall()

@@ -171,7 +171,10 @@ class ReleaseBuilder:
         assert self.resolver is not None, "the area reference loads first"
         paths = self._files(spec, strict_checksums)
         ctx = ParseContext(spec, paths, self.con, self.scratch)
-        relations = self._connector(spec).parse(ctx)
+        try:
+            relations = self._connector(spec).parse(ctx)
+        finally:
+            ctx.close()
         default_file = spec.files[0].path if spec.files else f"(derived: {spec.id})"
         self.findings += [Finding(spec.id, check, severity, message, count, default_file) for check, severity, message, count in ctx.notes]
         if not relations:
