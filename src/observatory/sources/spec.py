@@ -63,7 +63,8 @@ class SumCheck(Strict):
     measure: str
     parts: dict[str, list[str]]  # column -> values that are parts, e.g. {sex: [female, male]}
     total: dict[str, str]  # column -> value of the total, e.g. {sex: total}
-    tolerance: float = 0.001
+    tolerance: float = 0.001  # relative to the total
+    absolute_tolerance: float = 0.0  # gaps up to this many units are rounding (e.g. values published in thousands)
     severity: Literal["error", "warning"] = "warning"
 
 

@@ -94,9 +94,9 @@ def _sum_check(con, table: str, dataset: str, check) -> list[Finding]:
             FROM {table} WHERE measure_id = ? AND {total_column} = ?)
         SELECT count(*), min(_file), min(_row), max(abs(part_sum - total) / greatest(abs(total), 1))
         FROM totals JOIN parts ON {' AND '.join(f'totals.{c} IS NOT DISTINCT FROM parts.{c}' for c in others)}
-        WHERE n = {len(part_values)} AND abs(part_sum - total) > ? * greatest(abs(total), 1)
+        WHERE n = {len(part_values)} AND abs(part_sum - total) > greatest(? * greatest(abs(total), 1), ?)
         """,
-        [check.measure, check.measure, total_value, check.tolerance],
+        [check.measure, check.measure, total_value, check.tolerance, check.absolute_tolerance],
     ).fetchall()[0]
     if not rows[0]:
         return []
