@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from observatory.settings import Settings
@@ -19,3 +21,18 @@ def release(tmp_path_factory, mirror, request):
     _, con = releases.connect(settings)
     yield report, con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def eurostat_rows(mirror):
+    """Rows of a Eurostat extract as published (Latin-1), each with `number`: its Value parsed (':' = None)."""
+
+    def read(name: str) -> list[dict]:
+        with (mirror / "eurostat_asylum_dw" / name).open(encoding="latin-1") as handle:
+            rows = list(csv.DictReader(handle))
+        for row in rows:
+            text = row["Value"].strip()
+            row["number"] = None if text in (":", "") else float(text.replace(",", ""))
+        return rows
+
+    return read

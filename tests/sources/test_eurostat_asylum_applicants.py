@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
 
 
@@ -12,35 +9,26 @@ SOURCE = "eurostat_asylum_applicants"
 pytestmark = pytest.mark.mirror
 
 
+EU28 = "European Union (28 countries)"
+
+
 def scalar(con, sql: str, *params):
     return con.execute(sql, list(params)).fetchall()[0][0]
 
 
-EU28 = "European Union (28 countries)"
-
-
-def file_rows(mirror: Path, name: str) -> list[dict]:
-    with (mirror / "eurostat_asylum_dw" / name).open(encoding="latin-1") as handle:
-        return list(csv.DictReader(handle))
-
-
-def number(text: str) -> float | None:
-    return None if text.strip() in (":", "") else float(text.replace(",", ""))
-
-
-def test_rows_and_counted_exclusions(release, mirror):
+def test_rows_and_counted_exclusions(release, eurostat_rows):
     report, _ = release
-    rows = file_rows(mirror, "migr_asyappctza_allcitizenships.csv")
-    valued = [r for r in rows if number(r["Value"]) is not None]
+    rows = eurostat_rows("migr_asyappctza_allcitizenships.csv")
+    valued = [r for r in rows if r["number"] is not None]
     aggregates = [r for r in valued if r["GEO"] in (EU28, "Total")]
     non_area = [r for r in valued if r["GEO"] not in (EU28, "Total") and r["CITIZEN"] in ("Recognised non-citizens", "British overseas countries and territories")]
     assert len(rows) - len(valued) == 2_757
     assert report.datasets[SOURCE] == len(valued) - len(aggregates) - len(non_area) == 29_681
 
 
-def test_eu28_2015_first_time_applicants(release, mirror):
+def test_eu28_2015_first_time_applicants(release, eurostat_rows):
     _, con = release
-    published = sum(number(r["Value"]) or 0 for r in file_rows(mirror, "migr_asyappctza_allcitizenships.csv") if r["GEO"] == EU28 and r["TIME"] == "2015")
+    published = sum(r["number"] or 0 for r in eurostat_rows("migr_asyappctza_allcitizenships.csv") if r["GEO"] == EU28 and r["TIME"] == "2015")
     assert published == 1_257_595
     members = scalar(con, "SELECT sum(value) FROM observation o JOIN area_membership m ON m.area = o.destination "
                           "WHERE o.measure_id = 'eurostat_first_time_asylum_applicants' AND o.year = 2015 AND m.\"group\" = 'EU27'")
