@@ -188,6 +188,8 @@ class ReleaseBuilder:
             self.con.register(name, relation)
             selects.append(f"SELECT '{spec.id}' AS dataset_id, {_normalised_select(relation, spec, default_file)} FROM {name}")
         self.con.execute("CREATE OR REPLACE TEMP TABLE stage AS " + " UNION ALL ".join(selects))
+        for index in range(len(relations)):
+            self.con.unregister(f"connector_output_{index}")
         declared = {m.id for m in spec.measures}
         undeclared = [row[0] for row in self.con.execute("SELECT DISTINCT measure_id FROM stage").fetchall() if row[0] not in declared]
         if undeclared:
