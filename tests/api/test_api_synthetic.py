@@ -186,3 +186,10 @@ def test_repeated_answers_are_replayed_identically_and_errors_are_not_kept(clien
     for _ in range(2):
         missing = client.get("/api/profiles/ZZZ")
         assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
+
+
+def test_single_year_filter_and_its_conflict(client):
+    rows = client.get("/api/indicators/migrant_stock/values?year=2020").json()["data"]
+    assert rows and {row["year"] for row in rows} == {2020}
+    conflict = client.get("/api/indicators/migrant_stock/values?year=2020&year_from=2015")
+    assert conflict.status_code == 400 and "either year" in conflict.json()["detail"]

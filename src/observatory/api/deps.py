@@ -60,8 +60,13 @@ class YearRange:
 def year_range(
     year_from: Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="First year (inclusive).")] = None,
     year_to: Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="Last year (inclusive).")] = None,
+    year: Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="One year (instead of year_from and year_to).")] = None,
 ) -> YearRange:
     """Validated year range."""
+    if year is not None:
+        if year_from is not None or year_to is not None:
+            raise bad_request("give either year or year_from/year_to, not both")
+        return YearRange(year, year)
     if year_from is not None and year_to is not None and year_from > year_to:
         raise bad_request(f"year_from ({year_from}) is after year_to ({year_to})")
     return YearRange(year_from, year_to)
