@@ -150,9 +150,9 @@ class ParseContext:
         return "{" + ", ".join(f"{_quote_literal(column)}: 'VARCHAR'" for column in names) + "}"
 
     def _typed(self, view: str, label: str, columns: dict[str, str], na_values, thousands) -> duckdb.DuckDBPyRelation:
-        """Cast declared columns; the first value that does not parse is reported with its row."""
+        """Cast declared columns; the first value that does not parse is reported with its row and field."""
         na_list = ", ".join(_quote_literal(value) for value in na_values)
-        selects = []
+        selects, first_bad = [], []
         for column, declared in columns.items():
             target = _TYPE_CHECKS[declared.upper()]
             raw = f"trim({_quote(column)})"
@@ -164,15 +164,17 @@ class ParseContext:
                 if target == "BIGINT":
                     # Integers written as 1990.0 by R exports are still integers.
                     cleaned = f"regexp_replace({cleaned}, '\\.0+$', '')"
-                bad = self.con.execute(
-                    f"SELECT _row, {_quote(column)} FROM {view} WHERE {cleaned} IS NOT NULL "
-                    f"AND TRY_CAST({cleaned} AS {target}) IS NULL ORDER BY _row LIMIT 1"
-                ).fetchall()
-                if bad:
-                    bad = bad[0]
-                    raise SourceError(label, f"value {bad[1]!r} is not a valid {declared.lower()}", row=bad[0], field=column)
+                first_bad.append((column, declared, f"min(CASE WHEN {cleaned} IS NOT NULL AND TRY_CAST({cleaned} AS {target}) IS NULL THEN _row END)"))
                 cleaned = f"CAST({cleaned} AS {target})"
             selects.append(f"{cleaned} AS {_quote(column)}")
+        if first_bad:
+            # One scan finds, for every typed column at once, the first row whose value does not parse.
+            rows = self.con.execute(f"SELECT {', '.join(expression for _, _, expression in first_bad)} FROM {view}").fetchall()[0]
+            failures = [(row, column, declared) for row, (column, declared, _) in zip(rows, first_bad) if row is not None]
+            if failures:
+                row, column, declared = min(failures, key=lambda failure: failure[0])
+                value = self.con.execute(f"SELECT {_quote(column)} FROM {view} WHERE _row = ?", [row]).fetchall()[0][0]
+                raise SourceError(label, f"value {value!r} is not a valid {declared.lower()}", row=row, field=column)
         return self.con.sql(f"SELECT {', '.join(selects)}, {_quote_literal(label)} AS _file, _row FROM {view}")
 
     def read_parquet(self, name: str, *, columns: dict[str, str]) -> duckdb.DuckDBPyRelation:
