@@ -40,10 +40,8 @@ def _prepare_population(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]:
-    """Materialise the formula's result with every key column; returns the formula's own columns."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_raw AS {spec.formula}")
-    columns = [row[0] for row in con.execute("DESCRIBE indicator_raw").fetchall()]
+def check_formula_columns(spec: IndicatorSpec, columns: list[str]) -> None:
+    """A formula must return its level's keys, the year, and value (or numerator and denominator for a ratio)."""
     needed = ("area",) if spec.level == "area" else ("origin", "destination")
     missing = [c for c in needed + ("year",) if c not in columns]
     if spec.ratio_scale is not None:
@@ -52,6 +50,13 @@ def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]
         missing.append("value")
     if missing:
         raise ValueError(f"indicator {spec.id}: the formula does not return {missing}")
+
+
+def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]:
+    """Materialise the formula's result with every key column; returns the formula's own columns."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_raw AS {spec.formula}")
+    columns = [row[0] for row in con.execute("DESCRIBE indicator_raw").fetchall()]
+    check_formula_columns(spec, columns)
     defaults = {"area": "NULL", "origin": "NULL", "destination": "NULL", "period": "''", "sex": "'total'", "age": "'total'", "category": "''"}
     select = [f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST({defaults[c]} AS VARCHAR) AS {c}" for c in KEY_COLUMNS if c != "year"]
     select.insert(3, "CAST(year AS INTEGER) AS year")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from observatory.indicators.engine import POPULATION_MEASURE, KEY_COLUMNS, group_rows_sql
+from observatory.indicators.engine import KEY_COLUMNS, POPULATION_MEASURE, check_formula_columns, group_rows_sql
 from observatory.indicators.spec import IndicatorSpec, get_indicator
 
 if TYPE_CHECKING:  # pyspark and ibis are only needed when this path is used
@@ -94,14 +94,7 @@ class SparkIndicatorEngine:
 
         raw = self.ibis.sql(spec.formula, dialect=SOURCE_DIALECT)
         columns = list(raw.columns)
-        needed = ("area",) if spec.level == "area" else ("origin", "destination")
-        missing = [c for c in needed + ("year",) if c not in columns]
-        if spec.ratio_scale is not None:
-            missing += [c for c in ("numerator", "denominator") if c not in columns]
-        elif "value" not in columns:
-            missing.append("value")
-        if missing:
-            raise ValueError(f"indicator {spec.id}: the formula does not return {missing}")
+        check_formula_columns(spec, columns)
         select: dict[str, Any] = {}
         for column in KEY_COLUMNS:
             if column == "year":

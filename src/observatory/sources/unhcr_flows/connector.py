@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from observatory.sources.context import ParseContext
+from observatory.sources.unhcr_tables import corridor_measures
 
 MEASURES = {"refugees": "unhcr_flow_refugees", "asylum_seekers": "unhcr_flow_asylum_seekers",
             "refugee_like": "unhcr_flow_refugee_like", "oip": "unhcr_flow_oip"}
@@ -10,11 +11,4 @@ MEASURES = {"refugees": "unhcr_flow_refugees", "asylum_seekers": "unhcr_flow_asy
 
 def parse(ctx: ParseContext):
     """One relation per flow type; empty cells (not collected) give no row."""
-    columns = {"year": "INTEGER", "coo_iso": "VARCHAR", "coa_iso": "VARCHAR"} | {column: "DOUBLE" for column in MEASURES}
-    raw = ctx.read_csv("flows.csv", columns=columns, na_values=("",))
-    ctx.require(raw, "coo_iso IS NOT NULL AND coa_iso IS NOT NULL", "coo_iso", "ISO3 origin and asylum codes")
-    return [
-        raw.filter(f"{column} IS NOT NULL").select(
-            f"'{measure}' AS measure_id, coo_iso AS origin, coa_iso AS destination, year, {column} AS value, _file, _row")
-        for column, measure in MEASURES.items()
-    ]
+    return corridor_measures(ctx, "flows.csv", MEASURES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from observatory.sources.context import ParseContext
+from observatory.sources.unhcr_tables import corridor_measures
 
 # source column -> measure id (declared in source.yml)
 MEASURES = {
@@ -20,13 +21,4 @@ MEASURES = {
 
 def parse(ctx: ParseContext):
     """One relation per population type; empty cells (not collected) give no row, zeros are kept."""
-    columns = {"year": "INTEGER", "coo_iso": "VARCHAR", "coa_iso": "VARCHAR"} | {column: "DOUBLE" for column in MEASURES}
-    # Only the empty cell means NA in these conversions; 'NA' is never a value here but would be Namibia's ISO2.
-    raw = ctx.read_csv("population.csv", columns=columns, na_values=("",))
-    ctx.require(raw, "coo_iso IS NOT NULL AND coa_iso IS NOT NULL", "coo_iso", "an ISO3 origin and asylum code")
-    return [
-        raw.filter(f"{column} IS NOT NULL").select(
-            f"'{measure}' AS measure_id, coo_iso AS origin, coa_iso AS destination, year, {column} AS value, _file, _row"
-        )
-        for column, measure in MEASURES.items()
-    ]
+    return corridor_measures(ctx, "population.csv", MEASURES)
