@@ -39,6 +39,16 @@ def real_release(mirror, tmp_path_factory) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="module")
+def con(real_release):
+    """A read-only connection to the session's real release."""
+    from observatory.warehouse import releases
+
+    _, connection = releases.connect(real_release)
+    yield connection
+    connection.close()
+
+
 def respec(spec: SourceSpec, mirror: Path) -> SourceSpec:
     """The same declaration with the checksums of the files as they are in `mirror` (for fixture mirrors)."""
     files = [raw.model_copy(update={"sha256": sha256_of(mirror / raw.path)}) for raw in spec.files]

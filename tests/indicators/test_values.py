@@ -10,16 +10,8 @@ from typer.testing import CliRunner
 
 from observatory.cli.main import app
 from observatory.indicators.query import IndicatorQueryError, ValueFilter, framework_report, indicator_values
-from observatory.warehouse import releases
 
 pytestmark = pytest.mark.mirror
-
-
-@pytest.fixture(scope="module")
-def con(real_release):
-    release, connection = releases.connect(real_release)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from observatory.warehouse import releases
 
 pytestmark = pytest.mark.mirror
-
-
-@pytest.fixture(scope="module")
-def con(real_release):
-    release, connection = releases.connect(real_release)
-    yield connection
-    connection.close()
 
 
 def _one(con, sql, params=()):
