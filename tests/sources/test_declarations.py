@@ -8,6 +8,7 @@ import yaml
 from observatory.indicators.spec import load_catalogue
 from observatory.sources import registry
 from observatory.sources.fetch import sha256_of
+from observatory.sources.series import declared_series
 
 SPECS = registry.all_specs()
 
@@ -41,9 +42,24 @@ def test_every_mirror_data_file_is_loaded_by_some_source(mirror):
     assert unloaded == []
 
 
-def test_measure_ids_are_unique_across_sources():
-    ids = [measure.id for spec in SPECS for measure in spec.measures]
-    assert len(ids) == len(set(ids))
+def test_a_measure_given_by_several_sources_has_a_declared_order():
+    """Two sources may give one measure only as editions or overlaps ordered in series.yml, never by accident."""
+    given_by: dict[str, set[str]] = {}
+    for spec in SPECS:
+        for measure in spec.measures:
+            given_by.setdefault(measure.id, set()).add(spec.id)
+    series = declared_series()
+    shared = {measure: sources for measure, sources in given_by.items() if len(sources) > 1}
+    assert sorted(shared) == sorted(series), "series.yml must list exactly the measures that several sources give"
+    for measure, sources in shared.items():
+        assert set(series[measure].order) == sources, measure
+
+
+def test_series_sources_declare_the_same_measure():
+    """Editions of one series share kind, unit and level: otherwise they are different measures."""
+    for measure_id in declared_series():
+        shapes = {(m.kind, m.unit, m.level) for spec in SPECS for m in spec.measures if m.id == measure_id}
+        assert len(shapes) == 1, (measure_id, shapes)
 
 
 def test_every_indicator_input_is_a_declared_measure():

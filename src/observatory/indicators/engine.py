@@ -28,8 +28,12 @@ def _inherited_status(statuses: list[str]) -> str:
     return max(statuses, key=lambda status: _STATUS_RANK[status])
 
 
-def _present_measures(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    return {row[0]: (row[1], row[2]) for row in con.execute("SELECT id, dataset_id, status FROM measure").fetchall()}
+def _present_measures(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Measure id -> (dataset, status) of every dataset that gives it in this release."""
+    present: dict[str, list[tuple[str, str]]] = {}
+    for measure, dataset, status in con.execute("SELECT id, dataset_id, status FROM measure ORDER BY id, dataset_id").fetchall():
+        present.setdefault(measure, []).append((dataset, status))
+    return present
 
 
 def _prepare_population(con: duckdb.DuckDBPyConnection) -> None:
@@ -72,16 +76,17 @@ def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]
     return columns
 
 
-def _insert_values(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool) -> int:
+def _insert_values(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool,
+                   work: str = "indicator_value_work", revision: str | None = None) -> int:
     con.execute(
-        """INSERT INTO indicator_value_work
-            SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, NULL, note
+        f"""INSERT INTO {work}
+            SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, NULL, note, ?, NULL
             FROM indicator_rows WHERE value IS NOT NULL""",
-        [spec.id, status, sources],
+        [spec.id, status, sources, revision],
     )
     count = con.execute("SELECT count(*) FROM indicator_rows WHERE value IS NOT NULL").fetchall()[0][0]
     if spec.level == "area" and spec.aggregate != "none":
-        count += _insert_groups(con, spec, status, sources, has_bounds)
+        count += _insert_groups(con, spec, status, sources, has_bounds, work, revision)
     return count
 
 
@@ -124,16 +129,103 @@ def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
         FROM group_rows"""
 
 
-def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool) -> int:
+def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool,
+                   work: str, revision: str | None) -> int:
     """Group values (see group_rows_sql) added to the work table with the indicator's status and sources."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE group_rows AS {group_rows_sql(spec, has_bounds)}")
     con.execute(
-        """INSERT INTO indicator_value_work
-           SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, coverage, note
+        f"""INSERT INTO {work}
+           SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, coverage, note, ?, NULL
            FROM group_rows""",
-        [spec.id, status, sources],
+        [spec.id, status, sources, revision],
     )
     return con.execute("SELECT count(*) FROM group_rows").fetchall()[0][0]
+
+
+def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
+    """The indicator's declaration and framework tags, written into the release."""
+    con.execute(
+        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note],
+    )
+    tags = [("SDG", code) for code in spec.frameworks.sdg] + [("GCM", str(n)) for n in spec.frameworks.gcm] + [("GCR", str(n)) for n in spec.frameworks.gcr]
+    for framework, code in tags:
+        con.execute("INSERT INTO indicator_framework VALUES (?, ?, ?)", [spec.id, framework, code])
+
+
+def _sources_by_year(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, measures: dict[str, list[tuple[str, str]]]) -> None:
+    """Per value, the datasets that supplied its year where an input comes from several sources (series.yml)."""
+    chosen = [m for m in spec.inputs if len(measures[m]) > 1]
+    if not chosen:
+        return
+    fixed = sorted({dataset for m in spec.inputs if len(measures[m]) == 1 for dataset, _ in measures[m]})
+    listed = ", ".join(f"'{m}'" for m in chosen)
+    con.execute(
+        f"""UPDATE indicator_value_work SET sources = list_sort(list_distinct(?::VARCHAR[] || c.datasets))
+            FROM (SELECT year, list(DISTINCT dataset_id) AS datasets FROM series_choice WHERE measure_id IN ({listed}) GROUP BY year) c
+            WHERE indicator_value_work.indicator = ? AND c.year = indicator_value_work.year""",
+        [fixed, spec.id],
+    )
+
+
+def _mark_revisions_and_partial_periods(con: duckdb.DuckDBPyConnection, work: str) -> None:
+    """Name the edition of every value's revised inputs; flag values of periods their source covers only in part."""
+    con.execute(
+        f"""UPDATE {work} SET revision = r.revision FROM (
+                SELECT sources, string_agg(DISTINCT d.revision, ', ' ORDER BY d.revision) AS revision
+                FROM (SELECT DISTINCT sources FROM {work}) s JOIN dataset d ON list_contains(s.sources, d.id)
+                WHERE d.revision IS NOT NULL GROUP BY sources) r
+            WHERE {work}.sources = r.sources AND {work}.revision IS NULL"""
+    )
+    con.execute(
+        f"""UPDATE {work} SET partial_until = p.until,
+                note = concat_ws('; ', {work}.note, 'partial period: data to ' || strftime(p.until, '%Y-%m-%d') || coalesce(' (' || p.note || ')', ''))
+            FROM (SELECT dataset_id, year, period, min(until) AS until, min(note) AS note FROM partial_period GROUP BY ALL) p
+            WHERE list_contains({work}.sources, p.dataset_id) AND {work}.year = p.year
+              AND (p.period = '' OR p.period = {work}.period)"""
+    )
+
+
+def _earlier_editions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """Revision label -> (measure, dataset) pairs of editions that the default series replaces somewhere."""
+    rows = con.execute(
+        """SELECT DISTINCT d.revision, c.measure_id, d.id
+           FROM (SELECT measure_id, unnest(alternatives) AS dataset_id FROM series_choice) c JOIN dataset d ON d.id = c.dataset_id
+           WHERE d.revision IS NOT NULL ORDER BY 1, 2, 3"""
+    ).fetchall()
+    editions: dict[str, list[tuple[str, str]]] = {}
+    for revision, measure, dataset in rows:
+        editions.setdefault(revision, []).append((measure, dataset))
+    return editions
+
+
+def _compute_earlier_editions(con: duckdb.DuckDBPyConnection, catalogue: tuple[IndicatorSpec, ...], measures) -> None:
+    """Every indicator again over each earlier edition of its revised inputs, into indicator_value_revision."""
+    database = con.execute("SELECT current_database()").fetchall()[0][0]
+    table = f'"{database}".main'
+    for revision, pairs in _earlier_editions(con).items():
+        substituted = sorted({measure for measure, _ in pairs})
+        datasets = sorted({dataset for _, dataset in pairs})
+        listed_measures = ", ".join(f"'{m}'" for m in substituted)
+        listed_datasets = ", ".join(f"'{d}'" for d in datasets)
+        # Formulas read `observation`: a temporary view of that name shows them this edition of the revised measures.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW observation AS
+                SELECT * FROM {table}.observation WHERE measure_id NOT IN ({listed_measures})
+                UNION ALL
+                SELECT * FROM (SELECT * FROM {table}.observation UNION ALL SELECT * FROM {table}.observation_alternative)
+                WHERE measure_id IN ({listed_measures}) AND dataset_id IN ({listed_datasets})"""
+        )
+        try:
+            for spec in catalogue:
+                if not set(spec.inputs) & set(substituted) or any(m not in measures for m in spec.inputs):
+                    continue
+                sources = sorted({d for m in spec.inputs if m not in substituted for d, _ in measures[m]} | set(datasets))
+                status = spec.status or _inherited_status([s for m in spec.inputs for _, s in measures[m]])
+                columns = _normalise(con, spec)
+                _insert_values(con, spec, status, sources, "lower" in columns, "indicator_revision_work", revision)
+        finally:
+            con.execute("DROP VIEW IF EXISTS temp.observation")
 
 
 def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[IndicatorSpec, ...]) -> list[IndicatorResult]:
@@ -143,28 +235,29 @@ def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator
     # Values collect in a work table and are written once, sorted, so readers of one indicator and area
     # touch few row groups (DuckDB skips row groups by their min/max).
     con.execute("CREATE OR REPLACE TEMP TABLE indicator_value_work AS SELECT * FROM indicator_value LIMIT 0")
+    con.execute("CREATE OR REPLACE TEMP TABLE indicator_revision_work AS SELECT * FROM indicator_value LIMIT 0")
     results = []
     for spec in catalogue:
         absent = [m for m in spec.inputs if m not in measures]
         if absent:
             results.append(IndicatorResult(spec.id, 0, f"input measure(s) {absent} not in this release"))
             continue
-        sources = sorted({measures[m][0] for m in spec.inputs})
-        status = spec.status or _inherited_status([measures[m][1] for m in spec.inputs])
+        sources = sorted({dataset for m in spec.inputs for dataset, _ in measures[m]})
+        status = spec.status or _inherited_status([status for m in spec.inputs for _, status in measures[m]])
         columns = _normalise(con, spec)
         count = _insert_values(con, spec, status, sources, has_bounds="lower" in columns)
-        con.execute(
-            "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note],
-        )
-        tags = [("SDG", code) for code in spec.frameworks.sdg] + [("GCM", str(n)) for n in spec.frameworks.gcm] + [("GCR", str(n)) for n in spec.frameworks.gcr]
-        for framework, code in tags:
-            con.execute("INSERT INTO indicator_framework VALUES (?, ?, ?)", [spec.id, framework, code])
+        _sources_by_year(con, spec, measures)
+        _register(con, spec)
         results.append(IndicatorResult(spec.id, count))
+    _compute_earlier_editions(con, catalogue, measures)
+    order = "ORDER BY indicator, area, origin, destination, year, period, sex, category"
     con.execute("SET preserve_insertion_order = true")
     try:
-        con.execute("INSERT INTO indicator_value SELECT * FROM indicator_value_work ORDER BY indicator, area, origin, destination, year, period, sex, category")
+        for work, final in (("indicator_value_work", "indicator_value"), ("indicator_revision_work", "indicator_value_revision")):
+            _mark_revisions_and_partial_periods(con, work)
+            con.execute(f"INSERT INTO {final} SELECT * FROM {work} {order}")
     finally:
         con.execute("SET preserve_insertion_order = false")
-    con.execute("DROP TABLE IF EXISTS indicator_raw; DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS group_rows; DROP TABLE indicator_value_work")
+    con.execute("DROP TABLE IF EXISTS indicator_raw; DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS group_rows; "
+                "DROP TABLE indicator_value_work; DROP TABLE indicator_revision_work")
     return results

@@ -84,6 +84,15 @@ class Checks(Strict):
     jumps: list[JumpCheck] = []
 
 
+class PartialPeriod(Strict):
+    """A year (or period) the source covers only in part: its values carry the cut-off and are not ranked."""
+
+    year: int
+    period: str = ""
+    until: date  # last day covered
+    note: str = ""
+
+
 class SourceSpec(Strict):
     """Everything declared about one dataset; the connector only parses."""
 
@@ -103,6 +112,10 @@ class SourceSpec(Strict):
     # What the source feeds: the area reference, the framework objectives, observations (most sources), or
     # observations derived from what the other sources loaded in the same build (no raw files).
     provides: Literal["areas", "frameworks", "observations", "derived"] = "observations"
+    # The publisher's edition this dataset is (e.g. "2024" for International Migrant Stock 2024). Where several
+    # sources give one measure, `sources/series.yml` declares which one is used for each period.
+    revision: str | None = None
+    partial_periods: list[PartialPeriod] = []
     files: list[RawFile]
     measures: list[Measure] = []
     checks: Checks = Checks()

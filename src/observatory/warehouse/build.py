@@ -29,9 +29,11 @@ from observatory.sources.spec import SourceSpec
 from observatory.warehouse import releases
 from observatory.warehouse.checks import Finding, run_checks
 from observatory.warehouse.contributed import load_contributed
+from observatory.warehouse.series import apply_series
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 AREA_COLUMNS = ("area", "origin", "destination")
+MEASURE_COLUMNS = "id, dataset_id, label, kind, unit, definition, level, category_label, status"
 _COLUMN_TYPES = {
     "measure_id": "VARCHAR", "area": "VARCHAR", "origin": "VARCHAR", "destination": "VARCHAR", "year": "INTEGER",
     "period": "VARCHAR", "sex": "VARCHAR", "age": "VARCHAR", "category": "VARCHAR", "value": "DOUBLE",
@@ -251,14 +253,17 @@ class ReleaseBuilder:
 
     def _record_dataset(self, spec: SourceSpec, row_count: int) -> None:
         self.con.execute(
-            "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [spec.id, spec.title, spec.publisher, spec.producer, spec.version_producer, spec.url_main, spec.date_published,
-             spec.date_accessed, self.retrieved_at, spec.licence, spec.citation_full, spec.note, spec.repackaged, row_count],
+             spec.date_accessed, self.retrieved_at, spec.licence, spec.citation_full, spec.note, spec.repackaged, row_count,
+             spec.revision],
         )
+        for partial in spec.partial_periods:
+            self.con.execute("INSERT INTO partial_period VALUES (?, ?, ?, ?, ?)", [spec.id, partial.year, partial.period, partial.until, partial.note])
         for record in self._file_records:
             self.con.execute("INSERT INTO dataset_file VALUES (?, ?, ?, ?, ?)", [spec.id, record["path"], record["sha256"], record["bytes"], record["url_download"]])
         for m in spec.measures:
-            self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [m.id, spec.id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label, m.status])
+            self.con.execute(f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [m.id, spec.id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label, m.status])
         self.rows[spec.id] = row_count
 
     def load_contributed(self) -> None:
@@ -275,10 +280,17 @@ class ReleaseBuilder:
             self.con.unregister("contributed_frame")
             self.con.execute("INSERT INTO dataset BY NAME SELECT * FROM (SELECT unnest(?, recursive := true))", [contributed.dataset_row(self.retrieved_at)])
             for measure in contributed.measures:
-                self.con.execute("INSERT INTO measure VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.con.execute(f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  [measure["id"], contributed.dataset_id, measure["label"], measure["kind"], measure["unit"], measure["definition"],
                                   measure.get("level", "area"), measure.get("category_label"), measure.get("status", "reported")])
             self.rows[contributed.dataset_id] = len(contributed.observations)
+
+    def choose_series(self) -> None:
+        """Where several sources give one measure, keep one per period (sources/series.yml), the others for comparison."""
+        try:
+            self.findings += apply_series(self.con)
+        except ValueError as error:
+            self.problems.append(str(error))
 
     def compute_indicators(self) -> None:
         """The indicator catalogue over everything loaded; indicators whose inputs are absent are listed, not faked."""
@@ -365,8 +377,12 @@ def build_release(
                                 console=console, transient=True, disable=not console.is_terminal)
             with progress:
                 task = progress.add_task("building release", total=len(specs) + 1)
+                series_chosen = False
                 for spec in specs:
                     progress.update(task, description=spec.id)
+                    if spec.provides == "derived" and not series_chosen:
+                        builder.choose_series()  # derived sources read the chosen series
+                        series_chosen = True
                     try:
                         loader = {"areas": builder.load_reference, "frameworks": builder.load_frameworks}.get(spec.provides, builder.load_source)
                         loader(spec, strict_checksums)
@@ -377,6 +393,8 @@ def build_release(
                             break  # nothing can resolve without the reference
                     progress.advance(task)
                 progress.update(task, description="contributed datasets")
+                if not series_chosen:
+                    builder.choose_series()
                 builder.load_contributed()
                 if not builder.problems:
                     progress.update(task, description="indicators")

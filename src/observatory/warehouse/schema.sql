@@ -46,7 +46,17 @@ CREATE TABLE dataset (
     citation_full VARCHAR NOT NULL,
     note VARCHAR,
     repackaged BOOLEAN NOT NULL,
-    row_count BIGINT NOT NULL
+    row_count BIGINT NOT NULL,
+    revision VARCHAR                   -- the publisher's edition (e.g. '2024' for International Migrant Stock 2024)
+);
+
+-- Years (or periods) a dataset covers only in part: values carry the cut-off and are not ranked against full years.
+CREATE TABLE partial_period (
+    dataset_id VARCHAR NOT NULL REFERENCES dataset (id),
+    year INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
+    until DATE NOT NULL,
+    note VARCHAR
 );
 
 CREATE TABLE dataset_file (
@@ -58,8 +68,9 @@ CREATE TABLE dataset_file (
     PRIMARY KEY (dataset_id, path)
 );
 
+-- A measure given by several datasets (editions of one series, overlapping sources) has one row per dataset.
 CREATE TABLE measure (
-    id VARCHAR PRIMARY KEY,
+    id VARCHAR NOT NULL,
     dataset_id VARCHAR NOT NULL REFERENCES dataset (id),
     label VARCHAR NOT NULL,
     kind VARCHAR NOT NULL CHECK (kind IN ('stock', 'flow', 'rate', 'cost', 'index', 'count')),
@@ -67,7 +78,9 @@ CREATE TABLE measure (
     definition VARCHAR NOT NULL,
     level VARCHAR NOT NULL CHECK (level IN ('area', 'corridor')),
     category_label VARCHAR,
-    status VARCHAR NOT NULL CHECK (status IN ('reported', 'estimated', 'modelled', 'minimum'))
+    status VARCHAR NOT NULL CHECK (status IN ('reported', 'estimated', 'modelled', 'minimum')),
+    preferred BOOLEAN NOT NULL DEFAULT true, -- false: another dataset of the measure comes first in series.yml
+    PRIMARY KEY (id, dataset_id)
 );
 
 -- Long format, one row per value. Corridor measures use origin/destination, the others use area.
@@ -87,6 +100,26 @@ CREATE TABLE observation (
     upper DOUBLE,
     status VARCHAR NOT NULL CHECK (status IN ('reported', 'estimated', 'modelled', 'minimum')),
     note VARCHAR
+);
+
+-- Values of a measure that another source supplies for the same year and period (sources/series.yml): kept
+-- for comparison (earlier revisions, overlapping sources), never added to `observation`.
+CREATE TABLE observation_alternative AS SELECT * FROM observation LIMIT 0;
+
+-- Measures given by several sources: the declared order and rule, and which source supplies each period.
+CREATE TABLE series (
+    measure_id VARCHAR PRIMARY KEY,
+    rule VARCHAR NOT NULL,
+    sources VARCHAR[] NOT NULL         -- in order of preference
+);
+
+CREATE TABLE series_choice (
+    measure_id VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    period VARCHAR NOT NULL,
+    dataset_id VARCHAR NOT NULL,       -- the source that supplies this period
+    alternatives VARCHAR[] NOT NULL,   -- sources whose values for this period are in observation_alternative
+    PRIMARY KEY (measure_id, year, period)
 );
 
 -- Data-quality findings of the build: errors stop a build, warnings are kept here for users to see.
@@ -157,5 +190,11 @@ CREATE TABLE indicator_value (
     status VARCHAR NOT NULL CHECK (status IN ('reported', 'estimated', 'modelled', 'minimum')),
     sources VARCHAR[] NOT NULL,        -- dataset ids
     coverage DOUBLE,                   -- groups only: share of the group's population in countries with data (0..1)
-    note VARCHAR
+    note VARCHAR,
+    revision VARCHAR,                  -- editions of the revised inputs this value uses, e.g. '2024'
+    partial_until DATE                 -- set when the period is covered only in part (to this date): not ranked
 );
+
+-- Values of an indicator recomputed from an earlier edition of a revised input (e.g. IMS 2020), side by side
+-- with the default values in `indicator_value`, which use the latest edition.
+CREATE TABLE indicator_value_revision AS SELECT * FROM indicator_value LIMIT 0;

@@ -8,7 +8,10 @@ from observatory.flows.real import estimate_real_flows
 from observatory.sources.context import ParseContext
 
 INPUTS = {
-    "stocks": "SELECT origin AS orig, destination AS dest, year, SUM(value) AS stock FROM observation WHERE measure_id = 'migrant_stock' GROUP BY origin, destination, year",
+    # The 2020 revision's stocks with the 2020 revision's population denominators: one edition throughout.
+    "stocks": "SELECT origin AS orig, destination AS dest, year, SUM(value) AS stock FROM (SELECT * FROM observation UNION ALL "
+              "SELECT * FROM observation_alternative) WHERE measure_id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral' "
+              "GROUP BY origin, destination, year",
     "population": "SELECT area, year, value AS population FROM observation WHERE measure_id = 'population_ims'",
     "birth_rate": "SELECT area, year, value AS cbr FROM observation WHERE measure_id = 'crude_birth_rate'",
     "net_migration": "SELECT area, year, value AS net_migration FROM observation WHERE measure_id = 'net_migration_wdi'",
@@ -18,7 +21,8 @@ INPUTS = {
 def parse(ctx: ParseContext):
     """One ffs_demo estimate per five-year period 1990–2020; nothing when an input dataset is not in the build."""
     present = {row[0] for row in ctx.con.execute("SELECT id FROM measure").fetchall()}
-    needed = {"migrant_stock", "population_ims", "crude_birth_rate", "net_migration_wdi"}
+    present |= {f"{row[0]}@{row[1]}" for row in ctx.con.execute("SELECT id, dataset_id FROM measure").fetchall()}
+    needed = {"migrant_stock@undesa_ims_2020_bilateral", "population_ims", "crude_birth_rate", "net_migration_wdi"}
     if not needed <= present:
         ctx.note("inputs_missing", f"not estimated: this build lacks {sorted(needed - present)}", severity="warning")
         return []

@@ -18,6 +18,6 @@ def parse(ctx: ParseContext):
     ctx.con.register("ims2019_wide", wide)
     columns = ", ".join('"' + origin.replace('"', '""') + '"' for origin in origins)
     return [ctx.con.sql(
-        f"""SELECT 'migrant_stock_2019_revision' AS measure_id, origin, Dest AS destination, Year AS year, value, _file, _row
+        f"""SELECT 'migrant_stock' AS measure_id, origin, Dest AS destination, Year AS year, value, _file, _row
             FROM (UNPIVOT ims2019_wide ON {columns} INTO NAME origin VALUE value) WHERE value <> 0"""
     )]

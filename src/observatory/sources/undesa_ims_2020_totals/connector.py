@@ -78,14 +78,14 @@ def _check_world_total(ctx: ParseContext, long: pd.DataFrame) -> None:
 
 def _check_corridors_add_up(ctx: ParseContext, long: pd.DataFrame) -> None:
     """Each destination's corridors (bilateral table, loaded earlier in the build) must add up to its published total."""
-    if not ctx.con.execute("SELECT 1 FROM measure WHERE id = 'migrant_stock'").fetchall():
+    if not ctx.con.execute("SELECT 1 FROM measure WHERE id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral'").fetchall():
         return
     totals = long[(long["measure_id"] == "migrant_stock_total") & (long["sex"] == "total") & long["is_country"]]
     ctx.con.register("published_totals", totals[["code", "year", "value"]])
     gaps = ctx.con.execute(
         """WITH corridors AS (
                SELECT a.m49 AS code, o.year, sum(o.value) AS value FROM observation o JOIN area a ON a.code = o.destination
-               WHERE o.measure_id = 'migrant_stock' GROUP BY a.m49, o.year)
+               WHERE o.measure_id = 'migrant_stock' AND o.dataset_id = 'undesa_ims_2020_bilateral' GROUP BY a.m49, o.year)
            SELECT count(*), max(abs(c.value - p.value) / p.value) FROM published_totals p JOIN corridors c ON c.code = p.code AND c.year = p.year
            WHERE abs(c.value - p.value) > 0.001 * p.value"""
     ).fetchall()[0]
