@@ -73,7 +73,11 @@ class TinyWorld:
         (self.mirror / relative).write_bytes(data)
 
     def specs(self) -> list[SourceSpec]:
-        return [respec(registry.get_spec("area_reference"), self.mirror), respec(self.tiny_spec, self.mirror)]
+        return [self.respec(registry.get_spec("area_reference")), self.respec(self.tiny_spec)]
+
+    def respec(self, spec: SourceSpec) -> SourceSpec:
+        """The declaration with the checksums of its files as they are in this fixture mirror."""
+        return respec(spec, self.mirror)
 
     def build(self, **options):
         from observatory.warehouse.build import build_release

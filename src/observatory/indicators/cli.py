@@ -46,13 +46,15 @@ def indicator(
     period: Annotated[Optional[str], typer.Option(help="A quarter such as 2019Q2, or a flow period such as 2015-2020.")] = None,
     sex: Annotated[Optional[str], typer.Option(help="total, female or male.")] = None,
     category: Annotated[Optional[str], typer.Option(help="Method, route or other breakdown; '' for the total.")] = None,
+    revision: Annotated[Optional[str], typer.Option(help="An earlier edition of the inputs, e.g. 2020 (default: the latest).")] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Show the values of one indicator with status, range and sources.
+    """Show the values of one indicator with status, range, sources and the edition of its inputs.
 
     Example: observatory indicator sdg_10_c_1 --origin MEX --destination USA --period 2019Q2 --format json
+    Example: observatory indicator migrant_stock --area WLD --sex total --revision 2020
     """
-    filters = ValueFilter(area=area, origin=origin, destination=destination, year=year, period=period, sex=sex, category=category)
+    filters = ValueFilter(area=area, origin=origin, destination=destination, year=year, period=period, sex=sex, category=category, revision=revision)
     try:
         release, con = open_release(get_settings())
         with con:

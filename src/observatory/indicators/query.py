@@ -25,6 +25,21 @@ class ValueFilter:
     period: str | None = None
     sex: str | None = None
     category: str | None = None
+    revision: str | None = None  # an edition of the revised inputs, e.g. '2020'; None: the default (latest) series
+
+
+def values_table(revision: str | None) -> tuple[str, list]:
+    """FROM-clause source of indicator values: the default series, or the values of one edition of revised inputs."""
+    if revision is None:
+        return "indicator_value", []
+    return ("(SELECT * FROM indicator_value WHERE list_contains(string_split(revision, ', '), ?) "
+            "UNION ALL SELECT * FROM indicator_value_revision WHERE revision = ?)", [revision, revision])
+
+
+def revisions_sql() -> str:
+    """Distinct revision labels of one indicator (parameter: the indicator id twice)."""
+    return ("SELECT DISTINCT unnest(string_split(revision, ', ')) AS revision FROM indicator_value WHERE indicator = ? AND revision IS NOT NULL "
+            "UNION SELECT DISTINCT revision FROM indicator_value_revision WHERE indicator = ? ORDER BY 1")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -66,7 +81,14 @@ def indicator_values(con: duckdb.DuckDBPyConnection, indicator: str, filters: Va
         raise IndicatorQueryError(f"{indicator} is a corridor indicator: give --origin and/or --destination, not --area")
     if level == "area" and (filters.origin or filters.destination):
         raise IndicatorQueryError(f"{indicator} is an area indicator: give --area, not --origin/--destination")
-    conditions, params = ["v.indicator = ?"], [indicator]
+    if filters.revision is not None:
+        known = [row[0] for row in con.execute(revisions_sql(), [indicator, indicator]).fetchall()]
+        if filters.revision not in known:
+            offered = f"revisions of its inputs: {', '.join(known)}" if known else "its inputs have a single edition"
+            raise IndicatorQueryError(f"{indicator} has no revision {filters.revision!r}; {offered}")
+    table, params = values_table(filters.revision)
+    conditions = ["v.indicator = ?"]
+    params.append(indicator)
     for column, label in (("area", "area"), ("origin", "origin"), ("destination", "destination")):
         code = _check_area(con, getattr(filters, column), label)
         if code:
@@ -88,8 +110,9 @@ def indicator_values(con: duckdb.DuckDBPyConnection, indicator: str, filters: Va
     return _rows(
         con,
         f"""SELECT v.indicator, {columns}, v.year, v.period, v.sex, v.age, v.category, v.value, i.unit, v.status,
-                   v.lower, v.upper, v.sources, v.coverage, v.note, (SELECT release_id FROM release_info) AS release
-            FROM indicator_value v JOIN indicator i ON i.id = v.indicator
+                   v.lower, v.upper, v.sources, v.revision, v.partial_until, v.coverage, v.note,
+                   (SELECT release_id FROM release_info) AS release
+            FROM {table} v JOIN indicator i ON i.id = v.indicator
             WHERE {' AND '.join(conditions)}
             ORDER BY {columns}, v.year, v.period, v.sex, v.category{paging}""",
         params,

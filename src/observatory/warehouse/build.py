@@ -25,6 +25,7 @@ from observatory.sources import registry
 from observatory.sources.context import OBSERVATION_COLUMNS, ParseContext
 from observatory.sources.errors import SourceError
 from observatory.sources.fetch import file_record, locate
+from observatory.sources.series import Series
 from observatory.sources.spec import SourceSpec
 from observatory.warehouse import releases
 from observatory.warehouse.checks import Finding, run_checks
@@ -113,9 +114,10 @@ def _source_mapping(spec: SourceSpec) -> dict[str, str | None]:
 class ReleaseBuilder:
     """Writes one release file; nothing outside `<id>.duckdb.building` is touched until `publish`."""
 
-    def __init__(self, settings: Settings, connectors: dict[str, ModuleType] | None = None):
+    def __init__(self, settings: Settings, connectors: dict[str, ModuleType] | None = None, series: dict[str, Series] | None = None):
         self.settings = settings
         self.connectors = connectors or {}
+        self.series = series
         self.release_id = releases.new_release_id(settings)
         settings.releases_dir.mkdir(parents=True, exist_ok=True)
         self.path = settings.releases_dir / f"{self.release_id}{releases.SUFFIX}.building"
@@ -288,7 +290,7 @@ class ReleaseBuilder:
     def choose_series(self) -> None:
         """Where several sources give one measure, keep one per period (sources/series.yml), the others for comparison."""
         try:
-            self.findings += apply_series(self.con)
+            self.findings += apply_series(self.con, self.series)
         except ValueError as error:
             self.problems.append(str(error))
 
@@ -363,6 +365,7 @@ def build_release(
     connectors: dict[str, ModuleType] | None = None,
     strict_checksums: bool = True,
     console: Console | None = None,
+    series: dict[str, Series] | None = None,
 ) -> BuildReport:
     """Build a new release from every declared source (or the given ones) and make it current."""
     console = console or Console(stderr=True)
@@ -371,7 +374,7 @@ def build_release(
     with _BuildLock(settings.home):
         settings.releases_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_builds(settings)
-        builder = ReleaseBuilder(settings, connectors)
+        builder = ReleaseBuilder(settings, connectors, series)
         try:
             progress = Progress(TextColumn("{task.description:<34}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                                 console=console, transient=True, disable=not console.is_terminal)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import duckdb
 
-from observatory.sources.series import declared_series
+from observatory.sources.series import Series, declared_series
 from observatory.warehouse.checks import Finding
 
 
-def apply_series(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | None = None) -> list[Finding]:
     """Choose, for every (year, period) of a declared series, the first source in its order that has values."""
+    declared = declared_series() if declared is None else declared
     findings: list[Finding] = []
     loaded = {}
     for measure_id, dataset_id in con.execute("SELECT id, dataset_id FROM measure").fetchall():
         loaded.setdefault(measure_id, []).append(dataset_id)
-    undeclared = sorted(measure for measure, datasets in loaded.items() if len(datasets) > 1 and measure not in declared_series())
+    undeclared = sorted(measure for measure, datasets in loaded.items() if len(datasets) > 1 and measure not in declared)
     if undeclared:
         raise ValueError(f"measures given by several sources without an order in sources/series.yml: {undeclared}")
-    for measure_id, series in declared_series().items():
+    for measure_id, series in declared.items():
         con.execute("INSERT INTO series VALUES (?, ?, ?)", [measure_id, series.rule, series.order])
         present = [dataset for dataset in series.order if dataset in loaded.get(measure_id, [])]
         stray = sorted(set(loaded.get(measure_id, [])) - set(series.order))

@@ -6,20 +6,24 @@ from typing import Any
 
 from observatory.api.queries.catalogue import Series, areas
 from observatory.api.release_cache import ReleaseHandle
+from observatory.indicators.query import values_table
 
 SCHEME_LABELS = {"world": "World", "continent": "Continent", "un_region": "UN region", "un_subregion": "UN sub-region", "un_intregion": "UN intermediate region",
                  "sdg_region": "SDG region", "wb_income": "World Bank income group", "wb_region": "World Bank region", "unhcr_region": "UNHCR region",
                  "abel_region_2018": "Abel (2018) region", "eu": "European Union", "ldc": "UN list", "lldc": "UN list", "sids": "UN list"}
-VALUE_COLUMNS = ["area", "origin", "destination", "year", "period", "sex", "age", "category", "value", "lower", "upper", "status", "sources", "coverage", "note"]
+VALUE_COLUMNS = ["area", "origin", "destination", "year", "period", "sex", "age", "category", "value", "lower", "upper", "status", "sources",
+                 "revision", "partial_until", "coverage", "note"]
 
 
-def source_sql(series: Series) -> tuple[str, list]:
-    """A SELECT giving the series' rows in the common column set."""
+def source_sql(series: Series, revision: str | None = None) -> tuple[str, list]:
+    """A SELECT giving the series' rows in the common column set (an indicator's values of one edition if asked)."""
     if series.kind == "indicator":
+        table, params = values_table(revision)
         return ("SELECT indicator AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
-                "sources, coverage, note FROM indicator_value WHERE indicator = ?", [series.id])
+                f"sources, revision, partial_until, coverage, note FROM {table} WHERE indicator = ?", params + [series.id])
     return ("SELECT measure_id AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
-            "[dataset_id] AS sources, CAST(NULL AS DOUBLE) AS coverage, note FROM observation WHERE measure_id = ?", [series.id])
+            "[dataset_id] AS sources, (SELECT revision FROM dataset WHERE id = dataset_id) AS revision, CAST(NULL AS DATE) AS partial_until, "
+            "CAST(NULL AS DOUBLE) AS coverage, note FROM observation WHERE measure_id = ?", [series.id])
 
 
 def _filters(area: str | list[str] | None = None, origin: str | list[str] | None = None, destination: str | list[str] | None = None,
@@ -47,9 +51,10 @@ def _filters(area: str | list[str] | None = None, origin: str | list[str] | None
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def raw_values(handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, **filters: Any) -> tuple[int, list[dict]]:
+def raw_values(handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, revision: str | None = None,
+               **filters: Any) -> tuple[int, list[dict]]:
     """Total count and one page of the series' rows, in a stable order."""
-    base, params = source_sql(series)
+    base, params = source_sql(series, revision)
     where, more = _filters(**filters)
     sql = f"SELECT * EXCLUDE (key) FROM ({base}{where}) ORDER BY year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, period, sex, age, category"
     total = handle.rows(f"SELECT count(*) AS n FROM ({base}{where})", params + more)[0]["n"]

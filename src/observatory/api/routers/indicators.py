@@ -13,6 +13,7 @@ from observatory.api.problems import not_found
 from observatory.api.queries.catalogue import cite, find_series, indicators
 from observatory.api.queries.series import VALUE_COLUMNS, map_values, raw_values
 from observatory.api.responses import json_response
+from observatory.indicators.query import revisions_sql
 
 router = APIRouter(tags=["indicators"], responses=PROBLEMS)
 Sex = Literal["total", "female", "male"]
@@ -47,11 +48,17 @@ def indicator_values(request: Request, indicator_id: str, handle: Release, years
                      area: Annotated[str | None, Query(max_length=64, description="Area code (country ISO3 or group code).")] = None,
                      origin: Annotated[str | None, Query(max_length=64, description="Origin area code (corridor indicators).")] = None,
                      destination: Annotated[str | None, Query(max_length=64, description="Destination area code (corridor indicators).")] = None,
-                     sex: Sex | None = None, format: Format = Format.json):
-    """Values with their status, bounds, coverage (groups) and source datasets; paginated (limit, offset)."""
+                     sex: Sex | None = None,
+                     revision: Annotated[str | None, Query(max_length=32, description="An earlier edition of the revised inputs, e.g. 2020; default: the latest.")] = None,
+                     format: Format = Format.json):
+    """Values with their status, bounds, coverage (groups), source datasets and edition; paginated (limit, offset)."""
     series = _indicator(handle, indicator_id)
+    if revision is not None:
+        known = [row["revision"] for row in handle.rows(revisions_sql(), [indicator_id, indicator_id])]
+        if revision not in known:
+            raise not_found("revision", revision, f"revisions of {indicator_id}'s inputs: {', '.join(known)}" if known else "its inputs have a single edition")
     filters = {"area": check_area(handle, area), "origin": check_area(handle, origin, "origin"), "destination": check_area(handle, destination, "destination"),
-               "year_from": years.year_from, "year_to": years.year_to, "sex": sex}
+               "year_from": years.year_from, "year_to": years.year_to, "sex": sex, "revision": revision}
     compute = lambda: raw_values(handle, series, limit=paging.limit, offset=paging.offset, **filters)  # noqa: E731
     key = ("values", indicator_id, tuple(filters.items()), paging.limit, paging.offset)
     total, rows = handle.memo(key, compute) if paging.limit <= 1000 else compute()
