@@ -82,6 +82,8 @@ def build_area_reference(tables: dict[str, pd.DataFrame]) -> AreaReference:
             groups.append({"code": code, "m49": None, "iso2": None, "name": group_name, "short_name": group_name, "kind": "group", "scheme": scheme["scheme"], "note": scheme["label"]})
             memberships += [{"area": member, "group": code, "scheme": scheme["scheme"]} for member in block[key]]
     for entry in special:
+        if entry.get("in_world"):
+            memberships.append({"area": entry["code"], "group": WORLD, "scheme": "world"})
         if "groups_like" in entry:
             template = [m for m in memberships if m["area"] == entry["groups_like"]]
             if not template:

@@ -10,8 +10,8 @@ from observatory.indicators.spec import IndicatorSpec
 
 KEY_COLUMNS = ("area", "origin", "destination", "year", "period", "sex", "age", "category")
 _STATUS_RANK = {"reported": 0, "estimated": 1, "modelled": 2}
-# Group coverage weighs members by population; WDI population runs 1960–2022, so other years use the nearest.
-POPULATION_MEASURE, _POPULATION_FIRST, _POPULATION_LAST = "population_total", 1960, 2022
+# Group coverage weighs members by population; years outside the population series use the nearest year it has.
+POPULATION_MEASURE = "population_total"
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
     else:
         value = f"SUM(v.numerator) / NULLIF(SUM(v.denominator), 0) * {spec.ratio_scale}"
         filter_ = "v.numerator IS NOT NULL AND v.denominator IS NOT NULL"
-    clamp = f"LEAST(GREATEST(v.year, {_POPULATION_FIRST}), {_POPULATION_LAST})"
+    clamp = "LEAST(GREATEST(v.year, (SELECT MIN(year) FROM coverage_population)), (SELECT MAX(year) FROM coverage_population))"
     # Where country values carry a range across categories (estimation methods), the group's range is taken
     # across its own category values again: summing member bounds would mix methods.
     bounds = ("MIN(value) OVER (PARTITION BY area, year, period, sex, age) AS lower, "
@@ -139,14 +139,31 @@ def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: 
            FROM group_rows""",
         [spec.id, status, sources, revision],
     )
+    if spec.aggregate == "sum":
+        _note_special_members(con, spec, work, revision)
     return con.execute("SELECT count(*) FROM group_rows").fetchall()[0][0]
+
+
+def _note_special_members(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, work: str, revision: str | None) -> None:
+    """A group sum that includes people of no single country (unknown origin, stateless) says how many they are."""
+    keys = ("area", "year", "period", "sex", "age", "category")
+    con.execute(
+        f"""UPDATE {work} SET note = concat_ws('; ', {work}.note, s.text) FROM (
+                SELECT m."group" AS area, v.year, v.period, v.sex, v.age, v.category,
+                       'includes ' || string_agg(format('{{:,.0f}}', v.value) || ' ' || a.name, ', ' ORDER BY a.code) AS text
+                FROM indicator_rows v JOIN area_membership m ON m.area = v.area JOIN area a ON a.code = v.area
+                WHERE a.kind = 'special' AND v.value IS NOT NULL GROUP BY ALL) s
+            WHERE {work}.indicator = ? AND {work}.revision IS NOT DISTINCT FROM ?
+              AND {' AND '.join(f"{work}.{k} = s.{k}" for k in keys)}""",
+        [spec.id, revision],
+    )
 
 
 def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
     """The indicator's declaration and framework tags, written into the release."""
     con.execute(
-        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note],
+        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note, spec.headline_category],
     )
     tags = [("SDG", code) for code in spec.frameworks.sdg] + [("GCM", str(n)) for n in spec.frameworks.gcm] + [("GCR", str(n)) for n in spec.frameworks.gcr]
     for framework, code in tags:
@@ -181,8 +198,7 @@ def _mark_revisions_and_partial_periods(con: duckdb.DuckDBPyConnection, work: st
         f"""UPDATE {work} SET partial_until = p.until,
                 note = concat_ws('; ', {work}.note, 'partial period: data to ' || strftime(p.until, '%Y-%m-%d') || coalesce(' (' || p.note || ')', ''))
             FROM (SELECT dataset_id, year, period, min(until) AS until, min(note) AS note FROM partial_period GROUP BY ALL) p
-            WHERE list_contains({work}.sources, p.dataset_id) AND {work}.year = p.year
-              AND (p.period = '' OR p.period = {work}.period)"""
+            WHERE list_contains({work}.sources, p.dataset_id) AND {work}.year = p.year AND p.period = {work}.period"""
     )
 
 

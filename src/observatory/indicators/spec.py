@@ -42,6 +42,9 @@ class IndicatorSpec(BaseModel):
     frameworks: Frameworks = Frameworks()
     inputs: list[str] = Field(min_length=1)  # measure ids read by the formula: give sources and status
     disaggregations: list[Literal["sex", "age", "category", "period"]] = []
+    # The category a single headline number shows when the indicator has no all-categories value (e.g. the
+    # recommended estimation method of a modelled flow): every surface shows this one unless asked for another.
+    headline_category: str | None = None
     status: Status | None = None  # None: inherited from the inputs (the least certain one wins)
     # SQL over `observation`, `area`, `area_membership` returning the key columns and `value`
     # (or `numerator` and `denominator` when the indicator is a ratio); standard SQL so Spark can run it too.

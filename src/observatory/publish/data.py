@@ -149,7 +149,7 @@ class ReleaseData:
             value=row["value"], lower=row["lower"], upper=row["upper"], status=row["status"],
             sources=tuple(row["sources"] or ()), area=row["area"], origin=row["origin"], destination=row["destination"],
             year=row["year"], period=row["period"], sex=row["sex"], age=row["age"], category=row["category"],
-            coverage=row.get("coverage"), note=row.get("note"),
+            coverage=row.get("coverage"), note=row.get("note"), partial_until=row.get("partial_until"),
             reason=None if row["value"] is not None else (row.get("note") or "the value is not available in the sources"),
         )
 
@@ -173,10 +173,15 @@ class ReleaseData:
     def latest(self, indicator: str, label: str | None = None, **key) -> Figure:
         """The most recent non-missing value for a key, or a 'no data' Figure with the reason."""
         rows = self.indicator_rows(indicator, **key)
+        headline = self.indicators.get(indicator, {}).get("headline_category")
+        if "category" not in key and headline:  # the declared headline (e.g. the recommended flow method)
+            rows = [r for r in rows if r["category"] == headline]
         for column in ("category", "period"):
             if column not in key:  # prefer the all-categories value and the yearly value
                 rows = [r for r in rows if r[column] == ""] or rows
         present = [r for r in rows if r["value"] is not None]
+        # A partly covered period (deaths recorded to 30 April) is not a year's figure: the latest full one leads.
+        present = [r for r in present if r.get("partial_until") is None] or present
         if present:
             best = max(present, key=lambda r: (r["year"], r["period"], r["category"] == ""))
             return self.figure_of(indicator, best, label)
@@ -184,11 +189,28 @@ class ReleaseData:
             return self.figure_of(indicator, rows[-1], label)
         return self.missing(indicator, label, **key)
 
+    def revision_changes(self, indicator: str, area: str, threshold: float = 0.02) -> list[tuple[Figure, Figure]]:
+        """(latest, earlier edition) pairs of an area's both-sexes values that differ by more than `threshold`."""
+        rows = self.rows(
+            """SELECT r.*, v.value AS latest_value FROM indicator_value_revision r JOIN indicator_value v
+                 ON v.indicator = r.indicator AND v.area = r.area AND v.year = r.year AND v.period = r.period
+                AND v.sex = r.sex AND v.age = r.age AND v.category = r.category
+               WHERE r.indicator = ? AND r.area = ? AND r.sex = 'total' AND r.age = 'total' AND r.category = ''
+                 AND abs(v.value - r.value) > ? * abs(r.value) ORDER BY r.year, r.revision""",
+            [indicator, area, threshold])
+        pairs = []
+        for row in rows:
+            latest = self.indicator_rows(indicator, area=area, year=row["year"], period=row["period"], category="")
+            if latest:
+                pairs.append((self.figure_of(indicator, latest[0], None), self.figure_of(indicator, row, f"revision {row['revision']}")))
+        return pairs
+
     def ranked(self, indicator: str, *, by: str, code: str, limit: int = 10, year: int | None = None,
                label_of=None, category: str = "", period: str = "") -> list[Figure]:
         """Corridor values of one end (`by` = 'origin' or 'destination'), latest year, largest first."""
         other = "destination" if by == "origin" else "origin"
-        key = f"indicator = ? AND {by} = ? AND sex = 'total' AND age = 'total' AND category = ? AND period = ? AND value IS NOT NULL"
+        key = (f"indicator = ? AND {by} = ? AND sex = 'total' AND age = 'total' AND category = ? AND period = ? AND value IS NOT NULL "
+               "AND partial_until IS NULL")  # a partly covered period is not ranked against full ones
         params = [indicator, code, category, period]
         if year is None:
             years = self.rows(f"SELECT max(year) AS y FROM indicator_value WHERE {key}", params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Figure:
     note: str | None = None
     reason: str | None = None  # why there is no value ("no data" is always explained)
     aggregated: bool = False  # True when the value is a sum of several observations (e.g. deaths over a region)
+    partial_until: date | None = None  # the period is covered only to this day (e.g. deaths recorded to 30 April)
 
     @property
     def missing(self) -> bool:
@@ -38,13 +40,17 @@ class Figure:
 
     @property
     def when(self) -> str:
-        """The period if there is one, else the year."""
-        return self.period or ("" if self.year is None else str(self.year))
+        """The period if there is one, else the year; a partly covered period says up to when."""
+        when = self.period or ("" if self.year is None else str(self.year))
+        if self.partial_until is not None:
+            when += f" (to {self.partial_until.day} {self.partial_until:%B %Y})"
+        return when
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (sources as a list)."""
         data = asdict(self)
         data["sources"] = list(self.sources)
+        data["partial_until"] = None if self.partial_until is None else self.partial_until.isoformat()
         return data
 
 

@@ -32,7 +32,7 @@ CONTEXT_INDICATORS = [
 ]
 CONTEXT_OBSERVATIONS = [
     ("gdp_current_usd", "GDP (current US$)"),
-    ("dependency_ratio", "Age dependency ratio (dependants per working-age person)"),
+    ("dependency_ratio", "Age dependency ratio (dependants per 100 working-age persons)"),
     ("crude_birth_rate", "Crude birth rate (per 1,000)"),
     ("unemployment_rate", "Unemployment rate"),
     ("political_stability", "Political stability (WGI)"),
@@ -72,6 +72,19 @@ def context_section(data: ReleaseData, code: str) -> Section:
     return Section("context", "Development and demographic context", blocks)
 
 
+def revision_blocks(data: ReleaseData, indicator: str, code: str, what: str) -> list:
+    """A table of the years an earlier edition put more than 2 % higher or lower than the latest one."""
+    changes = data.revision_changes(indicator, code)
+    if not changes:
+        return []
+    rows = [[latest.when, latest, earlier.label.removeprefix("revision "), earlier,
+             f"{(latest.value - earlier.value) / earlier.value:+.1%}"] for latest, earlier in changes]
+    return [Table(f"{what}: years the latest edition revised by more than 2 %",
+                  ["Year", "Latest edition", "Earlier edition", "Its value", "Change"], rows,
+                  note="Each UN DESA revision re-estimates earlier years; the latest is shown everywhere else, "
+                       "earlier editions are kept for comparison (revision= in the API, --revision in the CLI).")]
+
+
 def immigrants_section(data: ReleaseData, code: str) -> Section:
     """Immigrants: number, share, sex, top origins, change over time."""
     name = data.name(code)
@@ -87,6 +100,7 @@ def immigrants_section(data: ReleaseData, code: str) -> Section:
         if totals:
             blocks.append(Table(f"International migrants in {name} over time", ["Year", "Migrants", "Share of population"],
                                 [[f.when, f, data.latest("migrant_share_of_population", area=code, year=f.year)] for f in totals]))
+    blocks += revision_blocks(data, "migrant_stock", code, f"International migrants in {name}")
     origins = data.ranked("corridor_stock", by="destination", code=code, limit=10)
     if origins:
         rows = [[f.label, f, data.latest("corridor_share_of_destination_immigrants", origin=f.origin, destination=code, year=f.year)]
@@ -108,6 +122,7 @@ def emigrants_section(data: ReleaseData, code: str) -> Section:
     series = data.series("emigrant_stock", area=code, sex=None)
     if len(series) > 1:
         blocks.append(charts.time_series(series, f"Emigrants from {name} by sex", series_of=_sex_label, y_title="persons"))
+    blocks += revision_blocks(data, "emigrant_stock", code, f"Emigrants from {name}")
     destinations = data.ranked("corridor_stock", by="origin", code=code, limit=10)
     if destinations:
         rows = [[f.label, f, data.latest("corridor_share_of_origin_emigrants", origin=code, destination=f.destination, year=f.year)]

@@ -88,7 +88,7 @@ class PartialPeriod(Strict):
     """A year (or period) the source covers only in part: its values carry the cut-off and are not ranked."""
 
     year: int
-    period: str = ""
+    period: str = ""  # '' = the yearly values of `year` (its quarters or months may each be complete)
     until: date  # last day covered
     note: str = ""
 

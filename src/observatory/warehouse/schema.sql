@@ -163,7 +163,8 @@ CREATE TABLE indicator (
     kind VARCHAR NOT NULL CHECK (kind IN ('stock', 'flow', 'rate', 'cost', 'index', 'count')),
     level VARCHAR NOT NULL CHECK (level IN ('area', 'corridor')),
     sdg_indicator VARCHAR,             -- e.g. '10.7.4'
-    note VARCHAR                       -- caveats users must see (what is included, what is excluded)
+    note VARCHAR,                      -- caveats users must see (what is included, what is excluded)
+    headline_category VARCHAR          -- the category one headline number shows (e.g. the recommended flow method)
 );
 
 CREATE TABLE indicator_framework (
