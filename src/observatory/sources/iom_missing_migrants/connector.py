@@ -6,7 +6,7 @@ from observatory.sources.context import ParseContext
 
 
 def parse(ctx: ParseContext):
-    """Dead and missing by route, and both by cause of death; undated incidents are left out and counted."""
+    """Dead, missing and both together by route, and both by cause of death; undated incidents are left out and counted."""
     raw = ctx.read_csv("mmp.csv", columns={"location": "VARCHAR", "origin": "VARCHAR", "date": "DATE", "route": "VARCHAR",
                                             "cause_of_death": "VARCHAR", "count": "VARCHAR", "v": "DOUBLE"})
     ctx.require(raw, "\"count\" IN ('Dead', 'Missing')", "count", "Dead or Missing")
@@ -25,4 +25,9 @@ def parse(ctx: ParseContext):
         "cause_of_death AS category, sum(v) AS value, min(_file) AS _file, min(_row) AS _row",
         "measure_id, area, year, category",
     )
-    return [by_route, by_cause]
+    dead_and_missing = dated.aggregate(
+        "'migrants_dead_missing' AS measure_id, location AS area, CAST(year(date) AS INTEGER) AS year, "
+        "coalesce(route, 'unknown route') AS category, sum(v) AS value, min(_file) AS _file, min(_row) AS _row",
+        "location, year(date), coalesce(route, 'unknown route')",
+    )
+    return [by_route, by_cause, dead_and_missing]
