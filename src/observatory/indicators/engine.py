@@ -152,7 +152,7 @@ def _note_special_members(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, w
                 SELECT m."group" AS area, v.year, v.period, v.sex, v.age, v.category,
                        'includes ' || string_agg(format('{{:,.0f}}', v.value) || ' ' || a.name, ', ' ORDER BY a.code) AS text
                 FROM indicator_rows v JOIN area_membership m ON m.area = v.area JOIN area a ON a.code = v.area
-                WHERE a.kind = 'special' AND v.value IS NOT NULL GROUP BY ALL) s
+                WHERE a.kind = 'special' AND v.value IS NOT NULL AND v.value <> 0 GROUP BY ALL) s
             WHERE {work}.indicator = ? AND {work}.revision IS NOT DISTINCT FROM ?
               AND {' AND '.join(f"{work}.{k} = s.{k}" for k in keys)}""",
         [spec.id, revision],
@@ -162,8 +162,9 @@ def _note_special_members(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, w
 def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
     """The indicator's declaration and framework tags, written into the release."""
     con.execute(
-        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note, spec.headline_category],
+        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note,
+         spec.headline_category, spec.headline_age],
     )
     tags = [("SDG", code) for code in spec.frameworks.sdg] + [("GCM", str(n)) for n in spec.frameworks.gcm] + [("GCR", str(n)) for n in spec.frameworks.gcr]
     for framework, code in tags:

@@ -45,6 +45,7 @@ class IndicatorSpec(BaseModel):
     # The category a single headline number shows when the indicator has no all-categories value (e.g. the
     # recommended estimation method of a modelled flow): every surface shows this one unless asked for another.
     headline_category: str | None = None
+    headline_age: str | None = None  # likewise the age band, where the indicator has no all-ages value (e.g. 20-64)
     status: Status | None = None  # None: inherited from the inputs (the least certain one wins)
     # SQL over `observation`, `area`, `area_membership` returning the key columns and `value`
     # (or `numerator` and `denominator` when the indicator is a ratio); standard SQL so Spark can run it too.

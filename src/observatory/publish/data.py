@@ -172,8 +172,11 @@ class ReleaseData:
 
     def latest(self, indicator: str, label: str | None = None, **key) -> Figure:
         """The most recent non-missing value for a key, or a 'no data' Figure with the reason."""
+        meta = self.indicators.get(indicator, {})
+        if "age" not in key and meta.get("headline_age"):
+            key = {**key, "age": meta["headline_age"]}
         rows = self.indicator_rows(indicator, **key)
-        headline = self.indicators.get(indicator, {}).get("headline_category")
+        headline = meta.get("headline_category")
         if "category" not in key and headline:  # the declared headline (e.g. the recommended flow method)
             rows = [r for r in rows if r["category"] == headline]
         for column in ("category", "period"):

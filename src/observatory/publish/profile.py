@@ -177,8 +177,8 @@ def flows_section(data: ReleaseData, code: str) -> Section:
     emigration = data.series("emigration_flow", "Emigration", area=code, category=FLOW_METHOD)
     immigration = data.series("immigration_flow", "Immigration", area=code, category=FLOW_METHOD)
     net = data.latest("net_flow", "Net flow (estimated)", area=code, category=FLOW_METHOD)
-    wdi = data.latest("net_migration", "Net migration (WDI)", area=code)
-    blocks: list = [Text(["Estimated net migration flow: ", net, _when(net), "; net migration reported by the World Bank: ",
+    wdi = data.latest("net_migration", "Net migration (UN WPP 2024)", area=code)
+    blocks: list = [Text(["Estimated net migration flow: ", net, _when(net), "; net migration estimated by the UN (World Population Prospects 2024): ",
                           wdi, _when(wdi), "."])]
     if emigration or immigration:
         blocks.append(charts.time_series(emigration + immigration, f"Estimated migration flows of {name}, 5-year periods",

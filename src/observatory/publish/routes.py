@@ -41,8 +41,10 @@ def deaths_blocks(data: ReleaseData, regions: list[dict], what: str) -> list:
                              data.missing(INDICATOR, f"{route or 'All routes'}, {year}", area=region["code"], category=route,
                                           year=year, reason="no death recorded on this route in this region and year"))
             table_rows.append(cells)
+        # A year covered only in part (incidents recorded to 30 April) says so in its column heading.
+        cut_off = {r["year"]: data.figure_of(INDICATOR, r, None).when for r in present if r.get("partial_until")}
         blocks.append(Table(f"Migrants recorded dead or missing in {region['name']}, by route ({what})",
-                            ["Route", *[str(y) for y in years]], table_rows,
+                            ["Route", *[cut_off.get(y, str(y)) for y in years]], table_rows,
                             note="SDG 10.7.3, a minimum: only recorded deaths and disappearances (IOM Missing Migrants Project). "
                                  "The route is where the incident happened, not the migrants' origin; “no data” means none recorded."))
     return blocks

@@ -164,7 +164,8 @@ CREATE TABLE indicator (
     level VARCHAR NOT NULL CHECK (level IN ('area', 'corridor')),
     sdg_indicator VARCHAR,             -- e.g. '10.7.4'
     note VARCHAR,                      -- caveats users must see (what is included, what is excluded)
-    headline_category VARCHAR          -- the category one headline number shows (e.g. the recommended flow method)
+    headline_category VARCHAR,         -- the category one headline number shows (e.g. the recommended flow method)
+    headline_age VARCHAR               -- the age band it shows where there is no all-ages value (e.g. '20-64')
 );
 
 CREATE TABLE indicator_framework (
