@@ -75,3 +75,13 @@ def test_scores_in_range(release):
     _, con = release
     sql = "SELECT min(value) >= 0 AND max(value) <= ? FROM observation WHERE measure_id = ?"
     assert scalar(con, sql, 120, "fsi_total") and scalar(con, sql, 10, "fsi_indicator")
+
+
+def test_fragility_and_brain_drain_indicators(release, fsi):
+    _, con = release
+    somalia = fsi[(fsi["geo"] == "SOM") & (fsi["t"] == 2023)]
+    sql = "SELECT value FROM indicator_value WHERE indicator = ? AND area = 'SOM' AND year = 2023"
+    assert con.execute(sql, ["fragility_index"]).fetchall() == [(somalia["total"].iloc[0],)]
+    assert con.execute(sql, ["brain_drain_index"]).fetchall() == [(somalia.loc[somalia["code"] == "E3", "v"].iloc[0],)]
+    counts = "SELECT count(*) FROM indicator_value WHERE indicator = ?"
+    assert scalar(con, counts, "brain_drain_index") == int((fsi["code"] == "E3").sum())

@@ -231,3 +231,58 @@ def test_months_are_calendar_months_and_2025_is_declared_partial(release):
     assert last.pop("us_southwest_border_encounters") == "2025-05"
     assert last.pop("us_southwest_border_encounters_all_nationalities") == "2025-05"
     assert set(last.values()) == {"2025-04"}
+
+
+def indicator(con, name: str, where: str = "TRUE", *params) -> dict:
+    """Indicator values by category (summed over areas) where the condition holds."""
+    sql = f"SELECT category, sum(value) FROM indicator_value WHERE indicator = ? AND {where} GROUP BY category"
+    return dict(con.execute(sql, [name, *params]).fetchall())
+
+
+def test_irregular_border_crossings_keeps_series_side_by_side(release, raw):
+    _, con = release
+    frontex, darien = raw("frontex"), raw("irreg_darien_nat")
+    routes = {f"Frontex: {route}" for route in frontex["route"].unique()}
+    others = {"Frontex: all routes", "US CBP: southwest border encounters", "Darién (Panama): irregular transits",
+              "Mexico: foreigners in an irregular situation (INM)", "Honduras: irregular arrivals"}
+    assert set(indicator(con, "irregular_border_crossings")) == routes | others  # no category adds two series
+    yearly = indicator(con, "irregular_border_crossings", "year = 2015 AND period = ''")
+    assert yearly["Frontex: all routes"] == frontex.loc[frontex["t"].str.startswith("2015"), "n"].sum()
+    assert yearly["Darién (Panama): irregular transits"] == darien.loc[darien["t"] == "2015-01-01", "n"].sum()
+    darien_2023 = indicator(con, "irregular_border_crossings", "year = 2023 AND period = ''")
+    expected = darien.loc[darien["t"].str.startswith("2023"), "n"].sum()
+    assert darien_2023["Darién (Panama): irregular transits"] == expected
+    groups = ("SELECT count(*) FROM indicator_value WHERE indicator = ? "
+              "AND area IN (SELECT code FROM area WHERE kind = 'group')")
+    assert scalar(con, groups, "irregular_border_crossings") == 0  # aggregate: none
+
+
+def test_irregular_border_crossings_yearly_notes_and_partial_year(release):
+    _, con = release
+    sql = ("SELECT DISTINCT note FROM indicator_value WHERE indicator = 'irregular_border_crossings' AND year = ? "
+           "AND period = '' AND category = ? AND area = ?")
+    first_year = con.execute(sql, [2019, "US CBP: southwest border encounters", "MEX"]).fetchall()
+    assert first_year == [("sum of 3 month(s) with a record",)]  # nationality published from October 2019
+    darien_yearly = con.execute(sql, [2012, "Darién (Panama): irregular transits", "CUB"]).fetchall()
+    assert darien_yearly == [("published per year",)]
+    flagged = ("SELECT DISTINCT period = '', partial_until FROM indicator_value WHERE indicator IN "
+               "('irregular_border_crossings', 'returns_recorded') AND year = ? ORDER BY 1")
+    # The 2025 yearly sums cover January–April (May for the US) only; every published month is complete.
+    assert con.execute(flagged, [2025]).fetchall() == [(False, None), (True, date(2025, 4, 30))]
+    assert con.execute(flagged, [2024]).fetchall() == [(False, None), (True, None)]
+
+
+def test_returns_recorded(release, raw):
+    _, con = release
+    guatemala = raw("irreg_guatemala")
+    returns = indicator(con, "returns_recorded", "year = 2019 AND period = '' AND area = 'HND'")
+    mexico = raw("irreg_mexico_exp")
+    honduras_2019 = mexico[(mexico["nat"] == "HND") & mexico["t"].str.startswith("2019")]
+    assert returns["Mexico: all returns"] == honduras_2019["n"].sum()
+    assert returns["Mexico: deportations"] == honduras_2019.loc[honduras_2019["type"] == "deportation", "n"].sum()
+    assert sum(indicator(con, "returns_recorded", "year = 2019 AND period = '' AND category = 'Mexico: all returns'")
+               .values()) == 149_812
+    from_usa = guatemala[guatemala["origin"] == "USA"]["n"].sum()
+    all_years = indicator(con, "returns_recorded", "area = 'GTM' AND period = ''")
+    assert all_years["Guatemala: returned from the United States"] == from_usa
+    assert all_years["Guatemala: all returns"] == guatemala["n"].sum()
