@@ -79,7 +79,7 @@ def _download(client: httpx.Client, url: str, target: Path, expected: str, label
 
 
 def _convert(original: Path, converted: ConvertedFrom, target: Path) -> None:
-    """Recreate a mirror CSV from the publisher's R or Stata file, as the mirror's MANIFEST describes."""
+    """Recreate a mirror file (CSV, or Parquet by suffix) from the publisher's R or Stata file, as the MANIFEST says."""
     import pandas as pd
 
     if converted.reader == "rda":
@@ -89,7 +89,36 @@ def _convert(original: Path, converted: ConvertedFrom, target: Path) -> None:
         frame = objects[converted.object] if converted.object else next(iter(objects.values()))
     else:
         frame = pd.read_stata(original)
-    frame.rename(columns=converted.rename).to_csv(target, index=False)
+    frame = frame.rename(columns=converted.rename)
+    for column in [*converted.dates, *converted.integers]:
+        if column not in frame.columns:
+            raise SourceError(converted.path, f"declared conversion column not found: {column!r}")
+    for column in converted.dates:
+        days = frame[column]
+        stamps = days if pd.api.types.is_datetime64_any_dtype(days) else pd.to_datetime(days, unit="D", origin="unix")
+        frame[column] = stamps.dt.strftime("%Y-%m-%d")
+    for column in converted.integers:
+        try:
+            frame[column] = frame[column].astype("Int64")
+        except (TypeError, ValueError):
+            problem = f"column {column!r} declared as integers holds non-whole numbers"
+            raise SourceError(converted.path, problem) from None
+    if target.suffix == ".parquet":
+        frame.to_parquet(target, index=False)
+    else:
+        frame.to_csv(target, index=False)
+
+
+def _convert_verified(original: Path, converted: ConvertedFrom, target: Path, expected: str, label: str) -> None:
+    """Convert into `<name>.part<suffix>` (the suffix picks the format); keep it only with the declared checksum."""
+    part = target.with_name(f"{target.stem}.part{target.suffix}")
+    try:
+        _convert(original, converted, part)
+        verify(part, expected, label)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    part.replace(target)
 
 
 def fetch_source(settings: Settings, spec: SourceSpec, client: httpx.Client, progress: Progress) -> list[str]:
@@ -109,7 +138,7 @@ def fetch_source(settings: Settings, spec: SourceSpec, client: httpx.Client, pro
             original.parent.mkdir(parents=True, exist_ok=True)
             if not (original.is_file() and sha256_of(original) == raw.converted_from.sha256):
                 _download(client, raw.converted_from.url_download, original, raw.converted_from.sha256, raw.converted_from.path, settings, progress)
-            _convert(original, raw.converted_from, target)
+            _convert_verified(original, raw.converted_from, target, raw.sha256, raw.path)
             done.append(f"{raw.path}: converted from {raw.converted_from.path}")
         else:
             raise SourceError(raw.path, f"this file cannot be downloaded ({raw.mirror_only or 'no URL declared'}); use a mirror (OBSERVATORY_MIRROR)")

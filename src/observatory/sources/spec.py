@@ -25,7 +25,10 @@ class ConvertedFrom(Strict):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     reader: Literal["rda", "dta"]
     object: str | None = None
-    rename: dict[str, str] = {}
+    rename: dict[str, str] = {}  # original name -> name in the mirror file
+    # Applied after `rename`, so they name the mirror file's columns.
+    dates: list[str] = []  # R `Date` columns (day counts since 1970-01-01 once read) written as ISO dates YYYY-MM-DD
+    integers: list[str] = []  # whole numbers stored as R doubles, written without a trailing `.0` (NA stays empty)
 
 
 class RawFile(Strict):
