@@ -75,9 +75,9 @@ def duckdb_on_parquet(paths: dict[str, Path]):
     con.execute(f"CREATE VIEW observation AS SELECT * FROM read_parquet('{paths['observation']}')")
     con.execute(f"INSERT INTO area SELECT * FROM read_parquet('{paths['area']}')")
     con.execute(f"INSERT INTO area_membership SELECT * FROM read_parquet('{paths['area_membership']}')")
-    con.execute("INSERT INTO dataset VALUES ('synthetic', 's', 'p', 'p', '1', NULL, NULL, NULL, now(), 'none', 'c', NULL, false, 0)")
+    con.execute("INSERT INTO dataset VALUES ('synthetic', 's', 'p', 'p', '1', NULL, NULL, NULL, now(), 'none', 'c', NULL, false, 0, NULL)")
     for measure, level in (("migrant_stock", "corridor"), ("population_total", "area"), ("remittances_received", "area"), ("gdp_current_usd", "area")):
-        con.execute("INSERT INTO measure VALUES (?, 'synthetic', ?, 'stock', 'u', 'd', ?, NULL, 'estimated')", [measure, measure, level])
+        con.execute("INSERT INTO measure VALUES (?, 'synthetic', ?, 'stock', 'u', 'd', ?, NULL, 'estimated', true)", [measure, measure, level])
     seconds = {}
     for indicator in SYNTHETIC_INDICATORS:
         started = time.perf_counter()

@@ -17,7 +17,7 @@ def client(real_server):
 def test_mexico_united_states_corridor(client):
     body = client.get("/api/corridors/MEX/USA").json()
     latest = body["stock"][-1]
-    assert latest["year"] == 2020 and 10e6 < latest["total"] < 12e6
+    assert latest["year"] == 2024 and 11e6 < latest["total"] < 12e6  # IMS 2024: 11.28 M
     assert latest["female"] + latest["male"] == pytest.approx(latest["total"], rel=1e-6)
     assert latest["share_of_origin_emigrants"] > 0.9
     assert any(s["publisher"].startswith("United Nations") for s in body["sources"])

@@ -78,6 +78,9 @@ def _assert_same(expected: pd.DataFrame, actual: pd.DataFrame) -> None:
         return frame.sort_values(keys + ["value"], na_position="first").reset_index(drop=True)
 
     left, right = tidy(expected), tidy(actual)
+    # The release build appends what it knows beyond the formula (people of no single country in a world total, a
+    # partial period); the engines are compared on what the formulas and group sums give.
+    left["note"] = left["note"].str.replace(r"(^|; )(includes .*|partial period: .*)$", "", regex=True).replace("", "<null>")
     assert len(left) == len(right), f"DuckDB gave {len(left)} rows, Spark {len(right)}"
     assert not left.duplicated(keys).any(), "keys must identify a value"
     pd.testing.assert_frame_equal(left[keys + ["note"]], right[keys + ["note"]])
@@ -95,10 +98,10 @@ def _tiny_release(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO area (code, name, kind) VALUES (?, ?, ?)",
                     [(c, c, "country") for c in countries] + [("XXX", "Other", "special"), ("G1", "Group", "group")])
     con.executemany("INSERT INTO area_membership VALUES (?, 'G1', 'test')", [(c,) for c in countries[:4]])
-    con.execute("""INSERT INTO dataset VALUES ('tiny', 't', 'p', 'p', '1', NULL, NULL, NULL, now(), 'CC-BY-4.0', 'c', NULL, false, 0)""")
+    con.execute("""INSERT INTO dataset VALUES ('tiny', 't', 'p', 'p', '1', NULL, NULL, NULL, now(), 'CC-BY-4.0', 'c', NULL, false, 0, NULL)""")
     measures = {"migrant_stock": "corridor", "remittances_received": "area", "gdp_current_usd": "area",
                 "remittance_cost_usd200": "corridor", "migration_flow": "corridor", "population_total": "area"}
-    con.executemany("INSERT INTO measure VALUES (?, 'tiny', ?, 'stock', 'u', 'd', ?, NULL, 'estimated')",
+    con.executemany("INSERT INTO measure VALUES (?, 'tiny', ?, 'stock', 'u', 'd', ?, NULL, 'estimated', true)",
                     [(m, m, level) for m, level in measures.items()])
     rng = np.random.default_rng(7)
     rows = []

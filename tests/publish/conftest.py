@@ -98,7 +98,10 @@ def release_value(con: duckdb.DuckDBPyConnection, figure: dict) -> list[tuple]:
              "AND year = ? AND period = ? AND sex = ? AND age = ? AND category = ?")
     kind = figure.get("origin_kind") or figure.get("origin-kind")
     if kind == "indicator":
-        result = con.execute(f"SELECT value, sources FROM indicator_value WHERE indicator = ? AND {where}", [figure["key"], *key])
+        # A value of an earlier edition (a profile's revision table) is traced to indicator_value_revision.
+        values = "(SELECT * FROM indicator_value UNION ALL SELECT * FROM indicator_value_revision)"
+        result = con.execute(f"SELECT value, sources FROM {values} WHERE indicator = ? AND revision IS NOT DISTINCT FROM ? AND {where}",
+                             [figure["key"], figure.get("revision") or None, *key])
     else:
         sources = figure["sources"] if isinstance(figure["sources"], list) else figure["sources"].split()
         result = con.execute(f"SELECT value, [dataset_id] FROM observation WHERE measure_id = ? AND dataset_id = ? AND {where}",

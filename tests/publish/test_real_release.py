@@ -53,6 +53,35 @@ def test_profile_numbers_equal_the_indicator_engine(data, con, code):
     assert {"migrant_stock", "emigrant_stock", "population"} <= {f["key"] for f in present}
 
 
+@pytest.mark.parametrize("code", ["MEX", "NPL", "DEU", "SYR"])
+def test_every_section_of_a_profile_shows_one_value_per_key(data, code):
+    """The same indicator, place, period and breakdown never shows two numbers in one profile (flows section vs monitoring
+    table, at-a-glance vs charts); an indicator with a declared headline method shows that method when none is named."""
+    payload = json.loads(render.to_json(country_profile(data, code)))
+    seen: dict[tuple, set] = {}
+    for figure in payload["figures"]:
+        if figure["value"] is None:
+            continue
+        key = tuple(figure[k] for k in ("origin_kind", "key", "area", "origin", "destination", "year", "period", "sex", "age", "category",
+                                        "revision"))
+        seen.setdefault(key, set()).add(round(figure["value"], 9))
+    assert {key: values for key, values in seen.items() if len(values) > 1} == {}
+    headline = {i: meta["headline_category"] for i, meta in data.indicators.items() if meta.get("headline_category")}
+    shown = {(f["key"], f["category"]) for f in payload["figures"] if f["key"] in headline and f["value"] is not None}
+    assert all(category == headline[key] for key, category in shown), shown
+
+
+def test_profile_shows_the_latest_revision_and_where_it_changed_earlier_years(data):
+    document = country_profile(data, "DEU")
+    payload = json.loads(render.to_json(document))
+    stock = next(f for f in payload["figures"] if f["key"] == "migrant_stock" and f["sex"] == "total" and f["label"].startswith("International"))
+    assert stock["year"] == 2024 and stock["sources"] == ["undesa_ims_2024_bilateral"]
+    html = render.to_html(document)
+    assert "years the latest edition revised by more than 2 %" in html
+    changes = data.revision_changes("migrant_stock", "DEU")
+    assert changes and all(abs(latest.value - earlier.value) > 0.02 * earlier.value for latest, earlier in changes)
+
+
 def test_small_country_profile_reads_sensibly(data):
     markdown = render.to_markdown(country_profile(data, "TUV"))
     assert "# Migration Profile: Tuvalu" in markdown
@@ -98,7 +127,13 @@ def test_corridor_profile_is_organised_as_causes_costs_benefits(data, con):
         assert_traceable(con, figure)
     keys = {f["key"] for f in payload["figures"] if f["value"] is not None}
     assert {"corridor_stock", "corridor_flow", "sdg_10_c_1", "sdg_10_7_3", "remittances_received_usd", "remittances_paid_usd",
-            "gdp_per_capita_ppp", "human_development_index"} <= keys
+            "gdp_per_capita_ppp", "human_development_index", "remittances_bilateral_usd", "irregular_border_crossings",
+            "sdg_10_7_3_nationality", "fragility_index", "brain_drain_index"} <= keys
+    stock = next(f for f in payload["figures"] if f["key"] == "corridor_stock" and f["sex"] == "total")
+    assert stock["year"] == 2024
+    bilateral = next(f for f in payload["figures"] if f["key"] == "remittances_bilateral_usd")
+    assert bilateral["status"] == "modelled" and bilateral["origin"] == "MEX" and bilateral["destination"] == "USA"
+    assert "not published as data" not in render.to_html(document)
 
 
 def test_example_thematic_report_builds(data, con, tmp_path):

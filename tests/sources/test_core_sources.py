@@ -7,6 +7,8 @@ import pytest
 
 
 pytestmark = pytest.mark.mirror
+# Every edition of a measure: the chosen one (observation) and those kept for comparison (observation_alternative).
+EDITIONS = "(SELECT * FROM observation UNION ALL SELECT * FROM observation_alternative)"
 
 
 def _one(con, sql, params=()):
@@ -29,15 +31,17 @@ def test_no_unresolved_codes_and_no_guessed_names_in_my_sources(con):
 
 @pytest.mark.parametrize(("year", "published"), [(1990, 152_986_157), (2020, 280_598_105)])
 def test_undesa_world_migrant_stock_equals_published_total(con, year, published):
-    bilateral = _one(con, "SELECT sum(value) FROM observation WHERE measure_id = 'migrant_stock' AND year = ?", [year])
+    bilateral = _one(con, f"SELECT sum(value) FROM {EDITIONS} WHERE measure_id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral' AND year = ?", [year])
     workbook = _one(con, "SELECT value FROM observation WHERE measure_id = 'migrant_stock_total' AND area = 'WLD' AND sex = 'total' AND year = ?", [year])
     assert bilateral == published and workbook == published
 
 
 def test_undesa_bilateral_rows_and_unknown_origin(con, mirror):
     raw = pd.read_csv(mirror / "undesa_ims_2020_bilateral/ims2020_bilateral_stock_by_sex.csv")
-    assert _one(con, "SELECT count(*) FROM observation WHERE dataset_id = 'undesa_ims_2020_bilateral'") == len(raw) == 150_570
-    assert _one(con, "SELECT count(*) FROM observation WHERE measure_id = 'migrant_stock' AND origin = 'XXX'") == 3_114
+    assert _one(con, f"SELECT count(*) FROM {EDITIONS} WHERE dataset_id = 'undesa_ims_2020_bilateral'") == len(raw) == 150_570
+    assert _one(con, f"SELECT count(*) FROM {EDITIONS} WHERE dataset_id = 'undesa_ims_2020_bilateral' AND origin = 'XXX'") == 3_114
+    # The 2020 revision is kept beside the default 2024 one, never added to it.
+    assert _one(con, "SELECT count(*) FROM observation WHERE dataset_id = 'undesa_ims_2020_bilateral'") == 0
 
 
 def test_abel_cohen_global_totals_match_the_manifest(con):
@@ -58,7 +62,7 @@ def test_missing_migrants_minimum_counts_add_up(con):
 
 
 def test_world_bank_bulk_values(con):
-    assert _one(con, "SELECT value FROM observation WHERE measure_id = 'gdp_current_usd' AND area = 'USA' AND year = 2022") == pytest.approx(25.44e12, rel=0.001)
+    assert _one(con, f"SELECT value FROM {EDITIONS} WHERE measure_id = 'gdp_current_usd' AND dataset_id = 'wdi_bulk' AND area = 'USA' AND year = 2022") == pytest.approx(25.44e12, rel=0.001)
     assert _one(con, "SELECT count(*) FROM observation WHERE measure_id = 'gdp_current_usd' AND area = 'WLD'") == 0  # aggregates left out, counted
     assert _one(con, "SELECT sum(count) FROM check_result WHERE check_name = 'world_bank_aggregates'") == 96
 
@@ -79,7 +83,10 @@ def test_wpp_population_in_persons(con):
 
 
 def test_idmc_and_emdat(con):
-    assert _one(con, "SELECT value FROM observation WHERE measure_id = 'internal_displacements_conflict' AND area = 'UKR' AND year = 2022") == 16_870_000
+    assert _one(con, f"SELECT value FROM {EDITIONS} WHERE measure_id = 'internal_displacements_conflict' AND dataset_id = 'idmc_displacements' "
+                     "AND area = 'UKR' AND year = 2022") == 16_870_000
+    # GRID 2025 gives the same figure unrounded, and is the one used.
+    assert _one(con, "SELECT value FROM observation WHERE measure_id = 'internal_displacements_conflict' AND area = 'UKR' AND year = 2022") == 16_870_323
     assert _one(con, "SELECT count(DISTINCT category) FROM observation WHERE dataset_id = 'emdat_disasters'") >= 10
 
 

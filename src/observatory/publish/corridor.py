@@ -14,6 +14,8 @@ DRIVER_INDICATORS = [
     ("gdp_per_capita_ppp", "Income per head (GDP per capita, PPP)"),
     ("population", "Population"),
     ("human_development_index", "Human Development Index"),
+    ("fragility_index", "Fragile States Index (0–120, higher = more fragile)"),
+    ("brain_drain_index", "Human flight and brain drain (FSI E3, 0–10)"),
     ("idps_conflict", "Internally displaced by conflict and violence"),
     ("idps_disaster", "Internal displacements by disasters"),
 ]
@@ -126,10 +128,40 @@ def costs_section(data: ReleaseData, origin: str, destination: str) -> Section:
         blocks.append(Text(["Latest yearly average: ", cost[-1], f" ({cost[-1].when}); SDG target 10.c: below 3 % by 2030."]))
     else:
         blocks.append(Notice("This corridor is not covered by the World Bank's Remittance Prices Worldwide (no SDG 10.c.1 value)."))
+    blocks += nationals_blocks(data, origin, destination)
     regions = [r for r in (region_of(data, origin), region_of(data, destination)) if r]
     unique = list({r["code"]: r for r in regions}.values())
     blocks += deaths_blocks(data, unique, "regions of origin and destination")
-    return Section("costs", "Costs: remittance prices and deaths on the way", blocks)
+    return Section("costs", "Costs: remittance prices, irregular crossings and deaths on the way", blocks)
+
+
+def nationals_blocks(data: ReleaseData, origin: str, destination: str) -> list:
+    """Nationals of the origin recorded dead or missing (any route) and detected crossing irregularly, by series."""
+    name = data.name(origin)
+    blocks: list = []
+    deaths = data.series("sdg_10_7_3_nationality", f"Nationals of {name} recorded dead or missing", area=origin, category="")
+    if deaths:
+        blocks.append(Table(f"Nationals of {name} recorded dead or missing on migration routes (all routes, SDG 10.7.3)",
+                            ["Year", "Dead or missing"], [[f.when, f] for f in deaths[-6:]],
+                            note="A minimum: only recorded deaths; people whose nationality is unknown or who were recorded "
+                                 "with several nationalities are not counted here (IOM Missing Migrants Project)."))
+    crossings = data.series("irregular_border_crossings", area=origin, period="")
+    if crossings:
+        by_series: dict[str, list] = {}
+        for figure in crossings:  # Frontex by route would repeat its total: its all-routes series stands for it
+            if figure.category.endswith("all routes") or not figure.category.startswith("Frontex"):
+                by_series.setdefault(figure.category, []).append(figure)
+        years = sorted({f.year for f in crossings})[-4:]
+        rows = [[series, *[next((f for f in figures if f.year == year), data.missing(
+                    "irregular_border_crossings", area=origin, category=series, year=year, reason="not recorded")) for year in years]]
+                for series, figures in sorted(by_series.items())]
+        blocks.append(Table(f"Nationals of {name} recorded crossing borders irregularly, by recording series",
+                            ["Series", *[next((f.when for f in crossings if f.year == year), str(year)) for year in years]], rows,
+                            note="Each series has its own definition (detections, encounters, transits: events, not people); "
+                                 "they are never added together."))
+    if not blocks:
+        blocks.append(Notice(f"No deaths or irregular crossings of nationals of {name} are recorded in this release."))
+    return blocks
 
 
 def benefits_section(data: ReleaseData, origin: str, destination: str) -> Section:
@@ -140,11 +172,14 @@ def benefits_section(data: ReleaseData, origin: str, destination: str) -> Sectio
                data.latest("remittances_paid_usd", f"Remittances paid by {data.name(destination)} (all destinations)", area=destination)]
     series = (data.series("remittances_received_usd", f"Received by {data.name(origin)}", area=origin)
               + data.series("remittances_paid_usd", f"Paid by {data.name(destination)}", area=destination))
-    blocks: list = [FigureTable("Remittances at both ends", figures)]
+    bilateral = data.latest("remittances_bilateral_usd", f"Sent home by migrants from {data.name(origin)} in {data.name(destination)}",
+                            origin=origin, destination=destination)
+    blocks: list = [FigureTable("Remittances in the corridor and at both ends", [bilateral, *figures])]
     if len(series) > 1:
         blocks.append(charts.time_series(series, "Personal remittances at both ends of the corridor", y_title="current US$"))
-    blocks.append(Text(["Bilateral remittance flows are not published as data in this release: the figures are country totals."],
-                       style="small"))
+    blocks.append(Text(["The corridor's remittances are a model estimate (KNOMAD/World Bank bilateral remittance matrix, "
+                        "from migrant stocks and incomes at both ends), not a recorded flow; the other figures are country "
+                        "totals recorded in balance-of-payments statistics."], style="small"))
     return Section("benefits", "Benefits: remittances", blocks)
 
 

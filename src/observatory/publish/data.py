@@ -99,7 +99,8 @@ class ReleaseData:
 
     @cached_property
     def measures(self) -> dict[str, dict]:
-        return {r["id"]: r for r in self.rows("SELECT id, dataset_id, label, unit, kind FROM measure")}
+        # For a measure several sources give, the preferred source's declaration (listed last) is kept.
+        return {r["id"]: r for r in self.rows("SELECT id, dataset_id, label, unit, kind FROM measure ORDER BY id, preferred")}
 
     def indicator_title(self, indicator: str) -> str:
         return self.indicators.get(indicator, {}).get("title", indicator.replace("_", " "))
@@ -149,7 +150,7 @@ class ReleaseData:
             value=row["value"], lower=row["lower"], upper=row["upper"], status=row["status"],
             sources=tuple(row["sources"] or ()), area=row["area"], origin=row["origin"], destination=row["destination"],
             year=row["year"], period=row["period"], sex=row["sex"], age=row["age"], category=row["category"],
-            coverage=row.get("coverage"), note=row.get("note"), partial_until=row.get("partial_until"),
+            coverage=row.get("coverage"), note=row.get("note"), partial_until=row.get("partial_until"), revision=row.get("revision"),
             reason=None if row["value"] is not None else (row.get("note") or "the value is not available in the sources"),
         )
 

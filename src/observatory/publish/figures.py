@@ -33,6 +33,7 @@ class Figure:
     reason: str | None = None  # why there is no value ("no data" is always explained)
     aggregated: bool = False  # True when the value is a sum of several observations (e.g. deaths over a region)
     partial_until: date | None = None  # the period is covered only to this day (e.g. deaths recorded to 30 April)
+    revision: str | None = None  # the edition of the revised inputs the value comes from (e.g. IMS '2024')
 
     @property
     def missing(self) -> bool:

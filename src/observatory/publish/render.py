@@ -48,7 +48,9 @@ def _attrs(figure: Figure) -> str:
               "destination": figure.destination, "year": figure.year, "period": figure.period, "sex": figure.sex,
               "age": figure.age, "category": figure.category, "status": figure.status,
               "value": "" if figure.value is None else repr(float(figure.value)),
-              "sources": " ".join(figure.sources), "aggregated": "true" if figure.aggregated else None}
+              "sources": " ".join(figure.sources), "revision": figure.revision,
+              "partial-until": figure.partial_until.isoformat() if figure.partial_until else None,
+              "aggregated": "true" if figure.aggregated else None}
     return " ".join(f'data-{k}="{html.escape(str(v))}"' for k, v in fields.items() if v is not None)
 
 

@@ -22,7 +22,7 @@ def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | N
         con.execute("INSERT INTO series VALUES (?, ?, ?)", [measure_id, series.rule, series.order])
         present = [dataset for dataset in series.order if dataset in loaded.get(measure_id, [])]
         stray = sorted(set(loaded.get(measure_id, [])) - set(series.order))
-        if stray:
+        if stray and len(loaded[measure_id]) > 1:
             raise ValueError(f"series.yml: {measure_id} is also given by {stray}, which its order does not list")
         if present:
             con.execute("UPDATE measure SET preferred = (dataset_id = ?) WHERE id = ?", [present[0], measure_id])

@@ -75,8 +75,8 @@ def release_info(handle: ReleaseHandle) -> dict[str, Any]:
 
 
 def measures(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
-    """Every measure by id."""
-    return handle.memo(("measures",), lambda: {r["id"]: r for r in handle.rows("SELECT * FROM measure ORDER BY id")})
+    """Every measure by id (for a measure several sources give, the declaration of the preferred one)."""
+    return handle.memo(("measures",), lambda: {r["id"]: r for r in handle.rows("SELECT * FROM measure ORDER BY id, preferred")})
 
 
 def indicators(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:

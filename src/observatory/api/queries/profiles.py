@@ -34,10 +34,11 @@ def latest(handle: ReleaseHandle, series_id: str, area: str) -> dict[str, Any] |
     values = [r for r in area_series(handle, series, area) if r["value"] is not None]
     if not values:
         return None
-    row = values[-1]
+    # A partly covered year (deaths recorded to 30 April) is listed in the series but is not the headline.
+    row = next((r for r in reversed(values) if r.get("partial_until") is None), values[-1])
     return {"id": series.id, "kind": series.kind, "title": series.title, "unit": series.unit, "year": row["year"], "period": row["period"],
             "value": row["value"], "status": row["status"], "sources": row["sources"] or [], "note": series.note,
-            "series": [{"year": v["year"], "value": v["value"]} for v in values]}
+            "series": [{"year": v["year"], "value": v["value"], "partial_until": v.get("partial_until")} for v in values]}
 
 
 def key_figures(handle: ReleaseHandle, area: str) -> list[dict[str, Any]]:

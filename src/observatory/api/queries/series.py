@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from observatory.api.queries.catalogue import Series, areas
+from observatory.api.queries.catalogue import Series, areas, indicators
 from observatory.api.release_cache import ReleaseHandle
 from observatory.indicators.query import values_table
 
@@ -63,10 +63,15 @@ def raw_values(handle: ReleaseHandle, series: Series, *, limit: int, offset: int
 
 
 def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **filters: Any) -> list[dict]:
-    """One value per (area, origin, destination, year): age total, the preferred category, the last period of the year,
-    and for sex 'total' the published total or else female + male."""
+    """One value per (area, origin, destination, year): the declared headline age band and category (else age total and
+    the all-categories value), the last period of the year, and for sex 'total' the published total or else female + male.
+    `partial_until` is set where the period is covered only in part."""
     base, params = source_sql(series)
     where, more = _filters(**filters)
+    headline = {"headline_category": None, "headline_age": None}
+    if series.kind == "indicator":
+        headline = indicators(handle).get(series.id, headline)
+    age = headline["headline_age"] or "total"
     if sex == "total":
         sex_filter = ""
         value_expr = ("CASE WHEN bool_or(sex = 'total') THEN sum(value) FILTER (WHERE sex = 'total') "
@@ -74,27 +79,28 @@ def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **fi
         derived = "NOT bool_or(sex = 'total')"
     else:
         sex_filter, value_expr, derived = " AND sex = ?", "sum(value)", "false"
-        more = more + [sex]
+    preferred = "CASE WHEN bool_or(category = ?) THEN ? WHEN bool_or(category = '') THEN '' ELSE min(category) END"
     sql = f"""
-    WITH base AS ({base}{where} AND age = 'total'{sex_filter}),
-    pick AS (SELECT CASE WHEN bool_or(category = '') THEN '' ELSE min(category) END AS category FROM base),
+    WITH base AS ({base}{where} AND age = ?{sex_filter}),
+    pick AS (SELECT {preferred} AS category FROM base),
     chosen AS (SELECT base.* FROM base JOIN pick USING (category)
                QUALIFY period = max(period) OVER (PARTITION BY area, origin, destination, year))
     SELECT area, origin, destination, year, any_value(period) AS period, any_value(category) AS category,
            {value_expr} AS value,
            CASE WHEN count(*) = 1 THEN any_value(lower) END AS lower, CASE WHEN count(*) = 1 THEN any_value(upper) END AS upper,
            min(status) AS status, list_sort(list_distinct(flatten(list(sources)))) AS sources, max(coverage) AS coverage,
-           {derived} AS summed_by_sex
+           max(partial_until) AS partial_until, {derived} AS summed_by_sex
     FROM chosen GROUP BY area, origin, destination, year
     ORDER BY year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST"""
-    return handle.rows(sql, params + more)
+    category = headline["headline_category"] or ""
+    return handle.rows(sql, params + more + [age] + ([sex] if sex != "total" else []) + [category, category])
 
 
 def latest_year(rows: list[dict], minimum_share: float = 0.5) -> int | None:
     """The latest year holding at least `minimum_share` of the places of the best-covered year."""
     counts: dict[int, int] = {}
     for row in rows:
-        if row["value"] is not None:
+        if row["value"] is not None and row.get("partial_until") is None:  # a partly covered year is never "latest"
             counts[row["year"]] = counts.get(row["year"], 0) + 1
     if not counts:
         return None

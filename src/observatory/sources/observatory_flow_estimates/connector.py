@@ -13,8 +13,11 @@ INPUTS = {
               "SELECT * FROM observation_alternative) WHERE measure_id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral' "
               "GROUP BY origin, destination, year",
     "population": "SELECT area, year, value AS population FROM observation WHERE measure_id = 'population_ims'",
-    "birth_rate": "SELECT area, year, value AS cbr FROM observation WHERE measure_id = 'crude_birth_rate'",
-    "net_migration": "SELECT area, year, value AS net_migration FROM observation WHERE measure_id = 'net_migration_wdi'",
+    # Birth rates and net migration of the WDI vintage built on WPP 2022, like the IMS 2020 revision's populations.
+    "birth_rate": "SELECT area, year, value AS cbr FROM (SELECT * FROM observation UNION ALL SELECT * FROM observation_alternative) "
+                  "WHERE measure_id = 'crude_birth_rate' AND dataset_id = 'wdi_indicators'",
+    "net_migration": "SELECT area, year, value AS net_migration FROM (SELECT * FROM observation UNION ALL SELECT * FROM observation_alternative) "
+                     "WHERE measure_id = 'net_migration_wdi' AND dataset_id = 'wdi_indicators'",
 }
 
 
@@ -22,7 +25,7 @@ def parse(ctx: ParseContext):
     """One ffs_demo estimate per five-year period 1990–2020; nothing when an input dataset is not in the build."""
     present = {row[0] for row in ctx.con.execute("SELECT id FROM measure").fetchall()}
     present |= {f"{row[0]}@{row[1]}" for row in ctx.con.execute("SELECT id, dataset_id FROM measure").fetchall()}
-    needed = {"migrant_stock@undesa_ims_2020_bilateral", "population_ims", "crude_birth_rate", "net_migration_wdi"}
+    needed = {"migrant_stock@undesa_ims_2020_bilateral", "population_ims", "crude_birth_rate@wdi_indicators", "net_migration_wdi@wdi_indicators"}
     if not needed <= present:
         ctx.note("inputs_missing", f"not estimated: this build lacks {sorted(needed - present)}", severity="warning")
         return []
