@@ -54,8 +54,9 @@ def raw_read(mirror: Path) -> tuple[float, int, int]:
     started = time.perf_counter()
     for index, (path, encoding) in enumerate(seen.items()):
         file = mirror / path
-        if file.suffix == ".csv":
+        if file.suffix in (".csv", ".tsv"):
             option = "" if encoding.lower().replace("-", "") == "utf8" else f", encoding = '{encoding}'"
+            option += ", delim = '\t'" if file.suffix == ".tsv" else ""
             con.execute(f"CREATE TABLE raw_{index} AS SELECT * FROM read_csv('{file}'{option})")
         elif file.suffix == ".parquet":
             con.execute(f"CREATE TABLE raw_{index} AS SELECT * FROM read_parquet('{file}')")
