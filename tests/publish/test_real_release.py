@@ -150,3 +150,15 @@ def test_example_thematic_report_builds(data, con, tmp_path):
     assert document.references and document.section("sources").blocks
     out = render.write(document, "pdf", tmp_path / "report.pdf")
     assert len(pypdf.PdfReader(out).pages) >= 3
+
+
+def test_brief_says_which_way_the_money_goes(data):
+    """Received is what the country's people abroad send to it; paid is what migrants in it send out (Germany 2023)."""
+    from observatory.publish.brief import country_messages
+
+    message = next(m for m in country_messages(data, "DEU") if any(getattr(p, "key", "") == "remittances_received_usd" for p in m))
+    text = "".join(p if isinstance(p, str) else f"<{p.key}>" for p in message)
+    assert text.startswith("Germany received <remittances_received_usd> in remittances")
+    assert "migrants living in Germany sent <remittances_paid_usd> to other countries" in text
+    received, paid = (next(p for p in message if getattr(p, "key", "") == k) for k in ("remittances_received_usd", "remittances_paid_usd"))
+    assert received.year == paid.year == 2023 and paid.value > received.value * 0.5

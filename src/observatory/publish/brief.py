@@ -27,6 +27,7 @@ def country_messages(data: ReleaseData, code: str) -> list[list]:
     hosted = data.latest("refugees_hosted", area=code)
     fled = data.latest("refugees_by_origin", area=code)
     received = data.latest("remittances_received_usd", area=code)
+    paid = data.latest("remittances_paid_usd", area=code)
     gdp_share = data.latest("sdg_17_3_2", area=code)
     idps = data.latest("idps_conflict", area=code)
     messages = []
@@ -42,7 +43,10 @@ def country_messages(data: ReleaseData, code: str) -> list[list]:
         messages.append([f"{name} hosted ", hosted, f" refugees{_year(hosted)}."] if not hosted.missing else
                         ["Refugees from ", name, " abroad: ", fled, f"{_year(fled)}."])
     if not received.missing:
-        messages.append(["Migrants sent home ", received, f"{_year(received)} in remittances, ", gdp_share, " of GDP."])
+        # Received = money sent to the country by its people abroad; paid = money sent out by migrants living in it.
+        sent_out = [f"; migrants living in {name} sent ", paid, f" to other countries{_year(paid)}"] if not paid.missing else []
+        messages.append([f"{name} received ", received, f" in remittances{_year(received)}, ", gdp_share, " of its GDP",
+                         *sent_out, "."])
     if not idps.missing and idps.value:
         messages.append(["Conflict and violence kept ", idps, f" people internally displaced{_year(idps)}."])
     if len(messages) < MIN_MESSAGES:
