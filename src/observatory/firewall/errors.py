@@ -15,15 +15,22 @@ class FirewallError(Exception):
 
 
 class UploadRejected(FirewallError):
-    """An upload refused whole; the vault is unchanged."""
+    """An upload refused whole; the vault is unchanged.
+
+    The detail names the row, the column by position and, for declared columns only, the column's name: never a
+    cell value, a header the schema does not declare, or the file name (any of which can name a person).
+    """
 
     status = 422
     title = "Upload rejected"
 
-    def __init__(self, detail: str, *, file: str | None = None, row: int | None = None, field: str | None = None):
-        where = ", ".join(p for p in (f"file {file!r}" if file else "", f"row {row}" if row else "", f"field {field!r}" if field else "") if p)
+    def __init__(self, detail: str, *, row: int | None = None, column: int | None = None, field: str | None = None,
+                 file: str | None = None):
+        # `file` is accepted so that existing callers keep working, and dropped: a file name can name a person.
+        where = ", ".join(part for part in (f"row {row}" if row else "", f"field {field!r}" if field else "",
+                                            f"column {column}" if column else "") if part)
         super().__init__(f"{where}: {detail}" if where else detail)
-        self.file, self.row, self.field = file, row, field
+        self.message, self.row, self.column, self.field = detail, row, column, field
 
 
 class UploadTooLarge(UploadRejected):
@@ -31,6 +38,13 @@ class UploadTooLarge(UploadRejected):
 
     status = 413
     title = "Upload too large"
+
+
+class UploadBusy(FirewallError):
+    """Every upload worker is busy: the upload was not read; try again later."""
+
+    status = 503
+    title = "Upload workers busy"
 
 
 class InvalidQuery(FirewallError):
