@@ -17,6 +17,32 @@ from observatory.sources.spec import SourceSpec, load_spec
 DATA = Path(__file__).parent / "data"
 
 
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On CI a skip is a failure: a missing mirror, browser, Java or model must never let broken code land."""
+    outcome = yield
+    report = outcome.get_result()
+    if _on_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"CI does not skip tests: {reason} (on CI every test runs: test.sh installs the browser, Java and model; the mirror comes from OBSERVATORY_MIRROR)"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """A module skipped at import (a missing package) fails on CI too."""
+    outcome = yield
+    report = outcome.get_result()
+    if _on_ci() and report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"CI does not skip tests: {reason} (on CI every test runs: test.sh installs the browser, Java and model; the mirror comes from OBSERVATORY_MIRROR)"
+
+
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     """The real data mirror named by OBSERVATORY_MIRROR (CI sets it); tests that need it skip without it."""

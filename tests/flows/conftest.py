@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 CASE_FOLDER = "flow_examples"
-SKIP_REASON = "OBSERVATORY_MIRROR is not set; the migest reference cases live in $OBSERVATORY_MIRROR/flow_examples"
+def skip_reason() -> str:
+    """Why the reference cases cannot run: no mirror named, or a mirror without its flow_examples folder."""
+    root = mirror_dir()
+    if root is None:
+        return "OBSERVATORY_MIRROR is not set; the migest reference cases live in $OBSERVATORY_MIRROR/flow_examples"
+    return f"the mirror has no {CASE_FOLDER}/ folder with the migest reference cases (*.json)"
 
 
 def mirror_dir() -> Path | None:
@@ -31,7 +36,7 @@ def mirror() -> Path:
     """The mirror folder, or a clear skip when it is not configured."""
     root = mirror_dir()
     if root is None:
-        pytest.skip(SKIP_REASON)
+        pytest.skip(skip_reason())
     return root
 
 
@@ -47,7 +52,7 @@ def load_case(mirror):
 
 def pytest_generate_tests(metafunc):
     """Parametrise `case_name` (minus a module's DELIBERATE set) and `demo_case_name` over the mirror's cases."""
-    skip = [pytest.param("-", marks=pytest.mark.skip(reason=SKIP_REASON))]
+    skip = [pytest.param("-", marks=pytest.mark.skip(reason=skip_reason()))]
     names = case_names()
     if "case_name" in metafunc.fixturenames:
         deliberate = getattr(metafunc.module, "DELIBERATE", set())
