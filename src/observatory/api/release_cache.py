@@ -1,4 +1,5 @@
-"""The current release as seen by the server: the CURRENT pointer is stat-ed per request, results are cached per release id."""
+"""The current release as seen by the server: the CURRENT pointer is stat-ed per request, results are cached per release id
+in a memo bounded in bytes."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from observatory.api.byte_cache import MISSING, ByteLRU
 from observatory.settings import Settings
 from observatory.warehouse import releases
 
 T = TypeVar("T")
-MEMO_SIZE = 4096
+MEMO_BYTES = 256 * 2**20  # per open release; KEEP_OPEN releases at most
+MEMO_ENTRY_BYTES = 64 * 2**20  # a larger result is computed per request instead of crowding out the rest
 KEEP_OPEN = 2
 
 
@@ -27,9 +30,18 @@ class ReleaseHandle:
     release_id: str
     path: Path
     connection: duckdb.DuckDBPyConnection
-    memo_size: int = MEMO_SIZE
-    _memo: OrderedDict = field(default_factory=OrderedDict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    memo_bytes: int = MEMO_BYTES
+    memo_entry_bytes: int = MEMO_ENTRY_BYTES
+    _memo: ByteLRU | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self._memo is None:
+            self._memo = ByteLRU(self.memo_bytes, self.memo_entry_bytes)
+
+    @property
+    def memo_size_bytes(self) -> int:
+        """Estimated bytes the memo holds now."""
+        return self._memo.bytes
 
     def rows(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
         """Rows of one query as dicts, on a private cursor (connections are not thread-safe)."""
@@ -42,22 +54,17 @@ class ReleaseHandle:
             cursor.close()
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
-        """The cached result for key in this release, computed once (results never change within a release)."""
-        with self._lock:
-            if key in self._memo:
-                self._memo.move_to_end(key)
-                return self._memo[key]
-        value = compute()
-        with self._lock:
-            self._memo[key] = value
-            while len(self._memo) > self.memo_size:
-                self._memo.popitem(last=False)
+        """The cached result for key in this release, computed once while it fits the budget (releases never change)."""
+        value = self._memo.get(key)
+        if value is MISSING:
+            value = compute()
+            self._memo.put(key, value)
         return value
 
     def peek(self, key: Any) -> Any:
         """The cached value for key, or None (never computes)."""
-        with self._lock:
-            return self._memo.get(key)
+        value = self._memo.get(key)
+        return None if value is MISSING else value
 
     def close(self) -> None:
         """Close the connection (after the release stopped being current)."""
@@ -91,7 +98,7 @@ class ReleaseRegistry:
             release = releases.require_current(self.settings)
             handle = self._handles.get(release.release_id)
             if handle is None:
-                handle = ReleaseHandle(release.release_id, release.path, duckdb.connect(str(release.path), read_only=True))
+                handle = ReleaseHandle(release.release_id, release.path, releases.open_read_only(release.path))
                 self._handles[release.release_id] = handle
                 while len(self._handles) > KEEP_OPEN:
                     _, old = self._handles.popitem(last=False)

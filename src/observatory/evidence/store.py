@@ -141,7 +141,10 @@ class EvidenceStore:
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the store, closed on exit."""
-        con = duckdb.connect(str(self.path), read_only=read_only)
+        # Same lock-down as release connections: SQL on the store can reach no file, network or extension.
+        con = duckdb.connect(str(self.path), read_only=read_only, config={
+            "enable_external_access": False, "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+            "lock_configuration": True})
         try:
             yield con
         finally:

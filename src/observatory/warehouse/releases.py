@@ -6,7 +6,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -16,6 +16,16 @@ from observatory.settings import Settings
 CURRENT_FILE = "CURRENT"
 SUFFIX = ".duckdb"
 _RELEASE_ID = re.compile(r"^r\d{8}T\d{6}Z(-\d+)?$")
+# Settings of every connection opened on a release. External access off: no file, network, extension or other-database
+# access from SQL (COPY, ATTACH, read_*/glob/sniff_csv, direct paths, INSTALL/LOAD). No extension is installed or loaded
+# behind our back. lock_configuration comes last, so that SET/RESET/PRAGMA cannot turn any of this back on.
+READ_ONLY_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
 
 
 class ReleaseError(Exception):
@@ -30,7 +40,7 @@ class Release:
     @property
     def created(self) -> datetime:
         stamp = self.release_id[1:17]
-        return datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
 
 
 def new_release_id(settings: Settings) -> str:
@@ -110,6 +120,11 @@ def rollback(settings: Settings, release_id: str | None = None) -> Release:
     return set_current(settings, release_id)
 
 
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a release file that cannot reach outside it, with its configuration locked."""
+    return duckdb.connect(str(path), read_only=True, config=dict(READ_ONLY_CONFIG))
+
+
 def connect(settings: Settings, release_id: str | None = None) -> tuple[Release, duckdb.DuckDBPyConnection]:
     """A read-only connection to the current (or a named) release; release files are immutable once published."""
     if release_id is None:
@@ -118,4 +133,4 @@ def connect(settings: Settings, release_id: str | None = None) -> tuple[Release,
         release = Release(release_id, settings.releases_dir / f"{release_id}{SUFFIX}")
         if not release.path.is_file():
             raise ReleaseError(f"unknown release {release_id!r}")
-    return release, duckdb.connect(str(release.path), read_only=True)
+    return release, open_read_only(release.path)
