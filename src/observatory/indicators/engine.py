@@ -78,10 +78,13 @@ def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]
 
 def _insert_values(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool,
                    work: str = "indicator_value_work", revision: str | None = None) -> int:
+    # Where an input comes from several sources, `year_sources` names the ones that supplied each year.
     con.execute(
         f"""INSERT INTO {work}
-            SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, NULL, note, ?, NULL
-            FROM indicator_rows WHERE value IS NOT NULL""",
+            SELECT ?, area, origin, destination, r.year, r.period, sex, age, category, value, lower, upper, ?,
+                   coalesce(yp.sources, y.sources, ?::VARCHAR[]), NULL, note, ?, NULL
+            FROM indicator_rows r LEFT JOIN year_sources yp ON yp.year = r.year AND yp.period = r.period
+            LEFT JOIN year_sources y ON y.year = r.year AND y.period IS NULL WHERE value IS NOT NULL""",
         [spec.id, status, sources, revision],
     )
     count = con.execute("SELECT count(*) FROM indicator_rows WHERE value IS NOT NULL").fetchall()[0][0]
@@ -135,8 +138,10 @@ def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: 
     con.execute(f"CREATE OR REPLACE TEMP TABLE group_rows AS {group_rows_sql(spec, has_bounds)}")
     con.execute(
         f"""INSERT INTO {work}
-           SELECT ?, area, origin, destination, year, period, sex, age, category, value, lower, upper, ?, ?, coverage, note, ?, NULL
-           FROM group_rows""",
+           SELECT ?, area, origin, destination, g.year, g.period, sex, age, category, value, lower, upper, ?,
+                  coalesce(yp.sources, y.sources, ?::VARCHAR[]), coverage, note, ?, NULL
+           FROM group_rows g LEFT JOIN year_sources yp ON yp.year = g.year AND yp.period = g.period
+           LEFT JOIN year_sources y ON y.year = g.year AND y.period IS NULL""",
         [spec.id, status, sources, revision],
     )
     if spec.aggregate == "sum":
@@ -171,36 +176,42 @@ def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
         con.execute("INSERT INTO indicator_framework VALUES (?, ?, ?)", [spec.id, framework, code])
 
 
-def _sources_by_year(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, measures: dict[str, list[tuple[str, str]]]) -> None:
-    """Per value, the datasets that supplied its year where an input comes from several sources (series.yml)."""
-    chosen = [m for m in spec.inputs if len(measures[m]) > 1]
+def _prepare_year_sources(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, measures: dict[str, list[tuple[str, str]]],
+                          substituted: tuple[str, ...] = (), edition: tuple[str, ...] = ()) -> None:
+    """`year_sources`: per year, the datasets that supplied an input several sources give (series.yml); else empty.
+
+    For an earlier edition, `substituted` measures come from the `edition` datasets whatever the year."""
+    chosen = [m for m in spec.inputs if len(measures[m]) > 1 and m not in substituted]
     if not chosen:
+        con.execute("CREATE OR REPLACE TEMP TABLE year_sources (year INTEGER, period VARCHAR, sources VARCHAR[])")
         return
-    fixed = sorted({dataset for m in spec.inputs if len(measures[m]) == 1 for dataset, _ in measures[m]})
+    fixed = sorted({dataset for m in spec.inputs if len(measures[m]) == 1 for dataset, _ in measures[m]} | set(edition))
     listed = ", ".join(f"'{m}'" for m in chosen)
     con.execute(
-        f"""UPDATE indicator_value_work SET sources = list_sort(list_distinct(?::VARCHAR[] || c.datasets))
-            FROM (SELECT year, list(DISTINCT dataset_id) AS datasets FROM series_choice WHERE measure_id IN ({listed}) GROUP BY year) c
-            WHERE indicator_value_work.indicator = ? AND c.year = indicator_value_work.year""",
-        [fixed, spec.id],
+        f"""CREATE OR REPLACE TEMP TABLE year_sources AS
+            SELECT year, period, list_sort(list_distinct(?::VARCHAR[] || list(DISTINCT dataset_id))) AS sources
+            FROM series_choice WHERE measure_id IN ({listed}) GROUP BY GROUPING SETS ((year, period), (year))""",
+        [fixed],
     )
 
 
-def _mark_revisions_and_partial_periods(con: duckdb.DuckDBPyConnection, work: str) -> None:
-    """Name the edition of every value's revised inputs; flag values of periods their source covers only in part."""
-    con.execute(
-        f"""UPDATE {work} SET revision = r.revision FROM (
-                SELECT sources, string_agg(DISTINCT d.revision, ', ' ORDER BY d.revision) AS revision
-                FROM (SELECT DISTINCT sources FROM {work}) s JOIN dataset d ON list_contains(s.sources, d.id)
-                WHERE d.revision IS NOT NULL GROUP BY sources) r
-            WHERE {work}.sources = r.sources AND {work}.revision IS NULL"""
-    )
-    con.execute(
-        f"""UPDATE {work} SET partial_until = p.until,
-                note = concat_ws('; ', {work}.note, 'partial period: data to ' || strftime(p.until, '%Y-%m-%d') || coalesce(' (' || p.note || ')', ''))
-            FROM (SELECT dataset_id, year, period, min(until) AS until, min(note) AS note FROM partial_period GROUP BY ALL) p
-            WHERE list_contains({work}.sources, p.dataset_id) AND {work}.year = p.year AND p.period = {work}.period"""
-    )
+def _finished_rows_sql(work: str) -> str:
+    """The work table's rows with the edition of their revised inputs and the cut-off of a partly covered period."""
+    return f"""
+        WITH editions AS (
+            SELECT s.sources, string_agg(DISTINCT d.revision, ', ' ORDER BY d.revision) AS revision
+            FROM (SELECT DISTINCT sources FROM {work}) s JOIN dataset d ON list_contains(s.sources, d.id)
+            WHERE d.revision IS NOT NULL GROUP BY s.sources),
+        partial AS (SELECT dataset_id, year, period, min(until) AS until, min(note) AS note FROM partial_period GROUP BY ALL),
+        cut_off AS (
+            SELECT w.rowid AS row_id, min(p.until) AS until, min(p.note) AS note FROM {work} w
+            JOIN partial p ON w.year = p.year AND p.period = w.period AND list_contains(w.sources, p.dataset_id)
+            GROUP BY w.rowid)
+        SELECT w.* REPLACE (
+                   CASE WHEN c.until IS NULL THEN w.note ELSE concat_ws('; ', w.note, 'partial period: data to '
+                        || strftime(c.until, '%Y-%m-%d') || coalesce(' (' || c.note || ')', '')) END AS note,
+                   coalesce(w.revision, e.revision) AS revision, c.until AS partial_until)
+        FROM {work} w LEFT JOIN editions e ON e.sources = w.sources LEFT JOIN cut_off c ON c.row_id = w.rowid"""
 
 
 def _earlier_editions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
@@ -240,6 +251,7 @@ def _compute_earlier_editions(con: duckdb.DuckDBPyConnection, catalogue: tuple[I
                 sources = sorted({d for m in spec.inputs if m not in substituted for d, _ in measures[m]} | set(datasets))
                 status = spec.status or _inherited_status([s for m in spec.inputs for _, s in measures[m]])
                 columns = _normalise(con, spec)
+                _prepare_year_sources(con, spec, measures, tuple(substituted), tuple(datasets))
                 _insert_values(con, spec, status, sources, "lower" in columns, "indicator_revision_work", revision)
         finally:
             con.execute("DROP VIEW IF EXISTS temp.observation")
@@ -262,8 +274,8 @@ def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator
         sources = sorted({dataset for m in spec.inputs for dataset, _ in measures[m]})
         status = spec.status or _inherited_status([status for m in spec.inputs for _, status in measures[m]])
         columns = _normalise(con, spec)
+        _prepare_year_sources(con, spec, measures)
         count = _insert_values(con, spec, status, sources, has_bounds="lower" in columns)
-        _sources_by_year(con, spec, measures)
         _register(con, spec)
         results.append(IndicatorResult(spec.id, count))
     _compute_earlier_editions(con, catalogue, measures)
@@ -271,10 +283,9 @@ def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator
     con.execute("SET preserve_insertion_order = true")
     try:
         for work, final in (("indicator_value_work", "indicator_value"), ("indicator_revision_work", "indicator_value_revision")):
-            _mark_revisions_and_partial_periods(con, work)
-            con.execute(f"INSERT INTO {final} SELECT * FROM {work} {order}")
+            con.execute(f"INSERT INTO {final} SELECT * FROM ({_finished_rows_sql(work)}) {order}")
     finally:
         con.execute("SET preserve_insertion_order = false")
     con.execute("DROP TABLE IF EXISTS indicator_raw; DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS group_rows; "
-                "DROP TABLE indicator_value_work; DROP TABLE indicator_revision_work")
+                "DROP TABLE indicator_value_work; DROP TABLE indicator_revision_work; DROP TABLE IF EXISTS year_sources")
     return results
