@@ -71,22 +71,35 @@ def detect_format(path: Path) -> str:
     raise ValueError(f"cannot tell the format of {path}; pass one of: {', '.join(FORMATS)}")
 
 
+def read_export_text(path: Path) -> tuple[str, list[ImportIssue]]:
+    """Text of a bibliography file: UTF-8 (BOM or not), else Windows-1252 (older BibTeX files) with a warning."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        warning = ImportIssue(path.name, 0, "encoding", "file is not UTF-8; read as Windows-1252 (Latin-1)", "warning")
+        return data.decode("cp1252", errors="replace"), [warning]
+
+
 def parse_file(path: Path, fmt: str | None = None) -> tuple[str, ParseResult]:
     """Parse a file with the named or detected reader."""
     fmt = fmt or detect_format(path)
     if fmt in READERS:
-        return fmt, READERS[fmt](path.read_text(encoding="utf-8-sig"), path.name)
+        text, warnings = read_export_text(path)
+        result = READERS[fmt](text, path.name)
+        return fmt, ParseResult(result.records, [*warnings, *result.issues])
     if fmt in CORPUS_READERS:
         return fmt, CORPUS_READERS[fmt](path)
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
 
 
 def record_from_row(row: dict) -> Record:
-    """A Record built from a stored row (labels not included)."""
+    """A Record built from a stored row (labels not included); its first source key is kept for export."""
     keep = {k: row[k] for k in Record.model_fields if k in row and row[k] is not None and k != "labels"}
     keep["authors"] = list(row.get("authors") or [])
     keep["keywords"] = list(row.get("keywords") or [])
     keep["source"] = (row.get("sources") or ["manual"])[0]
+    keep["source_key"] = (row.get("source_keys") or [None])[0]
     return Record(**keep)
 
 

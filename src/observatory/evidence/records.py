@@ -6,12 +6,14 @@ import hashlib
 import re
 import unicodedata
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
+
+WORK_DIGEST_CHARS = 10
 
 
 class RecordType(StrEnum):
@@ -25,6 +27,23 @@ class RecordType(StrEnum):
     testimony = "testimony"
     dataset = "dataset"
     media_or_art = "media_or_art"
+
+
+class Genre(StrEnum):
+    """Bibliographic form a source declared (finer than RecordType): decides the entry type and venue field on export."""
+
+    article = "article"
+    book = "book"
+    chapter = "chapter"
+    conference_paper = "conference_paper"
+    report = "report"
+    phd_thesis = "phd_thesis"
+    masters_thesis = "masters_thesis"
+    unpublished = "unpublished"
+    dataset = "dataset"
+    webpage = "webpage"
+    legal_case = "legal_case"
+    misc = "misc"
 
 
 class Method(StrEnum):
@@ -74,6 +93,7 @@ class Record(BaseModel):
     authors: list[str] = Field(default_factory=list)
     year: int | None = None
     type: RecordType = RecordType.journal_article
+    genre: Genre | None = None
     venue: str | None = None
     doi: str | None = None
     url: str | None = None
@@ -107,7 +127,7 @@ class Record(BaseModel):
     @classmethod
     def _plausible_year(cls, value: int | None) -> int | None:
         if value is not None and not 1500 <= value <= 2100:
-            raise ValueError(f"year {value} is out of range 1500-2100")
+            raise ValueError("year is out of range 1500-2100")
         return value
 
     def text(self) -> str:
@@ -124,13 +144,19 @@ class Record(BaseModel):
             basis = "title:" + title_key(self.title, self.year)
         return "ev-" + hashlib.sha1(basis.encode()).hexdigest()[:12]
 
+    def work_key(self) -> str:
+        """Content identity of the work: its DOI, else normalised title + year + first author's family name."""
+        if self.doi:
+            return "doi:" + self.doi
+        return "work:" + title_key(self.title, self.year) + "|" + first_author_family(self.authors)
+
 
 def normalise_doi(value: str | None) -> str | None:
     """Lower-case bare DOI ('10.x/y'), stripping 'doi:' and resolver prefixes; None if not a DOI."""
     if not value:
         return None
     value = value.strip()
-    value = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.I).strip().lower()
+    value = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.IGNORECASE).strip().lower()
     match = re.search(r"10\.\d{4,9}/\S+", value)
     return match.group(0).rstrip(".,;") if match else None
 
@@ -147,6 +173,30 @@ def title_key(title: str, year: int | None) -> str:
     return f"{normalise_title(title)}|{year or ''}"
 
 
+def first_author_family(authors: list[str]) -> str:
+    """Normalised family name of the first author ('Rowe, F.' and 'F. Rowe' both give 'rowe'); '' without authors."""
+    if not authors:
+        return ""
+    name = authors[0]
+    family = name.split(",", 1)[0] if "," in name else (name.split() or [""])[-1]
+    return normalise_title(family)
+
+
+def work_source_key(scheme: str, citation_key: str, rec: Record) -> str:
+    """Source key for a citation key, qualified by the work it names: a citation key alone never identifies a work."""
+    # Citation keys are labels authors choose ('Roweetal2017'); different files give the same key to different papers.
+    digest = hashlib.sha1(rec.work_key().encode()).hexdigest()[:WORK_DIGEST_CHARS]
+    return f"{scheme}:{citation_key}#{digest}"
+
+
+def citation_key_of(source_key: str | None) -> str | None:
+    """The citation key inside a source key ('bibtex:Rowe2017#0a1b2c3d4e' -> 'Rowe2017'; 'pmid:123' -> '123')."""
+    if not source_key:
+        return None
+    key = source_key.split(":", 1)[-1]
+    return re.sub(rf"#[0-9a-f]{{{WORK_DIGEST_CHARS}}}$", "", key) or None
+
+
 def split_authors(value: str | None, sep: str = ",") -> list[str]:
     """Author list from one string, dropping blanks."""
     if not value:
@@ -154,7 +204,7 @@ def split_authors(value: str | None, sep: str = ",") -> list[str]:
     return [a.strip() for a in value.split(sep) if a.strip()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_vocab(name: str) -> Any:
     """Parsed YAML file from the package's vocab/ folder."""
     text = resources.files("observatory.evidence").joinpath("vocab", name).read_text(encoding="utf-8")
