@@ -38,6 +38,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def _code(data, text: str, role: str = "area") -> str:
+    """The area code for what a person typed, a code or a name (`nepal` → NPL); else a ValueError with suggestions."""
+    from observatory.geo.lookup import AreaDirectory
+
+    return AreaDirectory.from_connection(data.con).resolve(text, role)
+
+
 def _run(build, fmt: str, out: Path | None, home, mirror, release, layout: str = "document") -> None:
     """Open the release, build the document, render it; errors end with a one-line message."""
     from observatory.publish.data import PublishError
@@ -53,20 +60,21 @@ def _run(build, fmt: str, out: Path | None, home, mirror, release, layout: str =
         _fail(str(error))
 
 
-def profile(iso3: Annotated[str, typer.Argument(help="ISO 3166 alpha-3 code, e.g. MEX.")], fmt: FormatOption = "html",
+def profile(iso3: Annotated[str, typer.Argument(help="ISO3 code or name, e.g. MEX or mexico.")],
+            fmt: FormatOption = "html",
             out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None, release: ReleaseOption = None) -> None:
     """Country Migration Profile (IOM structure) from the current release.
 
-    Example: observatory profile MEX --format pdf --out mexico.pdf
+    Example: observatory profile MEX --format pdf --out mexico.pdf   |   observatory profile nepal --format md
     """
     from observatory.publish.profile import country_profile
 
-    _run(lambda data: country_profile(data, iso3), fmt, out, home, mirror, release)
+    _run(lambda data: country_profile(data, _code(data, iso3)), fmt, out, home, mirror, release)
 
 
 def profiles(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the profiles.")],
              all_countries: Annotated[bool, typer.Option("--all", help="Every country of the release.")] = False,
-             countries: Annotated[Optional[list[str]], typer.Argument(help="ISO3 codes (or use --all).")] = None,
+             countries: Annotated[Optional[list[str]], typer.Argument(help="ISO3 codes or names (or --all).")] = None,
              fmt: FormatOption = "html", home: HomeOption = None, mirror: MirrorOption = None, release: ReleaseOption = None) -> None:
     """Write many country profiles (one file each) with a progress bar.
 
@@ -78,7 +86,10 @@ def profiles(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for t
         _fail("name countries or pass --all")
     data = _open(home, mirror, release)
     try:
-        codes = data.countries() if all_countries else [c.upper() for c in countries]
+        try:
+            codes = data.countries() if all_countries else [_code(data, country) for country in countries]
+        except ValueError as error:
+            _fail(str(error))
         timings = write_profiles(data, codes, out, fmt, progress=True)
     finally:
         data.close()
@@ -86,8 +97,8 @@ def profiles(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for t
     Console(stderr=True).print(f"{len(timings)} profiles in {total:.1f} s ({total / max(len(timings), 1):.2f} s each) -> {out}")
 
 
-def corridor(origin: Annotated[str, typer.Argument(help="Origin country (where migrants were born), ISO3.")],
-             destination: Annotated[str, typer.Argument(help="Destination country, ISO3.")],
+def corridor(origin: Annotated[str, typer.Argument(help="Origin country (where migrants were born), ISO3 or name.")],
+             destination: Annotated[str, typer.Argument(help="Destination country, ISO3 or name.")],
              fmt: FormatOption = "html", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
              release: ReleaseOption = None) -> None:
     """Corridor profile: stocks, flows, asylum, drivers, costs and benefits of origin -> destination.
@@ -96,10 +107,11 @@ def corridor(origin: Annotated[str, typer.Argument(help="Origin country (where m
     """
     from observatory.publish.corridor import corridor_profile
 
-    _run(lambda data: corridor_profile(data, origin, destination), fmt, out, home, mirror, release)
+    _run(lambda data: corridor_profile(data, _code(data, origin, "origin"), _code(data, destination, "destination")),
+         fmt, out, home, mirror, release)
 
 
-def brief(iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code of a country.")] = None,
+def brief(iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code or name of a country.")] = None,
           corridor_pair: Annotated[Optional[tuple[str, str]], typer.Option("--corridor", help="ORIGIN DESTINATION instead of a country.")] = None,
           fmt: FormatOption = "pdf", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
           release: ReleaseOption = None) -> None:
@@ -111,7 +123,13 @@ def brief(iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code of a cou
 
     if (iso3 is None) == (corridor_pair is None):
         _fail("give either a country code or --corridor ORIGIN DESTINATION")
-    build = (lambda data: corridor_brief(data, *corridor_pair)) if corridor_pair else (lambda data: country_brief(data, iso3))
+    if corridor_pair:
+        def build(data):
+            origin, destination = corridor_pair
+            return corridor_brief(data, _code(data, origin, "origin"), _code(data, destination, "destination"))
+    else:
+        def build(data):
+            return country_brief(data, _code(data, iso3))
     _run(build, fmt, out, home, mirror, release, layout="brief")
 
 
