@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import random
 import re
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from observatory.firewall.keys import create_vault_key
-from observatory.firewall.tokens import ANONYMOUS
 from observatory.firewall.vault import Vault
 from observatory.settings import Settings
 
@@ -115,14 +115,14 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 @pytest.fixture
 def vault(settings: Settings) -> Vault:
-    """An open vault."""
-    return Vault(settings)
+    """An open vault whose record keys come from a seeded generator, so every perturbed value is reproducible."""
+    return Vault(settings, key_source=random.Random(13))
 
 
 @pytest.fixture
 def people(vault: Vault) -> SimpleNamespace:
-    """A principal and token for each role: admin, steward, researcher, two contributors."""
-    admin_token = vault.create_token(ANONYMOUS, "admin")["token"]
+    """A principal and token for each role: admin (bootstrapped as on the command line), steward, researcher, two contributors."""
+    admin_token = vault.bootstrap_admin()["token"]
     admin = vault.authenticate(admin_token)
     made = {"admin": admin_token}
     for name, role, org in (("steward", "steward", None), ("researcher", "researcher", None),
@@ -135,8 +135,10 @@ def people(vault: Vault) -> SimpleNamespace:
 
 @pytest.fixture
 def dataset(vault: Vault, people: SimpleNamespace) -> str:
-    """A dataset with default rules (rounding off, to test the worst case)."""
+    """A dataset with default rules (rounding off, to test the worst case), owned by shelter-a, clinic-b granted."""
     vault.set_rules(people.steward, DATASET, RULES)
+    vault.grant(people.steward, DATASET, "shelter-a", "owner")
+    vault.grant(people.steward, DATASET, "clinic-b")
     return DATASET
 
 

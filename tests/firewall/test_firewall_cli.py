@@ -31,7 +31,8 @@ def data(result) -> object:
 
 @pytest.mark.parametrize(("app", "command"), [(vault_app, c) for c in ("init-key", "upload", "list", "withdraw", "aggregate",
                                                                         "publish", "unpublish", "set-rules", "show-rules",
-                                                                        "publications", "verify-audit")]
+                                                                        "publications", "verify-audit", "grant",
+                                                                        "revoke-grant", "grants")]
                          + [(token_app, c) for c in ("create", "revoke")])
 def test_every_command_has_an_example(app, command, transcript):
     result = run(app, [command, "--help"], transcript)
@@ -44,12 +45,19 @@ def test_init_key_refuses_the_repository(settings, transcript):
 
 
 def test_command_line_flow(settings, transcript, monkeypatch):
-    admin = data(run(token_app, ["create", "--role", "admin"], transcript))["token"]
+    admin = data(run(token_app, ["create", "--role", "admin"], transcript))["token"]  # the first admin: on this machine only
+    again = run(token_app, ["create", "--role", "admin"], transcript, code=1)
+    assert "already has tokens" in again.output
     steward = data(run(token_app, ["create", "--role", "steward", "--token", admin], transcript))["token"]
     shelter = data(run(token_app, ["create", "--role", "contributor", "--org", "shelter-a", "--token", admin], transcript))["token"]
     made = data(run(token_app, ["create", "--role", "researcher", "--days", "7", "--token", admin], transcript))
     run(vault_app, ["set-rules", "cli-grc", "--country", "GRC", "--year", "2024", "--dims", "nationality,sex", "--token", steward],
         transcript)
+    refused = run(vault_app, ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter], transcript, code=2)
+    assert "neither its owner nor granted" in refused.output
+    run(vault_app, ["grant", "cli-grc", "--org", "shelter-a", "--owner", "--token", shelter], transcript, code=2)
+    run(vault_app, ["grant", "cli-grc", "--org", "shelter-a", "--owner", "--token", steward], transcript)
+    assert data(run(vault_app, ["grants", "cli-grc", "--token", steward], transcript))[0]["kind"] == "owner"
     uploaded = data(run(vault_app, ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter], transcript))
     assert uploaded["records"] == 60
     refused = run(vault_app, ["upload", str(DATA / "with_names.csv"), "--dataset", "cli-grc", "--token", shelter], transcript, code=1)
@@ -68,6 +76,8 @@ def test_command_line_flow(settings, transcript, monkeypatch):
     run(token_app, ["revoke", made["token_id"], "--token", admin], transcript)
     revoked = run(vault_app, ["show-rules", "cli-grc", "--token", made["token"]], transcript, code=2)
     assert "revoked" in revoked.output
+    run(vault_app, ["revoke-grant", "cli-grc", "--org", "shelter-a", "--token", steward], transcript)
+    run(vault_app, ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter], transcript, code=2)
     assert "intact" in run(vault_app, ["verify-audit"], transcript).output
 
 

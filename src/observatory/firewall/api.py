@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -62,15 +63,17 @@ class ProblemRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 return await handler(request)
-            except Exception as error:  # every failure is answered as a problem
+            except Exception as error:  # noqa: BLE001 - every failure is answered as a problem, none escapes raw
                 return to_problem(error)
 
         return guarded
 
 
-def current_settings() -> Settings:
-    """Settings read at request time (override in tests)."""
-    return get_settings()
+def current_settings(request: Request) -> Settings:
+    """The settings of the app serving the request (`serve --home` and the rest of the server share one home); an app
+    that holds none (a bare router) reads them from the environment."""
+    held = getattr(request.app.state, "settings", None)
+    return held if isinstance(held, Settings) else get_settings()
 
 
 def open_vault(settings: Annotated[Settings, Depends(current_settings)]) -> Vault:
@@ -110,6 +113,13 @@ class PublishBody(QueryBody):
     licence: str = "CC-BY-4.0"
     citation: str = ""
     url_main: str = ""
+
+
+class GrantBody(BaseModel):
+    """A grant request body."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["owner", "contributor"] = "contributor"
 
 
 class TokenBody(BaseModel):
@@ -153,6 +163,24 @@ def get_rules(dataset_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any
 def set_rules(dataset_id: str, body: dict[str, Any], vault: VaultDep, who: CallerDep) -> dict[str, Any]:
     """Set a dataset's disclosure rules (steward)."""
     return vault.set_rules(who, dataset_id, body)
+
+
+@router.get("/datasets/{dataset_id}/grants")
+def list_grants(dataset_id: str, vault: VaultDep, who: CallerDep) -> list[dict[str, str]]:
+    """Organisations that may upload into a dataset (steward)."""
+    return vault.list_grants(who, dataset_id)
+
+
+@router.put("/datasets/{dataset_id}/grants/{org}")
+def grant(dataset_id: str, org: str, vault: VaultDep, who: CallerDep, body: GrantBody | None = None) -> dict[str, str]:
+    """Let an organisation upload into a dataset, as owner or co-contributor (steward)."""
+    return vault.grant(who, dataset_id, org, (body or GrantBody()).kind)
+
+
+@router.delete("/datasets/{dataset_id}/grants/{org}")
+def revoke_grant(dataset_id: str, org: str, vault: VaultDep, who: CallerDep) -> dict[str, str]:
+    """Stop an organisation uploading into a dataset (steward)."""
+    return vault.revoke_grant(who, dataset_id, org)
 
 
 @router.post("/datasets/{dataset_id}/aggregate")
@@ -203,7 +231,8 @@ def withdraw(upload_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
 
 @router.post("/tokens", status_code=201)
 def create_token(body: TokenBody, vault: VaultDep, who: CallerDep) -> dict[str, str]:
-    """Create a token (admin); the token is shown once."""
+    """Create a token (admin); the token is shown once. The first admin is made on the vault's machine with
+    `observatory token create --role admin`, never over HTTP."""
     return vault.create_token(who, body.role, org=body.org, days=body.days, label=body.label)
 
 
@@ -213,9 +242,20 @@ def revoke_token(token_id: str, vault: VaultDep, who: CallerDep) -> dict[str, st
     return vault.revoke_token(who, token_id)
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """A standalone app serving only the vault under /api/vault (e.g. `uvicorn observatory.firewall.api:create_app --factory`)."""
-    app = FastAPI(title="Migration Observatory vault", docs_url=None, redoc_url=None)
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        try:  # sign a checkpoint at the head of the audit chain on the way out
+            await run_in_threadpool(lambda: Vault(settings).audit.checkpoint())
+        except FirewallError as error:
+            log.error("vault audit checkpoint at shutdown failed: %s", error.title)
+
+    app = FastAPI(title="Migration Observatory vault", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.settings = settings
     app.include_router(router, prefix="/api/vault")
 
     async def handle(_request: Request, error: Exception) -> Response:

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-from observatory.firewall.audit import verify_audit
 from observatory.firewall.errors import FirewallError
 from observatory.firewall.keys import create_vault_key
 from observatory.firewall.tokens import Principal
@@ -186,15 +185,52 @@ def publications(token: Token = None) -> None:
         _fail(error)
 
 
+@vault_app.command("grant", epilog="Example: observatory vault grant shelters-grc --org shelter-a --owner --token $STEWARD")
+def grant(dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+          org: Annotated[str, typer.Option("--org", help="Organisation that may upload into the dataset.")],
+          owner: Annotated[bool, typer.Option("--owner", help="Grant as the dataset's owner (one per dataset).")] = False,
+          token: Token = None) -> None:
+    """Let an organisation upload into a dataset, as owner or co-contributor (steward)."""
+    try:
+        vault, who = _session(token)
+        _print(vault.grant(who, dataset, org, "owner" if owner else "contributor"))
+    except FirewallError as error:
+        _fail(error)
+
+
+@vault_app.command("revoke-grant", epilog="Example: observatory vault revoke-grant shelters-grc --org clinic-b --token $STEWARD")
+def revoke_grant(dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+                 org: Annotated[str, typer.Option("--org", help="Organisation to stop.")], token: Token = None) -> None:
+    """Stop an organisation uploading into a dataset; its uploads stay until it withdraws them (steward)."""
+    try:
+        vault, who = _session(token)
+        _print(vault.revoke_grant(who, dataset, org))
+    except FirewallError as error:
+        _fail(error)
+
+
+@vault_app.command("grants", epilog="Example: observatory vault grants shelters-grc --token $STEWARD")
+def grants(dataset: Annotated[str, typer.Argument(help="Dataset id.")], token: Token = None) -> None:
+    """List the organisations that may upload into a dataset (steward)."""
+    try:
+        vault, who = _session(token)
+        _print(vault.list_grants(who, dataset))
+    except FirewallError as error:
+        _fail(error)
+
+
 @vault_app.command("verify-audit", epilog="Example: observatory vault verify-audit")
 def verify(_token: Token = None) -> None:
-    """Check the audit log's hash chain."""
+    """Check the audit log's HMAC chain against its signed checkpoint, then sign a new checkpoint."""
     try:
-        count = verify_audit(get_settings().vault_dir)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
+        vault = Vault(get_settings())
+        count = vault.verify_audit()
+    except FirewallError as error:
+        typer.echo(f"error: {error.detail}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"audit log intact: {count} entries")
+    typer.echo(f"audit log intact: {count} entries; checkpoint signed at {vault.audit.checkpoint_file}")
+    for name in vault.audit.legacy_logs():
+        typer.echo(f"note: {name} is an unkeyed log of an earlier version; it may quote refused input: review and destroy it")
 
 
 @token_app.command("create", epilog="Example: observatory token create --role contributor --org shelter-a --days 90 --token $ADMIN_TOKEN")
@@ -203,8 +239,11 @@ def create(role: Annotated[str, typer.Option("--role", help="public, researcher,
            days: Annotated[float, typer.Option("--days", help="Days until the token expires.")] = 30,
            label: Annotated[str, typer.Option("--label", help="Note about who holds it.")] = "",
            token: Token = None) -> None:
-    """Create a token (admin; the very first admin token needs none). The token is printed once."""
+    """Create a token (admin). Without --token on an empty vault, creates the first admin: only here, never over HTTP."""
     try:
+        if token is None and role == "admin":
+            _print(Vault(get_settings()).bootstrap_admin(days=days, label=label))
+            return
         vault, who = _session(token)
         _print(vault.create_token(who, role, org=org, days=days, label=label))
     except FirewallError as error:

@@ -3,33 +3,74 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from observatory.firewall.cellkey import perturbed_count, tally
 from observatory.firewall.declarations import CaseSchema
 from observatory.firewall.noise import noisy_frame
 from observatory.firewall.rules import DisclosureRules
 from observatory.firewall.suppression import round_to_base, suppress
-from observatory.firewall.tables import TOTAL, Key, additivity_lines, all_keys, count_cells, frame_categories, recode
+from observatory.firewall.tables import (
+    TOTAL,
+    Key,
+    additivity_lines,
+    all_keys,
+    count_cells,
+    frame_categories,
+    recode,
+    with_margins,
+)
 
 
-def _in_year(rules: DisclosureRules, records: Sequence[dict[str, str]]) -> list[dict[str, str]]:
+class KeyedRecord(NamedTuple):
+    """One record in memory with the organisation that contributed it and its cell key (fixed at ingest)."""
+
+    values: dict[str, str]
+    org: str
+    key: int
+
+
+def _in_year(rules: DisclosureRules, records: Sequence[KeyedRecord]) -> list[KeyedRecord]:
     """Only the records of the dataset's reference year."""
     prefix = f"{rules.year:04d}-"
-    return [r for r in records if r.get("month", "").startswith(prefix)]
+    return [r for r in records if r.values.get("month", "").startswith(prefix)]
 
 
-def build_frame(schema: CaseSchema, rules: DisclosureRules, records: Sequence[dict[str, str]]) -> dict[str, Any]:
-    """Counts of every cell with all margins, protected by suppression or by differential privacy, then rounded."""
+def _perturbed_value_counts(schema: CaseSchema, rules: DisclosureRules, records: Sequence[KeyedRecord]) -> dict[str, dict[str, int]]:
+    """Per open dimension without fixed categories: each value's perturbed count (decides whether its code is listed)."""
+    counts: dict[str, dict[str, int]] = {}
+    for dim in rules.dimensions:
+        spec = schema.fields[dim]
+        if spec.type == "enum" or spec.type == "month" or dim in rules.categories:
+            continue
+        shares = tally([((r.values[dim],), r.org, r.key) for r in records])
+        counts[dim] = {value[0]: perturbed_count(by_org.values()) for value, by_org in shares.items()}
+    return counts
+
+
+def perturbed_counts(schema: CaseSchema, rules: DisclosureRules,
+                     records: Sequence[KeyedRecord]) -> tuple[dict[str, list[str]], dict[Key, int]]:
+    """The frame's categories and the cell-key perturbed count of every cell; margins are sums of interior cells."""
     records = _in_year(rules, records)
     dims = list(rules.dimensions)
-    categories = frame_categories(schema, rules, records)
-    interior = [recode(schema, dims, categories, r) for r in records]
-    counts = count_cells(interior, dims, categories)
-    keys = all_keys(dims, categories)
+    categories = frame_categories(schema, rules, _perturbed_value_counts(schema, rules, records))
+    shares = tally([(recode(schema, dims, categories, r.values), r.org, r.key) for r in records])
+    interior = {key: perturbed_count(by_org.values()) for key, by_org in shares.items()}
+    return categories, with_margins(interior, dims, categories)
+
+
+def build_frame(schema: CaseSchema, rules: DisclosureRules, records: Sequence[KeyedRecord]) -> dict[str, Any]:
+    """Every cell with all margins, perturbed by cell keys then suppressed (or noised by differential privacy), rounded."""
+    dims = list(rules.dimensions)
+    keys_of_frame: list[Key]
     cells: list[list[Any]] = []
     if rules.mode == "dp":
-        values, spread = noisy_frame(counts, keys, rules.epsilon)
-        for key in keys:
+        in_year = _in_year(rules, records)
+        categories = frame_categories(schema, rules, {})
+        counts = count_cells([recode(schema, dims, categories, r.values) for r in in_year], dims, categories)
+        keys_of_frame = all_keys(dims, categories)
+        values, spread = noisy_frame(counts, keys_of_frame, rules.epsilon)
+        for key in keys_of_frame:
             value = round_to_base(max(0.0, values[key]), rules.rounding_base)
             hidden = value < rules.min_cell
             shown = None if hidden else value
@@ -37,8 +78,9 @@ def build_frame(schema: CaseSchema, rules: DisclosureRules, records: Sequence[di
             high = None if hidden else round(value + spread[key], 1)
             cells.append([list(key), shown, hidden, low, high])
     else:
+        categories, counts = perturbed_counts(schema, rules, records)
         hidden_cells = suppress(counts, additivity_lines(dims, categories), rules.min_cell)
-        for key in keys:
+        for key in all_keys(dims, categories):
             hidden = key in hidden_cells
             shown = None if hidden else round_to_base(counts[key], rules.rounding_base)
             cells.append([list(key), shown, hidden, None, None])

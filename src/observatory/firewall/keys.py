@@ -7,10 +7,16 @@ import os
 import stat
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 from observatory.firewall.errors import VaultKeyError
 from observatory.settings import Settings
 
 KEY_BYTES = 32
+AUDIT_CHAIN = b"observatory vault: audit chain v1"
+AUDIT_CHECKPOINT = b"observatory vault: audit checkpoint v1"
+IDENTITY = b"observatory vault: identities v1"
 
 
 def _project_roots() -> list[Path]:
@@ -60,7 +66,8 @@ def configured_key_path(settings: Settings) -> Path:
 def create_vault_key(settings: Settings, path: Path | None = None) -> Path:
     """Write a new random key readable only by its owner; refuses to overwrite or to write inside the project."""
     target = check_key_location(path, settings) if path is not None else configured_key_path(settings)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -85,3 +92,8 @@ def load_vault_key(settings: Settings) -> bytes:
     if len(key) != KEY_BYTES:
         raise VaultKeyError(f"the vault key file {str(path)!r} does not hold a {KEY_BYTES}-byte key")
     return key
+
+
+def derive_key(vault_key: bytes, purpose: bytes) -> bytes:
+    """A separate 32-byte key for one purpose (audit chain, checkpoints, identities), derived with HKDF-SHA256."""
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose).derive(vault_key)

@@ -28,6 +28,8 @@ class DisclosureRules(BaseModel):
     mode: Literal["suppression", "dp"] = "suppression"
     epsilon: float = Field(1.0, gt=0, le=10, description="Privacy loss of one noisy release (dp mode).")
     budget: float = Field(3.0, gt=0, le=100, description="Total privacy loss allowed for the dataset (dp mode).")
+    analyst_budget: float | None = Field(None, gt=0, le=100,
+                                         description="Privacy loss allowed to one analyst (token) in dp mode; default: budget.")
     categories: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="Fixed categories of open dimensions.")
 
     @model_validator(mode="after")
@@ -53,14 +55,22 @@ class DisclosureRules(BaseModel):
                 raise ValueError(f"dp mode needs fixed categories for open dimensions: {', '.join(missing)}")
         if self.rounding_base > self.min_cell:
             raise ValueError("rounding_base may not exceed min_cell")
+        if self.analyst_budget is not None and self.analyst_budget > self.budget:
+            raise ValueError("analyst_budget may not exceed budget")
         return self
+
+    @property
+    def per_analyst(self) -> float:
+        """The privacy loss one analyst may incur on this dataset (dp mode)."""
+        return self.budget if self.analyst_budget is None else self.analyst_budget
 
     def describe(self) -> str:
         """The rule in words, used in notes and the audit log."""
         base = f"cells under {self.min_cell} suppressed, rounded to base {self.rounding_base}, at most {self.max_dimensions} dimensions"
         if self.mode == "dp":
-            return f"differential privacy, epsilon {self.epsilon:g} per release of a total budget {self.budget:g} (OpenDP discrete Laplace); {base}"
-        return f"minimum cell {self.min_cell} with primary and secondary suppression; {base}"
+            return (f"differential privacy, epsilon {self.epsilon:g} per release of a total budget {self.budget:g}, "
+                    f"{self.per_analyst:g} per analyst (OpenDP discrete Laplace); {base}")
+        return f"cell-key perturbation, minimum cell {self.min_cell} with primary and secondary suppression; {base}"
 
     def loosens(self, before: DisclosureRules) -> str | None:
         """Why a change after the first release would weaken protection, or None if it does not."""
@@ -70,6 +80,6 @@ class DisclosureRules(BaseModel):
             return "min_cell and rounding_base may only be raised after the first release"
         if self.mode != before.mode or self.year != before.year or self.country != before.country:
             return "mode, year and country are frozen after the first release"
-        if self.budget > before.budget:
+        if self.budget > before.budget or self.per_analyst > before.per_analyst:
             return "the privacy budget may not be raised after the first release"
         return None

@@ -1,4 +1,5 @@
-"""Per-upload encrypted record files (AES-256-GCM), written atomically and destroyed by overwrite."""
+"""Per-upload encrypted record files (AES-256-GCM) holding the records and their cell keys, written atomically (owner-only)
+and destroyed by overwrite."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from observatory.firewall.errors import FirewallError
+from observatory.firewall.metadata import private_dir
 
 NONCE_BYTES = 12
 
@@ -28,10 +30,13 @@ def sealed_path(records_dir: Path, upload_id: str) -> Path:
     return records_dir / f"{upload_id}.sealed"
 
 
-def seal_records(key: bytes, records_dir: Path, upload_id: str, context: str, fields: list[str], rows: list[tuple[str, ...]]) -> Path:
-    """Encrypt the records in memory and write them atomically (temp file, fsync, rename); no plaintext touches disk."""
-    records_dir.mkdir(parents=True, exist_ok=True)
-    plaintext = json.dumps({"fields": fields, "rows": rows}, separators=(",", ":")).encode()
+def seal_records(key: bytes, records_dir: Path, upload_id: str, context: str, fields: list[str], rows: list[tuple[str, ...]],
+                 record_keys: list[int]) -> Path:
+    """Encrypt the records and their cell keys in memory and write them atomically (temp file, fsync, rename)."""
+    if len(record_keys) != len(rows):
+        raise ValueError("every record needs exactly one cell key")
+    private_dir(records_dir)
+    plaintext = json.dumps({"fields": fields, "rows": rows, "keys": record_keys}, separators=(",", ":")).encode()
     nonce = os.urandom(NONCE_BYTES)
     blob = nonce + AESGCM(key).encrypt(nonce, plaintext, f"{upload_id}|{context}".encode())
     target = sealed_path(records_dir, upload_id)
@@ -50,15 +55,16 @@ def seal_records(key: bytes, records_dir: Path, upload_id: str, context: str, fi
     return target
 
 
-def open_records(key: bytes, records_dir: Path, upload_id: str, context: str) -> tuple[list[str], list[tuple[str, ...]]]:
-    """Decrypt one upload's records into memory."""
+def open_records(key: bytes, records_dir: Path, upload_id: str,
+                 context: str) -> tuple[list[str], list[tuple[str, ...]], list[int] | None]:
+    """Decrypt one upload's records and cell keys into memory (keys are None for an upload sealed before cell keys)."""
     blob = sealed_path(records_dir, upload_id).read_bytes()
     try:
         plaintext = AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], f"{upload_id}|{context}".encode())
     except InvalidTag:
         raise FirewallError("a sealed upload failed its integrity check (wrong key or tampered file)") from None
     data = json.loads(plaintext)
-    return data["fields"], [tuple(row) for row in data["rows"]]
+    return data["fields"], [tuple(row) for row in data["rows"]], data.get("keys")
 
 
 def destroy_records(records_dir: Path, upload_id: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from observatory.firewall.declarations import CaseSchema
 from observatory.firewall.rules import DisclosureRules
@@ -13,8 +13,12 @@ TOTAL = "*"
 Key = tuple[str, ...]
 
 
-def frame_categories(schema: CaseSchema, rules: DisclosureRules, records: Sequence[dict[str, str]]) -> dict[str, list[str]]:
-    """Categories of each frame dimension; never a label that only a rare record would reveal."""
+def frame_categories(schema: CaseSchema, rules: DisclosureRules,
+                     value_counts: Mapping[str, Mapping[str, int]]) -> dict[str, list[str]]:
+    """Categories of each frame dimension; never a label that only a rare record would reveal.
+
+    `value_counts` gives, per open dimension, the (perturbed) number of records of each value: a code is listed only
+    when that count reaches min_cell, so whether a code appears is itself a perturbed fact."""
     categories: dict[str, list[str]] = {}
     for dim in rules.dimensions:
         spec = schema.fields[dim]
@@ -25,7 +29,7 @@ def frame_categories(schema: CaseSchema, rules: DisclosureRules, records: Sequen
         elif dim in rules.categories:
             categories[dim] = [*rules.categories[dim], spec.other or "other"]
         else:
-            counts = Counter(r[dim] for r in records)
+            counts = value_counts.get(dim, {})
             common = sorted(v for v, n in counts.items() if n >= rules.min_cell and v != spec.other)
             categories[dim] = [*common, spec.other or "other"]
     return categories
@@ -58,13 +62,23 @@ def count_cells(interior: Sequence[Key], dims: Sequence[str], categories: dict[s
     return {key: counts.get(key, 0) for key in all_keys(dims, categories)}
 
 
+def with_margins(interior: Mapping[Key, int], dims: Sequence[str], categories: dict[str, list[str]]) -> dict[Key, int]:
+    """Every cell of the frame (zeros included): interior values as given, each margin the sum of its interior cells."""
+    values: Counter[Key] = Counter()
+    masks = list(itertools.product((False, True), repeat=len(dims)))
+    for key, value in interior.items():
+        for mask in masks:
+            values[tuple(TOTAL if m else v for v, m in zip(key, mask))] += value
+    return {key: values.get(key, 0) for key in all_keys(dims, categories)}
+
+
 def additivity_lines(dims: Sequence[str], categories: dict[str, list[str]]) -> list[tuple[list[Key], Key]]:
     """Every (members, total) relation of the frame: the members of one dimension sum to its margin."""
     lines = []
     for i, dim in enumerate(dims):
         others = [[*categories[d], TOTAL] for j, d in enumerate(dims) if j != i]
         for rest in itertools.product(*others):
-            def build(value: str, rest=rest) -> Key:
+            def build(value: str, rest=rest, i=i) -> Key:
                 parts = list(rest)
                 parts.insert(i, value)
                 return tuple(parts)

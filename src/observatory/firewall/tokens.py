@@ -6,14 +6,15 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
-from observatory.firewall.errors import Forbidden, InvalidQuery, NotFound, Unauthenticated
+from observatory.firewall.errors import Conflict, Forbidden, InvalidQuery, NotFound, Unauthenticated
 from observatory.firewall.metadata import connect, iso, utc_now
 
 TOKEN_PATTERN = re.compile(r"obs_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
@@ -38,6 +39,7 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = MappingProxyType({
     "list_uploads": frozenset({Role.CONTRIBUTOR, Role.STEWARD, Role.ADMIN}),
     "withdraw": frozenset({Role.CONTRIBUTOR}),
     "set_rules": frozenset({Role.STEWARD}),
+    "grant": frozenset({Role.STEWARD}),
     "publish": frozenset({Role.STEWARD}),
     "manage_tokens": frozenset({Role.ADMIN}),
 })
@@ -73,8 +75,11 @@ def _hash(secret: str) -> str:
 
 
 def create_token(vault_dir: Path, role: Role | str, *, org: str | None = None, days: float = 30, label: str = "",
-                 expires_at: datetime | None = None) -> tuple[str, str]:
-    """Create a token; return (token_id, token). The token is shown once and only its hash is kept."""
+                 expires_at: datetime | None = None, bootstrap: bool = False) -> tuple[str, str]:
+    """Create a token; return (token_id, token). The token is shown once and only its hash is kept.
+
+    With `bootstrap`, the token is created only if the vault holds no token at all, checked in the same exclusive
+    transaction as the insert, so concurrent bootstraps yield exactly one admin."""
     role = Role(role)
     if role is Role.CONTRIBUTOR and not org:
         raise InvalidQuery("a contributor token needs --org (the contributing organisation)")
@@ -82,17 +87,24 @@ def create_token(vault_dir: Path, role: Role | str, *, org: str | None = None, d
         raise InvalidQuery("org must be 2-40 characters: lower-case letters, digits and dashes")
     if days <= 0 and expires_at is None:
         raise InvalidQuery("days must be positive")
-    token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     now = utc_now()
     expiry = expires_at or now + timedelta(days=days)
-    with connect(vault_dir) as db:
-        db.execute("INSERT INTO tokens (token_id, secret_hash, role, org, label, created_at, expires_at) VALUES (?,?,?,?,?,?,?)",
-                   (token_id, _hash(secret), role.value, org, label[:80], iso(now), iso(expiry)))
-    return token_id, f"obs_{token_id}_{secret}"
+    for _ in range(5):  # a 48-bit id collides almost never; the primary key refuses a duplicate and we draw again
+        token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        try:
+            with connect(vault_dir) as db:
+                if bootstrap and db.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]:
+                    raise Conflict("the vault already has tokens: the first admin exists; ask an admin for a token")
+                db.execute("INSERT INTO tokens (token_id, secret_hash, role, org, label, created_at, expires_at) "
+                           "VALUES (?,?,?,?,?,?,?)", (token_id, _hash(secret), role.value, org, label[:80], iso(now), iso(expiry)))
+        except sqlite3.IntegrityError:
+            continue
+        return token_id, f"obs_{token_id}_{secret}"
+    raise Conflict("could not draw an unused token id; try again")
 
 
 def has_tokens(vault_dir: Path) -> bool:
-    """Whether any token was ever created (the first one may be made without a token)."""
+    """Whether any token was ever created (the first admin is bootstrapped from the command line only)."""
     with connect(vault_dir) as db:
         return db.execute("SELECT COUNT(*) FROM tokens").fetchone()[0] > 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -13,27 +14,42 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-
-from observatory.firewall.audit import write_audit
+from observatory.firewall import tokens as token_store
+from observatory.firewall.audit import AuditLog, AuditTampered, checkpoint_location
+from observatory.firewall.cellkey import KeySource, new_record_keys
 from observatory.firewall.declarations import load_schema
-from observatory.firewall.errors import (BudgetExhausted, Conflict, FirewallError, InvalidQuery, NotFound, Unauthenticated,
-                                         UploadRejected)
-from observatory.firewall.frames import build_frame, slice_frame
+from observatory.firewall.errors import (
+    BudgetExhausted,
+    Conflict,
+    FirewallError,
+    Forbidden,
+    InvalidQuery,
+    NotFound,
+    Unauthenticated,
+)
+from observatory.firewall.frames import KeyedRecord, build_frame, slice_frame
 from observatory.firewall.ingest import parse_upload
-from observatory.firewall.keys import load_vault_key
-from observatory.firewall.metadata import connect, iso, utc_now
-from observatory.firewall.publish import (canonical_rows, check_publication_id, check_publishable, remove_contributed,
-                                          write_contributed)
+from observatory.firewall.keys import IDENTITY, configured_key_path, derive_key, load_vault_key
+from observatory.firewall.metadata import connect, iso, private_dir, utc_now
+from observatory.firewall.publish import (
+    canonical_rows,
+    check_publication_id,
+    check_publication_text,
+    check_publishable,
+    remove_contributed,
+    write_contributed,
+)
 from observatory.firewall.rules import DATASET_ID, DisclosureRules
 from observatory.firewall.sealed_store import destroy_records, open_records, remove_partials, seal_records
 from observatory.firewall.tables import TOTAL
-from observatory.firewall import tokens as token_store
-from observatory.firewall.tokens import ANONYMOUS, Principal, Role, require
+from observatory.firewall.tokens import ANONYMOUS, ORG_PATTERN, Principal, Role, require
 from observatory.settings import Settings
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Value = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 SAFE_NAME = re.compile(r"[A-Za-z_]{1,40}")
+GRANT_KINDS = ("owner", "contributor")
+LOCAL_OPERATOR = {"token": None, "role": "local-operator", "org": None}
 
 
 class QuerySpec(BaseModel):
@@ -45,10 +61,10 @@ class QuerySpec(BaseModel):
 
 
 def explain(error: ValidationError) -> str:
-    """A validation error in words, naming fields and never echoing the input."""
+    """A validation error in words, naming fields (plain names only) and never echoing the input."""
     parts = []
     for item in error.errors(include_input=False, include_url=False):
-        where = ".".join(str(p) for p in item["loc"])
+        where = ".".join(str(p) if isinstance(p, int) or SAFE_NAME.fullmatch(str(p)) else "(key)" for p in item["loc"])
         parts.append(f"{where}: {item['msg']}" if where else item["msg"])
     return "; ".join(parts)
 
@@ -65,13 +81,23 @@ def check_dataset_id(dataset_id: str) -> str:
     return dataset_id
 
 
+def check_org(org: str) -> str:
+    """An organisation is a lower-case slug."""
+    if not isinstance(org, str) or not ORG_PATTERN.fullmatch(org):
+        raise InvalidQuery("org must be 2-40 characters: lower-case letters, digits and dashes")
+    return org
+
+
 class Vault:
     """Sealed store of case-level contributions; refuses to start without a safely placed key."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, key_source: KeySource | None = None):
         self.settings = settings
-        self.dir = settings.vault_dir
+        self.dir = private_dir(settings.vault_dir)
         self.key = load_vault_key(settings)
+        self.audit = AuditLog(self.dir, self.key, checkpoint_location(self.dir, configured_key_path(settings)))
+        self._identity_key = derive_key(self.key, IDENTITY)
+        self._key_source = key_source  # None: the operating system's CSPRNG (a seeded generator only in tests)
         self.records_dir = self.dir / "records"
         remove_partials(self.records_dir)
 
@@ -82,35 +108,53 @@ class Vault:
         try:
             return token_store.authenticate(self.dir, token)
         except Unauthenticated as error:
-            write_audit(self.dir, actor=ANONYMOUS.audit_view(), action="authenticate", outcome="refused", reason=error.detail)
+            self.audit.write(actor=ANONYMOUS.audit_view(), action="authenticate", outcome="refused", reason=error.detail)
             raise
 
     @contextmanager
     def _audited(self, principal: Principal, action: str, **details: Any) -> Iterator[dict[str, Any]]:
-        """Write one audit entry for the block: outcome, what was asked (validated parts only) and what was released."""
+        """Write one audit entry for the block: outcome, what was asked (validated parts only) and what was released.
+
+        A refusal is recorded by its title (and row number for uploads), never by its message, which may describe input."""
         extra: dict[str, Any] = {}
         try:
             yield extra
-        except FirewallError as error:
-            reason = error.title
-            if isinstance(error, UploadRejected):
-                reason += "".join(f", {k} {v}" for k, v in (("row", error.row), ("field", error.field)) if v)
-            write_audit(self.dir, actor=principal.audit_view(), action=action, outcome="refused", reason=reason, **details, **extra)
+        except AuditTampered:
             raise
-        write_audit(self.dir, actor=principal.audit_view(), action=action, outcome="ok", **details, **extra)
+        except FirewallError as error:
+            row = getattr(error, "row", None)
+            where = {"row": row} if isinstance(row, int) and not isinstance(row, bool) else {}
+            self.audit.write(actor=principal.audit_view(), action=action, outcome="refused", reason=error.title,
+                             **where, **details, **extra)
+            raise
+        self.audit.write(actor=principal.audit_view(), action=action, outcome="ok", **details, **extra)
+
+    def verify_audit(self) -> int:
+        """Check the audit chain and its checkpoint, and that a vault holding tokens has a log at all."""
+        count = self.audit.verify()
+        if count == 0 and token_store.has_tokens(self.dir):
+            raise AuditTampered("the audit log is empty although the vault holds tokens: the log and checkpoint were removed")
+        return count
 
     # --- tokens -----------------------------------------------------------------------------------------------
 
-    def create_token(self, principal: Principal, role: str, *, org: str | None = None, days: float = 30, label: str = "") -> dict[str, str]:
-        """Create a token (admin only; the very first token may be created without one and must be admin)."""
+    def bootstrap_admin(self, *, days: float = 30, label: str = "") -> dict[str, str]:
+        """Create the very first admin token; only the command line on the vault's machine calls this, never HTTP."""
+        try:
+            token_id, token = token_store.create_token(self.dir, Role.ADMIN, days=days, label=label, bootstrap=True)
+        except FirewallError as error:
+            self.audit.write(actor=LOCAL_OPERATOR, action="bootstrap_admin", outcome="refused", reason=error.title)
+            raise
+        self.audit.write(actor=LOCAL_OPERATOR, action="bootstrap_admin", outcome="ok", token=token_id, role="admin")
+        return {"token_id": token_id, "token": token, "role": "admin"}
+
+    def create_token(self, principal: Principal, role: str, *, org: str | None = None, days: float = 30,
+                     label: str = "") -> dict[str, str]:
+        """Create a token (admin only; the first admin comes from `bootstrap_admin` on the command line)."""
         with self._audited(principal, "create_token") as extra:
+            require(principal, "manage_tokens")
             if role not in {r.value for r in Role}:
                 raise InvalidQuery(f"role must be one of {', '.join(r.value for r in Role)}")
-            bootstrap = not token_store.has_tokens(self.dir)
-            if bootstrap and Role(role) is not Role.ADMIN:
-                raise Conflict("the first token must be an admin token")
-            if not bootstrap:
-                require(principal, "manage_tokens")
             token_id, token = token_store.create_token(self.dir, role, org=org, days=days, label=label)
             extra.update(token=token_id, role=str(role), org=org)
         return {"token_id": token_id, "token": token, "role": str(role)}
@@ -119,13 +163,13 @@ class Vault:
         """Revoke a token (admin only)."""
         with self._audited(principal, "revoke_token") as extra:
             require(principal, "manage_tokens")
-            if not re.fullmatch(r"[0-9a-f]{12}", token_id):
+            if not isinstance(token_id, str) or not re.fullmatch(r"[0-9a-f]{12}", token_id):
                 raise NotFound("no active token with that id")
             token_store.revoke_token(self.dir, token_id)
             extra.update(token=token_id)
         return {"token_id": token_id, "status": "revoked"}
 
-    # --- rules ------------------------------------------------------------------------------------------------
+    # --- rules and grants -------------------------------------------------------------------------------------
 
     def set_rules(self, principal: Principal, dataset_id: str, rules: dict[str, Any]) -> dict[str, Any]:
         """Set a dataset's disclosure rules (steward); rules may not be loosened after the first release."""
@@ -156,14 +200,17 @@ class Vault:
         return {"dataset": dataset_id, "rules_version": version, "rules": new.model_dump(mode="json")}
 
     def get_rules(self, principal: Principal, dataset_id: str) -> dict[str, Any]:
-        """A dataset's rules and privacy budget (any authenticated role)."""
+        """A dataset's rules and privacy budget: the dataset's and the caller's own (any authenticated role)."""
         with self._audited(principal, "read_rules") as extra:
             require(principal, "read_rules")
             check_dataset_id(dataset_id)
             extra["dataset"] = dataset_id
             rules, version, released, spent = self._rules(dataset_id)
+            with connect(self.dir) as db:
+                mine = db.execute("SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
+                                  (dataset_id, principal.token_id or "")).fetchone()[0]
         return {"dataset": dataset_id, "rules_version": version, "released": released, "budget_spent": spent,
-                "rules": rules.model_dump(mode="json"), "rule": rules.describe()}
+                "analyst_budget_spent": mine, "rules": rules.model_dump(mode="json"), "rule": rules.describe()}
 
     def _rules(self, dataset_id: str) -> tuple[DisclosureRules, int, bool, float]:
         """A dataset's rules, version, released flag and privacy budget spent."""
@@ -173,29 +220,74 @@ class Vault:
             raise NotFound(f"no dataset {dataset_id!r}: a steward must first set its rules")
         return DisclosureRules.model_validate_json(row["rules_json"]), row["rules_version"], bool(row["released"]), row["budget_spent"]
 
+    def grant(self, principal: Principal, dataset_id: str, org: str, kind: str = "contributor") -> dict[str, str]:
+        """Let an organisation upload into a dataset, as its owner or as a co-contributor (steward)."""
+        with self._audited(principal, "grant") as extra:
+            require(principal, "grant")
+            check_dataset_id(dataset_id)
+            check_org(org)
+            if kind not in GRANT_KINDS:
+                raise InvalidQuery(f"kind must be one of {', '.join(GRANT_KINDS)}")
+            extra.update(dataset=dataset_id, org=org, kind=kind)
+            self._rules(dataset_id)
+            with connect(self.dir) as db:
+                if kind == "owner" and db.execute("SELECT 1 FROM grants WHERE dataset_id = ? AND kind = 'owner' AND org != ?",
+                                                  (dataset_id, org)).fetchone():
+                    raise Conflict(f"dataset {dataset_id!r} already has an owner; revoke that grant first")
+                db.execute("INSERT OR REPLACE INTO grants (dataset_id, org, kind, granted_at) VALUES (?, ?, ?, ?)",
+                           (dataset_id, org, kind, iso(utc_now())))
+        return {"dataset": dataset_id, "org": org, "kind": kind}
+
+    def revoke_grant(self, principal: Principal, dataset_id: str, org: str) -> dict[str, str]:
+        """Stop an organisation uploading into a dataset (its uploads stay until it withdraws them) (steward)."""
+        with self._audited(principal, "revoke_grant") as extra:
+            require(principal, "grant")
+            check_dataset_id(dataset_id)
+            check_org(org)
+            extra.update(dataset=dataset_id, org=org)
+            with connect(self.dir) as db:
+                if not db.execute("DELETE FROM grants WHERE dataset_id = ? AND org = ?", (dataset_id, org)).rowcount:
+                    raise NotFound("no such grant")
+        return {"dataset": dataset_id, "org": org, "status": "revoked"}
+
+    def list_grants(self, principal: Principal, dataset_id: str) -> list[dict[str, str]]:
+        """Which organisations may upload into a dataset (steward)."""
+        with self._audited(principal, "list_grants") as extra:
+            require(principal, "grant")
+            check_dataset_id(dataset_id)
+            extra["dataset"] = dataset_id
+            with connect(self.dir) as db:
+                rows = db.execute("SELECT * FROM grants WHERE dataset_id = ? ORDER BY org", (dataset_id,)).fetchall()
+        return [{"dataset": r["dataset_id"], "org": r["org"], "kind": r["kind"], "granted_at": r["granted_at"]} for r in rows]
+
     # --- uploads ----------------------------------------------------------------------------------------------
 
     def upload(self, principal: Principal, dataset_id: str, filename: str, data: bytes) -> dict[str, Any]:
-        """Validate an upload in memory and seal it; any fault rejects it whole and leaves the vault unchanged."""
+        """Validate an upload in memory and seal it with fresh cell keys; any fault rejects it whole, vault unchanged."""
         with self._audited(principal, "upload") as extra:
             require(principal, "upload")
             check_dataset_id(dataset_id)
             extra["dataset"] = dataset_id
             rules = self._rules(dataset_id)[0]
+            with connect(self.dir) as db:
+                granted = db.execute("SELECT 1 FROM grants WHERE dataset_id = ? AND org = ?", (dataset_id, principal.org)).fetchone()
+            if granted is None:
+                raise Forbidden(f"your organisation may not upload into dataset {dataset_id!r}: it is neither its owner nor "
+                                "granted by the steward")
             parsed = parse_upload(filename, data, load_schema(rules.schema_id))
             upload_id = secrets.token_hex(8)
+            record_keys = new_record_keys(len(parsed.rows), self._key_source)
             seal_records(self.key, self.records_dir, upload_id, f"{dataset_id}|{principal.org}", list(parsed.fields),
-                         list(parsed.rows))
+                         list(parsed.rows), record_keys)
             created = iso(utc_now())
             try:
                 with connect(self.dir) as db:
-                    db.execute("INSERT INTO uploads (upload_id, dataset_id, org, n_records, sha256, created_at, status) "
-                               "VALUES (?, ?, ?, ?, ?, ?, 'active')",
-                               (upload_id, dataset_id, principal.org, len(parsed.rows), parsed.sha256, created))
+                    db.execute("INSERT INTO uploads (upload_id, dataset_id, org, n_records, created_at, status) "
+                               "VALUES (?, ?, ?, ?, ?, 'active')", (upload_id, dataset_id, principal.org, len(parsed.rows), created))
             except BaseException:
                 destroy_records(self.records_dir, upload_id)
                 raise
-            extra.update(upload=upload_id, records=len(parsed.rows))
+            extra["upload"] = upload_id
         return {"upload_id": upload_id, "dataset": dataset_id, "org": principal.org, "records": len(parsed.rows),
                 "status": "active", "created_at": created}
 
@@ -221,7 +313,7 @@ class Vault:
 
     def _find_upload(self, principal: Principal, upload_id: str):
         """An upload the caller may see, or NotFound (never Forbidden, which would confirm it exists)."""
-        if not re.fullmatch(r"[0-9a-f]{16}", upload_id or ""):
+        if not isinstance(upload_id, str) or not re.fullmatch(r"[0-9a-f]{16}", upload_id):
             raise NotFound("no such upload")
         with connect(self.dir) as db:
             row = db.execute("SELECT * FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
@@ -233,20 +325,23 @@ class Vault:
     def _upload_view(row) -> dict[str, Any]:
         """What anyone ever sees of an upload: ids, counts, dates."""
         return {"upload_id": row["upload_id"], "dataset": row["dataset_id"], "org": row["org"], "records": row["n_records"],
-                "status": row["status"], "created_at": row["created_at"], "withdrawn_at": row["withdrawn_at"]}
+                "status": row["status"], "created_at": row["created_at"]}
 
     def withdraw(self, principal: Principal, upload_id: str) -> dict[str, Any]:
-        """Destroy an upload's records (overwrite and delete), then rebuild or unpublish the aggregates built from it."""
+        """Destroy an upload's records and every trace of it in the store, then rebuild or unpublish what used it."""
         with self._audited(principal, "withdraw") as extra:
             require(principal, "withdraw")
             row = self._find_upload(principal, upload_id)
-            if row["status"] != "active":
-                raise Conflict("this upload was already withdrawn")
             destroy_records(self.records_dir, upload_id)
             with connect(self.dir) as db:
-                db.execute("UPDATE uploads SET status = 'withdrawn', withdrawn_at = ? WHERE upload_id = ?", (iso(utc_now()), upload_id))
+                db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
                 db.execute("DELETE FROM frames WHERE dataset_id = ?", (row["dataset_id"],))
-            rebuilt, unpublished = self._rebuild_after_withdrawal(upload_id)
+                users = [p for p in db.execute("SELECT pub_id, uploads_json FROM publications").fetchall()
+                         if upload_id in json.loads(p["uploads_json"])]
+                for pub in users:
+                    remaining = [u for u in json.loads(pub["uploads_json"]) if u != upload_id]
+                    db.execute("UPDATE publications SET uploads_json = ? WHERE pub_id = ?", (json.dumps(remaining), pub["pub_id"]))
+            rebuilt, unpublished = self._rebuild([p["pub_id"] for p in users])
             extra.update(upload=upload_id, dataset=row["dataset_id"], rebuilt=rebuilt, unpublished=unpublished)
         return {"upload_id": upload_id, "status": "withdrawn", "records_destroyed": row["n_records"],
                 "rebuilt": rebuilt, "unpublished": unpublished}
@@ -259,38 +354,64 @@ class Vault:
             return db.execute("SELECT * FROM uploads WHERE dataset_id = ? AND status = 'active' ORDER BY upload_id",
                               (dataset_id,)).fetchall()
 
-    def _records(self, uploads: list[Any]) -> list[dict[str, str]]:
-        """Decrypt the given uploads into memory (never to disk)."""
-        records: list[dict[str, str]] = []
+    def _records(self, uploads: list[Any]) -> list[KeyedRecord]:
+        """Decrypt the given uploads into memory (never to disk), each record with its organisation and cell key."""
+        records: list[KeyedRecord] = []
         for row in uploads:
-            fields, rows = open_records(self.key, self.records_dir, row["upload_id"], f"{row['dataset_id']}|{row['org']}")
-            records.extend(dict(zip(fields, r)) for r in rows)
+            context = f"{row['dataset_id']}|{row['org']}"
+            fields, rows, keys = open_records(self.key, self.records_dir, row["upload_id"], context)
+            if keys is None:  # sealed before cell keys existed: draw them once and seal them with the records
+                keys = new_record_keys(len(rows), self._key_source)
+                seal_records(self.key, self.records_dir, row["upload_id"], context, fields, rows, keys)
+            records.extend(KeyedRecord(dict(zip(fields, r)), row["org"], k) for r, k in zip(rows, keys))
         return records
 
-    def _frame(self, dataset_id: str) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
-        """The dataset's protected release frame for its current records and rules (built once, then cached)."""
+    def _data_version(self, uploads: list[Any]) -> str:
+        """A keyed name for the set of uploads a frame is built from."""
+        joined = ",".join(r["upload_id"] for r in uploads).encode()
+        return hmac.new(self._identity_key, joined, hashlib.sha256).hexdigest()[:32]
+
+    def _frame(self, dataset_id: str, analyst: str | None) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
+        """The dataset's protected release frame for its current records and rules (built once, then cached).
+
+        In dp mode a new release spends epsilon from the dataset's budget, and every analyst who sees it for the first
+        time spends epsilon from their own budget (publication rebuilds are charged to the dataset only)."""
         rules, version, _, _ = self._rules(dataset_id)
         uploads = self._active_uploads(dataset_id)
         if not uploads:
             raise NotFound(f"dataset {dataset_id!r} holds no records")
-        data_version = hashlib.sha256(",".join(r["upload_id"] for r in uploads).encode()).hexdigest()[:16]
-        frame_key = f"{data_version}:{version}"
+        frame_key = f"{self._data_version(uploads)}:{version}"
+        dp = rules.mode == "dp"
         with connect(self.dir) as db:
+            seen = analyst is None or not dp or db.execute(
+                "SELECT 1 FROM analyst_releases WHERE dataset_id = ? AND analyst = ? AND frame_key = ?",
+                (dataset_id, analyst, frame_key)).fetchone() is not None
+            if not seen:
+                mine = db.execute("SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
+                                  (dataset_id, analyst)).fetchone()[0]
+                if mine + rules.epsilon > rules.per_analyst + 1e-9:
+                    raise BudgetExhausted(f"your privacy budget on dataset {dataset_id!r} is spent ({mine:g} of "
+                                          f"{rules.per_analyst:g}); releases you have already seen stay available")
             cached = db.execute("SELECT frame_json FROM frames WHERE dataset_id = ? AND frame_key = ?", (dataset_id, frame_key)).fetchone()
             if cached is not None:
-                return json.loads(cached[0]), rules, uploads
-            spent = db.execute("SELECT budget_spent FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()[0]
-            if rules.mode == "dp" and spent + rules.epsilon > rules.budget + 1e-9:
-                raise BudgetExhausted(f"the privacy budget of dataset {dataset_id!r} is spent ({spent:g} of {rules.budget:g}); "
-                                      "no further releases of changed data are possible")
-            frame = build_frame(load_schema(rules.schema_id), rules, self._records(uploads))
-            if rules.mode == "dp":
-                db.execute("UPDATE datasets SET budget_spent = budget_spent + ? WHERE dataset_id = ?", (rules.epsilon, dataset_id))
-            db.execute("DELETE FROM frames WHERE dataset_id = ?", (dataset_id,))
-            db.execute("INSERT INTO frames (dataset_id, frame_key, frame_json) VALUES (?, ?, ?)", (dataset_id, frame_key, json.dumps(frame)))
+                frame = json.loads(cached[0])
+            else:
+                spent = db.execute("SELECT budget_spent FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()[0]
+                if dp and spent + rules.epsilon > rules.budget + 1e-9:
+                    raise BudgetExhausted(f"the privacy budget of dataset {dataset_id!r} is spent ({spent:g} of {rules.budget:g}); "
+                                          "no further releases of changed data are possible")
+                frame = build_frame(load_schema(rules.schema_id), rules, self._records(uploads))
+                if dp:
+                    db.execute("UPDATE datasets SET budget_spent = budget_spent + ? WHERE dataset_id = ?", (rules.epsilon, dataset_id))
+                db.execute("DELETE FROM frames WHERE dataset_id = ?", (dataset_id,))
+                db.execute("INSERT INTO frames (dataset_id, frame_key, frame_json) VALUES (?, ?, ?)",
+                           (dataset_id, frame_key, json.dumps(frame)))
+            if not seen:
+                db.execute("INSERT INTO analyst_releases (dataset_id, analyst, frame_key, epsilon) VALUES (?, ?, ?, ?)",
+                           (dataset_id, analyst, frame_key, rules.epsilon))
         return frame, rules, uploads
 
-    def _answer(self, dataset_id: str, spec: QuerySpec) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
+    def _answer(self, dataset_id: str, spec: QuerySpec, analyst: str | None) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
         """Answer a validated query as a slice of the protected frame."""
         check_dataset_id(dataset_id)
         rules = self._rules(dataset_id)[0]
@@ -300,7 +421,7 @@ class Vault:
                 raise InvalidQuery(f"{shown(name)} is not a released dimension of dataset {dataset_id!r} (released: {', '.join(dims)})")
         if len(set(spec.by)) != len(spec.by) or set(spec.by) & set(spec.filters):
             raise InvalidQuery("a dimension may appear once, either in 'by' or in 'filters'")
-        frame, rules, uploads = self._frame(dataset_id)
+        frame, rules, uploads = self._frame(dataset_id, analyst)
         filters = {}
         schema = load_schema(rules.schema_id)
         for name, raw in spec.filters.items():
@@ -317,13 +438,19 @@ class Vault:
                   "rule": frame["rule"], "cells": cells}
         return answer, rules, uploads
 
-    @staticmethod
-    def _released(answer: dict[str, Any]) -> dict[str, Any]:
-        """What the audit log records of a release: the query, the cell counts and a digest of the values."""
-        digest = hashlib.sha256(json.dumps(answer["cells"], sort_keys=True).encode()).hexdigest()
+    def _released(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """What the audit log records of a release: the query shape, the cell counts and a keyed digest of the values."""
         hidden = sum(1 for c in answer["cells"] if c["suppressed"])
         return {"query": {"by": answer["by"], "filters": answer["filters"]},
-                "released": {"cells": len(answer["cells"]), "suppressed": hidden, "sha256": digest}}
+                "released": {"cells": len(answer["cells"]), "suppressed": hidden, "hmac": self.audit.digest(answer["cells"])}}
+
+    @staticmethod
+    def _spec(by: Any, filters: Any) -> QuerySpec:
+        """A validated query."""
+        try:
+            return QuerySpec.model_validate({"by": by or (), "filters": filters or {}})
+        except ValidationError as error:
+            raise InvalidQuery(f"invalid query: {explain(error)}") from None
 
     def aggregate(self, principal: Principal, dataset_id: str, by: Any = (), filters: Any = None) -> dict[str, Any]:
         """A disclosure-controlled aggregate (researcher, steward)."""
@@ -331,11 +458,7 @@ class Vault:
             require(principal, "aggregate")
             check_dataset_id(dataset_id)
             extra["dataset"] = dataset_id
-            try:
-                spec = QuerySpec.model_validate({"by": by or (), "filters": filters or {}})
-            except ValidationError as error:
-                raise InvalidQuery(f"invalid query: {explain(error)}") from None
-            answer = self._answer(dataset_id, spec)[0]
+            answer = self._answer(dataset_id, self._spec(by, filters), principal.token_id or "")[0]
             extra.update(self._released(answer))
         return answer
 
@@ -349,18 +472,16 @@ class Vault:
             check_dataset_id(dataset_id)
             check_publication_id(pub_id)
             extra.update(dataset=dataset_id, publication=pub_id)
-            try:
-                spec = QuerySpec.model_validate({"by": by or (), "filters": filters or {}})
-            except ValidationError as error:
-                raise InvalidQuery(f"invalid query: {explain(error)}") from None
+            spec = self._spec(by, filters)
             check_publishable(spec.by, spec.filters)
+            texts = {"title": (title, 200), "licence": (licence, 80), "citation": (citation, 500), "url_main": (url_main, 300)}
+            meta = {name: check_publication_text(name, text, limit) for name, (text, limit) in texts.items()}
             with connect(self.dir) as db:
                 existing = db.execute("SELECT status FROM publications WHERE pub_id = ?", (pub_id,)).fetchone()
             if existing is not None and existing["status"] == "published":
                 raise Conflict(f"publication {pub_id!r} exists; unpublish it first or choose another id")
-            meta = {"dataset_id": dataset_id, "spec": spec.model_dump(mode="json"), "title": title[:200], "licence": licence[:80],
-                    "citation": citation[:500], "url_main": url_main[:300]}
-            answer, uploads = self._write_publication(pub_id, meta, version=1)
+            meta.update(dataset_id=dataset_id, spec=spec.model_dump(mode="json"))
+            answer, uploads = self._write_publication(pub_id, meta, version=1, analyst=principal.token_id or "")
             with connect(self.dir) as db:
                 db.execute("INSERT OR REPLACE INTO publications (pub_id, dataset_id, spec_json, uploads_json, title, licence, citation, "
                            "url_main, version, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 'published')",
@@ -370,17 +491,18 @@ class Vault:
         return {"publication": pub_id, "dataset": dataset_id, "version": 1, "cells": len(answer["cells"]),
                 "suppressed": sum(1 for c in answer["cells"] if c["suppressed"]), "path": str(self.settings.home / "contributed" / pub_id)}
 
-    def _write_publication(self, pub_id: str, meta: dict[str, Any], version: int) -> tuple[dict[str, Any], list[str]]:
+    def _write_publication(self, pub_id: str, meta: dict[str, Any], version: int,
+                           analyst: str | None) -> tuple[dict[str, Any], list[str]]:
         """Answer the publication's query on the current records and write its folder; refuse if nothing can be shown."""
         spec = QuerySpec.model_validate(meta["spec"])
-        answer, rules, uploads = self._answer(meta["dataset_id"], spec)
+        answer, rules, uploads = self._answer(meta["dataset_id"], spec, analyst)
         if all(c["suppressed"] for c in answer["cells"]):
             raise Conflict("every cell of this aggregate is suppressed; nothing can be published")
         schema = load_schema(rules.schema_id)
         orgs = ", ".join(sorted({u["org"] for u in uploads}))
         title = meta["title"] or rules.title or f"{schema.title} ({rules.country}, {rules.year})"
         dataset_json = {
-            "id": pub_id, "publisher": orgs, "title": title, "version_producer": str(version), "licence": meta["licence"],
+            "id": pub_id, "publisher": orgs, "title": title, "version_producer": str(version), "licence": meta["licence"] or "CC-BY-4.0",
             "citation": meta["citation"] or f"{orgs} ({rules.year}). {title}. Contributed to the Migration Observatory, disclosure-controlled.",
             "url_main": meta["url_main"], "date_published": date.today().isoformat(),
             "note": f"contributed by {orgs}, disclosure-controlled ({rules.describe()})",
@@ -400,10 +522,10 @@ class Vault:
         return {"publication": pub_id, "status": "unpublished"}
 
     def _unpublish(self, pub_id: str) -> None:
-        """Delete a publication's folder and mark it unpublished."""
+        """Delete a publication's folder and mark it unpublished (it keeps no upload ids)."""
         with connect(self.dir) as db:
-            changed = db.execute("UPDATE publications SET status = 'unpublished' WHERE pub_id = ? AND status = 'published'",
-                                 (pub_id,)).rowcount
+            changed = db.execute("UPDATE publications SET status = 'unpublished', uploads_json = '[]' WHERE pub_id = ? "
+                                 "AND status = 'published'", (pub_id,)).rowcount
         if not changed:
             raise NotFound(f"no published dataset {pub_id!r}")
         remove_contributed(self.settings, pub_id)
@@ -416,24 +538,24 @@ class Vault:
                 rows = db.execute("SELECT * FROM publications WHERE status = 'published' ORDER BY pub_id").fetchall()
         return [{"publication": r["pub_id"], "dataset": r["dataset_id"], "title": r["title"], "version": r["version"]} for r in rows]
 
-    def _rebuild_after_withdrawal(self, upload_id: str) -> tuple[list[str], list[str]]:
-        """Rebuild every publication that used the upload, or unpublish it if it can no longer be built."""
-        with connect(self.dir) as db:
-            rows = db.execute("SELECT * FROM publications WHERE status = 'published'").fetchall()
+    def _rebuild(self, pub_ids: list[str]) -> tuple[list[str], list[str]]:
+        """Rebuild each publication on the remaining records, or unpublish it if it can no longer be built."""
         rebuilt, unpublished = [], []
-        for row in rows:
-            if upload_id not in json.loads(row["uploads_json"]):
+        for pub_id in pub_ids:
+            with connect(self.dir) as db:
+                row = db.execute("SELECT * FROM publications WHERE pub_id = ? AND status = 'published'", (pub_id,)).fetchone()
+            if row is None:
                 continue
             meta = {"dataset_id": row["dataset_id"], "spec": json.loads(row["spec_json"]), "title": row["title"],
                     "licence": row["licence"], "citation": row["citation"], "url_main": row["url_main"]}
             try:
-                _, uploads = self._write_publication(row["pub_id"], meta, version=row["version"] + 1)
+                _, uploads = self._write_publication(pub_id, meta, version=row["version"] + 1, analyst=None)
             except FirewallError:
-                self._unpublish(row["pub_id"])
-                unpublished.append(row["pub_id"])
+                self._unpublish(pub_id)
+                unpublished.append(pub_id)
                 continue
             with connect(self.dir) as db:
                 db.execute("UPDATE publications SET version = ?, uploads_json = ? WHERE pub_id = ?",
-                           (row["version"] + 1, json.dumps(uploads), row["pub_id"]))
-            rebuilt.append(row["pub_id"])
+                           (row["version"] + 1, json.dumps(uploads), pub_id))
+            rebuilt.append(pub_id)
         return rebuilt, unpublished
