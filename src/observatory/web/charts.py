@@ -69,12 +69,28 @@ def _round2(value: float) -> float:
     return round(value, digits)
 
 
+def _class_breaks(numbers: list[float], classes: int = 6) -> list[float]:
+    """Class breaks that keep the order visible at both ends: on a log scale when positive values span over two
+    orders of magnitude (1, 3, 10, 30 … steps), else at quantiles with the top class kept for the largest 5 %."""
+    positive = [n for n in numbers if n > 0]
+    if len(positive) == len(numbers) and positive and max(positive) / min(positive) > 100:
+        low, high = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))
+        steps = [m * 10.0 ** e for e in range(low, high + 1) for m in (1, 3)]
+        inside = [b for b in steps if min(positive) < b <= max(positive)]
+        while len(inside) > classes:  # too many steps: keep every other one, always keeping the largest
+            inside = inside[::-2][::-1]
+        return inside
+    cuts = [k / (classes - 1) * 0.95 for k in range(1, classes - 1)] + [0.95]
+    rounded = {_round2(numbers[min(int(len(numbers) * q), len(numbers) - 1)]) for q in cuts}
+    return sorted(b for b in rounded if numbers[0] < b <= numbers[-1])  # rounding never moves a break off the range
+
+
 def _threshold_scale(values: list[dict[str, Any]], classes: int = 6) -> dict[str, Any]:
-    """Breaks at quantiles of the values (skewed data still get every colour), as a threshold scale."""
+    """A threshold colour scale over the class breaks; few values get a continuous scale."""
     numbers = sorted(v["value"] for v in values if v.get("value") is not None)
     if len(numbers) < classes:
         return {"scheme": "blues"}
-    breaks = sorted({_round2(numbers[int(len(numbers) * k / classes)]) for k in range(1, classes)})
+    breaks = _class_breaks(numbers, classes)
     palette = ["#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b"]
     return {"type": "threshold", "domain": breaks, "range": palette[-(len(breaks) + 1):] if len(breaks) + 1 <= len(palette) else palette}
 
