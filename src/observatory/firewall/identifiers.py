@@ -54,7 +54,8 @@ def linear_search_form(pattern: str) -> str:
 def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """The content patterns, narrow kinds first, compiled once in their linear search form."""
     patterns = load_identifier_rules().content_patterns
-    ranked = sorted(patterns, key=lambda kind: KIND_PRIORITY.index(kind) if kind in KIND_PRIORITY else len(KIND_PRIORITY))
+    last = len(KIND_PRIORITY)
+    ranked = sorted(patterns, key=lambda kind: KIND_PRIORITY.index(kind) if kind in KIND_PRIORITY else last)
     return tuple((kind, re.compile(linear_search_form(patterns[kind]))) for kind in ranked)
 
 

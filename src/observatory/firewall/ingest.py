@@ -1,4 +1,4 @@
-"""Read one CSV or XLSX upload in a limited worker and validate it against its declared schema; reject it whole on any fault.
+"""Read one CSV or XLSX upload in a limited worker and validate it against its declared schema; reject it whole.
 
 Refusals name the row and the column by position (and a column's name only when the schema declares it): never a
 cell value, an undeclared header or the file name, any of which can name a person.
@@ -54,11 +54,13 @@ def check_filename(filename: str) -> str:
 def decode_csv(data: bytes) -> list[list[str]]:
     """Decode strict UTF-8 and split into rows; report the row of the first bad byte or quote."""
     if b"\x00" in data:
-        raise UploadRejected("contains NUL bytes: this is not a text CSV file", row=data[: data.index(b"\x00")].count(b"\n") + 1)
+        row = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise UploadRejected("contains NUL bytes: this is not a text CSV file", row=row)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UploadRejected("is not valid UTF-8 text; save it as CSV UTF-8", row=data[: error.start].count(b"\n") + 1) from None
+        row = data[: error.start].count(b"\n") + 1
+        raise UploadRejected("is not valid UTF-8 text; save it as CSV UTF-8", row=row) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     try:
@@ -110,13 +112,15 @@ def check_header(schema: CaseSchema, first: list[str]) -> list[str]:
     sources = schema.source_columns()
     accepted = ", ".join(sorted(sources))
     if not any(name in sources for name in header):
-        for position, name in enumerate(header, start=1):
-            looks = data_kind(schema, name) if name else None
-            if looks is not None:
-                raise UploadRejected(f"the file has no header row: column {position} {looks}; its first row must name "
-                                     f"the columns (accepted: {accepted})", row=1)
-        raise UploadRejected(f"the first row names no declared column: the file needs a header row (accepted: {accepted})",
-                             row=1)
+        # Name the column that tells most: a direct identifier before a mere value.
+        kinds = [(identifier_kind(name) is None, position, data_kind(schema, name))
+                 for position, name in enumerate(header, start=1) if name]
+        telling = min((kind for kind in kinds if kind[2] is not None), default=None)
+        if telling is not None:
+            raise UploadRejected(f"the file has no header row: column {telling[1]} {telling[2]}; its first row must "
+                                 f"name the columns (accepted: {accepted})", row=1)
+        raise UploadRejected(f"the first row names no declared column: the file needs a header row "
+                             f"(accepted: {accepted})", row=1)
     declared_forms = {normalise_column(name): name for name in sources}
     for position, name in enumerate(header, start=1):
         if name in sources:
@@ -132,7 +136,8 @@ def check_header(schema: CaseSchema, first: list[str]) -> list[str]:
                                  field=name if declared_identifier_column(name) else None)
         looks = data_kind(schema, name)
         if looks is not None:
-            raise UploadRejected(f"{looks}, not a column name; remove the column before uploading", row=1, column=position)
+            raise UploadRejected(f"{looks}, not a column name; remove the column before uploading",
+                                 row=1, column=position)
     for position, name in enumerate(header, start=1):
         if header.index(name) != position - 1:
             raise UploadRejected(f"repeats the name of column {header.index(name) + 1}", row=1, column=position)
@@ -148,8 +153,8 @@ def scan_cells(schema: CaseSchema, header: list[str], body: list[list[str]]) -> 
         for position, (name, raw) in enumerate(zip(header, row), start=1):
             field = name if name in sources else None
             if len(raw) > MAX_CELL_CHARS:
-                raise UploadRejected(f"holds a value longer than {MAX_CELL_CHARS} characters (free text is not accepted)",
-                                     row=number, column=position, field=field)
+                raise UploadRejected(f"holds a value longer than {MAX_CELL_CHARS} characters (free text is not "
+                                     "accepted)", row=number, column=position, field=field)
             if sources.get(name) == name and schema.fields[name].accepts(clean(schema, name, raw)):
                 continue
             kind = identifier_kind(raw)
@@ -194,7 +199,8 @@ def validate_table(schema: CaseSchema, table: list[list[str]]) -> tuple[tuple[st
             raise UploadRejected("required column is missing", row=1, field=name)
     for spec_name, spec in schema.fields.items():
         if spec.from_column and spec.from_column in header and spec_name in header:
-            raise UploadRejected(f"give either {spec_name!r} or {spec.from_column!r}, not both", row=1, field=spec.from_column)
+            raise UploadRejected(f"give either {spec_name!r} or {spec.from_column!r}, not both", row=1,
+                                 field=spec.from_column)
     index = {name: header.index(name) for name in header}
     fields = tuple(schema.fields)
     rows: list[tuple[str, ...]] = []
@@ -212,8 +218,12 @@ def validate_table(schema: CaseSchema, table: list[list[str]]) -> tuple[tuple[st
                 if field in schema.required:
                     raise UploadRejected("is empty but required", row=number, column=position, field=column or field)
             elif not spec.accepts(value):
-                expected = f"one of {', '.join(spec.values)}" if spec.type == "enum" else (spec.description or f"a {spec.type} value")
-                raise UploadRejected(f"is not valid: expected {expected}", row=number, column=position, field=column or field)
+                if spec.type == "enum":
+                    expected = f"one of {', '.join(spec.values)}"
+                else:
+                    expected = spec.description or f"a {spec.type} value"
+                raise UploadRejected(f"is not valid: expected {expected}", row=number, column=position,
+                                     field=column or field)
             record.append(value)
         rows.append(tuple(record))
     return fields, tuple(rows)

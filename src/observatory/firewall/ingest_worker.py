@@ -118,7 +118,8 @@ def run_in_worker(target: Callable[..., Any], args: tuple[Any, ...], limits: Wor
         if killed:
             raise UploadRejected(f"reading the file took longer than {limits.wall_seconds:g} s; it was stopped")
         if exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
-            raise UploadRejected(f"reading the file needed more than {limits.cpu_seconds} s of CPU time; it was stopped")
+            raise UploadRejected(f"reading the file needed more than {limits.cpu_seconds} s of CPU time; "
+                                 "it was stopped")
         raise UploadRejected(FAILURES["error"])
     try:
         reply = json.loads(payload)
@@ -132,7 +133,8 @@ def run_in_worker(target: Callable[..., Any], args: tuple[Any, ...], limits: Wor
     raise UploadRejected(FAILURES.get(failure, FAILURES["error"]) if isinstance(failure, str) else FAILURES["error"])
 
 
-def _supervise(target: Callable[..., Any], args: tuple[Any, ...], limits: WorkerLimits) -> tuple[bytes | None, bool, int | None]:
+def _supervise(target: Callable[..., Any], args: tuple[Any, ...],
+               limits: WorkerLimits) -> tuple[bytes | None, bool, int | None]:
     """Start the worker, wait for its reply under the wall-clock limit; return reply, whether killed, exit code."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)

@@ -1,4 +1,4 @@
-"""Read the single sheet of an XLSX upload through hardened XML parsing: no DTD or entity in any encoding, no zip bomb."""
+"""Read the single sheet of an XLSX upload through hardened XML parsing: no DTD in any encoding, no zip bomb."""
 
 from __future__ import annotations
 
@@ -106,7 +106,9 @@ def read_xlsx(data: bytes, limits: UploadLimits) -> list[list[str]]:
         try:
             if len(book.worksheets) != 1:
                 raise UploadRejected("an XLSX upload must have exactly one sheet")
-            for values in book.worksheets[0].iter_rows(values_only=True):
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # read every row: the sheet's own <dimension> may hide rows past it
+            for values in sheet.iter_rows(values_only=True):
                 rows.append([xlsx_cell(v) for v in values])
                 if len(rows) > limits.max_rows + 1:
                     break
