@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,11 +28,12 @@ from observatory.sources.series import Series
 from observatory.sources.spec import SourceSpec
 from observatory.warehouse import releases
 from observatory.warehouse.checks import Finding, run_checks
-from observatory.warehouse.contributed import load_contributed
+from observatory.warehouse.contributed import ContributedDataset, ReleaseNames, read_all_contributed
 from observatory.warehouse.series import apply_series
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 AREA_COLUMNS = ("area", "origin", "destination")
+SCRATCH_PREFIX = ".scratch-"  # <releases>/.scratch-<release id>: a build's temporary files
 MEASURE_COLUMNS = "id, dataset_id, label, kind, unit, definition, level, category_label, status"
 _COLUMN_TYPES = {
     "measure_id": "VARCHAR", "area": "VARCHAR", "origin": "VARCHAR", "destination": "VARCHAR", "year": "INTEGER",
@@ -121,7 +121,7 @@ class ReleaseBuilder:
         self.release_id = releases.new_release_id(settings)
         settings.releases_dir.mkdir(parents=True, exist_ok=True)
         self.path = settings.releases_dir / f"{self.release_id}{releases.SUFFIX}.building"
-        self.scratch = Path(tempfile.mkdtemp(prefix="observatory-build-"))
+        self.scratch = _make_scratch(settings, self.release_id)
         self.con = duckdb.connect(str(self.path), config={"temp_directory": str(self.scratch)})
         self.con.execute("SET preserve_insertion_order = false")  # row order carries no meaning in a release
         self.con.execute(SCHEMA)
@@ -269,23 +269,41 @@ class ReleaseBuilder:
         self.rows[spec.id] = row_count
 
     def load_contributed(self) -> None:
-        """Disclosure-controlled aggregates published from the vault join the release like any source."""
-        for contributed in load_contributed(self.settings):
-            self.con.register("contributed_frame", contributed.observations)
-            unknown = self.con.execute(
-                "SELECT DISTINCT code FROM (SELECT unnest([area, origin, destination]) AS code FROM contributed_frame) "
-                "WHERE code IS NOT NULL AND code NOT IN (SELECT code FROM area)"
-            ).fetchall()
-            if unknown:
-                self.problems.append(f"{contributed.folder}: unknown area codes {[row[0] for row in unknown]}")
-            self.con.execute(f"INSERT INTO observation SELECT {', '.join(('dataset_id',) + OBSERVATION_COLUMNS)} FROM contributed_frame")
+        """Disclosure-controlled aggregates published from the vault, each validated like a source, join the release."""
+        names = ReleaseNames(
+            areas=frozenset(row[0] for row in self.con.execute("SELECT code FROM area").fetchall()),
+            datasets=frozenset(row[0] for row in self.con.execute("SELECT id FROM dataset").fetchall()),
+            measures=frozenset(row[0] for row in self.con.execute("SELECT id FROM measure").fetchall())
+            | _declared_measures(),
+        )
+        datasets, problems, findings = read_all_contributed(self.settings, names)
+        self.problems += problems
+        self.findings += findings
+        for contributed in datasets:
+            try:
+                self._insert_contributed(contributed)
+            except duckdb.Error as error:  # validated above; a constraint failing here is a bug, named without values
+                self.problems.append(f"{contributed.files[-1].path}: the rows could not be stored "
+                                     f"({type(error).__name__})")
+
+    def _insert_contributed(self, contributed: ContributedDataset) -> None:
+        """One validated contributed dataset: its observations, dataset row with provenance, files and measures."""
+        dataset_id = contributed.dataset_id
+        self.con.register("contributed_frame", contributed.observations)
+        try:
+            self.con.execute("INSERT INTO observation BY NAME SELECT * FROM contributed_frame")
+        finally:
             self.con.unregister("contributed_frame")
-            self.con.execute("INSERT INTO dataset BY NAME SELECT * FROM (SELECT unnest(?, recursive := true))", [contributed.dataset_row(self.retrieved_at)])
-            for measure in contributed.measures:
-                self.con.execute(f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 [measure["id"], contributed.dataset_id, measure["label"], measure["kind"], measure["unit"], measure["definition"],
-                                  measure.get("level", "area"), measure.get("category_label"), measure.get("status", "reported")])
-            self.rows[contributed.dataset_id] = len(contributed.observations)
+        self.con.execute("INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         contributed.dataset_row(self.retrieved_at))
+        for record in contributed.files:
+            self.con.execute("INSERT INTO dataset_file VALUES (?, ?, ?, ?, NULL)",
+                             [dataset_id, record.path, record.sha256, record.bytes])
+        for m in contributed.measures:
+            self.con.execute(f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             [m.id, dataset_id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label,
+                              m.status])
+        self.rows[dataset_id] = contributed.observations.num_rows
 
     def choose_series(self) -> None:
         """Where several sources give one measure, keep one per period (sources/series.yml), the others for comparison."""
@@ -352,10 +370,27 @@ class ReleaseBuilder:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
+def _declared_measures() -> frozenset[str]:
+    """Measure ids of every declared source, whether or not this build loads it: never a contributed measure's id."""
+    return frozenset(measure.id for spec in registry.all_specs() for measure in spec.measures)
+
+
+def _make_scratch(settings: Settings, release_id: str) -> Path:
+    """The build's private scratch folder, in the releases folder so that the next build finds it after a kill."""
+    scratch = settings.releases_dir / f"{SCRATCH_PREFIX}{release_id}"
+    scratch.mkdir(mode=0o700)
+    return scratch
+
+
 def _remove_stale_builds(settings: Settings) -> None:
-    """Files left by a build that was killed; safe because the build lock is held."""
+    """Files and scratch folders left by a build that was killed; safe because the build lock is held."""
     for leftover in settings.releases_dir.glob("*.building*"):
         leftover.unlink(missing_ok=True)
+    for scratch in settings.releases_dir.glob(f"{SCRATCH_PREFIX}*"):
+        if scratch.is_symlink() or not scratch.is_dir():
+            scratch.unlink(missing_ok=True)  # never follow a link out of the releases folder
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def build_release(
