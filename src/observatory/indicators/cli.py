@@ -31,6 +31,7 @@ REVISION_LABEL = re.compile(r"[0-9A-Za-z._-]{1,20}")
 PLACE_COLUMNS = ("area", "origin", "destination")
 ESSENTIAL_TAIL = ("value", "unit", "status")
 NOT_SHOWN = ("indicator", "release")  # the same on every row: said in the title instead
+ALL_LABELS = {"category": "(all)", "period": "(year)"}  # what an empty key means, said in a table for people
 
 
 class Breakdown(str, enum.Enum):
@@ -47,7 +48,8 @@ class Sex(str, enum.Enum):
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    # soft_wrap: the terminal wraps the message; hard line breaks would split codes and names mid-suggestion
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -73,32 +75,32 @@ def _resolved(directory: AreaDirectory, text: str | None, role: str) -> str | No
         _fail(str(error))
 
 
-def _key(row: dict, without: str) -> tuple:
-    columns = (*PLACE_COLUMNS, "year", "period", "sex", "age", "category")
-    return tuple(row.get(column) for column in columns if column != without)
-
-
 def headline_rows(rows: list[dict], keep: set[str], headline_category: str | None = None,
                   headline_age: str | None = None) -> tuple[list[dict], list[str]]:
-    """One value per place and year unless a breakdown is kept: for each dimension not in `keep`, the total (or the
-    declared headline category or age band) where the key has one; keys without one keep every row, never summed.
-    Returns the rows and the dimensions that had a breakdown."""
+    """One value per place and year unless a breakdown is kept: dimension by dimension, the total (or the declared
+    headline category or age band) where the group has one, else every row of the group, never summed.
+    Returns the rows, in their order, and the dimensions whose breakdown was left out."""
     preferred = {"sex": ["total"], "age": [headline_age, "total"], "category": [headline_category, ""], "period": [""]}
+    # Groups are keyed by place, year and the dimensions already settled, not by the ones still to come: in a
+    # sex × age table the sex total exists only for all ages, so "female, 0-4" must not count as a group of its own.
+    settled = [*PLACE_COLUMNS, "year", *sorted(keep)]
     collapsed = []
     for dimension, wanted in preferred.items():
         if dimension in keep:
             continue
         groups: dict[tuple, list[dict]] = {}
         for row in rows:
-            groups.setdefault(_key(row, dimension), []).append(row)
-        chosen = []
+            groups.setdefault(tuple(row.get(column) for column in settled), []).append(row)
+        dropped: set[int] = set()
         for group in groups.values():
             present = {row[dimension] for row in group}
             pick = next((value for value in wanted if value is not None and value in present), None)
-            chosen.extend(row for row in group if pick is None or row[dimension] == pick)
-        if len(chosen) < len(rows):
+            if pick is not None:
+                dropped.update(id(row) for row in group if row[dimension] != pick)
+        if dropped:
             collapsed.append(dimension)
-        rows = chosen
+            rows = [row for row in rows if id(row) not in dropped]
+        settled.append(dimension)  # now one value per group, or a breakdown kept because it has no total
     return rows, collapsed
 
 
@@ -204,7 +206,8 @@ def indicator(
     columns = _table_columns(rows, asked, wide)
     percent = ("value", "lower", "upper") if is_percent_unit(spec.get("unit")) else ()
     console.print(escape(f"{spec['title']} ({indicator_id})"), highlight=False)
-    emit_rows(columns, [tuple(row[c] for c in columns) for row in rows], format, console,
+    shown = [{**row, **{c: label for c, label in ALL_LABELS.items() if row.get(c) == ""}} for row in rows]
+    emit_rows(columns, [tuple(row[c] for c in columns) for row in shown], format, console,
               percent_columns=percent, wide=wide)
     if not wide:
         sources = sorted({source for row in rows for source in row.get("sources") or ()})
