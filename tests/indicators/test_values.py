@@ -1,5 +1,8 @@
 """Indicator values equal the same numbers recomputed independently, in the test, from the raw mirror files."""
 
+# Each test names with `independent` / `independent_group` the indicators it recomputes (tests/indicators/conftest.py);
+# the test_values_*.py modules cover the rest of the catalogue and test_independent_checks.py holds them to all of it.
+
 from __future__ import annotations
 
 import json
@@ -15,9 +18,9 @@ pytestmark = pytest.mark.mirror
 
 
 @pytest.fixture(scope="module")
-def raw(mirror):
+def raw(mirror, raw_csv):
     """Raw mirror tables, read with pandas (not with the observatory's readers)."""
-    read = lambda path, **kw: pd.read_csv(mirror / path, keep_default_na=False, na_values=[""], **kw)  # noqa: E731
+    read = raw_csv
     return {
         "stock": read("undesa_ims_2024_bilateral/undesa_stocks.csv").rename(columns={"geo": "dest", "from": "orig", "t": "year", "n": "stock"}),
         "stock2020": read("undesa_ims_2020_bilateral/ims2020_bilateral_stock_by_sex.csv"),
@@ -44,6 +47,7 @@ def value(con, indicator, **filters):
     return rows[0]
 
 
+@pytest.mark.independent("migrant_stock", "migrant_stock_female_share")
 def test_migrant_stock_for_a_country_and_year(con, raw):
     """The default series is International Migrant Stock 2024 (zeros and OOO rows included, OOO = other origin)."""
     stock = raw["stock"]
@@ -55,6 +59,7 @@ def test_migrant_stock_for_a_country_and_year(con, raw):
     assert value(con, "migrant_stock", area="DEU", year=2024, sex="total")["revision"] == "2024"
 
 
+@pytest.mark.independent("corridor_stock")
 def test_a_corridor_in_2024(con, raw):
     stock = raw["stock"]
     corridor = stock[(stock.orig == "MEX") & (stock.dest == "USA") & (stock.year == 2024)]
@@ -62,6 +67,7 @@ def test_a_corridor_in_2024(con, raw):
     assert row["value"] == corridor.stock.sum() and row["sources"] == ["undesa_ims_2024_bilateral"]
 
 
+@pytest.mark.independent_group("migrant_stock")
 def test_earlier_revision_side_by_side(con, raw):
     """2020 by the 2024 revision is the default; the 2020 revision's own 2020 figure is asked for by revision."""
     latest = value(con, "migrant_stock", area="WLD", year=2020, sex="total")
@@ -75,6 +81,7 @@ def test_earlier_revision_side_by_side(con, raw):
         indicator_values(con, "migrant_stock", ValueFilter(area="DEU", revision="2018"))
 
 
+@pytest.mark.independent("emigrant_stock", "corridor_stock_change", "corridor_share_of_origin_emigrants")
 def test_emigrant_stock_and_corridor_change(con, raw):
     stock = raw["stock"]
     mex = stock[(stock.orig == "MEX") & (stock.year == 2024)]
@@ -86,6 +93,7 @@ def test_emigrant_stock_and_corridor_change(con, raw):
     assert share["value"] == pytest.approx(100 * corridor[2024] / mex.stock.sum())
 
 
+@pytest.mark.independent_group("emigrant_stock")
 def test_world_emigrants_equal_world_migrants_and_say_how_many_are_of_unknown_origin(con, raw):
     stock = raw["stock"][raw["stock"].year == 2024]
     emigrants = value(con, "emigrant_stock", area="WLD", year=2024, sex="total")
@@ -96,12 +104,14 @@ def test_world_emigrants_equal_world_migrants_and_say_how_many_are_of_unknown_or
     assert value(con, "refugees_by_origin", area="WLD", year=2024)["value"] == hosted  # stateless and unknown included
 
 
+@pytest.mark.independent("refugees_hosted", "refugees_by_origin")
 def test_refugees_hosted_and_by_origin(con, raw):
     unhcr = raw["unhcr"]
     assert value(con, "refugees_hosted", area="DEU", year=2024)["value"] == unhcr[(unhcr.coa_iso == "DEU") & (unhcr.year == 2024)].refugees.sum()
     assert value(con, "refugees_by_origin", area="AFG", year=2024)["value"] == unhcr[(unhcr.coo_iso == "AFG") & (unhcr.year == 2024)].refugees.sum()
 
 
+@pytest.mark.independent("sdg_10_7_4")
 def test_sdg_10_7_4_for_a_country_and_year(con, raw):
     unhcr = raw["unhcr"]
     syria = unhcr[(unhcr.coo_iso == "SYR") & (unhcr.year == 2020)]
@@ -112,12 +122,14 @@ def test_sdg_10_7_4_for_a_country_and_year(con, raw):
     assert set(row["sources"]) == {"unhcr_population", "wdi_2023"}
 
 
+@pytest.mark.independent("refugees_per_1000_inhabitants")
 def test_refugees_per_1000_inhabitants(con, raw):
     unhcr = raw["unhcr"]
     hosted = unhcr[(unhcr.coa_iso == "TUR") & (unhcr.year == 2020)].refugees.sum()
     assert value(con, "refugees_per_1000_inhabitants", area="TUR", year=2020)["value"] == pytest.approx(1000 * hosted / population_wpp2024(raw, "TUR", 2020))
 
 
+@pytest.mark.independent("asylum_recognition_rate")
 def test_asylum_recognition_rate_excludes_otherwise_closed(con, raw):
     decisions = raw["decisions"]
     deu = decisions[(decisions.coa_iso == "DEU") & (decisions.year == 2023) & (decisions.dec_pc == "P")]
@@ -125,6 +137,7 @@ def test_asylum_recognition_rate_excludes_otherwise_closed(con, raw):
     assert value(con, "asylum_recognition_rate", area="DEU", year=2023)["value"] == pytest.approx(expected)
 
 
+@pytest.mark.independent("sdg_17_3_2", "remittances_received_usd", "remittances_paid_usd")
 def test_sdg_17_3_2_remittances_share_of_gdp(con, raw):
     """Remittances and GDP from the same WDI vintage (December 2024), 2023 the latest year."""
     wdi = raw["wdi2023"]
@@ -137,6 +150,7 @@ def test_sdg_17_3_2_remittances_share_of_gdp(con, raw):
     assert value(con, "remittances_paid_usd", area="DEU", year=2023)["value"] == paid
 
 
+@pytest.mark.independent("sdg_10_7_3")
 def test_sdg_10_7_3_is_a_minimum_by_route(con, raw):
     """Every incident row of the 2025 extract counted once (docs/missing_migrants.md); 2025 is partial."""
     mmp = raw["mmp2025"]
@@ -150,12 +164,14 @@ def test_sdg_10_7_3_is_a_minimum_by_route(con, raw):
     assert value(con, "sdg_10_7_3", area="WLD", year=2024, category="")["partial_until"] is None
 
 
+@pytest.mark.independent("sdg_10_7_3_nationality")
 def test_deaths_by_nationality(con, raw):
     mmp = raw["mmp2025"]
     afghans = mmp[(mmp.nat == "AFG") & (pd.to_datetime(mmp.t).dt.year == 2023)]
     assert value(con, "sdg_10_7_3_nationality", area="AFG", year=2023, category="")["value"] == afghans.dead.sum()
 
 
+@pytest.mark.independent("asylum_applicants_eurostat")
 def test_eurostat_asylum_applicants_for_a_country_in_2024(con, raw):
     asylum = raw["asylum2024"]
     deu = asylum[(asylum.geo == "DEU") & (asylum.t == 2024)]
@@ -163,6 +179,7 @@ def test_eurostat_asylum_applicants_for_a_country_in_2024(con, raw):
     assert row["value"] == deu.n.sum()  # all applicants (first-time and subsequent), every sex incl. unknown
 
 
+@pytest.mark.independent("irregular_border_crossings")
 def test_irregular_crossings_keep_each_series_apart(con, raw):
     frontex = raw["frontex"]
     syrians = frontex[(frontex.nat == "SYR") & (pd.to_datetime(frontex.t).dt.year == 2023)]
@@ -170,6 +187,7 @@ def test_irregular_crossings_keep_each_series_apart(con, raw):
     assert row["value"] == syrians.n.sum()
 
 
+@pytest.mark.independent("sdg_10_c_1")
 def test_sdg_10_c_1_quarter_year_and_direction(con, raw):
     rpw = raw["rpw"]
     us_mx = rpw[(rpw["Sending Countries Code"] == "USA") & (rpw["Receiving Countries  Code"] == "MEX")].iloc[0]
@@ -180,6 +198,7 @@ def test_sdg_10_c_1_quarter_year_and_direction(con, raw):
     assert year["value"] == pytest.approx(sum(quarters) / 4, rel=1e-6) and year["note"].startswith("mean of 4 quarter(s)")
 
 
+@pytest.mark.independent("emigration_flow")
 def test_emigration_flow_range_across_methods(con, raw):
     abel = raw["abel"]
     mex = abel[(abel.orig == "MEX") & (abel.year0 == 2015)]
