@@ -23,8 +23,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from observatory.firewall.errors import UploadBusy, UploadRejected, UploadTooLarge
 
-# Imported once by the fork server, so each worker starts in milliseconds with the readers already loaded.
-PRELOAD = ["observatory.firewall.ingest", "openpyxl", "defusedxml.expatreader"]
+# Imported once by the fork server, so each worker starts in milliseconds with the readers already loaded. With
+# "__main__", a program started as a script (the `observatory` command) is imported there once rather than again
+# in every worker; as with any multiprocessing start method but fork, such a script must guard its entry point.
+PRELOAD = ["__main__", "observatory.firewall.ingest", "openpyxl", "defusedxml.expatreader"]
 
 
 class WorkerLimits(BaseSettings):
@@ -32,11 +34,14 @@ class WorkerLimits(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="OBSERVATORY_UPLOAD_WORKER_", frozen=True)
 
-    cpu_seconds: int = Field(30, ge=1, le=3600, description="CPU time a worker may use before the kernel stops it.")
-    wall_seconds: float = Field(60.0, gt=0, le=3600, description="Elapsed time before the worker is killed.")
-    memory_bytes: int = Field(1 << 30, ge=64 << 20, description="Address space a worker may map (RLIMIT_AS).")
+    cpu_seconds: int = Field(60, ge=1, le=3600, description="CPU time a worker may use before the kernel stops it.")
+    wall_seconds: float = Field(120.0, gt=0, le=3600, description="Elapsed time before the worker is killed.")
+    memory_bytes: int = Field(1 << 30, ge=64 << 20,
+                              description="Address space a worker may map beyond what it starts with (RLIMIT_AS).")
     result_bytes: int = Field(64 << 20, ge=1 << 10, description="Largest answer a worker may send back.")
     workers: int = Field(2, ge=1, le=64, description="Uploads parsed at the same time; further ones wait.")
+    # Short, because a waiting upload holds one of the server's threads.
+    queue_seconds: float = Field(1.0, ge=0, le=600, description="How long an upload waits for a free worker.")
     nice: int = Field(10, ge=0, le=19, description="How much lower than the server a worker is scheduled.")
 
 
@@ -44,6 +49,15 @@ class WorkerLimits(BaseSettings):
 def _worker_slots(workers: int) -> threading.BoundedSemaphore:
     """The slots shared by every thread of this process for a given number of concurrent workers."""
     return threading.BoundedSemaphore(workers)
+
+
+def _mapped_bytes() -> int:
+    """The address space this process maps now (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _limit_self(limits: WorkerLimits) -> None:
@@ -54,7 +68,9 @@ def _limit_self(limits: WorkerLimits) -> None:
     used = resource.getrusage(resource.RUSAGE_SELF)
     cpu = int(used.ru_utime + used.ru_stime) + limits.cpu_seconds
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))  # soft: SIGXCPU ends it; hard: SIGKILL a second later
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    # On top of what the worker already maps: the libraries a server imported can reserve hundreds of megabytes.
+    address_space = _mapped_bytes() + limits.memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     os.nice(limits.nice)
 
 
@@ -108,7 +124,7 @@ def run_in_worker(target: Callable[..., Any], args: tuple[Any, ...], limits: Wor
     """Run a module-level function in a limited worker and return its JSON result; any failure is an UploadRejected."""
     limits = limits or WorkerLimits()
     slots = _worker_slots(limits.workers)
-    if not slots.acquire(timeout=limits.wall_seconds):
+    if not slots.acquire(timeout=limits.queue_seconds):
         raise UploadBusy("every upload worker is busy; the file was not read, try again later")
     try:
         payload, killed, exitcode = _supervise(target, args, limits)
