@@ -159,8 +159,9 @@ def _supervise(target: Callable[..., Any], args: tuple[Any, ...],
     killed = threading.Event()
 
     def kill() -> None:
-        killed.set()
-        process.kill()
+        if process.exitcode is None:
+            killed.set()
+            process.kill()
 
     timer = threading.Timer(limits.wall_seconds, kill)
     timer.daemon = True
@@ -190,5 +191,5 @@ def _supervise(target: Callable[..., Any], args: tuple[Any, ...],
             process.join()
         exitcode = process.exitcode
         receiver.close()
-        process.close()
+        # No process.close(): it would clear the handle while another thread's Process.start() is polling it.
     return payload, killed.is_set() and payload is None, exitcode
