@@ -307,6 +307,16 @@ def test_every_bad_folder_is_reported_in_one_build(world):
     assert "good-one" not in message
 
 
+@pytest.mark.parametrize("source_id", ["tiny_stock", "wdi_bulk"])  # loaded by this build, or declared only
+def test_a_contributed_dataset_cannot_take_a_source_id(released_world, source_id):
+    before = state(released_world.settings)
+    write_folder(released_world.settings.home, source_id, meta(source_id), [row(source_id)])
+    with pytest.raises(BuildError) as failure:
+        released_world.build()
+    assert f"contributed/{source_id}/dataset.json, field 'id': the id belongs to a declared source" in str(failure.value)
+    assert state(released_world.settings) == before
+
+
 def test_a_folder_name_the_vault_cannot_write_is_refused_without_echo(released_world):
     world = released_world
     before = state(world.settings)

@@ -272,7 +272,8 @@ class ReleaseBuilder:
         """Disclosure-controlled aggregates published from the vault, each validated like a source, join the release."""
         names = ReleaseNames(
             areas=frozenset(row[0] for row in self.con.execute("SELECT code FROM area").fetchall()),
-            datasets=frozenset(row[0] for row in self.con.execute("SELECT id FROM dataset").fetchall()),
+            datasets=frozenset(row[0] for row in self.con.execute("SELECT id FROM dataset").fetchall())
+            | _declared_datasets(),
             measures=frozenset(row[0] for row in self.con.execute("SELECT id FROM measure").fetchall())
             | _declared_measures(),
         )
@@ -368,6 +369,11 @@ class ReleaseBuilder:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _declared_datasets() -> frozenset[str]:
+    """Ids of every declared source, whether or not this build loads it: never a contributed dataset's id."""
+    return frozenset(spec.id for spec in registry.all_specs())
 
 
 def _declared_measures() -> frozenset[str]:

@@ -390,7 +390,7 @@ def read_contributed(folder: Path, names: ReleaseNames) -> ContributedDataset:
     meta, meta_bytes, findings = read_meta(folder)
     where = _where(folder, META_FILE)
     if meta.id in names.datasets:
-        raise ContributedError(where, "the id is already a dataset of this release", field="id")
+        raise ContributedError(where, "the id belongs to a declared source or another dataset", field="id")
     for index, measure in enumerate(meta.measures):
         if measure.id in names.measures:  # a contributed value must never stand in for a declared source's measure
             raise ContributedError(where, "the measure id belongs to a declared source", field=f"measures.{index}.id")
