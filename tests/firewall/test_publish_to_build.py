@@ -115,8 +115,6 @@ def test_monthly_publication_keeps_months_and_the_year_total(world, vault, peopl
     assert periods == ["", *(f"2024-{m:02d}" for m in range(1, 13))]
 
 
-@pytest.mark.xfail(strict=True, reason="the country profile (observatory.publish.profile) has no section for "
-                   "contributed measures: people_served is in the release and the API, not in the profile")
 def test_published_value_appears_in_the_country_profile(world, vault, people):
     from observatory.publish.data import ReleaseData
     from observatory.publish.profile import country_profile

@@ -278,6 +278,14 @@ class ReleaseData:
             f"ORDER BY value DESC, {other} LIMIT ?", [measure, code, years[0]["y"], limit])
         return [self.observation_figure(measure, r, self.name(r[other])) for r in rows]
 
+    def contributed_measures(self, area: str) -> list[dict]:
+        """Measures of contributed (disclosure-controlled) datasets with a value for the area: id, label, dataset."""
+        return self.rows(
+            """SELECT DISTINCT m.id, m.label, m.dataset_id FROM measure m JOIN dataset d ON d.id = m.dataset_id
+               WHERE d.note LIKE 'contributed by %' AND EXISTS (
+                   SELECT 1 FROM observation o WHERE o.measure_id = m.id AND o.dataset_id = m.dataset_id AND o.area = ?)
+               ORDER BY m.dataset_id, m.id""", [area])
+
     def population_by_age(self, area: str) -> list[Figure]:
         """The latest single-year population by age and sex (female and male) of an area."""
         years = self.rows("SELECT max(year) AS y FROM observation WHERE measure_id = 'population_by_age' AND area = ?", [area])

@@ -239,6 +239,20 @@ def monitoring_section(data: ReleaseData, code: str) -> Section:
     return Section("monitoring", "Monitoring: SDG, GCM and GCR indicators", blocks)
 
 
+def contributed_section(data: ReleaseData, code: str) -> Section | None:
+    """Aggregates contributed by organisations through the firewall (disclosure-controlled), when there are any."""
+    measures = data.contributed_measures(code)
+    if not measures:
+        return None
+    figures = [data.observation_latest(m["id"], m["label"], area=code) for m in measures]
+    return Section("contributed", "Contributed data (disclosure-controlled)", [
+        FigureTable(f"Data contributed by organisations for {data.name(code)}", figures),
+        Text(["These aggregates were shared by organisations through the observatory's firewall: small cells are "
+              "suppressed and values perturbed so that no person can be identified; the sources annex names each "
+              "contributor and the disclosure rule."], style="small"),
+    ], level=3)
+
+
 def at_a_glance(data: ReleaseData, code: str) -> Section:
     """The key figures table."""
     figures = [data.latest("population", "Population", area=code)]
@@ -261,6 +275,7 @@ def country_profile(data: ReleaseData, code: str) -> Document:
         displacement_section(data, code), flows_section(data, code),
         impact_section(data, code),
         monitoring_section(data, code),
+        *[section for section in (contributed_section(data, code),) if section is not None],
         evidence_section(data, area=code),
     ]
     document.sections.append(gaps_section(document, data))
