@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -48,12 +49,17 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     return [dict(zip(columns, row)) for row in result.fetchall()]
 
 
+def _shown(text: str) -> str:
+    """User text repeated in an error only when it has the shape of a code or id (never free text)."""
+    return repr(text) if re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", text) else "(not a valid code)"
+
+
 def _check_area(con: duckdb.DuckDBPyConnection, code: str | None, label: str) -> str | None:
     if code is None:
         return None
     code = code.upper() if len(code) <= 3 else code
     if not con.execute("SELECT 1 FROM area WHERE code = ?", [code]).fetchall():
-        raise IndicatorQueryError(f"unknown {label} {code!r}: use an ISO3 code or a group code (see the area table)")
+        raise IndicatorQueryError(f"unknown {label} {_shown(code)}: use an ISO3 code or a group code (see the area table)")
     return code
 
 
@@ -75,7 +81,7 @@ def indicator_values(con: duckdb.DuckDBPyConnection, indicator: str, filters: Va
     """Values of one indicator with unit and provenance, filtered; errors name what is wrong."""
     spec = _rows(con, "SELECT * FROM indicator WHERE id = ?", [indicator])
     if not spec:
-        raise IndicatorQueryError(f"unknown indicator {indicator!r}; see `observatory indicators`")
+        raise IndicatorQueryError(f"unknown indicator {_shown(indicator)}; see `observatory indicators`")
     level = spec[0]["level"]
     if level == "corridor" and filters.area:
         raise IndicatorQueryError(f"{indicator} is a corridor indicator: give --origin and/or --destination, not --area")
@@ -85,7 +91,7 @@ def indicator_values(con: duckdb.DuckDBPyConnection, indicator: str, filters: Va
         known = [row[0] for row in con.execute(revisions_sql(), [indicator, indicator]).fetchall()]
         if filters.revision not in known:
             offered = f"revisions of its inputs: {', '.join(known)}" if known else "its inputs have a single edition"
-            raise IndicatorQueryError(f"{indicator} has no revision {filters.revision!r}; {offered}")
+            raise IndicatorQueryError(f"{indicator} has no revision {_shown(filters.revision)}; {offered}")
     table, params = values_table(filters.revision)
     conditions = ["v.indicator = ?"]
     params.append(indicator)
