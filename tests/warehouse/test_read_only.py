@@ -24,7 +24,9 @@ def home(tmp_path_factory) -> Settings:
     settings = Settings(home=root / "home", mirror=None)
     settings.releases_dir.mkdir(parents=True)
     con = duckdb.connect(str(settings.releases_dir / f"{RELEASE_ID}.duckdb"))
-    con.execute("CREATE TABLE area (code VARCHAR, kind VARCHAR); INSERT INTO area VALUES ('FRA', 'country'), ('MAR', 'country')")
+    con.execute(
+        "CREATE TABLE area (code VARCHAR, kind VARCHAR); INSERT INTO area VALUES ('FRA', 'country'), ('MAR', 'country')"
+    )
     con.execute(f"COPY (SELECT '{SECRET}' AS key) TO '{root / 'secret.parquet'}' (FORMAT parquet)")
     con.close()
     releases.set_current(settings, RELEASE_ID)
@@ -115,8 +117,15 @@ ESCAPES = [
 
 def _fill(query: str, settings: Settings) -> str:
     root = settings.home.parent
-    return query.format(out=root / "leak.csv", key=settings.home / "vault" / "vault.key", root=root, home=settings.home,
-                        csv=root / "people.csv", ndjson=root / "people.ndjson", parquet=root / "secret.parquet")
+    return query.format(
+        out=root / "leak.csv",
+        key=settings.home / "vault" / "vault.key",
+        root=root,
+        home=settings.home,
+        csv=root / "people.csv",
+        ndjson=root / "people.ndjson",
+        parquet=root / "secret.parquet",
+    )
 
 
 @pytest.mark.parametrize("template", ESCAPES)
@@ -135,10 +144,26 @@ def test_sql_refuses_every_escape_and_touches_no_file(home, template, tmp_path, 
         assert not (tmp_path / "leak.csv").exists()
 
 
-FILE_READS = [t for t in ESCAPES if t.startswith(("SELECT", "FROM", "EXPLAIN", "WITH", "SUMMARIZE")) and "{" in t and "query(" not in t]
-FILE_WRITES = ["COPY area TO '{out}'", "EXPLAIN ANALYZE COPY area TO '{out}'", "EXPORT DATABASE '{root}/export'", "ATTACH '{root}/other.duckdb'"]
-SETTING_CHANGES = ["SET enable_external_access = true", "RESET enable_external_access", "PRAGMA enable_external_access = true",
-                   "SET lock_configuration = false", "RESET ALL", "SET autoload_known_extensions = true", "SET allow_unsigned_extensions = true"]
+FILE_READS = [
+    t
+    for t in ESCAPES
+    if t.startswith(("SELECT", "FROM", "EXPLAIN", "WITH", "SUMMARIZE")) and "{" in t and "query(" not in t
+]
+FILE_WRITES = [
+    "COPY area TO '{out}'",
+    "EXPLAIN ANALYZE COPY area TO '{out}'",
+    "EXPORT DATABASE '{root}/export'",
+    "ATTACH '{root}/other.duckdb'",
+]
+SETTING_CHANGES = [
+    "SET enable_external_access = true",
+    "RESET enable_external_access",
+    "PRAGMA enable_external_access = true",
+    "SET lock_configuration = false",
+    "RESET ALL",
+    "SET autoload_known_extensions = true",
+    "SET allow_unsigned_extensions = true",
+]
 
 
 def _connections(settings: Settings):
@@ -154,17 +179,30 @@ def test_release_connections_reach_no_file_even_without_the_query_check(home, tm
     for name, con, close in _connections(home):
         try:
             for template in FILE_READS + FILE_WRITES:
-                query = _fill(template, home).replace("EXPLAIN ANALYZE ", "").replace("EXPLAIN ", "").replace("SUMMARIZE ", "")
+                query = (
+                    _fill(template, home)
+                    .replace("EXPLAIN ANALYZE ", "")
+                    .replace("EXPLAIN ", "")
+                    .replace("SUMMARIZE ", "")
+                )
                 with pytest.raises(duckdb.Error) as refused:
                     con.execute(query).fetchall()
                 assert SECRET not in str(refused.value), (name, template)
             for statement in SETTING_CHANGES:
                 with pytest.raises(duckdb.Error):
                     con.execute(statement)
-            settings = dict(con.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', "
-                                        "'lock_configuration', 'autoinstall_known_extensions', 'autoload_known_extensions')").fetchall())
-            assert settings == {"enable_external_access": "false", "lock_configuration": "true",
-                                "autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}, name
+            settings = dict(
+                con.execute(
+                    "SELECT name, value FROM duckdb_settings() WHERE name IN ('enable_external_access', "
+                    "'lock_configuration', 'autoinstall_known_extensions', 'autoload_known_extensions')"
+                ).fetchall()
+            )
+            assert settings == {
+                "enable_external_access": "false",
+                "lock_configuration": "true",
+                "autoinstall_known_extensions": "false",
+                "autoload_known_extensions": "false",
+            }, name
             with pytest.raises(duckdb.Error):
                 con.execute("DELETE FROM area")
             assert con.execute("SELECT count(*) FROM area").fetchall() == [(2,)]
@@ -173,15 +211,22 @@ def test_release_connections_reach_no_file_even_without_the_query_check(home, tm
     assert _tree(home.home.parent) == before and not os.listdir(tmp_path)
 
 
-@pytest.mark.parametrize("query", ["SELECT count(*) AS n FROM area WHERE kind = 'country'", "FROM area SELECT count(*) AS n",
-                                   "WITH c AS (SELECT * FROM area) SELECT count(*) AS n FROM c",
-                                   "SELECT count(*) AS n FROM area, range(1) r", "SELECT count(*) AS n FROM area;"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT count(*) AS n FROM area WHERE kind = 'country'",
+        "FROM area SELECT count(*) AS n",
+        "WITH c AS (SELECT * FROM area) SELECT count(*) AS n FROM c",
+        "SELECT count(*) AS n FROM area, range(1) r",
+        "SELECT count(*) AS n FROM area;",
+    ],
+)
 def test_plain_selects_still_answer(home, query):
     columns, rows = read_only_query(home, query)
     assert columns == ["n"] and rows == [(2,)]
 
 
 def test_describe_and_parameters_work(home):
-    columns, rows = read_only_query(home, "DESCRIBE area")
+    _columns, rows = read_only_query(home, "DESCRIBE area")
     assert [row[0] for row in rows] == ["code", "kind"]
     assert read_only_query(home, "SELECT code FROM area WHERE code = ?", ["MAR"])[1] == [("MAR",)]

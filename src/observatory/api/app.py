@@ -7,6 +7,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
+from observatory.api.byte_cache import MISSING, ByteLRU
+from observatory.api.guards import (
+    API_PREFIX,
+    MAX_JSON_BYTES,
+    Refusal,
+    RouteIndex,
+    bounded_body,
+    checked_query,
+    raw_body_route,
+)
+from observatory.api.models import document_statuses
 from observatory.api.problems import install_problem_handlers, problem_response
 from observatory.api.release_cache import ReleaseRegistry
 from observatory.api.responses import CACHE_CONTROL, release_etag
@@ -18,15 +29,16 @@ log = logging.getLogger("observatory.api")
 VOLATILE_PREFIXES = ("/api/evidence", "/api/publications", "/api/vault", "/evidence", "/reports", "/static", "/geo")
 # JSON answers that depend only on the release and the URL: kept as finished bytes, served without routing.
 REPLAYABLE_PREFIXES = ("/api/profiles/", "/api/corridors", "/api/indicators", "/api/areas", "/api/frameworks")
-REPLAY_ENTRIES = 4096
+REPLAY_BYTES = 64 * 2**20  # finished answers kept for replay, all releases together
+REPLAY_ENTRY_BYTES = 8 * 2**20  # a larger answer is recomputed (from the memo) rather than kept whole
 
 
 class ReleaseHeaders:
-    """ASGI middleware: resolve the release once per request, answer If-None-Match, stamp X-Observatory-Release, ETag and Cache-Control."""
+    """ASGI middleware: resolve the release once per request, refuse unknown parameters and oversized bodies, answer
+    If-None-Match, stamp X-Observatory-Release, ETag and Cache-Control, replay finished answers."""
 
-    def __init__(self, app, registry: ReleaseRegistry):
-        self.app, self.registry = app, registry
-        self.replay: dict[str, tuple[list, bytes]] = {}  # url -> (headers, body) of a 200 JSON answer of `replay_release`
+    def __init__(self, app, registry: ReleaseRegistry, index: RouteIndex, replay: ByteLRU):
+        self.app, self.registry, self.index, self.replay = app, registry, index, replay
         self.replay_release: str | None = None
 
     async def __call__(self, scope, receive, send) -> None:
@@ -45,6 +57,19 @@ class ReleaseHeaders:
         state = scope.setdefault("state", {})
         state["release"], state["release_id"] = handle, handle.release_id
         release_header = (b"x-observatory-release", handle.release_id.encode())
+        entry = self.index.match(scope) if path.startswith(API_PREFIX) else None
+        try:
+            if not raw_body_route(entry, scope["method"]):
+                receive = await bounded_body(scope, receive, MAX_JSON_BYTES)
+            key = checked_query(entry, scope.get("query_string", b"")) if entry is not None else None
+        except Refusal as refusal:
+            headers = {"Cache-Control": "no-cache"}
+            if refusal.status == 413:  # the rest of the body is never read: the connection cannot carry another request
+                headers["Connection"] = "close"
+            response = problem_response(Request(scope), refusal.status, refusal.title, refusal.detail, headers=headers)
+            await response(scope, receive, _with_header(send, release_header))
+            return
+        state["cache_key"] = key
         etag = None
         url = f"{path}?{scope.get('query_string', b'').decode('latin-1')}"
         if scope["method"] in ("GET", "HEAD") and not path.startswith(VOLATILE_PREFIXES):
@@ -57,18 +82,23 @@ class ReleaseHeaders:
                     return
 
         if self.replay_release != handle.release_id:  # a new release: answers of the old one are stale
-            self.replay, self.replay_release = {}, handle.release_id
-        replayable = etag is not None and scope["method"] == "GET" and path.startswith(REPLAYABLE_PREFIXES)
-        if replayable and url in self.replay:
-            headers, body = self.replay[url]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-            return
+            self.replay.clear()
+            self.replay_release = handle.release_id
+        replayable = (etag is not None and key is not None and scope["method"] == "GET"
+                      and path.startswith(REPLAYABLE_PREFIXES))
+        replay_key = (handle.release_id, path, key)
+        if replayable:
+            kept = self.replay.get(replay_key)
+            if kept is not MISSING:
+                headers, body = kept
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
         captured: dict = {}
 
         async def stamped(message) -> None:
             if replayable:
-                _capture(captured, message)
+                _capture(captured, message, self.replay.max_entry_bytes)
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-observatory-release"]
                 names = {h[0].lower() for h in headers}
@@ -86,24 +116,52 @@ class ReleaseHeaders:
 
         await self.app(scope, receive, stamped)
         if replayable and captured.get("complete"):
-            if len(self.replay) >= REPLAY_ENTRIES:
-                self.replay.pop(next(iter(self.replay)))  # oldest first
-            self.replay[url] = (captured["headers"], b"".join(captured["body"]))
+            body = b"".join(captured["body"])
+            size = len(body) + sum(len(name) + len(value) for name, value in captured["headers"])
+            self.replay.put(replay_key, (captured["headers"], body), size=size)
 
 
-def _capture(captured: dict, message: dict) -> None:
-    """Collect a finished 200 JSON response so the next identical request can be answered from memory."""
+def _with_header(send, header: tuple[bytes, bytes]):
+    """A send that adds one header to the response start."""
+
+    async def sending(message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), header]}
+        await send(message)
+
+    return sending
+
+
+def _capture(captured: dict, message: dict, limit: int) -> None:
+    """Collect a finished 200 JSON response (up to limit bytes) so the same request can be answered from memory."""
     if message["type"] == "http.response.start":
         content_type = dict(message.get("headers", [])).get(b"content-type", b"")
-        captured.update(ok=message["status"] == 200 and content_type.startswith(b"application/json"), body=[], headers=None)
+        ok = message["status"] == 200 and content_type.startswith(b"application/json")
+        captured.update(ok=ok, body=[], size=0, headers=None)
     elif message["type"] == "http.response.body" and captured.get("ok"):
-        captured["body"].append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        captured["size"] += len(chunk)
+        if captured["size"] > limit:  # too large to keep: stop collecting
+            captured.update(ok=False, body=[])
+            return
+        captured["body"].append(chunk)
         captured["complete"] = not message.get("more_body", False)
 
 
 def _mount_routers(app: FastAPI) -> None:
     """Every API router and the portal pages."""
-    from observatory.api.routers import areas, claims, corridors, datasets, evidence, frameworks, indicators, observations, profiles, publications
+    from observatory.api.routers import (
+        areas,
+        claims,
+        corridors,
+        datasets,
+        evidence,
+        frameworks,
+        indicators,
+        observations,
+        profiles,
+        publications,
+    )
 
     for module in (datasets, areas, indicators, corridors, observations, frameworks, profiles, evidence, publications, claims):
         app.include_router(module.router, prefix="/api")
@@ -131,13 +189,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Migration Observatory API", version="1.0",
         description="Migration statistics, indicators, corridors and evidence from the current warehouse release. "
-                    "Every response names its release (header X-Observatory-Release and a `release` field); errors are problem details.",
+                    "Every response names its release (header X-Observatory-Release and a `release` field); errors are "
+                    "problem details. Unknown or repeated query parameters are refused (400); request bodies are "
+                    "limited (413); a method a path does not list is answered 405 with an Allow header.",
         openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None, lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.route_index = RouteIndex(app)
+    app.state.replay = ByteLRU(REPLAY_BYTES, REPLAY_ENTRY_BYTES)
     install_problem_handlers(app)
 
-    app.add_middleware(ReleaseHeaders, registry=registry)
+    app.add_middleware(ReleaseHeaders, registry=registry, index=app.state.route_index, replay=app.state.replay)
     _mount_routers(app)
+    document_statuses(app, VOLATILE_PREFIXES)
     return app

@@ -14,35 +14,53 @@ _OPAQUE = (type, ModuleType, FunctionType, MethodType)
 MISSING = object()
 
 
+SAMPLE_ABOVE = 2_000  # containers with more items are estimated from an even sample of them
+SAMPLE_SIZE = 400
+MAX_DEPTH = 64
+
+
 def estimate_bytes(value: Any) -> int:
-    """Bytes held by value and everything it references (containers, dataclasses, plain objects), each object counted once."""
-    total, seen, stack = 0, set(), [value]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, _OPAQUE):  # shared code and types are not held by the cache
-            continue
-        total += sys.getsizeof(item, 64)
-        if isinstance(item, _LEAVES):
-            continue
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend(item)
-        else:
-            if hasattr(item, "__dict__"):
-                stack.append(vars(item))
-            for slot in getattr(type(item), "__slots__", ()):
-                if isinstance(slot, str) and hasattr(item, slot):
-                    stack.append(getattr(item, slot))
-    return total
+    """Bytes held by value and what it references (containers, dataclasses, objects); large containers sampled."""
+    return _estimate(value, set(), 0)
+
+
+def _estimate(item: Any, seen: set[int], depth: int) -> int:
+    """Estimated bytes of item not yet counted in seen."""
+    if id(item) in seen or isinstance(item, _OPAQUE):  # shared code and types are not held by the cache
+        return 0
+    seen.add(id(item))
+    size = sys.getsizeof(item, 64)
+    if isinstance(item, _LEAVES) or depth >= MAX_DEPTH:
+        return size
+    if isinstance(item, dict):
+        keys = list(item)
+        picked, scale = _sample(keys)
+        children = [child for key in picked for child in (key, item[key])]
+    elif isinstance(item, (list, tuple)):
+        children, scale = _sample(item)
+    elif isinstance(item, (set, frozenset)):
+        children, scale = _sample(list(item))
+    else:
+        children = [vars(item)] if hasattr(item, "__dict__") else []
+        children += [
+            getattr(item, slot)
+            for slot in getattr(type(item), "__slots__", ())
+            if isinstance(slot, str) and hasattr(item, slot)
+        ]
+        scale = 1.0
+    return size + int(scale * sum(_estimate(child, seen, depth + 1) for child in children))
+
+
+def _sample(items: list | tuple) -> tuple[list | tuple, float]:
+    """All items, or an even sample of a long sequence with the factor that scales its estimate up."""
+    if len(items) <= SAMPLE_ABOVE:
+        return items, 1.0
+    step = len(items) / SAMPLE_SIZE
+    return [items[int(i * step)] for i in range(SAMPLE_SIZE)], step
 
 
 class ByteLRU:
-    """Thread-safe LRU map whose estimated size never exceeds max_bytes; a value larger than max_entry_bytes is not kept."""
+    """Thread-safe LRU map whose estimated size stays within max_bytes; values over max_entry_bytes are not kept."""
 
     def __init__(self, max_bytes: int, max_entry_bytes: int | None = None):
         self.max_bytes = max_bytes
@@ -69,7 +87,7 @@ class ByteLRU:
             return entry[0]
 
     def put(self, key: Hashable, value: Any, size: int | None = None) -> bool:
-        """Keep value under key, evicting the least recently used entries to stay within budget; False when too large to keep."""
+        """Keep value under key, evicting least recently used entries to stay in budget; False when too large."""
         size = (estimate_bytes(value) if size is None else size) + estimate_bytes(key)
         if size > self.max_entry_bytes:
             return False

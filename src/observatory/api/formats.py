@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.responses import Response
 
 from observatory.api.responses import json_response
+from observatory.api.safe_text import safe_url, spreadsheet_text
 
 
 class Format(str, Enum):
@@ -30,12 +31,12 @@ MEDIA_TYPES = {
 
 
 def _cell(value: Any) -> Any:
-    """A value a CSV or spreadsheet cell can hold."""
+    """A value a CSV or spreadsheet cell can hold, never read as a formula."""
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, default=str)
-    return value
+        value = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, default=str)
+    return spreadsheet_text(value)
 
 
 def table_response(fmt: Format, rows: list[dict[str, Any]], columns: list[str], *, release: str, name: str,
@@ -50,7 +51,7 @@ def table_response(fmt: Format, rows: list[dict[str, Any]], columns: list[str], 
     if fmt == Format.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow([_cell(c) for c in columns])
         for row in rows:
             writer.writerow([_cell(row.get(c)) for c in columns])
         return Response(buffer.getvalue().encode("utf-8"), media_type=MEDIA_TYPES[fmt], headers=headers)
@@ -69,17 +70,18 @@ def table_response(fmt: Format, rows: list[dict[str, Any]], columns: list[str], 
     book = Workbook()
     sheet = book.active
     sheet.title = "data"
-    sheet.append(columns)
+    sheet.append([_cell(c) for c in columns])
     for row in rows:
         sheet.append([_cell(row.get(c)) for c in columns])
     about = book.create_sheet("sources")
-    about.append(["release", release])
+    about.append(["release", _cell(release)])
     for key, value in meta.items():
-        about.append([key, _cell(value)])
+        about.append([_cell(key), _cell(value)])
     about.append([])
     about.append(["dataset", "publisher", "title", "version", "licence", "citation", "url"])
     for src in sources:
-        about.append([src.get("dataset"), src.get("publisher"), src.get("title"), src.get("version"), src.get("licence"), src.get("citation"), src.get("url")])
+        fields = ("dataset", "publisher", "title", "version", "licence", "citation")
+        about.append([_cell(src.get(field)) for field in fields] + [_cell(safe_url(src.get("url")))])
     sink = io.BytesIO()
     book.save(sink)
     return Response(sink.getvalue(), media_type=MEDIA_TYPES[fmt], headers=headers)

@@ -33,16 +33,28 @@ def bad_request(detail: str) -> ApiProblem:
     return ApiProblem(400, "Invalid parameter", detail)
 
 
-def problem_response(request: Request, status: int, title: str, detail: str) -> Response:
+def problem_response(request: Request, status: int, title: str, detail: str,
+                     headers: dict[str, str] | None = None) -> Response:
     """The problem body, with the release id when one was resolved for this request; portal pages get an HTML page instead."""
-    html_problem = getattr(request.app.state, "html_problem", None)
+    app = request.scope.get("app")
+    html_problem = getattr(app.state, "html_problem", None) if app is not None else None
     if html_problem is not None and not request.url.path.startswith(("/api", "/static", "/geo")):
-        return html_problem(request, status, title, detail)
+        response = html_problem(request, status, title, detail)
+        response.headers.update(headers or {})
+        return response
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, "instance": request.url.path}
-    release = getattr(request.state, "release_id", None)
+    release = request.scope.get("state", {}).get("release_id")
     if release:
         body["release"] = release
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods the routes of this path accept, for the Allow header of a 405."""
+    app = request.scope.get("app")
+    index = getattr(app.state, "route_index", None) if app is not None else None
+    methods = index.allowed_methods(request.scope) if index is not None else []
+    return ", ".join(methods)
 
 
 def describe_validation(error: RequestValidationError) -> str:
@@ -67,9 +79,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
-        title = "Not found" if error.status_code == 404 else "HTTP error"
-        detail = str(error.detail) if error.status_code != 404 else f"no route for {request.url.path}; see /api/openapi.json"
-        return problem_response(request, error.status_code, title, detail)
+        headers = dict(error.headers or {})
+        if error.status_code == 404:
+            return problem_response(request, 404, "Not found", "no route for this path; see /api/openapi.json", headers)
+        if error.status_code == 405:  # every method of every route on this path, not only the first route's
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+            detail = f"this method is not allowed here; allowed: {headers['Allow']}"
+            return problem_response(request, 405, "Method not allowed", detail, headers)
+        return problem_response(request, error.status_code, "HTTP error", str(error.detail), headers)
 
     @app.exception_handler(ReleaseError)
     async def _no_release(request: Request, error: ReleaseError) -> Response:

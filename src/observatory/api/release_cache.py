@@ -1,5 +1,5 @@
-"""The current release as seen by the server: the CURRENT pointer is stat-ed per request, results are cached per release id
-in a memo bounded in bytes."""
+"""The current release as seen by the server: the CURRENT pointer is stat-ed per request, results are cached per
+release id in a memo bounded in bytes."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from observatory.settings import Settings
 from observatory.warehouse import releases
 
 T = TypeVar("T")
-MEMO_BYTES = 256 * 2**20  # per open release; KEEP_OPEN releases at most
-MEMO_ENTRY_BYTES = 64 * 2**20  # a larger result is computed per request instead of crowding out the rest
+# Per open release (KEEP_OPEN at most). The full release's shared tables take ~80 MiB (corridor stock rows alone
+# ~60 MiB), so they fit beside many per-request results; a result over MEMO_ENTRY_BYTES is computed per request instead.
+MEMO_BYTES = 256 * 2**20
+MEMO_ENTRY_BYTES = 128 * 2**20
 KEEP_OPEN = 2
 
 

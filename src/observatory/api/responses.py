@@ -55,7 +55,9 @@ async def cached_json(handle, request, build) -> Response:
     """The JSON body for this URL in this release, serialised once (releases never change); a hit never leaves the event loop."""
     from starlette.concurrency import run_in_threadpool
 
-    key = ("json", request.url.path, request.url.query)
+    # The middleware's key holds only the route's declared parameters (unknown ones were refused), sorted.
+    validated = request.scope.get("state", {}).get("cache_key")
+    key = ("json", request.url.path, validated if validated is not None else request.url.query)
     body = handle.peek(key)
     if body is None:
         body = await run_in_threadpool(handle.memo, key, lambda: dumps(build()))

@@ -10,9 +10,10 @@ import duckdb
 from observatory.settings import Settings
 from observatory.warehouse import releases
 
-# Table functions a query may call. The locked, external-access-off connection is what keeps every other one (read_*,
-# glob, sniff_csv, parquet_*, ...) from reaching files; this list is a second line that refuses them before anything runs.
-ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest", "duckdb_tables", "duckdb_columns", "duckdb_views"})
+# Table functions a query may call. The locked, external-access-off connection is what keeps every other one
+# (read_*, glob, sniff_csv, parquet_*, ...) from reaching files; this list is a second line, refusing them earlier.
+ALLOWED_TABLE_FUNCTIONS = frozenset(
+    {"range", "generate_series", "unnest", "duckdb_tables", "duckdb_columns", "duckdb_views"})
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

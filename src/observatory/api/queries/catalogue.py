@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from observatory.api.release_cache import ReleaseHandle
+from observatory.api.safe_text import safe_url
 
 GROUP_SCHEMES = ("continent", "un_region", "un_subregion", "sdg_region", "wb_income", "wb_region", "unhcr_region", "eu", "ldc", "lldc", "sids", "world")
 
@@ -60,7 +61,9 @@ def members(handle: ReleaseHandle, group: str) -> list[str]:
 
 def datasets(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
     """Every dataset with its provenance, by id."""
-    return handle.memo(("datasets",), lambda: {r["id"]: r for r in handle.rows("SELECT * FROM dataset ORDER BY id")})
+    # Contributed datasets carry URLs a contributor typed: only http(s) links leave the API (no javascript: or data:).
+    return handle.memo(("datasets",), lambda: {r["id"]: {**r, "url_main": safe_url(r.get("url_main"))}
+                                               for r in handle.rows("SELECT * FROM dataset ORDER BY id")})
 
 
 def release_info(handle: ReleaseHandle) -> dict[str, Any]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from observatory.api.queries.catalogue import Series, area_label, areas, cite, find_series, indicator_has_values, members, memberships
+from observatory.api.queries.catalogue import (
+    Series,
+    area_label,
+    areas,
+    cite,
+    find_series,
+    indicator_has_values,
+    members,
+    memberships,
+)
 from observatory.api.queries.corridors import stock_series
 from observatory.api.queries.series import collapsed
 from observatory.api.release_cache import ReleaseHandle

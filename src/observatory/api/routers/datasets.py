@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from observatory.api.deps import Release
-from observatory.api.models import PROBLEMS, DOWNLOADS, Envelope, TableEnvelope
+from observatory.api.formats import Format, table_response
+from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, TableEnvelope
 from observatory.api.problems import not_found
 from observatory.api.queries.catalogue import cite, datasets, measures, release_info
-from observatory.api.formats import Format, table_response
 from observatory.api.responses import json_response
+from observatory.api.safe_text import safe_url
 
 router = APIRouter(tags=["release"], responses=PROBLEMS)
 
@@ -34,7 +35,9 @@ def get_dataset(dataset_id: str, handle: Release):
     ds = datasets(handle).get(dataset_id)
     if ds is None:
         raise not_found("dataset", dataset_id, "see /api/datasets")
-    files = handle.memo(("dataset_files", dataset_id), lambda: handle.rows("SELECT path, sha256, bytes, url_download FROM dataset_file WHERE dataset_id = ? ORDER BY path", [dataset_id]))
+    sql = "SELECT path, sha256, bytes, url_download FROM dataset_file WHERE dataset_id = ? ORDER BY path"
+    files = handle.memo(("dataset_files", dataset_id), lambda: [
+        {**row, "url_download": safe_url(row["url_download"])} for row in handle.rows(sql, [dataset_id])])
     owned = [m for m in measures(handle).values() if m["dataset_id"] == dataset_id]
     return json_response({"release": handle.release_id, "dataset": ds, "files": files, "measures": owned})
 

@@ -59,7 +59,7 @@ def indicator_values(request: Request, indicator_id: str, handle: Release, years
             raise not_found("revision", revision, f"revisions of {indicator_id}'s inputs: {', '.join(known)}" if known else "its inputs have a single edition")
     filters = {"area": check_area(handle, area), "origin": check_area(handle, origin, "origin"), "destination": check_area(handle, destination, "destination"),
                "year_from": years.year_from, "year_to": years.year_to, "sex": sex, "revision": revision}
-    compute = lambda: raw_values(handle, series, limit=paging.limit, offset=paging.offset, **filters)  # noqa: E731
+    compute = lambda: raw_values(handle, series, limit=paging.limit, offset=paging.offset, **filters)
     key = ("values", indicator_id, tuple(filters.items()), paging.limit, paging.offset)
     total, rows = handle.memo(key, compute) if paging.limit <= 1000 else compute()
     offset_beyond(total, paging)
