@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from observatory.firewall.metadata import connect
 from observatory.firewall.sealed_store import open_records
@@ -168,3 +169,16 @@ def test_existing_files_and_folders_are_tightened(settings, mode):
     os.chmod(settings.vault_dir / "vault.sqlite", mode)
     Vault(settings).bootstrap_admin()
     assert owner_only([settings.vault_dir]) == {}
+
+
+def test_an_upload_sealed_before_cell_keys_gets_keys_once(vault, people, dataset, settings):
+    upload = vault.upload(people.shelter, dataset, "one.csv", one_record(ONE_RECORD_UPLOADS[1]))["upload_id"]
+    records = settings.vault_dir / "records"
+    fields, rows, _ = open_records(vault.key, records, upload, f"{dataset}|shelter-a")
+    nonce = os.urandom(12)  # rewrite it as an earlier version sealed it: records without keys
+    plaintext = json.dumps({"fields": fields, "rows": rows}).encode()
+    legacy = nonce + AESGCM(vault.key).encrypt(nonce, plaintext, f"{upload}|{dataset}|shelter-a".encode())
+    (records / f"{upload}.sealed").write_bytes(legacy)
+    first = vault._records(vault._active_uploads(dataset))
+    assert [r.key for r in first] == [r.key for r in vault._records(vault._active_uploads(dataset))]
+    assert open_records(vault.key, records, upload, f"{dataset}|shelter-a")[2] == [first[0].key]

@@ -162,3 +162,21 @@ def test_analyst_budgets_are_bounded_and_only_tighten(vault, people, dataset):
     with pytest.raises(Conflict, match="budget"):
         vault.set_rules(people.steward, dataset, {**DP_RULES, "analyst_budget": 1.5})
     assert vault.set_rules(people.steward, dataset, {**DP_RULES, "analyst_budget": 0.5})["rules_version"] == 3
+
+
+def test_a_version_released_again_after_its_cache_was_dropped_is_charged_again(vault, people, dataset, settings):
+    vault.set_rules(people.steward, dataset, {**DP_RULES, "budget": 3.0, "analyst_budget": 1.5})
+    vault.upload(people.shelter, dataset, "shelter_a.csv", (DATA / "shelter_a.csv").read_bytes())
+    one_record = b"nationality,sex,age,legal_status,month\nSYR,female,30,refugee,2024-05\n"
+    first = vault.aggregate(people.researcher, dataset, by=["sex"])["cells"]
+    extra = vault.upload(people.clinic, dataset, "one.csv", one_record)["upload_id"]
+    vault.aggregate(people.researcher, dataset, by=["sex"])
+    vault.withdraw(people.clinic, extra)  # back to the first version's records: its release is rebuilt with fresh noise
+    again = vault.aggregate(people.researcher, dataset, by=["sex"])["cells"]
+    assert vault.aggregate(people.researcher, dataset, by=["sex"])["cells"] == again  # repeats of it are free
+    spent = vault.get_rules(people.researcher, dataset)
+    assert spent["analyst_budget_spent"] == pytest.approx(1.5) and spent["budget_spent"] == pytest.approx(1.5)
+    assert len(first) == len(again)
+    vault.upload(people.clinic, dataset, "one.csv", one_record)
+    with pytest.raises(BudgetExhausted, match="your privacy budget"):
+        vault.aggregate(people.researcher, dataset, by=["sex"])

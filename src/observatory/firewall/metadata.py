@@ -29,8 +29,8 @@ CREATE TABLE IF NOT EXISTS uploads (
 CREATE TABLE IF NOT EXISTS frames (
     dataset_id TEXT NOT NULL, frame_key TEXT NOT NULL, frame_json TEXT NOT NULL, PRIMARY KEY (dataset_id, frame_key));
 CREATE TABLE IF NOT EXISTS analyst_releases (
-    dataset_id TEXT NOT NULL, analyst TEXT NOT NULL, frame_key TEXT NOT NULL, epsilon REAL NOT NULL,
-    PRIMARY KEY (dataset_id, analyst, frame_key));
+    dataset_id TEXT NOT NULL, analyst TEXT NOT NULL, release_id TEXT NOT NULL, epsilon REAL NOT NULL,
+    PRIMARY KEY (dataset_id, analyst, release_id));
 CREATE TABLE IF NOT EXISTS publications (
     pub_id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL, spec_json TEXT NOT NULL, uploads_json TEXT NOT NULL,
     title TEXT NOT NULL, licence TEXT NOT NULL, citation TEXT NOT NULL, url_main TEXT NOT NULL,
@@ -93,6 +93,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
     """Bring an older store to the current schema (inside the caller's exclusive transaction)."""
     if "sha256" in _columns(connection, "uploads"):
         _run(connection, MIGRATE_FROM_1)
+    connection.execute("DELETE FROM frames")  # a cache; frames of earlier versions lack what this one records
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

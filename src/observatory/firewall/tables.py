@@ -30,7 +30,7 @@ def frame_categories(schema: CaseSchema, rules: DisclosureRules,
             categories[dim] = [*rules.categories[dim], spec.other or "other"]
         else:
             counts = value_counts.get(dim, {})
-            common = sorted(v for v, n in counts.items() if n >= rules.min_cell and v != spec.other)
+            common = sorted(v for v, n in counts.items() if n >= rules.min_cell and v and v != spec.other)  # blanks pool
             categories[dim] = [*common, spec.other or "other"]
     return categories
 

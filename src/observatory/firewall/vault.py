@@ -383,32 +383,33 @@ class Vault:
         frame_key = f"{self._data_version(uploads)}:{version}"
         dp = rules.mode == "dp"
         with connect(self.dir) as db:
-            seen = analyst is None or not dp or db.execute(
-                "SELECT 1 FROM analyst_releases WHERE dataset_id = ? AND analyst = ? AND frame_key = ?",
-                (dataset_id, analyst, frame_key)).fetchone() is not None
+            cached = db.execute("SELECT frame_json FROM frames WHERE dataset_id = ? AND frame_key = ?", (dataset_id, frame_key)).fetchone()
+            frame = json.loads(cached[0]) if cached is not None else None
+            # An analyst is charged per noisy release seen: a version rebuilt after its cache was dropped is a new release.
+            release = frame.get("release") if frame is not None else None
+            seen = analyst is None or not dp or (release is not None and db.execute(
+                "SELECT 1 FROM analyst_releases WHERE dataset_id = ? AND analyst = ? AND release_id = ?",
+                (dataset_id, analyst, release)).fetchone() is not None)
             if not seen:
                 mine = db.execute("SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
                                   (dataset_id, analyst)).fetchone()[0]
                 if mine + rules.epsilon > rules.per_analyst + 1e-9:
                     raise BudgetExhausted(f"your privacy budget on dataset {dataset_id!r} is spent ({mine:g} of "
                                           f"{rules.per_analyst:g}); releases you have already seen stay available")
-            cached = db.execute("SELECT frame_json FROM frames WHERE dataset_id = ? AND frame_key = ?", (dataset_id, frame_key)).fetchone()
-            if cached is not None:
-                frame = json.loads(cached[0])
-            else:
+            if frame is None:
                 spent = db.execute("SELECT budget_spent FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()[0]
                 if dp and spent + rules.epsilon > rules.budget + 1e-9:
                     raise BudgetExhausted(f"the privacy budget of dataset {dataset_id!r} is spent ({spent:g} of {rules.budget:g}); "
                                           "no further releases of changed data are possible")
-                frame = build_frame(load_schema(rules.schema_id), rules, self._records(uploads))
+                frame = {**build_frame(load_schema(rules.schema_id), rules, self._records(uploads)), "release": secrets.token_hex(8)}
                 if dp:
                     db.execute("UPDATE datasets SET budget_spent = budget_spent + ? WHERE dataset_id = ?", (rules.epsilon, dataset_id))
                 db.execute("DELETE FROM frames WHERE dataset_id = ?", (dataset_id,))
                 db.execute("INSERT INTO frames (dataset_id, frame_key, frame_json) VALUES (?, ?, ?)",
                            (dataset_id, frame_key, json.dumps(frame)))
             if not seen:
-                db.execute("INSERT INTO analyst_releases (dataset_id, analyst, frame_key, epsilon) VALUES (?, ?, ?, ?)",
-                           (dataset_id, analyst, frame_key, rules.epsilon))
+                db.execute("INSERT INTO analyst_releases (dataset_id, analyst, release_id, epsilon) VALUES (?, ?, ?, ?)",
+                           (dataset_id, analyst, frame["release"], rules.epsilon))
         return frame, rules, uploads
 
     def _answer(self, dataset_id: str, spec: QuerySpec, analyst: str | None) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
