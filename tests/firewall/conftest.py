@@ -121,7 +121,7 @@ def vault(settings: Settings) -> Vault:
 
 @pytest.fixture
 def people(vault: Vault) -> SimpleNamespace:
-    """A principal and token for each role: admin (bootstrapped as on the command line), steward, researcher, two contributors."""
+    """A principal and token for each role: admin (bootstrapped as on the command line) and the others."""
     admin_token = vault.bootstrap_admin()["token"]
     admin = vault.authenticate(admin_token)
     made = {"admin": admin_token}

@@ -67,10 +67,9 @@ def flood(vault, people, extra: int) -> str:
 
 
 def attacker_estimate(observations: list[tuple[dict, int]]) -> dict[tuple[str, str, str], int | None]:
-    """Per cell: the victim's count as the attacker solves it, from (table, fakes per cell) pairs of every version.
-
-    The attacker subtracts its own fakes and averages the rest, kept inside every version's bounds (its own share's noise
-    lies in the table's support); this is the step-by-step solver of the original attack, generalised."""
+    """Per cell: the victim's count as the attacker solves it, from (table, fakes per cell) pairs of every version."""
+    # The attacker subtracts its own fakes and averages the rest, kept inside every version's bounds (its own share's
+    # noise lies in the table's support): the step-by-step solver of the original attack, generalised.
     estimate = {}
     for cell in CELLS:
         residues = [table[cell] - fakes for table, fakes in observations if table.get(cell) is not None]
@@ -93,7 +92,7 @@ def consistent_counts(observations: list[tuple[dict, int]], cell) -> set[int]:
 
 
 def recovery_report(estimate: dict, counts: dict) -> tuple[int, int, float, float]:
-    """(non-empty cells recovered, non-empty cells, chance rate, bound): chance is the table's probability of zero noise."""
+    """(non-empty cells recovered, non-empty cells, chance, bound); chance: the table's probability of zero noise."""
     occupied = [c for c in CELLS if counts[c] > 0]
     hits = sum(estimate[c] == counts[c] for c in occupied)
     chance = mean(probability_unperturbed(counts[c]) for c in occupied)
@@ -163,7 +162,7 @@ def test_different_slices_in_each_version_recover_no_cell_beyond_chance(victim, 
     solved, *_ = np.linalg.lstsq(np.array(rows), np.array(targets), rcond=None)  # every slice of every version at once
     estimate = {cell: round(float(solved[index[cell]])) for cell in CELLS}
     hits, occupied, chance, bound = recovery_report(estimate, truth())
-    # Measured: 10 of 24 (42 %): the solver pins the victim's perturbed shares a little better, never the counts behind them.
+    # Measured: 10 of 24 (42 %): the solver pins the victim's perturbed shares better, never the counts behind them.
     assert hits / occupied <= bound, f"recovered {hits} of {occupied} non-empty cells (chance {chance:.0%})"
 
 

@@ -85,7 +85,9 @@ def call(server, method: str, path: str, token: str | None = None, **kwargs) -> 
 @pytest.fixture(scope="module")
 def tokens(server) -> SimpleNamespace:
     """Tokens for every role: the first admin bootstrapped as on the command line, the others through the API."""
-    assert call(server, "POST", "/tokens", json={"role": "admin"}).status_code == 401  # never over HTTP, even on an empty vault
+    assert (
+        call(server, "POST", "/tokens", json={"role": "admin"}).status_code == 401
+    )  # never over HTTP, even on an empty vault
     admin = Vault(server.settings).bootstrap_admin()["token"]
     made = {"admin": admin}
     for name, role, org in (("steward", "steward", None), ("researcher", "researcher", None),
@@ -100,7 +102,10 @@ def tokens(server) -> SimpleNamespace:
 def api_dataset(server, tokens) -> dict[str, str]:
     """A dataset owned by shelter-a with clinic-b granted, and uploads from both (CSV and XLSX)."""
     assert call(server, "PUT", "/datasets/api-grc/rules", tokens.steward, json=RULES).status_code == 200
-    assert call(server, "PUT", "/datasets/api-grc/grants/shelter-a", tokens.steward, json={"kind": "owner"}).status_code == 200
+    assert (
+        call(server, "PUT", "/datasets/api-grc/grants/shelter-a", tokens.steward, json={"kind": "owner"}).status_code
+        == 200
+    )
     assert call(server, "PUT", "/datasets/api-grc/grants/clinic-b", tokens.steward).status_code == 200
     ids = {}
     for who, name in (("shelter", "shelter_a.csv"), ("clinic", "clinic_b.xlsx")):
@@ -202,7 +207,9 @@ def test_zip_bomb_over_http(server, tokens, api_dataset):
 def test_thirty_concurrent_requests_never_bootstrap_and_admins_get_distinct_tokens(server, tokens):
     with ThreadPoolExecutor(max_workers=30) as pool:
         anonymous = list(pool.map(lambda _: call(server, "POST", "/tokens", json={"role": "admin"}), range(30)))
-        made = list(pool.map(lambda _: call(server, "POST", "/tokens", tokens.admin, json={"role": "researcher"}), range(30)))
+        made = list(
+            pool.map(lambda _: call(server, "POST", "/tokens", tokens.admin, json={"role": "researcher"}), range(30))
+        )
     assert {r.status_code for r in anonymous} == {401} and all("token" not in r.json() for r in anonymous)
     assert {r.status_code for r in made} == {201} and len({r.json()["token"] for r in made}) == 30
     assert len({r.json()["token_id"] for r in made}) == 30

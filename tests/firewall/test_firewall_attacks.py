@@ -92,7 +92,9 @@ def test_differencing_attack_cannot_isolate_the_one_man(vault, people, dataset, 
         assert everyone["suppressed"] or women["suppressed"]  # so legal_aid - women cannot be computed
     else:  # the one man's cell was perturbed to 0: shown like an empty cell, which it may or may not be
         assert men["value"] == 0 and len(candidates(0)) >= 2
-    if not (everyone["suppressed"] or women["suppressed"]):  # the difference is the man's perturbed count, not his count
+    if not (
+        everyone["suppressed"] or women["suppressed"]
+    ):  # the difference is the man's perturbed count, not his count
         assert len(candidates(everyone["value"] - women["value"])) >= 2
     released = harvest(vault, people.researcher, dataset, rules["dimensions"], cats)
     assert_no_small_group_recoverable(released, counts, rules["dimensions"], cats, 10)

@@ -45,7 +45,9 @@ def test_init_key_refuses_the_repository(settings, transcript):
 
 
 def test_command_line_flow(settings, transcript, monkeypatch):
-    admin = data(run(token_app, ["create", "--role", "admin"], transcript))["token"]  # the first admin: on this machine only
+    admin = data(run(token_app, ["create", "--role", "admin"], transcript))[
+        "token"
+    ]  # the first admin: on this machine only
     again = run(token_app, ["create", "--role", "admin"], transcript, code=1)
     assert "already has tokens" in again.output
     steward = data(run(token_app, ["create", "--role", "steward", "--token", admin], transcript))["token"]
@@ -53,7 +55,12 @@ def test_command_line_flow(settings, transcript, monkeypatch):
     made = data(run(token_app, ["create", "--role", "researcher", "--days", "7", "--token", admin], transcript))
     run(vault_app, ["set-rules", "cli-grc", "--country", "GRC", "--year", "2024", "--dims", "nationality,sex", "--token", steward],
         transcript)
-    refused = run(vault_app, ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter], transcript, code=2)
+    refused = run(
+        vault_app,
+        ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter],
+        transcript,
+        code=2,
+    )
     assert "neither its owner nor granted" in refused.output
     run(vault_app, ["grant", "cli-grc", "--org", "shelter-a", "--owner", "--token", shelter], transcript, code=2)
     run(vault_app, ["grant", "cli-grc", "--org", "shelter-a", "--owner", "--token", steward], transcript)
@@ -77,7 +84,12 @@ def test_command_line_flow(settings, transcript, monkeypatch):
     revoked = run(vault_app, ["show-rules", "cli-grc", "--token", made["token"]], transcript, code=2)
     assert "revoked" in revoked.output
     run(vault_app, ["revoke-grant", "cli-grc", "--org", "shelter-a", "--token", steward], transcript)
-    run(vault_app, ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter], transcript, code=2)
+    run(
+        vault_app,
+        ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter],
+        transcript,
+        code=2,
+    )
     assert "intact" in run(vault_app, ["verify-audit"], transcript).output
 
 

@@ -1,5 +1,5 @@
-"""Nothing at rest reveals a record (issue 13, item 2): no digest of an upload or a row, no trace of a withdrawn upload,
-owner-only files, cell keys drawn at random and sealed with the records; a brute force over what is left finds nothing."""
+"""Nothing at rest reveals a record (issue 13, item 2): no digest of an upload or a row, no trace of a withdrawn
+upload, owner-only files, cell keys drawn at random and sealed with the records; a brute force finds nothing."""
 
 from __future__ import annotations
 
@@ -86,8 +86,10 @@ def test_withdrawal_leaves_no_trace_in_the_store(vault, people, dataset, setting
     with connect(settings.vault_dir) as db:
         assert db.execute("SELECT COUNT(*) FROM uploads WHERE upload_id = ?", (gone,)).fetchone()[0] == 0
         assert [json.loads(r[0]) for r in db.execute("SELECT uploads_json FROM publications")] == [[kept]]
-    # The audit log keeps that an upload happened and was withdrawn (who, when, its random id): never its size or content.
-    mentions = [e for e in map(json.loads, (settings.vault_dir / "audit.log").read_text().splitlines()) if gone in json.dumps(e)]
+    # The audit log keeps that an upload happened and was withdrawn (who, when, its random id), never size or content.
+    mentions = [
+        e for e in map(json.loads, (settings.vault_dir / "audit.log").read_text().splitlines()) if gone in json.dumps(e)
+    ]
     assert [e["action"] for e in mentions] == ["upload", "withdraw"] and all("records" not in e for e in mentions)
 
 
@@ -148,10 +150,16 @@ def test_a_store_of_an_earlier_version_loses_its_digests_and_withdrawn_rows(sett
     legacy_digest = hashlib.sha256(one_record(ONE_RECORD_UPLOADS[0])).hexdigest()
     with sqlite3.connect(settings.vault_dir / "vault.sqlite") as db:
         db.execute(LEGACY_UPLOADS)
-        db.execute("INSERT INTO uploads VALUES ('00000000000000aa', 'old-grc', 'shelter-a', 1, ?, '2024-01-01', 'active', NULL)",
-                   (legacy_digest,))
-        db.execute("INSERT INTO uploads VALUES ('00000000000000bb', 'old-grc', 'clinic-b', 1, ?, '2024-01-01', 'withdrawn', "
-                   "'2024-02-01')", ("ab" * 32,))
+        db.execute(
+            "INSERT INTO uploads VALUES ('00000000000000aa', 'old-grc', 'shelter-a', 1, ?, '2024-01-01', 'active', "
+            "NULL)",
+            (legacy_digest,),
+        )
+        db.execute(
+            "INSERT INTO uploads VALUES ('00000000000000bb', 'old-grc', 'clinic-b', 1, ?, '2024-01-01', 'withdrawn', "
+            "'2024-02-01')",
+            ("ab" * 32,),
+        )
     db.close()
     with connect(settings.vault_dir) as db:
         assert "sha256" not in {row[1] for row in db.execute("PRAGMA table_info(uploads)")}

@@ -1,5 +1,5 @@
-"""The audit log (issue 13, items 3 and 4): who, when, what query shape and what was released, never a value; an HMAC
-chain and a signed checkpoint kept apart, so editing, truncation, deletion with re-chaining and emptying are detected."""
+"""The audit log (issue 13, items 3 and 4): who, when, what query shape and what was released, never a value; an
+HMAC chain and a signed checkpoint kept apart, so editing, truncation, deletion, re-chaining and emptying show."""
 
 from __future__ import annotations
 
@@ -83,7 +83,9 @@ def test_deleting_50_entries_and_recomputing_the_chain_is_detected(vault, people
         if rechain == "renumbered":
             entry["seq"] = number
         entry["prev"] = previous
-        body = json.dumps({k: v for k, v in entry.items() if k != "mac"}, sort_keys=True, separators=(",", ":")).encode()
+        body = json.dumps(
+            {k: v for k, v in entry.items() if k != "mac"}, sort_keys=True, separators=(",", ":")
+        ).encode()
         if rechain == "unkeyed sha256":
             entry["mac"] = hashlib.sha256(body).hexdigest()
         else:
@@ -132,7 +134,9 @@ def test_a_forged_or_deleted_checkpoint_is_detected(vault, people, settings):
         vault.verify_audit()
 
 
-def test_the_checkpoint_is_kept_apart_owner_only_and_signed_at_verify_and_shutdown(vault, people, settings, monkeypatch):
+def test_the_checkpoint_is_kept_apart_owner_only_and_signed_at_verify_and_shutdown(
+    vault, people, settings, monkeypatch
+):
     checkpoint = vault.audit.checkpoint_file
     assert checkpoint.parent == settings.vault_key_file.parent and settings.home not in checkpoint.parents
     assert stat.S_IMODE(checkpoint.stat().st_mode) == 0o600
@@ -162,7 +166,13 @@ def test_the_checkpoint_falls_back_to_the_vault_when_the_key_folder_is_read_only
 
 def test_an_unkeyed_log_of_an_earlier_version_is_set_aside(settings):
     settings.vault_dir.mkdir(parents=True)
-    legacy = {"at": "2024-01-01T00:00:00+00:00", "action": "upload", "outcome": "refused", "prev": "0" * 64, "hash": "ab"}
+    legacy = {
+        "at": "2024-01-01T00:00:00+00:00",
+        "action": "upload",
+        "outcome": "refused",
+        "prev": "0" * 64,
+        "hash": "ab",
+    }
     (settings.vault_dir / "audit.log").write_text(json.dumps(legacy) + "\n")
     vault = Vault(settings)
     vault.bootstrap_admin()

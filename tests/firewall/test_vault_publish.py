@@ -16,8 +16,23 @@ from observatory.firewall.publish import ContributedMeta, list_contributed
 
 from .conftest import RULES
 
-CANONICAL = ["dataset_id", "measure_id", "area", "origin", "destination", "year", "period", "sex", "age", "category", "value",
-             "lower", "upper", "status", "note"]
+CANONICAL = [
+    "dataset_id",
+    "measure_id",
+    "area",
+    "origin",
+    "destination",
+    "year",
+    "period",
+    "sex",
+    "age",
+    "category",
+    "value",
+    "lower",
+    "upper",
+    "status",
+    "note",
+]
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "src" / "observatory" / "warehouse" / "schema.sql"
 SHAPES = [
     (["sex", "legal_status"], ["sex", "legal_status"], {}),
@@ -44,8 +59,10 @@ def test_every_permitted_shape_is_a_well_formed_frame(vault, people, dataset, lo
     vault.set_rules(people.steward, dataset, {**RULES, "dimensions": dims})
     vault.publish(people.steward, dataset, "shape-pub", by=by, filters=filters)
     folder = settings.home / "contributed" / "shape-pub"
-    assert list_contributed(settings) == [folder] and sorted(p.name for p in folder.iterdir()) == ["dataset.json",
-                                                                                                   "observations.parquet"]
+    assert list_contributed(settings) == [folder] and sorted(p.name for p in folder.iterdir()) == [
+        "dataset.json",
+        "observations.parquet",
+    ]
     meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
     assert ContributedMeta.model_validate(meta).id == "shape-pub"
     table = pq.read_table(folder / "observations.parquet")
@@ -77,8 +94,15 @@ def test_publication_texts_that_would_run_are_refused(vault, people, dataset, lo
 
 
 def test_plain_publication_texts_are_kept(vault, people, dataset, loaded, settings):
-    vault.publish(people.steward, dataset, "text-pub", by=["sex"], title="People served, 2024", citation="Shelter A (2024).",
-                  url_main="https://shelter-a.example.org/data?year=2024")
+    vault.publish(
+        people.steward,
+        dataset,
+        "text-pub",
+        by=["sex"],
+        title="People served, 2024",
+        citation="Shelter A (2024).",
+        url_main="https://shelter-a.example.org/data?year=2024",
+    )
     meta = json.loads((settings.home / "contributed" / "text-pub" / "dataset.json").read_text())
     assert meta["title"] == "People served, 2024" and meta["url_main"] == "https://shelter-a.example.org/data?year=2024"
     assert meta["note"].startswith("contributed by clinic-b, shelter-a, disclosure-controlled (cell-key perturbation")

@@ -126,7 +126,9 @@ def test_grants_decide_who_may_upload(vault, people, settings):
     vault.revoke_grant(people.steward, "grant-grc", "clinic-b")
     with pytest.raises(Forbidden):
         vault.upload(people.clinic, "grant-grc", "clinic_b.csv", data)
-    assert vault.withdraw(people.clinic, upload)["status"] == "withdrawn"  # an organisation can always take its data back
+    assert (
+        vault.withdraw(people.clinic, upload)["status"] == "withdrawn"
+    )  # an organisation can always take its data back
     with pytest.raises(Forbidden):
         vault.grant(people.admin, "grant-grc", "clinic-b")
 

@@ -70,8 +70,8 @@ class ProblemRoute(APIRoute):
 
 
 def current_settings(request: Request) -> Settings:
-    """The settings of the app serving the request (`serve --home` and the rest of the server share one home); an app
-    that holds none (a bare router) reads them from the environment."""
+    """The settings of the app serving the request, so the vault shares `serve --home` with the rest of the server."""
+    # An app that holds no settings (a bare router mounted elsewhere) reads them from the environment.
     held = getattr(request.app.state, "settings", None)
     return held if isinstance(held, Settings) else get_settings()
 
@@ -231,8 +231,7 @@ def withdraw(upload_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
 
 @router.post("/tokens", status_code=201)
 def create_token(body: TokenBody, vault: VaultDep, who: CallerDep) -> dict[str, str]:
-    """Create a token (admin); the token is shown once. The first admin is made on the vault's machine with
-    `observatory token create --role admin`, never over HTTP."""
+    """Create a token (admin); shown once. The first admin comes from `observatory token create`, never over HTTP."""
     return vault.create_token(who, body.role, org=body.org, days=body.days, label=body.label)
 
 

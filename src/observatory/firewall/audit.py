@@ -34,7 +34,7 @@ def audit_path(vault_dir: Path) -> Path:
 
 
 def checkpoint_location(vault_dir: Path, key_file: Path) -> Path:
-    """Where checkpoints are kept: beside the key (apart from the log) when that folder is writable, else in the vault."""
+    """Where checkpoints are kept: beside the key (apart from the log) if that folder is writable, else in the vault."""
     beside_key = key_file.with_name(key_file.name + ".audit-checkpoint")
     if os.access(key_file.parent, os.W_OK):
         return beside_key
@@ -79,7 +79,7 @@ class AuditLog:
         return hmac.new(self._chain_key, _canonical(entry), hashlib.sha256).hexdigest()
 
     def digest(self, value: Any) -> str:
-        """A keyed digest of released values: lets the key holder match a table to its entry, lets no one else guess it."""
+        """A keyed digest of released values: the key holder can match a table to its entry; no one else can."""
         return hmac.new(self._chain_key, json.dumps(value, sort_keys=True).encode(), hashlib.sha256).hexdigest()
 
     @contextmanager
@@ -105,7 +105,7 @@ class AuditLog:
             handle.close()
 
     def _set_aside_legacy(self, handle: BinaryIO) -> bool:
-        """An unkeyed log of an earlier version can be neither trusted nor re-signed: rename it (a keyed chain starts)."""
+        """Set aside an unkeyed log of an earlier version (it can be neither trusted nor re-signed)."""
         handle.seek(0)
         first = handle.readline()
         try:
@@ -119,7 +119,7 @@ class AuditLog:
         return legacy
 
     def legacy_logs(self) -> list[str]:
-        """Unkeyed logs of earlier versions set aside (they may quote identifiers of refused uploads: review, destroy)."""
+        """Unkeyed logs of earlier versions set aside (they may quote identifiers of refused uploads)."""
         return sorted(p.name for p in self.vault_dir.glob("audit.legacy-*.log"))
 
     def write(self, *, actor: dict[str, Any], action: str, outcome: str, **details: Any) -> None:
@@ -133,7 +133,9 @@ class AuditLog:
             except AuditTampered:
                 raise
             except (ValueError, KeyError, TypeError, IndexError):
-                raise AuditTampered("the audit log's last entries are damaged; run `observatory vault verify-audit`") from None
+                raise AuditTampered(
+                    "the audit log's last entries are damaged; run `observatory vault verify-audit`"
+                ) from None
             entry = {"seq": seq, "at": iso(utc_now()), "actor": actor, "action": action, "outcome": outcome, **details,
                      "prev": previous}
             entry["mac"] = self._mac(entry)
@@ -174,7 +176,7 @@ class AuditLog:
         os.replace(temp, self.checkpoint_file)
 
     def _check_tail(self, tail: list[dict[str, Any]]) -> None:
-        """Before appending: the log must reach the checkpoint and end where it said (one unsigned step allowed: a crash)."""
+        """Before appending: the log must reach the checkpoint and end where it said (one unsigned step: a crash)."""
         point = self.read_checkpoint()
         entries = tail[-1]["seq"] if tail else 0
         if point is None:
@@ -191,7 +193,9 @@ class AuditLog:
             raise AuditTampered(f"the audit log holds {entries} entries but its checkpoint of {point['at']} signed "
                                 f"{point['entries']}: entries were removed")
         if entries > point["entries"] + 1:
-            raise AuditTampered(f"the audit log holds {entries} entries, more than its checkpoint ({point['entries']}) allows")
+            raise AuditTampered(
+                f"the audit log holds {entries} entries, more than its checkpoint ({point['entries']}) allows"
+            )
         head = macs.get(point["entries"], GENESIS if point["entries"] == 0 else None)
         if head is None or not hmac.compare_digest(head, point["head"]):
             raise AuditTampered(f"entry {point['entries']} of the audit log is not the one its checkpoint signed")
@@ -199,7 +203,7 @@ class AuditLog:
     # --- verification -----------------------------------------------------------------------------------------
 
     def verify(self) -> int:
-        """Check every entry's HMAC and sequence and the checkpoint; then sign a new checkpoint. Returns the entry count."""
+        """Check every entry's HMAC and sequence and the checkpoint, then sign a new one; return the entry count."""
         with self._locked() as handle:
             handle.seek(0)
             lines = handle.read().splitlines()

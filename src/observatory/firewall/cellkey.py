@@ -1,5 +1,5 @@
-"""Cell-key perturbation (after the ABS TableBuilder): every record carries a random key fixed at ingest; a cell's noise is
-read from a fixed perturbation table at the sum of its records' keys, so the same records always get the same noise."""
+"""Cell-key perturbation (after the ABS TableBuilder): every record carries a random key fixed at ingest; a cell's
+noise is read from a fixed perturbation table at the sum of its records' keys: the same records, the same noise."""
 
 from __future__ import annotations
 
@@ -77,10 +77,9 @@ class Tally:
 
 
 def perturbed_count(shares: Iterable[Tally]) -> int:
-    """A cell's published count: each contributing organisation's share perturbed on its own, then summed.
-
-    Shares are kept apart so that one contributor adding or withdrawing its own records re-draws only its own noise:
-    another organisation's share keeps the same noise in every version, so repeated versions cannot average it away."""
+    """A cell's published count: each contributing organisation's share perturbed on its own, then summed."""
+    # Shares are kept apart so that one contributor adding or withdrawing its own records re-draws only its own noise:
+    # another organisation's share keeps the same noise in every version, so repeated versions cannot average it away.
     return sum(share.perturbed() for share in shares)
 
 

@@ -185,11 +185,15 @@ def publications(token: Token = None) -> None:
         _fail(error)
 
 
-@vault_app.command("grant", epilog="Example: observatory vault grant shelters-grc --org shelter-a --owner --token $STEWARD")
-def grant(dataset: Annotated[str, typer.Argument(help="Dataset id.")],
-          org: Annotated[str, typer.Option("--org", help="Organisation that may upload into the dataset.")],
-          owner: Annotated[bool, typer.Option("--owner", help="Grant as the dataset's owner (one per dataset).")] = False,
-          token: Token = None) -> None:
+@vault_app.command(
+    "grant", epilog="Example: observatory vault grant shelters-grc --org shelter-a --owner --token $STEWARD"
+)
+def grant(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    org: Annotated[str, typer.Option("--org", help="Organisation that may upload into the dataset.")],
+    owner: Annotated[bool, typer.Option("--owner", help="Grant as the dataset's owner (one per dataset).")] = False,
+    token: Token = None,
+) -> None:
     """Let an organisation upload into a dataset, as owner or co-contributor (steward)."""
     try:
         vault, who = _session(token)
@@ -198,9 +202,14 @@ def grant(dataset: Annotated[str, typer.Argument(help="Dataset id.")],
         _fail(error)
 
 
-@vault_app.command("revoke-grant", epilog="Example: observatory vault revoke-grant shelters-grc --org clinic-b --token $STEWARD")
-def revoke_grant(dataset: Annotated[str, typer.Argument(help="Dataset id.")],
-                 org: Annotated[str, typer.Option("--org", help="Organisation to stop.")], token: Token = None) -> None:
+@vault_app.command(
+    "revoke-grant", epilog="Example: observatory vault revoke-grant shelters-grc --org clinic-b --token $STEWARD"
+)
+def revoke_grant(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    org: Annotated[str, typer.Option("--org", help="Organisation to stop.")],
+    token: Token = None,
+) -> None:
     """Stop an organisation uploading into a dataset; its uploads stay until it withdraws them (steward)."""
     try:
         vault, who = _session(token)
@@ -230,7 +239,9 @@ def verify(_token: Token = None) -> None:
         raise typer.Exit(1) from None
     typer.echo(f"audit log intact: {count} entries; checkpoint signed at {vault.audit.checkpoint_file}")
     for name in vault.audit.legacy_logs():
-        typer.echo(f"note: {name} is an unkeyed log of an earlier version; it may quote refused input: review and destroy it")
+        typer.echo(
+            f"note: {name} is an unkeyed log of an earlier version; it may quote refused input: review and destroy it"
+        )
 
 
 @token_app.command("create", epilog="Example: observatory token create --role contributor --org shelter-a --days 90 --token $ADMIN_TOKEN")
@@ -239,7 +250,7 @@ def create(role: Annotated[str, typer.Option("--role", help="public, researcher,
            days: Annotated[float, typer.Option("--days", help="Days until the token expires.")] = 30,
            label: Annotated[str, typer.Option("--label", help="Note about who holds it.")] = "",
            token: Token = None) -> None:
-    """Create a token (admin). Without --token on an empty vault, creates the first admin: only here, never over HTTP."""
+    """Create a token (admin). Without --token on an empty vault: the first admin (only here, never over HTTP)."""
     try:
         if token is None and role == "admin":
             _print(Vault(get_settings()).bootstrap_admin(days=days, label=label))

@@ -36,8 +36,10 @@ def _in_year(rules: DisclosureRules, records: Sequence[KeyedRecord]) -> list[Key
     return [r for r in records if r.values.get("month", "").startswith(prefix)]
 
 
-def _perturbed_value_counts(schema: CaseSchema, rules: DisclosureRules, records: Sequence[KeyedRecord]) -> dict[str, dict[str, int]]:
-    """Per open dimension without fixed categories: each value's perturbed count (decides whether its code is listed)."""
+def _perturbed_value_counts(
+    schema: CaseSchema, rules: DisclosureRules, records: Sequence[KeyedRecord]
+) -> dict[str, dict[str, int]]:
+    """Per open dimension without fixed categories: each value's perturbed count (whether its code is listed)."""
     counts: dict[str, dict[str, int]] = {}
     for dim in rules.dimensions:
         spec = schema.fields[dim]
@@ -60,7 +62,7 @@ def perturbed_counts(schema: CaseSchema, rules: DisclosureRules,
 
 
 def build_frame(schema: CaseSchema, rules: DisclosureRules, records: Sequence[KeyedRecord]) -> dict[str, Any]:
-    """Every cell with all margins, perturbed by cell keys then suppressed (or noised by differential privacy), rounded."""
+    """Every cell with all margins: cell-key perturbed then suppressed (or noised by differential privacy), rounded."""
     dims = list(rules.dimensions)
     keys_of_frame: list[Key]
     cells: list[list[Any]] = []

@@ -136,7 +136,9 @@ def write_contributed(settings: Settings, pub_id: str, meta: dict[str, Any], row
     temp = root / f".tmp-{pub_id}-{secrets.token_hex(4)}"
     temp.mkdir(mode=0o700)
     try:
-        _write_file(temp / "dataset.json", json.dumps(checked.model_dump(mode="json"), indent=2, ensure_ascii=False).encode())
+        _write_file(
+            temp / "dataset.json", json.dumps(checked.model_dump(mode="json"), indent=2, ensure_ascii=False).encode()
+        )
         table = pa.Table.from_pylist(list(rows), schema=OBSERVATION_SCHEMA)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)

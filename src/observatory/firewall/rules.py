@@ -28,8 +28,9 @@ class DisclosureRules(BaseModel):
     mode: Literal["suppression", "dp"] = "suppression"
     epsilon: float = Field(1.0, gt=0, le=10, description="Privacy loss of one noisy release (dp mode).")
     budget: float = Field(3.0, gt=0, le=100, description="Total privacy loss allowed for the dataset (dp mode).")
-    analyst_budget: float | None = Field(None, gt=0, le=100,
-                                         description="Privacy loss allowed to one analyst (token) in dp mode; default: budget.")
+    analyst_budget: float | None = Field(
+        None, gt=0, le=100, description="Privacy loss allowed to one analyst (token) in dp mode; default: budget."
+    )
     categories: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="Fixed categories of open dimensions.")
 
     @model_validator(mode="after")

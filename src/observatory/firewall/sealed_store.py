@@ -1,5 +1,5 @@
-"""Per-upload encrypted record files (AES-256-GCM) holding the records and their cell keys, written atomically (owner-only)
-and destroyed by overwrite."""
+"""Per-upload encrypted record files (AES-256-GCM) holding the records and their cell keys, written atomically
+(owner-only) and destroyed by overwrite."""
 
 from __future__ import annotations
 
@@ -30,8 +30,15 @@ def sealed_path(records_dir: Path, upload_id: str) -> Path:
     return records_dir / f"{upload_id}.sealed"
 
 
-def seal_records(key: bytes, records_dir: Path, upload_id: str, context: str, fields: list[str], rows: list[tuple[str, ...]],
-                 record_keys: list[int]) -> Path:
+def seal_records(
+    key: bytes,
+    records_dir: Path,
+    upload_id: str,
+    context: str,
+    fields: list[str],
+    rows: list[tuple[str, ...]],
+    record_keys: list[int],
+) -> Path:
     """Encrypt the records and their cell keys in memory and write them atomically (temp file, fsync, rename)."""
     if len(record_keys) != len(rows):
         raise ValueError("every record needs exactly one cell key")

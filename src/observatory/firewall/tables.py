@@ -15,10 +15,9 @@ Key = tuple[str, ...]
 
 def frame_categories(schema: CaseSchema, rules: DisclosureRules,
                      value_counts: Mapping[str, Mapping[str, int]]) -> dict[str, list[str]]:
-    """Categories of each frame dimension; never a label that only a rare record would reveal.
-
-    `value_counts` gives, per open dimension, the (perturbed) number of records of each value: a code is listed only
-    when that count reaches min_cell, so whether a code appears is itself a perturbed fact."""
+    """Categories of each frame dimension; never a label that only a rare record would reveal."""
+    # `value_counts` gives, per open dimension, the perturbed number of records of each value: a code is listed only
+    # when that count reaches min_cell, so whether a code appears is itself a perturbed fact.
     categories: dict[str, list[str]] = {}
     for dim in rules.dimensions:
         spec = schema.fields[dim]
@@ -30,7 +29,9 @@ def frame_categories(schema: CaseSchema, rules: DisclosureRules,
             categories[dim] = [*rules.categories[dim], spec.other or "other"]
         else:
             counts = value_counts.get(dim, {})
-            common = sorted(v for v, n in counts.items() if n >= rules.min_cell and v and v != spec.other)  # blanks pool
+            common = sorted(
+                v for v, n in counts.items() if n >= rules.min_cell and v and v != spec.other
+            )  # blanks pool
             categories[dim] = [*common, spec.other or "other"]
     return categories
 

@@ -76,10 +76,9 @@ def _hash(secret: str) -> str:
 
 def create_token(vault_dir: Path, role: Role | str, *, org: str | None = None, days: float = 30, label: str = "",
                  expires_at: datetime | None = None, bootstrap: bool = False) -> tuple[str, str]:
-    """Create a token; return (token_id, token). The token is shown once and only its hash is kept.
-
-    With `bootstrap`, the token is created only if the vault holds no token at all, checked in the same exclusive
-    transaction as the insert, so concurrent bootstraps yield exactly one admin."""
+    """Create a token; return (token_id, token). The token is shown once and only its hash is kept."""
+    # With `bootstrap`, the token is created only if the vault holds no token at all, checked in the same immediate
+    # transaction as the insert, so concurrent bootstraps yield exactly one admin.
     role = Role(role)
     if role is Role.CONTRIBUTOR and not org:
         raise InvalidQuery("a contributor token needs --org (the contributing organisation)")
@@ -95,8 +94,11 @@ def create_token(vault_dir: Path, role: Role | str, *, org: str | None = None, d
             with connect(vault_dir) as db:
                 if bootstrap and db.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]:
                     raise Conflict("the vault already has tokens: the first admin exists; ask an admin for a token")
-                db.execute("INSERT INTO tokens (token_id, secret_hash, role, org, label, created_at, expires_at) "
-                           "VALUES (?,?,?,?,?,?,?)", (token_id, _hash(secret), role.value, org, label[:80], iso(now), iso(expiry)))
+                db.execute(
+                    "INSERT INTO tokens (token_id, secret_hash, role, org, label, created_at, expires_at) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (token_id, _hash(secret), role.value, org, label[:80], iso(now), iso(expiry)),
+                )
         except sqlite3.IntegrityError:
             continue
         return token_id, f"obs_{token_id}_{secret}"

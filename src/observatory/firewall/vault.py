@@ -108,14 +108,15 @@ class Vault:
         try:
             return token_store.authenticate(self.dir, token)
         except Unauthenticated as error:
-            self.audit.write(actor=ANONYMOUS.audit_view(), action="authenticate", outcome="refused", reason=error.detail)
+            self.audit.write(
+                actor=ANONYMOUS.audit_view(), action="authenticate", outcome="refused", reason=error.detail
+            )
             raise
 
     @contextmanager
     def _audited(self, principal: Principal, action: str, **details: Any) -> Iterator[dict[str, Any]]:
-        """Write one audit entry for the block: outcome, what was asked (validated parts only) and what was released.
-
-        A refusal is recorded by its title (and row number for uploads), never by its message, which may describe input."""
+        """Write one audit entry for the block: outcome, what was asked (validated parts only) and what was released."""
+        # A refusal is recorded by its title (and row number for uploads), never its message, which may describe input.
         extra: dict[str, Any] = {}
         try:
             yield extra
@@ -133,7 +134,9 @@ class Vault:
         """Check the audit chain and its checkpoint, and that a vault holding tokens has a log at all."""
         count = self.audit.verify()
         if count == 0 and token_store.has_tokens(self.dir):
-            raise AuditTampered("the audit log is empty although the vault holds tokens: the log and checkpoint were removed")
+            raise AuditTampered(
+                "the audit log is empty although the vault holds tokens: the log and checkpoint were removed"
+            )
         return count
 
     # --- tokens -----------------------------------------------------------------------------------------------
@@ -207,8 +210,10 @@ class Vault:
             extra["dataset"] = dataset_id
             rules, version, released, spent = self._rules(dataset_id)
             with connect(self.dir) as db:
-                mine = db.execute("SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
-                                  (dataset_id, principal.token_id or "")).fetchone()[0]
+                mine = db.execute(
+                    "SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
+                    (dataset_id, principal.token_id or ""),
+                ).fetchone()[0]
         return {"dataset": dataset_id, "rules_version": version, "released": released, "budget_spent": spent,
                 "analyst_budget_spent": mine, "rules": rules.model_dump(mode="json"), "rule": rules.describe()}
 
@@ -231,8 +236,9 @@ class Vault:
             extra.update(dataset=dataset_id, org=org, kind=kind)
             self._rules(dataset_id)
             with connect(self.dir) as db:
-                if kind == "owner" and db.execute("SELECT 1 FROM grants WHERE dataset_id = ? AND kind = 'owner' AND org != ?",
-                                                  (dataset_id, org)).fetchone():
+                owner = db.execute("SELECT org FROM grants WHERE dataset_id = ? AND kind = 'owner'",
+                                   (dataset_id,)).fetchone()
+                if kind == "owner" and owner is not None and owner["org"] != org:
                     raise Conflict(f"dataset {dataset_id!r} already has an owner; revoke that grant first")
                 db.execute("INSERT OR REPLACE INTO grants (dataset_id, org, kind, granted_at) VALUES (?, ?, ?, ?)",
                            (dataset_id, org, kind, iso(utc_now())))
@@ -258,22 +264,29 @@ class Vault:
             extra["dataset"] = dataset_id
             with connect(self.dir) as db:
                 rows = db.execute("SELECT * FROM grants WHERE dataset_id = ? ORDER BY org", (dataset_id,)).fetchall()
-        return [{"dataset": r["dataset_id"], "org": r["org"], "kind": r["kind"], "granted_at": r["granted_at"]} for r in rows]
+        return [
+            {"dataset": r["dataset_id"], "org": r["org"], "kind": r["kind"], "granted_at": r["granted_at"]}
+            for r in rows
+        ]
 
     # --- uploads ----------------------------------------------------------------------------------------------
 
     def upload(self, principal: Principal, dataset_id: str, filename: str, data: bytes) -> dict[str, Any]:
-        """Validate an upload in memory and seal it with fresh cell keys; any fault rejects it whole, vault unchanged."""
+        """Validate an upload and seal it with fresh cell keys; any fault rejects it whole, the vault unchanged."""
         with self._audited(principal, "upload") as extra:
             require(principal, "upload")
             check_dataset_id(dataset_id)
             extra["dataset"] = dataset_id
             rules = self._rules(dataset_id)[0]
             with connect(self.dir) as db:
-                granted = db.execute("SELECT 1 FROM grants WHERE dataset_id = ? AND org = ?", (dataset_id, principal.org)).fetchone()
+                granted = db.execute(
+                    "SELECT 1 FROM grants WHERE dataset_id = ? AND org = ?", (dataset_id, principal.org)
+                ).fetchone()
             if granted is None:
-                raise Forbidden(f"your organisation may not upload into dataset {dataset_id!r}: it is neither its owner nor "
-                                "granted by the steward")
+                raise Forbidden(
+                    f"your organisation may not upload into dataset {dataset_id!r}: it is neither its owner nor "
+                    "granted by the steward"
+                )
             parsed = parse_upload(filename, data, load_schema(rules.schema_id))
             upload_id = secrets.token_hex(8)
             record_keys = new_record_keys(len(parsed.rows), self._key_source)
@@ -282,8 +295,11 @@ class Vault:
             created = iso(utc_now())
             try:
                 with connect(self.dir) as db:
-                    db.execute("INSERT INTO uploads (upload_id, dataset_id, org, n_records, created_at, status) "
-                               "VALUES (?, ?, ?, ?, ?, 'active')", (upload_id, dataset_id, principal.org, len(parsed.rows), created))
+                    db.execute(
+                        "INSERT INTO uploads (upload_id, dataset_id, org, n_records, created_at, status) "
+                        "VALUES (?, ?, ?, ?, ?, 'active')",
+                        (upload_id, dataset_id, principal.org, len(parsed.rows), created),
+                    )
             except BaseException:
                 destroy_records(self.records_dir, upload_id)
                 raise
@@ -340,7 +356,10 @@ class Vault:
                          if upload_id in json.loads(p["uploads_json"])]
                 for pub in users:
                     remaining = [u for u in json.loads(pub["uploads_json"]) if u != upload_id]
-                    db.execute("UPDATE publications SET uploads_json = ? WHERE pub_id = ?", (json.dumps(remaining), pub["pub_id"]))
+                    db.execute(
+                        "UPDATE publications SET uploads_json = ? WHERE pub_id = ?",
+                        (json.dumps(remaining), pub["pub_id"]),
+                    )
             rebuilt, unpublished = self._rebuild([p["pub_id"] for p in users])
             extra.update(upload=upload_id, dataset=row["dataset_id"], rebuilt=rebuilt, unpublished=unpublished)
         return {"upload_id": upload_id, "status": "withdrawn", "records_destroyed": row["n_records"],
@@ -372,10 +391,9 @@ class Vault:
         return hmac.new(self._identity_key, joined, hashlib.sha256).hexdigest()[:32]
 
     def _frame(self, dataset_id: str, analyst: str | None) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
-        """The dataset's protected release frame for its current records and rules (built once, then cached).
-
-        In dp mode a new release spends epsilon from the dataset's budget, and every analyst who sees it for the first
-        time spends epsilon from their own budget (publication rebuilds are charged to the dataset only)."""
+        """The dataset's protected release frame for its current records and rules (built once, then cached)."""
+        # In dp mode a new release spends epsilon from the dataset's budget, and every analyst who sees it for the first
+        # time spends epsilon from their own budget (publication rebuilds, analyst None, charge the dataset only).
         rules, version, _, _ = self._rules(dataset_id)
         uploads = self._active_uploads(dataset_id)
         if not uploads:
@@ -385,34 +403,50 @@ class Vault:
         with connect(self.dir) as db:
             cached = db.execute("SELECT frame_json FROM frames WHERE dataset_id = ? AND frame_key = ?", (dataset_id, frame_key)).fetchone()
             frame = json.loads(cached[0]) if cached is not None else None
-            # An analyst is charged per noisy release seen: a version rebuilt after its cache was dropped is a new release.
+            # An analyst is charged per noisy release seen: a version rebuilt after its cache was dropped is new.
             release = frame.get("release") if frame is not None else None
             seen = analyst is None or not dp or (release is not None and db.execute(
                 "SELECT 1 FROM analyst_releases WHERE dataset_id = ? AND analyst = ? AND release_id = ?",
                 (dataset_id, analyst, release)).fetchone() is not None)
             if not seen:
-                mine = db.execute("SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
-                                  (dataset_id, analyst)).fetchone()[0]
+                mine = db.execute(
+                    "SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
+                    (dataset_id, analyst),
+                ).fetchone()[0]
                 if mine + rules.epsilon > rules.per_analyst + 1e-9:
                     raise BudgetExhausted(f"your privacy budget on dataset {dataset_id!r} is spent ({mine:g} of "
                                           f"{rules.per_analyst:g}); releases you have already seen stay available")
             if frame is None:
-                spent = db.execute("SELECT budget_spent FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()[0]
+                spent = db.execute("SELECT budget_spent FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()[
+                    0
+                ]
                 if dp and spent + rules.epsilon > rules.budget + 1e-9:
-                    raise BudgetExhausted(f"the privacy budget of dataset {dataset_id!r} is spent ({spent:g} of {rules.budget:g}); "
-                                          "no further releases of changed data are possible")
-                frame = {**build_frame(load_schema(rules.schema_id), rules, self._records(uploads)), "release": secrets.token_hex(8)}
+                    raise BudgetExhausted(
+                        f"the privacy budget of dataset {dataset_id!r} is spent ({spent:g} of {rules.budget:g}); "
+                        "no further releases of changed data are possible"
+                    )
+                frame = {
+                    **build_frame(load_schema(rules.schema_id), rules, self._records(uploads)),
+                    "release": secrets.token_hex(8),
+                }
                 if dp:
-                    db.execute("UPDATE datasets SET budget_spent = budget_spent + ? WHERE dataset_id = ?", (rules.epsilon, dataset_id))
+                    db.execute(
+                        "UPDATE datasets SET budget_spent = budget_spent + ? WHERE dataset_id = ?",
+                        (rules.epsilon, dataset_id),
+                    )
                 db.execute("DELETE FROM frames WHERE dataset_id = ?", (dataset_id,))
                 db.execute("INSERT INTO frames (dataset_id, frame_key, frame_json) VALUES (?, ?, ?)",
                            (dataset_id, frame_key, json.dumps(frame)))
             if not seen:
-                db.execute("INSERT INTO analyst_releases (dataset_id, analyst, release_id, epsilon) VALUES (?, ?, ?, ?)",
-                           (dataset_id, analyst, frame["release"], rules.epsilon))
+                db.execute(
+                    "INSERT INTO analyst_releases (dataset_id, analyst, release_id, epsilon) VALUES (?, ?, ?, ?)",
+                    (dataset_id, analyst, frame["release"], rules.epsilon),
+                )
         return frame, rules, uploads
 
-    def _answer(self, dataset_id: str, spec: QuerySpec, analyst: str | None) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
+    def _answer(
+        self, dataset_id: str, spec: QuerySpec, analyst: str | None
+    ) -> tuple[dict[str, Any], DisclosureRules, list[Any]]:
         """Answer a validated query as a slice of the protected frame."""
         check_dataset_id(dataset_id)
         rules = self._rules(dataset_id)[0]
@@ -440,10 +474,16 @@ class Vault:
         return answer, rules, uploads
 
     def _released(self, answer: dict[str, Any]) -> dict[str, Any]:
-        """What the audit log records of a release: the query shape, the cell counts and a keyed digest of the values."""
+        """What the audit log records of a release: query shape, cell counts and a keyed digest of the values."""
         hidden = sum(1 for c in answer["cells"] if c["suppressed"])
-        return {"query": {"by": answer["by"], "filters": answer["filters"]},
-                "released": {"cells": len(answer["cells"]), "suppressed": hidden, "hmac": self.audit.digest(answer["cells"])}}
+        return {
+            "query": {"by": answer["by"], "filters": answer["filters"]},
+            "released": {
+                "cells": len(answer["cells"]),
+                "suppressed": hidden,
+                "hmac": self.audit.digest(answer["cells"]),
+            },
+        }
 
     @staticmethod
     def _spec(by: Any, filters: Any) -> QuerySpec:
@@ -475,7 +515,12 @@ class Vault:
             extra.update(dataset=dataset_id, publication=pub_id)
             spec = self._spec(by, filters)
             check_publishable(spec.by, spec.filters)
-            texts = {"title": (title, 200), "licence": (licence, 80), "citation": (citation, 500), "url_main": (url_main, 300)}
+            texts = {
+                "title": (title, 200),
+                "licence": (licence, 80),
+                "citation": (citation, 500),
+                "url_main": (url_main, 300),
+            }
             meta = {name: check_publication_text(name, text, limit) for name, (text, limit) in texts.items()}
             with connect(self.dir) as db:
                 existing = db.execute("SELECT status FROM publications WHERE pub_id = ?", (pub_id,)).fetchone()
@@ -503,9 +548,15 @@ class Vault:
         orgs = ", ".join(sorted({u["org"] for u in uploads}))
         title = meta["title"] or rules.title or f"{schema.title} ({rules.country}, {rules.year})"
         dataset_json = {
-            "id": pub_id, "publisher": orgs, "title": title, "version_producer": str(version), "licence": meta["licence"] or "CC-BY-4.0",
-            "citation": meta["citation"] or f"{orgs} ({rules.year}). {title}. Contributed to the Migration Observatory, disclosure-controlled.",
-            "url_main": meta["url_main"], "date_published": date.today().isoformat(),
+            "id": pub_id,
+            "publisher": orgs,
+            "title": title,
+            "version_producer": str(version),
+            "licence": meta["licence"] or "CC-BY-4.0",
+            "citation": meta["citation"]
+            or f"{orgs} ({rules.year}). {title}. Contributed to the Migration Observatory, disclosure-controlled.",
+            "url_main": meta["url_main"],
+            "date_published": date.today().isoformat(),
             "note": f"contributed by {orgs}, disclosure-controlled ({rules.describe()})",
             "measures": [schema.measure.model_dump()],
         }
@@ -544,7 +595,9 @@ class Vault:
         rebuilt, unpublished = [], []
         for pub_id in pub_ids:
             with connect(self.dir) as db:
-                row = db.execute("SELECT * FROM publications WHERE pub_id = ? AND status = 'published'", (pub_id,)).fetchone()
+                row = db.execute(
+                    "SELECT * FROM publications WHERE pub_id = ? AND status = 'published'", (pub_id,)
+                ).fetchone()
             if row is None:
                 continue
             meta = {"dataset_id": row["dataset_id"], "spec": json.loads(row["spec_json"]), "title": row["title"],
