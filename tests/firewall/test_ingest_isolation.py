@@ -19,7 +19,6 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from observatory.firewall.tokens import ANONYMOUS
 from observatory.firewall.vault import Vault
 
 from .conftest import DATA, RULES, environ_without_token, leaks, make_settings, scan_tree
@@ -68,10 +67,11 @@ def limited_server(tmp_path_factory):
     base = tmp_path_factory.mktemp("isolation")
     settings = make_settings(base)
     vault = Vault(settings)
-    admin = vault.authenticate(vault.create_token(ANONYMOUS, "admin")["token"])
+    admin = vault.authenticate(vault.bootstrap_admin()["token"])  # as `observatory token create` does, on the machine
     steward = vault.authenticate(vault.create_token(admin, "steward")["token"])
     contributor = vault.create_token(admin, "contributor", org="shelter-a")["token"]
     vault.set_rules(steward, DATASET, RULES)
+    vault.grant(steward, DATASET, "shelter-a", "owner")
     port = free_port()
     env = {**environ_without_token(), "OBSERVATORY_HOME": str(settings.home),
            "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file),
@@ -131,6 +131,7 @@ def test_hostile_uploads_do_not_slow_other_clients(limited_server, hostile_files
     statuses: list[int] = []
     stop = threading.Event()
     other = threading.Thread(target=keep_asking, args=(server.url, stop, seconds, statuses))
+    watched = time.perf_counter()
     other.start()
     answers = []
     try:
@@ -144,13 +145,15 @@ def test_hostile_uploads_do_not_slow_other_clients(limited_server, hostile_files
     finally:
         stop.set()
         other.join(timeout=60)
+        watched = time.perf_counter() - watched
     assert len(seconds) >= 30 and set(statuses) == {200}, (len(seconds), set(statuses))
     ranked = sorted(seconds)
     median, p90 = statistics.median(ranked), ranked[int(0.9 * (len(ranked) - 1))]
     # A frozen server shows as a few very long requests, which a percentile alone would hide: also bound the share
-    # of the other client's time spent waiting on answers slower than the bound.
-    stuck = sum(t for t in seconds if t >= LATENCY_BOUND) / sum(seconds)
-    assert median < LATENCY_BOUND and p90 < LATENCY_BOUND and stuck < 0.1, (median, p90, stuck, len(seconds), answers)
+    # of the watched time the other client spent waiting on slow answers (a freeze lasts as long as the parse,
+    # seconds to minutes; a loaded machine's odd stall, a fraction of a second).
+    stuck = sum(t for t in seconds if t >= LATENCY_BOUND) / watched
+    assert median < LATENCY_BOUND and p90 < LATENCY_BOUND and stuck < 0.25, (median, p90, stuck, len(seconds), answers)
 
 
 def test_a_valid_upload_still_goes_through(limited_server):
