@@ -375,6 +375,12 @@ def test_json_surfaces_emit_only_http_links(hostile_client):
         assert body.status_code == 200 and "javascript:" not in body.text and "data:text/html" not in body.text, url
 
 
+def test_portal_pages_built_from_the_catalogue_link_only_http(hostile_client):
+    for url in ("/sources", "/countries/FRA"):
+        page = hostile_client.get(url)
+        assert page.status_code == 200 and "javascript:" not in page.text, url
+
+
 @pytest.mark.parametrize(
     ("text", "safe"),
     [
