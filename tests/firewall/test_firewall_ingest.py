@@ -37,6 +37,7 @@ def test_valid_csv_is_banded_and_normalised():
     assert len(parsed.rows) == 60
     assert parsed.fields == tuple(SCHEMA.fields)
     assert {r[2] for r in parsed.rows} <= set(SCHEMA.fields["age_band"].values)  # exact ages are not kept
+    assert set(vars(parsed)) == {"filename", "fields", "rows"}  # no digest of the file, which would identify it
 
 
 def test_valid_xlsx():
