@@ -22,8 +22,23 @@ from observatory.firewall.vault import Vault
 from observatory.settings import Settings, get_settings
 
 PROBLEM = "application/problem+json"
-MAX_JSON_BYTES = 64_000
 log = logging.getLogger("observatory.firewall")
+_PROBLEM_BODY = {PROBLEM: {"schema": {"type": "object", "properties": {
+    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}}}}
+# Every status a vault route can answer, documented in the OpenAPI document (problem+json bodies).
+VAULT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or an invalid bearer token", "content": _PROBLEM_BODY,
+          "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}},
+    403: {"description": "The token's role or organisation may not do this (e.g. upload into a dataset not granted)",
+          "content": _PROBLEM_BODY},
+    404: {"description": "Unknown dataset, publication, upload, grant or token", "content": _PROBLEM_BODY},
+    409: {"description": "Conflicts with the vault's state (already exists, already withdrawn)", "content": _PROBLEM_BODY},
+    413: {"description": "Upload or body too large", "content": _PROBLEM_BODY},
+    422: {"description": "Invalid request or refused upload (names row and column position, never a value)",
+          "content": _PROBLEM_BODY},
+    429: {"description": "Privacy budget of the dataset or analyst spent, or too many requests", "content": _PROBLEM_BODY},
+    503: {"description": "The vault key is missing or the audit log failed verification", "content": _PROBLEM_BODY},
+}
 
 
 def problem(status: int, title: str, detail: str) -> JSONResponse:
@@ -93,7 +108,7 @@ def caller(vault: Annotated[Vault, Depends(open_vault)], authorization: Annotate
 
 VaultDep = Annotated[Vault, Depends(open_vault)]
 CallerDep = Annotated[Principal, Depends(caller)]
-router = APIRouter(route_class=ProblemRoute, tags=["vault"])
+router = APIRouter(route_class=ProblemRoute, tags=["vault"], responses=VAULT_RESPONSES)
 
 
 class QueryBody(BaseModel):
