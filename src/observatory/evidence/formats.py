@@ -187,8 +187,8 @@ def _unescape_verbatim(value: str) -> str:
     return " ".join(value.replace("\0", "").split())
 
 
-def _split_top_level(value: str, separator: re.Pattern) -> list[str]:
-    """Split a raw value on a separator found outside braces and quotes."""
+def _split_top_level(value: str, separator: re.Pattern, quotes: bool = False) -> list[str]:
+    """Split a value on a separator found outside braces (and outside quotes, when they still delimit text)."""
     parts, depth, in_quotes, start, pos = [], 0, False, 0, 0
     while pos < len(value):
         ch = value[pos]
@@ -199,7 +199,7 @@ def _split_top_level(value: str, separator: re.Pattern) -> list[str]:
             depth += 1
         elif ch == "}":
             depth = max(depth - 1, 0)
-        elif ch == '"' and depth == 0:
+        elif ch == '"' and depth == 0 and quotes:
             in_quotes = not in_quotes
         elif depth == 0 and not in_quotes:
             match = separator.match(value, pos)
@@ -223,7 +223,7 @@ def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str | None, bool]:
     Returns (value, all names defined); value is None when a part is neither delimited, a number nor a name.
     """
     parts, defined = [], True
-    for piece in (p.strip() for p in _split_top_level(raw, CONCAT)):
+    for piece in (p.strip() for p in _split_top_level(raw, CONCAT, quotes=True)):
         if len(piece) >= 2 and (piece[0], piece[-1]) in (("{", "}"), ('"', '"')):
             parts.append(piece[1:-1])
         elif piece.isdigit():
@@ -301,7 +301,7 @@ def _entry_of(block: object, first_line: dict[str, int]) -> _BibEntry:
     if isinstance(block, DuplicateFieldKeyBlock):
         names = ", ".join(sorted(_field_label(n) for n in block.duplicate_keys))
         return _BibEntry(None, line, f"field {names} is given more than once")
-    return _BibEntry(None, line, "entry could not be parsed (a brace, quote, comma or '=' is missing or extra)")
+    return _BibEntry(None, line, "entry could not be parsed (a brace, quote, comma or equals sign is missing or extra)")
 
 
 def _entry_fields(entry: Entry, strings: dict[str, str], issue: Callable[[str, str, str], None]) -> dict | None:
@@ -400,7 +400,8 @@ def read_bibtex(text: str, file: str = "<bibtex>") -> ParseResult:
 def _escape_text(value: str) -> str:
     """A text value as BibTeX that decodes back to itself (specials escaped, ligatures broken with {})."""
     text = "".join(TEXT_ESCAPES.get(ch, ch) for ch in value)
-    return re.sub(r"([-`'])(?=\1)", r"\1{}", text)
+    # TeX ligatures: -- and --- (dashes), `` and '' (quotes), !` and ?` (inverted marks).
+    return re.sub(r"([-`'])(?=\1)|([!?])(?=`)", lambda m: (m.group(1) or m.group(2)) + "{}", text)
 
 
 def _protect_case(text: str) -> str:

@@ -158,7 +158,8 @@ def normalise_doi(value: str | None) -> str | None:
     value = value.strip()
     value = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.IGNORECASE).strip().lower()
     match = re.search(r"10\.\d{4,9}/\S+", value)
-    return match.group(0).rstrip(".,;") if match else None
+    doi = match.group(0).rstrip(".,;") if match else ""
+    return doi if re.fullmatch(r"10\.\d{4,9}/\S+", doi) else None  # '10.1234/.' has no suffix once stripped
 
 
 def normalise_title(title: str) -> str:
