@@ -216,12 +216,12 @@ async def upload(dataset_id: str, request: Request, vault: VaultDep, who: Caller
     limit = _upload_limit()
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise UploadTooLarge(f"is {declared} bytes (limit {limit})", file=filename if filename.isprintable() else None)
+        raise UploadTooLarge(f"is {declared} bytes (limit {limit})")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise UploadTooLarge(f"is over the limit of {limit} bytes", file=filename if filename.isprintable() else None)
+            raise UploadTooLarge(f"is over the limit of {limit} bytes")
         chunks.append(chunk)
     return await run_in_threadpool(vault.upload, who, dataset_id, filename, b"".join(chunks))
 
