@@ -38,7 +38,8 @@ def by_key(records: list[Record]) -> dict[str, Record]:
     ("Muller2016", "Grenzen der Zugehörigkeit: Flüchtlinge in Deutschland 1990–2015", ["Müller, Jürgen"]),
     ("Kowalski2018", "Posted workers and circular mobility between Poland and Czechia",
      ["Kowalski, Łukasz", "Dvořák, Petra"]),
-    ("Nguyen2020nowcast", "Nowcasting EU mobility with advertising audience data", ["Nguyễn, Thị Lan", "Weber, Ingmar"]),
+    ("Nguyen2020nowcast", "Nowcasting EU mobility with advertising audience data",
+     ["Nguyễn, Thị Lan", "Weber, Ingmar"]),
     ("IOM2022wmr", "World Migration Report 2022", ["International Organization for Migration"]),
     ("Sahin2015", "Syrian refugees in Türkiye's urban labour markets", ["Şahin, Ayşe"]),
     ("Diallo2024wp", "Climate shocks and out-migration in the Sahel: 30% more departures after droughts",
@@ -66,7 +67,8 @@ def test_strings_dates_and_verbatim_fields() -> None:
     ("Gomez2019remesas", Genre.article, "journal_article", "International Migration Review"),
     ("Muller2016", Genre.book, "book_or_chapter", "Campus Verlag"),
     ("Kowalski2018", Genre.chapter, "book_or_chapter", "Handbook of Migration and Development"),
-    ("Nguyen2020nowcast", Genre.conference_paper, "journal_article", "Proceedings of the European Population Conference"),
+    ("Nguyen2020nowcast", Genre.conference_paper, "journal_article",
+     "Proceedings of the European Population Conference"),
     ("IOM2022wmr", Genre.report, "report", "International Organization for Migration"),
     ("Ratha2023brief", Genre.report, "report", "KNOMAD–World Bank"),
     ("Sahin2015", Genre.phd_thesis, "report", "Boğaziçi Üniversitesi"),
@@ -214,7 +216,8 @@ def test_twenty_malformed_entries_reported_by_line_without_echo(store) -> None:
 
 def test_latin1_file_is_read_with_a_warning(store, tmp_path) -> None:
     path = tmp_path / "old.bib"
-    path.write_bytes("@book{Pena1998, title={Migraci\u00f3n y ni\u00f1ez en Per\u00fa}, year={1998}}\n".encode("cp1252"))
+    entry = "@book{Pena1998, title={Migraci\u00f3n y ni\u00f1ez en Per\u00fa}, year={1998}}\n"
+    path.write_bytes(entry.encode("cp1252"))
     report = import_file(path, store, embed=False)
     assert report.added == 1 and [(i.field, i.level) for i in report.issues] == [("encoding", "warning")]
     assert store.records_frame().iloc[0]["title"] == "Migración y niñez en Perú"
@@ -227,3 +230,12 @@ def test_latex_the_decoder_cannot_read_is_cleaned_with_a_warning() -> None:
     result = read_bibtex(text, "odd.bib")
     assert [r.title for r in result.records] == ["See x report", "deep"]
     assert [(i.line, i.field, i.level) for i in result.issues] == [(1, "title", "warning"), (2, "title", "warning")]
+
+
+def test_nested_abbreviations_cannot_blow_up() -> None:
+    strings = ['@string{s0 = "xxxxxxxxxxxxxxxx"}'] + [f"@string{{s{i} = s{i - 1} # s{i - 1}}}" for i in range(1, 40)]
+    text = "\n".join([*strings, "@article{big, title = s39, year = {2020}}", "@article{ok, title = s3, year = 2020}"])
+    result = read_bibtex(text, "laughs.bib")
+    assert [r.title for r in result.records] == ["x" * 128]
+    assert ("error", 41, "title") in {(i.level, i.line, i.field) for i in result.issues}
+    assert all(i.field == "string" for i in result.issues if i.level == "warning")

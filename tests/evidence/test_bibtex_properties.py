@@ -1,4 +1,4 @@
-"""BibTeX properties: any record round-trips (TeX specials, genres, keys); any input is read without crashing or echo."""
+"""BibTeX properties: any record round-trips (TeX specials, genres, keys); any input reads without crash or echo."""
 
 from __future__ import annotations
 

@@ -165,7 +165,7 @@ def _plain_text(value: str) -> str:
 
 
 def decode_latex(value: str) -> tuple[str, bool]:
-    """Unicode text of a BibTeX value (accents, dashes, escapes, braces); False when only a crude clean-up was possible."""
+    """Unicode text of a BibTeX value (accents, dashes, escapes, braces); False when only crudely cleaned."""
     if not NEEDS_DECODING.search(value):
         return unicodedata.normalize("NFC", " ".join(value.split())), True
     # In a BibTeX value a bare % or & is meant literally (LaTeX would read a comment or an alignment tab).
@@ -217,22 +217,31 @@ COMMA = re.compile(r",")
 NAME_SEPARATOR = re.compile(r"\s+and\s+")
 
 
+class ValueTooLongError(ValueError):
+    """A value (after @string expansion) longer than MAX_FIELD_CHARS."""
+
+
 def resolve_value(raw: str, strings: dict[str, str]) -> tuple[str | None, bool]:
     """Raw BibTeX value with delimiters removed, @string names expanded and '#' joined.
 
     Returns (value, all names defined); value is None when a part is neither delimited, a number nor a name.
+    Raises ValueTooLongError past MAX_FIELD_CHARS, checked as parts are joined (abbreviations can nest and repeat).
     """
-    parts, defined = [], True
+    parts, defined, length = [], True, 0
     for piece in (p.strip() for p in _split_top_level(raw, CONCAT, quotes=True)):
         if len(piece) >= 2 and (piece[0], piece[-1]) in (("{", "}"), ('"', '"')):
-            parts.append(piece[1:-1])
+            part = piece[1:-1]
         elif piece.isdigit():
-            parts.append(piece)
+            part = piece
         elif MACRO_NAME.fullmatch(piece):
             defined = defined and piece.lower() in strings
-            parts.append(strings.get(piece.lower(), piece))
+            part = strings.get(piece.lower(), piece)
         else:
             return None, defined
+        length += len(part)
+        if length > MAX_FIELD_CHARS:
+            raise ValueTooLongError
+        parts.append(part)
     return "".join(parts), defined
 
 
@@ -315,12 +324,13 @@ def _entry_fields(entry: Entry, strings: dict[str, str], issue: Callable[[str, s
         raw[name] = item.value
     values: dict = {}
     for name in sorted(raw.keys() & (TEXT_FIELDS | VERBATIM_FIELDS | {"author"})):
-        value, defined = resolve_value(raw[name], strings)
+        try:
+            value, defined = resolve_value(raw[name], strings)
+        except ValueTooLongError:
+            issue(name, f"value is longer than {MAX_FIELD_CHARS} characters", "error")
+            return None
         if value is None:
             issue(name, "value is neither in braces, in quotes, a number nor an @string name", "error")
-            return None
-        if len(value) > MAX_FIELD_CHARS:
-            issue(name, f"value is longer than {MAX_FIELD_CHARS} characters", "error")
             return None
         if not defined:
             issue(name, "uses an @string abbreviation this file does not define; kept as its name", "warning")
@@ -346,7 +356,12 @@ def read_bibtex(text: str, file: str = "<bibtex>") -> ParseResult:
     record_no = 0
     for block in library.blocks:
         if isinstance(block, String):
-            value, _ = resolve_value(block.value, strings)
+            try:
+                value, _ = resolve_value(block.value, strings)
+            except ValueTooLongError:
+                value = None
+                issues.append(ImportIssue(file, record_no, "string", f"@string abbreviation is longer than "
+                                          f"{MAX_FIELD_CHARS} characters; left empty", "warning", block.start_line + 1))
             strings[block.key.lower()] = value or ""
             continue
         if isinstance(block, Preamble | ExplicitComment | ImplicitComment):
@@ -522,7 +537,8 @@ def write_ris(records: list[Record]) -> str:
     entries = []
     for rec in records:
         ris_type = GENRE_RIS[rec.genre] if rec.genre else RIS_TYPES[rec.type.value]
-        entry = {"type_of_reference": ris_type, "title": rec.title, "authors": list(rec.authors), "custom1": rec.type.value}
+        entry = {"type_of_reference": ris_type, "title": rec.title, "authors": list(rec.authors),
+                 "custom1": rec.type.value}
         venue_tag = "publisher" if rec.genre in PUBLISHED_BY else "journal_name"
         optional = {"year": rec.year and str(rec.year), venue_tag: rec.venue, "doi": rec.doi,
                     "urls": [rec.url] if rec.url else None, "abstract": rec.abstract, "language": rec.language,
@@ -541,7 +557,8 @@ CSL_TYPES = {
     "dataset": "dataset", "media_or_art": "article-newspaper",
 }
 CSL_READ = {v: k for k, v in CSL_TYPES.items()} | {
-    "book": "book_or_chapter", "paper-conference": "journal_article", "thesis": "report", "legislation": "legal_decision",
+    "book": "book_or_chapter", "paper-conference": "journal_article", "thesis": "report",
+    "legislation": "legal_decision",
     "motion_picture": "media_or_art", "broadcast": "media_or_art", "graphic": "media_or_art", "song": "media_or_art",
     "post-weblog": "media_or_art", "webpage": "media_or_art", "article-magazine": "media_or_art", "speech": "testimony",
 }
@@ -589,7 +606,8 @@ def read_csl_json(text: str, file: str = "<csl-json>") -> ParseResult:
             "title": item.get("title", ""), "authors": [_csl_author(a) for a in authors],
             "year": parse_year(year), "type": CSL_READ.get(item.get("type", ""), "report"),
             "genre": _csl_genre(item),
-            "venue": item.get("container-title") or item.get("publisher"), "doi": item.get("DOI"), "url": item.get("URL"),
+            "venue": item.get("container-title") or item.get("publisher"), "doi": item.get("DOI"),
+            "url": item.get("URL"),
             "abstract": item.get("abstract"), "language": item.get("language"), "licence": item.get("license"),
             "keywords": split_keywords(keywords) if isinstance(keywords, str) else list(keywords or []),
             "note": item.get("note"), "source": f"csl-json:{file}",
@@ -640,5 +658,7 @@ def write_csl_json(records: list[Record]) -> str:
     return json.dumps(items, ensure_ascii=False, indent=2)
 
 
-READERS: dict[str, Callable[[str, str], ParseResult]] = {"bibtex": read_bibtex, "ris": read_ris, "csl-json": read_csl_json}
-WRITERS: dict[str, Callable[[list[Record]], str]] = {"bibtex": write_bibtex, "ris": write_ris, "csl-json": write_csl_json}
+READERS: dict[str, Callable[[str, str], ParseResult]] = {
+    "bibtex": read_bibtex, "ris": read_ris, "csl-json": read_csl_json}
+WRITERS: dict[str, Callable[[list[Record]], str]] = {
+    "bibtex": write_bibtex, "ris": write_ris, "csl-json": write_csl_json}

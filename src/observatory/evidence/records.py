@@ -30,7 +30,7 @@ class RecordType(StrEnum):
 
 
 class Genre(StrEnum):
-    """Bibliographic form a source declared (finer than RecordType): decides the entry type and venue field on export."""
+    """Bibliographic form a source declared (finer than RecordType): sets the entry type and venue field on export."""
 
     article = "article"
     book = "book"
