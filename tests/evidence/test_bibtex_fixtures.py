@@ -239,3 +239,21 @@ def test_nested_abbreviations_cannot_blow_up() -> None:
     assert [r.title for r in result.records] == ["x" * 128]
     assert ("error", 41, "title") in {(i.level, i.line, i.field) for i in result.issues}
     assert all(i.field == "string" for i in result.issues if i.level == "warning")
+
+
+def test_latex_decoded_per_file_is_bounded(monkeypatch) -> None:
+    monkeypatch.setattr("observatory.evidence.formats.LATEX_BUDGET_CHARS", 60)
+    text = "".join(f"@article{{k{i}, title = {{Migraci\\'on de G\\'omez {i}}}, year = 2020}}\n" for i in range(4))
+    text += "@article{plain, title = {Plain titles need no decoding}, year = 2020}\n"
+    result = read_bibtex(text, "big.bib")
+    assert [r.title for r in result.records] == ["Migración de Gómez 0", "Migración de Gómez 1",
+                                                 "Plain titles need no decoding"]
+    assert [(i.line, i.level) for i in result.issues] == [(3, "error"), (4, "error")]
+    assert all("split it" in i.message for i in result.issues)
+
+
+def test_redefined_abbreviation_takes_the_later_definition() -> None:
+    text = "@string{jrs = {Journal of Refugee Studies}}\n@string{jrs = {J. Refug. Stud.}}\n" \
+           "@article{k, title = {Camps}, journal = jrs, year = 2020}\n"
+    result = read_bibtex(text, "s.bib")
+    assert [(r.venue, r.title) for r in result.records] == [("J. Refug. Stud.", "Camps")] and result.issues == []

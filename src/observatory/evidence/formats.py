@@ -127,6 +127,8 @@ TEXT_FIELDS = {"title", "type", "evidence_type", "abstract", "language", "licens
                *VENUE_FALLBACK}
 VERBATIM_FIELDS = {"doi", "url", "year", "date"}
 MAX_FIELD_CHARS = 20_000
+# LaTeX decoded per file: ample for thousands of entries with accented names, and a bound on the time one file takes.
+LATEX_BUDGET_CHARS = 1_000_000
 MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                              "october", "november", "december")}
 # Characters a citation key cannot hold (BibTeX delimiters, TeX specials, white space).
@@ -174,7 +176,7 @@ def decode_latex(value: str) -> tuple[str, bool]:
         prepared = _escape_bare(prepared, "$")
     try:
         text = _latex_decoder().latex_to_text(prepared)
-    except (RecursionError, Exception):  # noqa: BLE001 - pylatexenc raises IndexError, ValueError… on bad macros
+    except Exception:  # noqa: BLE001 - pylatexenc raises IndexError, RecursionError… on bad or deep LaTeX
         return _plain_text(value), False
     # Composed characters, so a decoded G\'omez and a typed Gómez are the same string.
     return unicodedata.normalize("NFC", " ".join(text.split())), True
@@ -313,7 +315,15 @@ def _entry_of(block: object, first_line: dict[str, int]) -> _BibEntry:
     return _BibEntry(None, line, "entry could not be parsed (a brace, quote, comma or equals sign is missing or extra)")
 
 
-def _entry_fields(entry: Entry, strings: dict[str, str], issue: Callable[[str, str, str], None]) -> dict | None:
+@dataclass
+class _LatexBudget:
+    """Characters of LaTeX one file may still have decoded (pylatexenc takes ~10-70 µs a character)."""
+
+    remaining: int
+
+
+def _entry_fields(entry: Entry, strings: dict[str, str], budget: _LatexBudget,
+                  issue: Callable[[str, str, str], None]) -> dict | None:
     """Decoded values of the fields we read; None (with an issue) when a field is unusable."""
     raw: dict[str, str] = {}
     for item in entry.fields:
@@ -322,7 +332,7 @@ def _entry_fields(entry: Entry, strings: dict[str, str], issue: Callable[[str, s
             issue(_field_label(name), f"field {_field_label(name)} is given more than once", "error")
             return None
         raw[name] = item.value
-    values: dict = {}
+    resolved: dict[str, str] = {}
     for name in sorted(raw.keys() & (TEXT_FIELDS | VERBATIM_FIELDS | {"author"})):
         try:
             value, defined = resolve_value(raw[name], strings)
@@ -334,6 +344,15 @@ def _entry_fields(entry: Entry, strings: dict[str, str], issue: Callable[[str, s
             return None
         if not defined:
             issue(name, "uses an @string abbreviation this file does not define; kept as its name", "warning")
+        resolved[name] = value
+    cost = sum(len(v) for n, v in resolved.items() if n not in VERBATIM_FIELDS and NEEDS_DECODING.search(v))
+    if cost > budget.remaining:
+        issue("syntax", f"the file holds more LaTeX than one import decodes ({LATEX_BUDGET_CHARS:,} characters); "
+              "split it into smaller files", "error")
+        return None
+    budget.remaining -= cost
+    values: dict = {}
+    for name, value in resolved.items():
         if name in VERBATIM_FIELDS:
             values[name] = _unescape_verbatim(value)
             continue
@@ -353,8 +372,11 @@ def read_bibtex(text: str, file: str = "<bibtex>") -> ParseResult:
     records: list[Record] = []
     issues: list[ImportIssue] = []
     first_line: dict[str, int] = {}
+    budget = _LatexBudget(LATEX_BUDGET_CHARS)
     record_no = 0
     for block in library.blocks:
+        if isinstance(block, DuplicateBlockKeyBlock) and isinstance(block.ignore_error_block, String):
+            block = block.ignore_error_block  # a redefined @string: the later definition holds
         if isinstance(block, String):
             try:
                 value, _ = resolve_value(block.value, strings)
@@ -387,7 +409,7 @@ def read_bibtex(text: str, file: str = "<bibtex>") -> ParseResult:
         if not kind:
             issue("type", f"entry {key!r} has no entry type", "error")
             continue
-        f = _entry_fields(entry, strings, issue)
+        f = _entry_fields(entry, strings, budget, issue)
         if f is None:
             continue
         if "title" not in f:
