@@ -14,6 +14,7 @@ import bibtexparser
 import rispy
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 from bibtexparser.model import (
+    Block,
     DuplicateBlockKeyBlock,
     DuplicateFieldKeyBlock,
     Entry,
@@ -299,14 +300,15 @@ class _BibEntry:
     warning: str | None = None
 
 
-def _entry_of(block: object, first_line: dict[str, int]) -> _BibEntry:
+def _entry_of(block: Block, first_line: dict[str, int]) -> _BibEntry:
     """The entry inside a parsed block, or the reason the block is unusable (never quoting the input)."""
-    line = block.start_line + 1
+    line = (block.start_line or 0) + 1
     if isinstance(block, Entry):
         return _BibEntry(block, line)
     if isinstance(block, DuplicateBlockKeyBlock):
         earlier = first_line.get(block.key)
-        return _BibEntry(block.ignore_error_block, line, warning=(
+        entry = block.ignore_error_block if isinstance(block.ignore_error_block, Entry) else None
+        return _BibEntry(entry, line, warning=(
             f"is also the key of the entry at line {earlier}; imported as its own record "
             "(merged only if it is the same work)"))
     if isinstance(block, DuplicateFieldKeyBlock):
@@ -382,8 +384,8 @@ def read_bibtex(text: str, file: str = "<bibtex>") -> ParseResult:
                 value, _ = resolve_value(block.value, strings)
             except ValueTooLongError:
                 value = None
-                issues.append(ImportIssue(file, record_no, "string", f"@string abbreviation is longer than "
-                                          f"{MAX_FIELD_CHARS} characters; left empty", "warning", block.start_line + 1))
+                message = f"@string abbreviation is longer than {MAX_FIELD_CHARS} characters; left empty"
+                issues.append(ImportIssue(file, record_no, "string", message, "warning", (block.start_line or 0) + 1))
             strings[block.key.lower()] = value or ""
             continue
         if isinstance(block, Preamble | ExplicitComment | ImplicitComment):
@@ -668,8 +670,8 @@ def write_csl_json(records: list[Record]) -> str:
         csl_type = GENRE_CSL[rec.genre] if rec.genre else CSL_TYPES[rec.type.value]
         if CSL_READ.get(csl_type) != rec.type.value:  # CSL has no field for our type: the CSL type must carry it
             csl_type = CSL_TYPES[rec.type.value]
-        item = {"id": citation_key_of(rec.source_key) or f"rec{i}", "type": csl_type, "title": rec.title,
-                "author": [_csl_name(a) for a in rec.authors]}
+        item: dict[str, object] = {"id": citation_key_of(rec.source_key) or f"rec{i}", "type": csl_type,
+                                   "title": rec.title, "author": [_csl_name(a) for a in rec.authors]}
         venue_key = "publisher" if rec.genre in PUBLISHED_BY else "container-title"
         optional = {"issued": {"date-parts": [[rec.year]]} if rec.year else None, venue_key: rec.venue,
                     "DOI": rec.doi, "URL": rec.url, "abstract": rec.abstract, "language": rec.language,
