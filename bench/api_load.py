@@ -21,9 +21,46 @@ import subprocess
 import sys
 import time
 
-COUNTRIES = ["USA", "DEU", "FRA", "GBR", "MEX", "IND", "CHN", "SYR", "TUR", "NGA", "SEN", "MAR", "PHL", "BRA", "ZAF", "ITA", "ESP", "CAN", "AUS", "UKR"]
-CORRIDORS = [("MEX", "USA"), ("SYR", "TUR"), ("IND", "ARE"), ("UKR", "POL"), ("MAR", "FRA"), ("TUR", "DEU"), ("PHL", "USA"), ("DZA", "FRA"),
-             ("SEN", "FRA"), ("CHN", "USA"), ("BGD", "IND"), ("KAZ", "RUS"), ("AFG", "IRN"), ("VEN", "COL"), ("POL", "DEU"), ("ROU", "ITA")]
+COUNTRIES = [
+    "USA",
+    "DEU",
+    "FRA",
+    "GBR",
+    "MEX",
+    "IND",
+    "CHN",
+    "SYR",
+    "TUR",
+    "NGA",
+    "SEN",
+    "MAR",
+    "PHL",
+    "BRA",
+    "ZAF",
+    "ITA",
+    "ESP",
+    "CAN",
+    "AUS",
+    "UKR",
+]
+CORRIDORS = [
+    ("MEX", "USA"),
+    ("SYR", "TUR"),
+    ("IND", "ARE"),
+    ("UKR", "POL"),
+    ("MAR", "FRA"),
+    ("TUR", "DEU"),
+    ("PHL", "USA"),
+    ("DZA", "FRA"),
+    ("SEN", "FRA"),
+    ("CHN", "USA"),
+    ("BGD", "IND"),
+    ("KAZ", "RUS"),
+    ("AFG", "IRN"),
+    ("VEN", "COL"),
+    ("POL", "DEU"),
+    ("ROU", "ITA"),
+]
 
 
 def free_port() -> int:
@@ -89,30 +126,46 @@ def drive_with_wrk(base: str, seconds: float, connections: int) -> None:
     """One wrk run per endpoint kind, rotating over its URLs; prints the same figures as `report`."""
     import tempfile
 
-    kinds = {"profile": [f"/api/profiles/{code}" for code in COUNTRIES],
-             "corridor": [f"/api/corridors/{origin}/{destination}" for origin, destination in CORRIDORS]}
+    kinds = {
+        "profile": [f"/api/profiles/{code}" for code in COUNTRIES],
+        "corridor": [f"/api/corridors/{origin}/{destination}" for origin, destination in CORRIDORS],
+    }
     for kind, paths in kinds.items():
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(WRK_SCRIPT % ", ".join(f'"{path}"' for path in paths))
-        output = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{int(seconds / 2)}s", "-s", script.name, base],
-                                capture_output=True, text=True, check=True).stdout
+        output = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds / 2)}s", "-s", script.name, base],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         os.unlink(script.name)
-        requests, errors, wall, p50, p95, p99, mean = next(line.split()[1:] for line in output.splitlines() if line.startswith("WRK "))
-        print(f"  {kind:9s} n={int(requests):6d}  {int(requests) / float(wall):7.0f} req/s  p50={float(p50):6.1f} ms  p95={float(p95):6.1f} ms  "
-              f"p99={float(p99):6.1f} ms  mean={float(mean):6.1f} ms  errors={errors}  (wrk, {connections} connections)")
+        requests, errors, wall, p50, p95, p99, mean = next(
+            line.split()[1:] for line in output.splitlines() if line.startswith("WRK ")
+        )
+        print(
+            f"  {kind:9s} n={int(requests):6d}  {int(requests) / float(wall):7.0f} req/s  p50={float(p50):6.1f} ms  p95={float(p95):6.1f} ms  "
+            f"p99={float(p99):6.1f} ms  mean={float(mean):6.1f} ms  errors={errors}  (wrk, {connections} connections)"
+        )
 
 
 def report(result: dict, connections: int) -> None:
     """Print throughput and latency percentiles."""
     total = sum(len(v) for v in result["latencies"].values())
-    print(f"{total} requests in {result['wall']:.1f} s with {connections} connections: {total / result['wall']:.0f} req/s, {result['errors']} errors")
+    print(
+        f"{total} requests in {result['wall']:.1f} s with {connections} connections: {total / result['wall']:.0f} req/s, {result['errors']} errors"
+    )
     for kind, values in result["latencies"].items():
         if values:
-            print(f"  {kind:9s} n={len(values):6d}  p50={percentile(values, 50):6.1f} ms  p95={percentile(values, 95):6.1f} ms  "
-                  f"p99={percentile(values, 99):6.1f} ms  mean={statistics.fmean(values):6.1f} ms")
+            print(
+                f"  {kind:9s} n={len(values):6d}  p50={percentile(values, 50):6.1f} ms  p95={percentile(values, 95):6.1f} ms  "
+                f"p99={percentile(values, 99):6.1f} ms  mean={statistics.fmean(values):6.1f} ms"
+            )
     everything = [v for values in result["latencies"].values() for v in values]
     if everything:
-        print(f"  all       p50={percentile(everything, 50):.1f} ms  p95={percentile(everything, 95):.1f} ms  p99={percentile(everything, 99):.1f} ms")
+        print(
+            f"  all       p50={percentile(everything, 50):.1f} ms  p95={percentile(everything, 95):.1f} ms  p99={percentile(everything, 99):.1f} ms"
+        )
 
 
 def main() -> int:
@@ -128,8 +181,23 @@ def main() -> int:
         return 0
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "observatory.api.app:create_app", "--factory", "--host", "127.0.0.1",
-                               "--port", str(port), "--log-level", "warning", "--no-access-log"], env=os.environ.copy())
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "observatory.api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=os.environ.copy(),
+    )
     try:
         import httpx
 
@@ -149,12 +217,27 @@ def main() -> int:
             httpx.get(f"{base}/api/profiles/{code}", timeout=120)
         for origin, destination in CORRIDORS:
             httpx.get(f"{base}/api/corridors/{origin}/{destination}", timeout=120)
-        print(f"warm-up (first computation of {len(COUNTRIES)} profiles and {len(CORRIDORS)} corridors): {time.perf_counter() - warm:.1f} s")
+        print(
+            f"warm-up (first computation of {len(COUNTRIES)} profiles and {len(CORRIDORS)} corridors): {time.perf_counter() - warm:.1f} s"
+        )
         if args.client == "wrk":
             drive_with_wrk(base, args.seconds, args.connections)
             return 0
-        driver = subprocess.run([sys.executable, __file__, "--drive", base, "--seconds", str(args.seconds), "--connections", str(args.connections)],
-                                capture_output=True, text=True, check=True)
+        driver = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--drive",
+                base,
+                "--seconds",
+                str(args.seconds),
+                "--connections",
+                str(args.connections),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         report(json.loads(driver.stdout), args.connections)
         return 0
     finally:

@@ -75,13 +75,15 @@ def raw_read(mirror: Path) -> tuple[float, int, int]:
 class TimedConnection:
     """Forwards to the builder's DuckDB connection; charges each statement to a stage by what it does."""
 
-    STAGES = (("CREATE OR REPLACE TEMP TABLE stage", "materialise connector output (reads raw files)"),
-              ("INSERT INTO observation", "insert observations"),
-              ("CREATE TEMP TABLE resolved", "resolve areas: rewrite codes"),
-              ("INSERT INTO indicator_value", "indicators: insert values"),
-              ("CREATE OR REPLACE TEMP TABLE indicator_raw", "indicators: run formulas"),
-              ("CREATE OR REPLACE TEMP TABLE group_rows", "indicators: group aggregates"),
-              ("CHECKPOINT", "publish: checkpoint"))
+    STAGES = (
+        ("CREATE OR REPLACE TEMP TABLE stage", "materialise connector output (reads raw files)"),
+        ("INSERT INTO observation", "insert observations"),
+        ("CREATE TEMP TABLE resolved", "resolve areas: rewrite codes"),
+        ("INSERT INTO indicator_value", "indicators: insert values"),
+        ("CREATE OR REPLACE TEMP TABLE indicator_raw", "indicators: run formulas"),
+        ("CREATE OR REPLACE TEMP TABLE group_rows", "indicators: group aggregates"),
+        ("CHECKPOINT", "publish: checkpoint"),
+    )
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self._con = con
@@ -127,16 +129,18 @@ def instrument() -> None:
 
         setattr(builder, name, wrapper)
 
-    for name, stage, per_source in (("load_reference", "load area reference (total)", True),
-                                    ("load_frameworks", "load frameworks (total)", True),
-                                    ("load_source", "load sources (total)", True),
-                                    ("_resolve_areas", "resolve areas (total)", False),
-                                    ("_record_dataset", "record dataset/measure rows", False),
-                                    ("load_contributed", "contributed datasets", False),
-                                    ("compute_indicators", "indicators (total)", False),
-                                    ("validate", "validate release", False),
-                                    ("store_findings", "store findings", False),
-                                    ("publish", "publish (total)", False)):
+    for name, stage, per_source in (
+        ("load_reference", "load area reference (total)", True),
+        ("load_frameworks", "load frameworks (total)", True),
+        ("load_source", "load sources (total)", True),
+        ("_resolve_areas", "resolve areas (total)", False),
+        ("_record_dataset", "record dataset/measure rows", False),
+        ("load_contributed", "contributed datasets", False),
+        ("compute_indicators", "indicators (total)", False),
+        ("validate", "validate release", False),
+        ("store_findings", "store findings", False),
+        ("publish", "publish (total)", False),
+    ):
         wrap_method(name, stage, per_source)
 
     def wrap_function(module, name: str, stage: str):
@@ -179,7 +183,9 @@ def main() -> None:
         report = build.build_release(Settings(home=Path(home), mirror=mirror))
         build_seconds = time.perf_counter() - started
     observations = sum(report.datasets.values())
-    print(f"build_release: {build_seconds:.2f} s ({observations:,} observations, {report.indicator_values:,} indicator values)")
+    print(
+        f"build_release: {build_seconds:.2f} s ({observations:,} observations, {report.indicator_values:,} indicator values)"
+    )
     print(f"build / raw read: {build_seconds / read_seconds:.1f}× (target ≤ 5×)")
     print("\nstages (seconds; '(total)' lines include the lines nested in them):")
     for stage, seconds in sorted(TIMES.items(), key=lambda item: -item[1]):

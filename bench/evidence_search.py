@@ -88,8 +88,10 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     args = parser.parse_args()
 
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; BLAS threads: "
-          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')} (small query-time matrix products suffer under contention)")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; BLAS threads: "
+        f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')} (small query-time matrix products suffer under contention)"
+    )
     store = EvidenceStore(args.store)
     if store.count() == 0:
         if settings.mirror is None:
@@ -105,15 +107,22 @@ def main() -> None:
     filler = rng.normal(size=(len(big[0]), matrix.shape[1])).astype(np.float32)
     filler /= np.linalg.norm(filler, axis=1, keepdims=True)
     all_embedded = (big[0], big[1], list(big[0]["id"]), filler)
-    for name, frames in (("real corpus", (records, labels, ids, matrix)), ("scaled corpus", big),
-                         ("scaled corpus, every record embedded", all_embedded)):
+    for name, frames in (
+        ("real corpus", (records, labels, ids, matrix)),
+        ("scaled corpus", big),
+        ("scaled corpus, every record embedded", all_embedded),
+    ):
         start = time.perf_counter()
         index = SearchIndex.build(*frames)
         build_s = time.perf_counter() - start
-        print(f"{name}: {len(frames[0]):,} records ({len(index.vector_pos):,} with embeddings), index built in {build_s:.1f} s")
+        print(
+            f"{name}: {len(frames[0]):,} records ({len(index.vector_pos):,} with embeddings), index built in {build_s:.1f} s"
+        )
         for mode, semantic in (("hybrid BM25 + MiniLM", True), ("BM25 only", False)):
             times = measure(index, args.runs, semantic)
-            print(f"  {mode:22s} median {statistics.median(times):7.1f} ms   p95 {percentile(times, 95):7.1f} ms   ({len(times)} queries)")
+            print(
+                f"  {mode:22s} median {statistics.median(times):7.1f} ms   p95 {percentile(times, 95):7.1f} ms   ({len(times)} queries)"
+            )
 
 
 if __name__ == "__main__":

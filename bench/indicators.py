@@ -42,25 +42,30 @@ def write_synthetic(folder: Path) -> dict[str, Path]:
     years = f"SELECT 1980 + 5 * range AS year FROM range({YEARS})"
     ages = f"SELECT range AS k, CAST(5 * range AS VARCHAR) || '-' || CAST(5 * range + 4 AS VARCHAR) AS age FROM range({AGE_BANDS})"
     tail = "'' AS category, {value} AS value, NULL::DOUBLE AS lower, NULL::DOUBLE AS upper, 'estimated' AS status, NULL::VARCHAR AS note"
-    corridor = ("SELECT 'synthetic' AS dataset_id, 'migrant_stock' AS measure_id, NULL::VARCHAR AS area, o.code AS origin, d.code AS destination, "
-                "y.year, '' AS period, s.sex, g.age, "
-                + tail.format(value=f"CAST(hash(o.i, d.i, y.year, s.sex, g.k, {SEED}) % 50000 AS DOUBLE)")
-                + f" FROM ({areas}) o, ({areas}) d, ({years}) y, (SELECT unnest(['female', 'male']) AS sex) s, ({ages}) g WHERE o.i <> d.i")
+    corridor = (
+        "SELECT 'synthetic' AS dataset_id, 'migrant_stock' AS measure_id, NULL::VARCHAR AS area, o.code AS origin, d.code AS destination, "
+        "y.year, '' AS period, s.sex, g.age, "
+        + tail.format(value=f"CAST(hash(o.i, d.i, y.year, s.sex, g.k, {SEED}) % 50000 AS DOUBLE)")
+        + f" FROM ({areas}) o, ({areas}) d, ({years}) y, (SELECT unnest(['female', 'male']) AS sex) s, ({ages}) g WHERE o.i <> d.i"
+    )
     area_rows = []
     for measure, scale in (("population_total", 10**8), ("remittances_received", 10**10), ("gdp_current_usd", 10**12)):
         area_rows.append(
             f"SELECT 'synthetic', '{measure}', a.code, NULL, NULL, y.year, '', 'total', 'total', "
             + tail.format(value=f"CAST(1 + hash(a.i, y.year, '{measure}', {SEED}) % {scale} AS DOUBLE)")
-            + f" FROM ({areas}) a, ({years}) y")
+            + f" FROM ({areas}) a, ({years}) y"
+        )
     paths = {name: folder / f"{name}.parquet" for name in ("observation", "area", "area_membership")}
-    con.execute(f"COPY ({corridor} UNION ALL {' UNION ALL '.join(area_rows)}) TO '{paths['observation']}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)")
+    con.execute(
+        f"COPY ({corridor} UNION ALL {' UNION ALL '.join(area_rows)}) TO '{paths['observation']}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)"
+    )
     con.execute(f"""COPY (SELECT code, NULL::INTEGER AS m49, NULL::VARCHAR AS iso2, code AS name, NULL::VARCHAR AS short_name, 'country' AS kind,
                               NULL::VARCHAR AS scheme, NULL::VARCHAR AS note FROM ({areas})
                         UNION ALL SELECT 'R' || range, NULL, NULL, 'Region ' || range, NULL, 'group', 'region', NULL FROM range(5)
                         UNION ALL SELECT 'WLD', NULL, NULL, 'World', NULL, 'group', 'world', NULL)
-                    TO '{paths['area']}' (FORMAT parquet)""")
+                    TO '{paths["area"]}' (FORMAT parquet)""")
     con.execute(f"""COPY (SELECT code AS area, 'R' || (i % 5) AS "group", 'region' AS scheme FROM ({areas})
-                        UNION ALL SELECT code, 'WLD', 'world' FROM ({areas})) TO '{paths['area_membership']}' (FORMAT parquet)""")
+                        UNION ALL SELECT code, 'WLD', 'world' FROM ({areas})) TO '{paths["area_membership"]}' (FORMAT parquet)""")
     count = con.execute(f"SELECT count(*) FROM read_parquet('{paths['observation']}')").fetchall()[0][0]
     con.close()
     print(f"synthetic observation table: {count:,} rows, {paths['observation'].stat().st_size / 1e6:.0f} MB Parquet")
@@ -75,9 +80,19 @@ def duckdb_on_parquet(paths: dict[str, Path]):
     con.execute(f"CREATE VIEW observation AS SELECT * FROM read_parquet('{paths['observation']}')")
     con.execute(f"INSERT INTO area SELECT * FROM read_parquet('{paths['area']}')")
     con.execute(f"INSERT INTO area_membership SELECT * FROM read_parquet('{paths['area_membership']}')")
-    con.execute("INSERT INTO dataset VALUES ('synthetic', 's', 'p', 'p', '1', NULL, NULL, NULL, now(), 'none', 'c', NULL, false, 0, NULL)")
-    for measure, level in (("migrant_stock", "corridor"), ("population_total", "area"), ("remittances_received", "area"), ("gdp_current_usd", "area")):
-        con.execute("INSERT INTO measure VALUES (?, 'synthetic', ?, 'stock', 'u', 'd', ?, NULL, 'estimated', true)", [measure, measure, level])
+    con.execute(
+        "INSERT INTO dataset VALUES ('synthetic', 's', 'p', 'p', '1', NULL, NULL, NULL, now(), 'none', 'c', NULL, false, 0, NULL)"
+    )
+    for measure, level in (
+        ("migrant_stock", "corridor"),
+        ("population_total", "area"),
+        ("remittances_received", "area"),
+        ("gdp_current_usd", "area"),
+    ):
+        con.execute(
+            "INSERT INTO measure VALUES (?, 'synthetic', ?, 'stock', 'u', 'd', ?, NULL, 'estimated', true)",
+            [measure, measure, level],
+        )
     seconds = {}
     for indicator in SYNTHETIC_INDICATORS:
         started = time.perf_counter()
@@ -109,7 +124,12 @@ def spark_on_parquet(paths: dict[str, Path], scratch: Path):
 def compare(duck, spark) -> str:
     keys = ["indicator", "area", "origin", "destination", "year", "sex"]
     merged = duck.fillna({k: "" for k in keys if k != "year"}).merge(
-        spark[keys + ["value"]].fillna({k: "" for k in keys if k != "year"}), on=keys, how="outer", suffixes=("_duckdb", "_spark"), indicator=True)
+        spark[keys + ["value"]].fillna({k: "" for k in keys if k != "year"}),
+        on=keys,
+        how="outer",
+        suffixes=("_duckdb", "_spark"),
+        indicator=True,
+    )
     unmatched = int((merged["_merge"] != "both").sum())
     both = merged[merged["_merge"] == "both"]
     a, b = both["value_duckdb"].to_numpy(float), both["value_spark"].to_numpy(float)
@@ -126,7 +146,9 @@ def part_a(scratch: Path) -> None:
     session_seconds, spark_times, spark = spark_on_parquet(paths, scratch)
     print(f"    {'indicator':<36} {'DuckDB s':>9} {'Spark s':>9} {'ratio':>7}")
     for indicator in SYNTHETIC_INDICATORS:
-        print(f"    {indicator:<36} {duck_times[indicator]:9.2f} {spark_times[indicator]:9.2f} {spark_times[indicator] / duck_times[indicator]:6.1f}×")
+        print(
+            f"    {indicator:<36} {duck_times[indicator]:9.2f} {spark_times[indicator]:9.2f} {spark_times[indicator] / duck_times[indicator]:6.1f}×"
+        )
     duck_seconds, spark_seconds = sum(duck_times.values()), sum(spark_times.values())
     print(f"    {'all four':<36} {duck_seconds:9.2f} {spark_seconds:9.2f} {spark_seconds / duck_seconds:6.1f}×")
     print(f"    (Spark local[2] through Ibis; + {session_seconds:.1f} s to start the session)")
@@ -192,22 +214,39 @@ def part_b(mirror: Path, scratch: Path, repeat: int = 3) -> None:
     # Agreement: the hand-written values against the catalogue's (country rows; the raw files' codes are not resolved).
     agreement = con.execute(f"""WITH hand AS ({HAND_WRITTEN.format(m=mirror)})
         SELECT count(*), count(v.value), max(abs(h.value - v.value) / nullif(abs(v.value), 0))
-        FROM hand h LEFT JOIN indicator_value v ON v.indicator = h.indicator AND v.area = h.area AND v.year = h.year AND v.sex = h.sex""").fetchall()[0]
+        FROM hand h LEFT JOIN indicator_value v ON v.indicator = h.indicator AND v.area = h.area AND v.year = h.year AND v.sex = h.sex""").fetchall()[
+        0
+    ]
     con.close()
     catalogue_seconds, hand_seconds = statistics.median(times), statistics.median(hand_times)
-    print(f"    compute_catalogue, {computed}/{len(catalogue)} indicators, {values:,} values: {catalogue_seconds:.2f} s (median of {repeat})")
-    print(f"    hand-written SQL from the raw files, 3 indicators, {hand_rows:,} values: {hand_seconds:.2f} s (median of {repeat})")
-    print(f"    compute_catalogue, the same 3 indicators (with group aggregates, {three_values:,} values): "
-          f"{statistics.median(three_times):.2f} s (median of {repeat}); "
-          f"{statistics.median(three_times) / hand_seconds:.1f}× the hand-written SQL")
-    print(f"    agreement: {agreement[1]:,} of {agreement[0]:,} hand-written values found in the release, max relative difference {agreement[2] or 0:.1e}")
-    print(f"    catalogue / hand-written: {catalogue_seconds / hand_seconds:.1f}× "
-          f"({catalogue_seconds / computed * 1000:.0f} ms per indicator vs {hand_seconds / 3 * 1000:.0f} ms per hand-written indicator)")
+    print(
+        f"    compute_catalogue, {computed}/{len(catalogue)} indicators, {values:,} values: {catalogue_seconds:.2f} s (median of {repeat})"
+    )
+    print(
+        f"    hand-written SQL from the raw files, 3 indicators, {hand_rows:,} values: {hand_seconds:.2f} s (median of {repeat})"
+    )
+    print(
+        f"    compute_catalogue, the same 3 indicators (with group aggregates, {three_values:,} values): "
+        f"{statistics.median(three_times):.2f} s (median of {repeat}); "
+        f"{statistics.median(three_times) / hand_seconds:.1f}× the hand-written SQL"
+    )
+    print(
+        f"    agreement: {agreement[1]:,} of {agreement[0]:,} hand-written values found in the release, max relative difference {agreement[2] or 0:.1e}"
+    )
+    print(
+        f"    catalogue / hand-written: {catalogue_seconds / hand_seconds:.1f}× "
+        f"({catalogue_seconds / computed * 1000:.0f} ms per indicator vs {hand_seconds / 3 * 1000:.0f} ms per hand-written indicator)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("a", "b", "both"), default="both", help="a: DuckDB vs Spark on synthetic data; b: real mirror")
+    parser.add_argument(
+        "--part",
+        choices=("a", "b", "both"),
+        default="both",
+        help="a: DuckDB vs Spark on synthetic data; b: real mirror",
+    )
     args = parser.parse_args()
     mirror = Path(os.environ.get("OBSERVATORY_MIRROR", "/work/shared/data"))
     with tempfile.TemporaryDirectory(prefix="observatory-bench-") as folder:

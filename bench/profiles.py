@@ -36,9 +36,11 @@ def main() -> None:
             wall = time.perf_counter() - start
         seconds = sorted(timings.values())
         slowest = sorted(timings.items(), key=lambda item: -item[1])[:3]
-        print(f"{fmt:>4}: {len(seconds)} profiles in {wall:.1f} s; per profile mean {statistics.mean(seconds):.2f} s, "
-              f"median {statistics.median(seconds):.2f} s, max {seconds[-1]:.2f} s "
-              f"({', '.join(f'{c} {s:.2f} s' for c, s in slowest)})")
+        print(
+            f"{fmt:>4}: {len(seconds)} profiles in {wall:.1f} s; per profile mean {statistics.mean(seconds):.2f} s, "
+            f"median {statistics.median(seconds):.2f} s, max {seconds[-1]:.2f} s "
+            f"({', '.join(f'{c} {s:.2f} s' for c, s in slowest)})"
+        )
     data.close()
 
 

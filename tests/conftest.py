@@ -90,7 +90,9 @@ class TinyWorld:
         self.settings = Settings(home=root / "home", mirror=self.mirror)
         spec_path = DATA / "tiny_source" / "source.yml"
         self.tiny_spec = load_spec(spec_path)
-        module_spec = importlib.util.spec_from_file_location("tiny_stock_connector", DATA / "tiny_source" / "connector.py")
+        module_spec = importlib.util.spec_from_file_location(
+            "tiny_stock_connector", DATA / "tiny_source" / "connector.py"
+        )
         self.connector = importlib.util.module_from_spec(module_spec)
         module_spec.loader.exec_module(self.connector)
 

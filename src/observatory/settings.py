@@ -15,7 +15,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OBSERVATORY_", frozen=True)
 
     home: Path = Field(Path("var"), description="Folder for the download cache, releases, vault and evidence store.")
-    mirror: Path | None = Field(None, description="Local folder laid out like the cache (<source>/<file>), used instead of downloading.")
+    mirror: Path | None = Field(
+        None, description="Local folder laid out like the cache (<source>/<file>), used instead of downloading."
+    )
     keep_releases: int = Field(5, ge=1, description="How many warehouse releases to keep on disk.")
     host: str = Field("127.0.0.1", description="Address the portal listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the portal listens on.")

@@ -29,7 +29,9 @@ def synthetic_settings(tmp_path_factory):
 @pytest.fixture(scope="session")
 def synthetic_server(synthetic_settings, tmp_path_factory):
     """Base URL of uvicorn serving the synthetic home."""
-    with load_helper("server").running_server(synthetic_settings, tmp_path_factory.mktemp("logs") / "synthetic.log") as base:
+    with load_helper("server").running_server(
+        synthetic_settings, tmp_path_factory.mktemp("logs") / "synthetic.log"
+    ) as base:
         yield base
 
 

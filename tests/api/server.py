@@ -32,8 +32,20 @@ def running_server(settings: Settings, log: Path) -> Iterator[str]:
         env["OBSERVATORY_MIRROR"] = str(settings.mirror)
     else:
         env.pop("OBSERVATORY_MIRROR", None)
-    command = [sys.executable, "-m", "uvicorn", "observatory.api.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning", "--no-access-log"]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "observatory.api.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     with log.open("w") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"

@@ -25,7 +25,10 @@ def test_mexico_united_states_corridor(client):
 
 def test_african_emigrants_by_continent(client):
     parsed = client.get("/api/claims/parse", params={"text": "Most African migrants go to Europe"}).json()
-    check = client.get("/api/claims/check", params={"measure": parsed["measure"], "origin": parsed["origin"], "destination": parsed["destination"]}).json()
+    check = client.get(
+        "/api/claims/check",
+        params={"measure": parsed["measure"], "origin": parsed["origin"], "destination": parsed["destination"]},
+    ).json()
     shares = {d["code"]: d["share"] for d in check["distribution"]}
     assert max(shares, key=shares.get) == "CONT_AFRICA"
     assert 0.2 < shares["CONT_EUROPE"] < 0.4

@@ -49,26 +49,29 @@ def test_areas_filters_and_detail(client):
     assert {"scheme": "continent", "code": "CONT_EUROPE", "name": "Europe"} in france["groups"]
 
 
-@pytest.mark.parametrize(("path", "status", "words"), [
-    ("/api/areas/XYZ", 404, "no area 'XYZ'"),
-    ("/api/areas?kind=planet", 422, "kind"),
-    ("/api/indicators/nope/values", 404, "no indicator 'nope'"),
-    ("/api/indicators/migrant_stock/values?year_from=1800", 422, "year_from"),
-    ("/api/indicators/migrant_stock/values?year_from=2020&year_to=2010", 400, "after year_to"),
-    ("/api/indicators/migrant_stock/values?area=ATLANTIS", 404, "no area 'ATLANTIS'"),
-    ("/api/indicators/migrant_stock/values?limit=0", 422, "limit"),
-    ("/api/indicators/migrant_stock/values?limit=100000", 422, "limit"),
-    ("/api/indicators/migrant_stock/values?offset=-1", 422, "offset"),
-    ("/api/indicators/migrant_stock/values?offset=500", 400, "past the last row"),
-    ("/api/indicators/migrant_stock/values?sex=other", 422, "sex"),
-    ("/api/observations", 400, "at least one"),
-    ("/api/corridors", 400, "exactly one"),
-    ("/api/corridors/FRA/FRA", 400, "same area"),
-    ("/api/corridors?origin=MAR&year=1900", 404, "year"),
-    ("/api/claims/check?measure=corridor_stock", 400, "give an origin"),
-    ("/api/publications/..%2F..%2Fetc%2Fpasswd", 404, "publication"),
-    ("/api/no/such/route", 404, "no route"),
-])
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [
+        ("/api/areas/XYZ", 404, "no area 'XYZ'"),
+        ("/api/areas?kind=planet", 422, "kind"),
+        ("/api/indicators/nope/values", 404, "no indicator 'nope'"),
+        ("/api/indicators/migrant_stock/values?year_from=1800", 422, "year_from"),
+        ("/api/indicators/migrant_stock/values?year_from=2020&year_to=2010", 400, "after year_to"),
+        ("/api/indicators/migrant_stock/values?area=ATLANTIS", 404, "no area 'ATLANTIS'"),
+        ("/api/indicators/migrant_stock/values?limit=0", 422, "limit"),
+        ("/api/indicators/migrant_stock/values?limit=100000", 422, "limit"),
+        ("/api/indicators/migrant_stock/values?offset=-1", 422, "offset"),
+        ("/api/indicators/migrant_stock/values?offset=500", 400, "past the last row"),
+        ("/api/indicators/migrant_stock/values?sex=other", 422, "sex"),
+        ("/api/observations", 400, "at least one"),
+        ("/api/corridors", 400, "exactly one"),
+        ("/api/corridors/FRA/FRA", 400, "same area"),
+        ("/api/corridors?origin=MAR&year=1900", 404, "year"),
+        ("/api/claims/check?measure=corridor_stock", 400, "give an origin"),
+        ("/api/publications/..%2F..%2Fetc%2Fpasswd", 404, "publication"),
+        ("/api/no/such/route", 404, "no route"),
+    ],
+)
 def test_problems(client, path, status, words):
     response = client.get(path)
     assert response.status_code == status
@@ -79,7 +82,9 @@ def test_problems(client, path, status, words):
 
 
 def test_indicator_values_filters_and_pagination(client):
-    body = client.get("/api/indicators/corridor_stock/values", params={"origin": "MAR", "sex": "total", "limit": 2}).json()
+    body = client.get(
+        "/api/indicators/corridor_stock/values", params={"origin": "MAR", "sex": "total", "limit": 2}
+    ).json()
     assert body["pagination"]["total"] == 3 and len(body["data"]) == 2
     assert body["pagination"]["next"] and body["pagination"]["previous"] is None
     rest = client.get(body["pagination"]["next"]).json()
@@ -99,7 +104,9 @@ def test_map_has_group_coverage(client):
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
 def test_downloads(client, fmt):
-    response = client.get("/api/indicators/corridor_stock/values", params={"origin": "MAR", "sex": "total", "format": fmt})
+    response = client.get(
+        "/api/indicators/corridor_stock/values", params={"origin": "MAR", "sex": "total", "format": fmt}
+    )
     assert response.status_code == 200
     assert RELEASE in response.headers["content-disposition"]
     if fmt == "csv":
@@ -126,7 +133,10 @@ def test_corridor_profile_sums_sexes_and_shares(client):
 def test_claim_most_african_migrants(client):
     parsed = client.get("/api/claims/parse", params={"text": "Most African migrants go to Europe"}).json()
     assert parsed["origin"] == "CONT_AFRICA" and parsed["destination"] == "CONT_EUROPE"
-    check = client.get("/api/claims/check", params={"measure": parsed["measure"], "origin": "CONT_AFRICA", "destination": "CONT_EUROPE"}).json()
+    check = client.get(
+        "/api/claims/check",
+        params={"measure": parsed["measure"], "origin": "CONT_AFRICA", "destination": "CONT_EUROPE"},
+    ).json()
     shares = {d["code"]: d["share"] for d in check["distribution"]}
     assert check["total"] == 910 + 110 + 150 + 210
     assert shares["CONT_EUROPE"] == pytest.approx((910 + 110 + 150) / 1380)
@@ -151,8 +161,17 @@ def test_profile_summary(client):
 def test_openapi_lists_every_resource(client):
     spec = client.get("/api/openapi.json").json()
     paths = set(spec["paths"])
-    for expected in ("/api/areas", "/api/indicators/{indicator_id}/values", "/api/corridors/{origin}/{destination}", "/api/observations",
-                     "/api/frameworks", "/api/profiles/{code}", "/api/evidence", "/api/publications", "/api/claims/check"):
+    for expected in (
+        "/api/areas",
+        "/api/indicators/{indicator_id}/values",
+        "/api/corridors/{origin}/{destination}",
+        "/api/observations",
+        "/api/frameworks",
+        "/api/profiles/{code}",
+        "/api/evidence",
+        "/api/publications",
+        "/api/claims/check",
+    ):
         assert expected in paths
     assert not any(p.startswith("/countries") for p in paths)
 

@@ -28,7 +28,9 @@ COMMANDS = list(_commands(get_command(app)))
 def test_every_command_has_help_with_an_example(name, command):
     text = (command.help or "") + "\n" + (command.epilog or "")
     assert text.strip(), f"{name} has no help"
-    assert "Example:" in text or "example:" in text.lower() or "$ observatory" in text, f"{name}: no example in its help"
+    assert "Example:" in text or "example:" in text.lower() or "$ observatory" in text, (
+        f"{name}: no example in its help"
+    )
 
 
 @pytest.fixture

@@ -23,12 +23,25 @@ SCIENTIFIC = re.compile(r"\d\.?\d*[eE][+-]?\d")
 
 
 def _row(**key) -> dict:
-    row = {"indicator": "x", "area": "AAA", "year": 2020, "period": "", "sex": "total", "age": "total", "category": "",
-           "value": 1.0, "unit": "persons", "status": "reported", "sources": ["s"], "note": None}
+    row = {
+        "indicator": "x",
+        "area": "AAA",
+        "year": 2020,
+        "period": "",
+        "sex": "total",
+        "age": "total",
+        "category": "",
+        "value": 1.0,
+        "unit": "persons",
+        "status": "reported",
+        "sources": ["s"],
+        "note": None,
+    }
     return {**row, **key}
 
 
 # --- the total unless a breakdown is asked ---------------------------------------------------------------------------
+
 
 def test_the_total_is_the_default_and_a_breakdown_is_kept_on_request():
     rows = [_row(sex="female", value=2.0), _row(sex="male", value=1.0), _row(sex="total", value=3.0)]
@@ -39,8 +52,11 @@ def test_the_total_is_the_default_and_a_breakdown_is_kept_on_request():
 
 
 def test_the_declared_headline_category_and_age_lead_where_there_is_no_total():
-    rows = [_row(category=method, age=age, value=value)
-            for method, value in (("da_pb_closed", 10.0), ("mig_rate", 7.0)) for age in ("15-19", "20-64")]
+    rows = [
+        _row(category=method, age=age, value=value)
+        for method, value in (("da_pb_closed", 10.0), ("mig_rate", 7.0))
+        for age in ("15-19", "20-64")
+    ]
     chosen, collapsed = headline_rows(rows, keep=set(), headline_category="mig_rate", headline_age="20-64")
     assert [(r["category"], r["age"], r["value"]) for r in chosen] == [("mig_rate", "20-64", 7.0)]
     assert collapsed == ["age", "category"]
@@ -63,8 +79,12 @@ def test_kinds_without_a_total_stay_side_by_side_and_are_never_added():
 
 
 def test_the_yearly_value_leads_over_its_quarters_and_each_key_keeps_its_own_total():
-    rows = [_row(period="", value=19.2), _row(period="2019Q1", value=18.3),
-            _row(area="BBB", sex="female", value=5.0), _row(area="BBB", sex="male", value=6.0)]
+    rows = [
+        _row(period="", value=19.2),
+        _row(period="2019Q1", value=18.3),
+        _row(area="BBB", sex="female", value=5.0),
+        _row(area="BBB", sex="male", value=6.0),
+    ]
     chosen, collapsed = headline_rows(rows, keep=set())
     expected = [("AAA", "", "total"), ("BBB", "", "female"), ("BBB", "", "male")]
     assert [(r["area"], r["period"], r["sex"]) for r in chosen] == expected
@@ -82,12 +102,26 @@ def test_the_table_shows_the_essential_columns_and_breakdowns_asked_for():
 
 # --- numbers for people ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "percent", "shown"), [
-    (1.92884e10, False, "19.29 bn"), (50471028.0, False, "50.47 M"), (256545.0, False, "256,545"),
-    (-28620.0, False, "-28,620"), (2.65519e6, False, "2.66 M"), (0.745, False, "0.745"), (3.14159, False, "3.14"),
-    (123.456, False, "123.5"), (0.0000123, False, "0.0000123"), (0.0, False, "0"), (23.345, True, "23.3"),
-    (64.08, True, "64.1"), (float("nan"), False, ""), (None, False, ""),
-])
+
+@pytest.mark.parametrize(
+    ("value", "percent", "shown"),
+    [
+        (1.92884e10, False, "19.29 bn"),
+        (50471028.0, False, "50.47 M"),
+        (256545.0, False, "256,545"),
+        (-28620.0, False, "-28,620"),
+        (2.65519e6, False, "2.66 M"),
+        (0.745, False, "0.745"),
+        (3.14159, False, "3.14"),
+        (123.456, False, "123.5"),
+        (0.0000123, False, "0.0000123"),
+        (0.0, False, "0"),
+        (23.345, True, "23.3"),
+        (64.08, True, "64.1"),
+        (float("nan"), False, ""),
+        (None, False, ""),
+    ],
+)
 def test_numbers_read_as_people_write_them(value, percent, shown):
     assert human_number(value, percent) == shown
 
@@ -115,8 +149,10 @@ def test_percent_units_are_recognised():
 def test_a_table_fits_80_columns_and_csv_json_keep_raw_numbers(capsys):
     columns = ["origin", "destination", "year", "period", "category", "value", "unit", "status"]
     unit = "persons per 5-year period (modelled)"
-    rows = [("MEX", "USA", 2015, "2015-2020", "da_pb_closed", 1.92884e10, unit, "modelled"),
-            ("NPL", "IND", 2015, "2015-2020", "da_pb_closed", 648081.0, unit, "modelled")]
+    rows = [
+        ("MEX", "USA", 2015, "2015-2020", "da_pb_closed", 1.92884e10, unit, "modelled"),
+        ("NPL", "IND", 2015, "2015-2020", "da_pb_closed", 648081.0, unit, "modelled"),
+    ]
     out = io.StringIO()
     Console(width=80, file=out).print(people_table(columns, rows))
     text = out.getvalue()
@@ -131,6 +167,7 @@ def test_a_table_fits_80_columns_and_csv_json_keep_raw_numbers(capsys):
 
 # --- the real release through the command line -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def run(real_release, monkeypatch):
     """Invoke `observatory` on the session's real release, printing tables into an 80-column terminal."""
@@ -139,6 +176,7 @@ def run(real_release, monkeypatch):
 
     def invoke(*args: str):
         return CliRunner().invoke(app, list(args))
+
     return invoke
 
 
@@ -151,8 +189,10 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-USA_2020 = ("SELECT value FROM indicator_value WHERE indicator = 'migrant_stock' AND area = 'USA' AND year = 2020 "
-            "AND sex = 'total' AND age = 'total' AND category = '' AND period = ''")
+USA_2020 = (
+    "SELECT value FROM indicator_value WHERE indicator = 'migrant_stock' AND area = 'USA' AND year = 2020 "
+    "AND sex = 'total' AND age = 'total' AND category = '' AND period = ''"
+)
 USA_ARGS = ("indicator", "migrant_stock", "--area", "USA", "--year", "2020")
 
 
@@ -185,10 +225,21 @@ def test_the_table_is_readable_in_80_columns(run, con):
 
 @pytest.mark.mirror
 def test_percent_has_one_decimal_and_csv_keeps_the_raw_value(run, con):
-    args = ("indicator", "corridor_share_of_destination_immigrants", "--origin", "mexico",
-            "--destination", "united states", "--year", "2020")
-    value = con.execute("SELECT value FROM indicator_value WHERE indicator = ? AND origin = 'MEX' AND destination = 'USA' "
-                        "AND year = 2020 AND sex = 'total'", [args[1]]).fetchall()[0][0]
+    args = (
+        "indicator",
+        "corridor_share_of_destination_immigrants",
+        "--origin",
+        "mexico",
+        "--destination",
+        "united states",
+        "--year",
+        "2020",
+    )
+    value = con.execute(
+        "SELECT value FROM indicator_value WHERE indicator = ? AND origin = 'MEX' AND destination = 'USA' "
+        "AND year = 2020 AND sex = 'total'",
+        [args[1]],
+    ).fetchall()[0][0]
     table = run(*args)
     assert table.exit_code == 0, table.output
     assert re.search(rf"\s{re.escape(f'{value:.1f}')}\s", table.stdout)
@@ -202,8 +253,20 @@ def test_modelled_flows_answer_with_the_declared_method(run, con):
     rows = _json(run("indicator", "emigration_flow", "--area", "MEX", "--format", "json"))
     assert headline and {r["category"] for r in rows} == {headline}
     assert len({r["period"] for r in rows}) == len(rows) > 1
-    methods = _json(run("indicator", "emigration_flow", "--area", "MEX", "--period", "2015-2020", "--by", "category",
-                        "--format", "json"))
+    methods = _json(
+        run(
+            "indicator",
+            "emigration_flow",
+            "--area",
+            "MEX",
+            "--period",
+            "2015-2020",
+            "--by",
+            "category",
+            "--format",
+            "json",
+        )
+    )
     assert len({r["category"] for r in methods}) > 1 and headline in {r["category"] for r in methods}
 
 
@@ -216,14 +279,19 @@ def test_every_indicator_answers_one_value_per_key_by_default(run, con):
     for indicator, level, headline_category, headline_age in indicators:
         place = ("area",) if level == "area" else ("origin", "destination")
         listed = ", ".join(place)
-        key = con.execute(f"SELECT {listed}, max(year) FROM indicator_value WHERE indicator = ? AND value IS NOT NULL "
-                          f"GROUP BY ALL ORDER BY count(*) DESC, {listed} LIMIT 1", [indicator]).fetchall()
+        key = con.execute(
+            f"SELECT {listed}, max(year) FROM indicator_value WHERE indicator = ? AND value IS NOT NULL "
+            f"GROUP BY ALL ORDER BY count(*) DESC, {listed} LIMIT 1",
+            [indicator],
+        ).fetchall()
         if not key:
             continue
         *codes, year = key[0]
         where = " AND ".join(f"{column} = ?" for column in place)
-        raw = con.execute(f"SELECT sex, age, category, period FROM indicator_value "
-                          f"WHERE indicator = ? AND {where} AND year = ?", [indicator, *codes, year]).fetchall()
+        raw = con.execute(
+            f"SELECT sex, age, category, period FROM indicator_value WHERE indicator = ? AND {where} AND year = ?",
+            [indicator, *codes, year],
+        ).fetchall()
         options = [item for column, code in zip(place, codes) for item in (f"--{column}", code)]
         rows = _json(run("indicator", indicator, *options, "--year", str(year), "--format", "json"))
         assert rows and len({(r["period"], r["category"]) for r in rows}) == len(rows), indicator

@@ -39,16 +39,68 @@ def real_store(mirror: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 SMALL_CORPUS = [
-    Record(title="Mental health of Syrian refugee children in German schools", year=2019, abstract="We surveyed 300 Syrian refugee children in Germany about depression, trauma and school performance.", doi="10.1000/ev.1", venue="Journal of Refugee Studies"),
-    Record(title="The cost of sending remittances from the United States to Mexico", year=2021, abstract="Remittance fees charged by money transfer operators in the US-Mexico corridor fell after mobile transfers spread.", doi="10.1000/ev.2", type="report"),
-    Record(title="Drought and out-migration in the Sahel", year=2017, abstract="Using panel regressions we find that droughts raise emigration from Niger and Mali to neighbouring countries.", doi="10.1000/ev.3"),
-    Record(title="Deaths in the Mediterranean: counting missing migrants", year=2020, abstract="Shipwrecks and drowning on the central Mediterranean route from Libya to Italy are undercounted.", doi="10.1000/ev.4"),
-    Record(title="Immigration detention and alternatives in Australia", year=2018, abstract="Interviews with detained asylum seekers describe indefinite detention offshore.", doi="10.1000/ev.5"),
-    Record(title="Public attitudes towards immigrants and media framing in Britain", year=2022, abstract="Survey experiments show that news framing shifts anti-immigrant attitudes.", doi="10.1000/ev.6"),
-    Record(title="Rohingya refugees in Bangladesh: statelessness and legal identity", year=2023, abstract="Stateless Rohingya in Cox's Bazar lack birth registration and documents.", doi="10.1000/ev.7"),
-    Record(title="Labour market integration of Afghan refugees in Iran", year=2016, abstract="Afghan migrant workers in Iran face wage penalties and informal employment.", doi="10.1000/ev.8"),
-    Record(title="Trafficking of Eritrean women through Sudan", year=2015, abstract="Qualitative fieldwork on human trafficking and smuggling networks; Eritrean refugees in Sudan are the most exposed.", doi="10.1000/ev.9"),
-    Record(title="Return and reintegration of deported Salvadorans", year=2019, abstract="Deportees returning to El Salvador struggle to find employment.", doi="10.1000/ev.10"),
+    Record(
+        title="Mental health of Syrian refugee children in German schools",
+        year=2019,
+        abstract="We surveyed 300 Syrian refugee children in Germany about depression, trauma and school performance.",
+        doi="10.1000/ev.1",
+        venue="Journal of Refugee Studies",
+    ),
+    Record(
+        title="The cost of sending remittances from the United States to Mexico",
+        year=2021,
+        abstract="Remittance fees charged by money transfer operators in the US-Mexico corridor fell after mobile transfers spread.",
+        doi="10.1000/ev.2",
+        type="report",
+    ),
+    Record(
+        title="Drought and out-migration in the Sahel",
+        year=2017,
+        abstract="Using panel regressions we find that droughts raise emigration from Niger and Mali to neighbouring countries.",
+        doi="10.1000/ev.3",
+    ),
+    Record(
+        title="Deaths in the Mediterranean: counting missing migrants",
+        year=2020,
+        abstract="Shipwrecks and drowning on the central Mediterranean route from Libya to Italy are undercounted.",
+        doi="10.1000/ev.4",
+    ),
+    Record(
+        title="Immigration detention and alternatives in Australia",
+        year=2018,
+        abstract="Interviews with detained asylum seekers describe indefinite detention offshore.",
+        doi="10.1000/ev.5",
+    ),
+    Record(
+        title="Public attitudes towards immigrants and media framing in Britain",
+        year=2022,
+        abstract="Survey experiments show that news framing shifts anti-immigrant attitudes.",
+        doi="10.1000/ev.6",
+    ),
+    Record(
+        title="Rohingya refugees in Bangladesh: statelessness and legal identity",
+        year=2023,
+        abstract="Stateless Rohingya in Cox's Bazar lack birth registration and documents.",
+        doi="10.1000/ev.7",
+    ),
+    Record(
+        title="Labour market integration of Afghan refugees in Iran",
+        year=2016,
+        abstract="Afghan migrant workers in Iran face wage penalties and informal employment.",
+        doi="10.1000/ev.8",
+    ),
+    Record(
+        title="Trafficking of Eritrean women through Sudan",
+        year=2015,
+        abstract="Qualitative fieldwork on human trafficking and smuggling networks; Eritrean refugees in Sudan are the most exposed.",
+        doi="10.1000/ev.9",
+    ),
+    Record(
+        title="Return and reintegration of deported Salvadorans",
+        year=2019,
+        abstract="Deportees returning to El Salvador struggle to find employment.",
+        doi="10.1000/ev.10",
+    ),
 ]
 
 

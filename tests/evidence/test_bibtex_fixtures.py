@@ -15,8 +15,22 @@ from observatory.evidence.store import clean_row
 
 BIB = Path(__file__).parent / "data" / "bibtex"
 ROWE_FILES = ["rowe_a.bib", "rowe_b.bib", "rowe_c.bib", "rowe_d.bib"]
-COMPARED = ["title", "authors", "year", "type", "genre", "venue", "doi", "url", "abstract", "language", "licence",
-            "keywords", "note", "source_key"]
+COMPARED = [
+    "title",
+    "authors",
+    "year",
+    "type",
+    "genre",
+    "venue",
+    "doi",
+    "url",
+    "abstract",
+    "language",
+    "licence",
+    "keywords",
+    "note",
+    "source_key",
+]
 
 
 def read_fixture(name: str) -> list[Record]:
@@ -31,21 +45,40 @@ def by_key(records: list[Record]) -> dict[str, Record]:
     return {citation_key_of(r.source_key): r for r in records}
 
 
-@pytest.mark.parametrize(("key", "title", "authors"), [
-    ("Gomez2019remesas", "Remesas y escolaridad en México: evidencia de la ENIGH 2010–2018",
-     ["Gómez, María José", "Nuñez, Andrés"]),
-    ("Francois2021", "Seasonal labour migration from Senegal to Spain & Norway", ["François, Amélie", "Ødegård, Lars"]),
-    ("Muller2016", "Grenzen der Zugehörigkeit: Flüchtlinge in Deutschland 1990–2015", ["Müller, Jürgen"]),
-    ("Kowalski2018", "Posted workers and circular mobility between Poland and Czechia",
-     ["Kowalski, Łukasz", "Dvořák, Petra"]),
-    ("Nguyen2020nowcast", "Nowcasting EU mobility with advertising audience data",
-     ["Nguyễn, Thị Lan", "Weber, Ingmar"]),
-    ("IOM2022wmr", "World Migration Report 2022", ["International Organization for Migration"]),
-    ("Sahin2015", "Syrian refugees in Türkiye's urban labour markets", ["Şahin, Ayşe"]),
-    ("Diallo2024wp", "Climate shocks and out-migration in the Sahel: 30% more departures after droughts",
-     ["Diallo, Fatoumata", "O'Brien, Seán"]),
-    ("MMP2024darien", "Deaths and disappearances in the Darién Gap", ["Missing Migrants Project"]),
-])
+@pytest.mark.parametrize(
+    ("key", "title", "authors"),
+    [
+        (
+            "Gomez2019remesas",
+            "Remesas y escolaridad en México: evidencia de la ENIGH 2010–2018",
+            ["Gómez, María José", "Nuñez, Andrés"],
+        ),
+        (
+            "Francois2021",
+            "Seasonal labour migration from Senegal to Spain & Norway",
+            ["François, Amélie", "Ødegård, Lars"],
+        ),
+        ("Muller2016", "Grenzen der Zugehörigkeit: Flüchtlinge in Deutschland 1990–2015", ["Müller, Jürgen"]),
+        (
+            "Kowalski2018",
+            "Posted workers and circular mobility between Poland and Czechia",
+            ["Kowalski, Łukasz", "Dvořák, Petra"],
+        ),
+        (
+            "Nguyen2020nowcast",
+            "Nowcasting EU mobility with advertising audience data",
+            ["Nguyễn, Thị Lan", "Weber, Ingmar"],
+        ),
+        ("IOM2022wmr", "World Migration Report 2022", ["International Organization for Migration"]),
+        ("Sahin2015", "Syrian refugees in Türkiye's urban labour markets", ["Şahin, Ayşe"]),
+        (
+            "Diallo2024wp",
+            "Climate shocks and out-migration in the Sahel: 30% more departures after droughts",
+            ["Diallo, Fatoumata", "O'Brien, Seán"],
+        ),
+        ("MMP2024darien", "Deaths and disappearances in the Darién Gap", ["Missing Migrants Project"]),
+    ],
+)
 def test_latex_escapes_decoded_on_import(key: str, title: str, authors: list[str]) -> None:
     rec = by_key(read_fixture("migration_types.bib"))[key]
     assert (rec.title, rec.authors) == (title, authors)
@@ -63,20 +96,27 @@ def test_strings_dates_and_verbatim_fields() -> None:
     assert recs["Ochieng2021"].note == "Supervised by Dr Wanjiru Kamau"
 
 
-@pytest.mark.parametrize(("key", "genre", "rtype", "venue"), [
-    ("Gomez2019remesas", Genre.article, "journal_article", "International Migration Review"),
-    ("Muller2016", Genre.book, "book_or_chapter", "Campus Verlag"),
-    ("Kowalski2018", Genre.chapter, "book_or_chapter", "Handbook of Migration and Development"),
-    ("Nguyen2020nowcast", Genre.conference_paper, "journal_article",
-     "Proceedings of the European Population Conference"),
-    ("IOM2022wmr", Genre.report, "report", "International Organization for Migration"),
-    ("Ratha2023brief", Genre.report, "report", "KNOMAD–World Bank"),
-    ("Sahin2015", Genre.phd_thesis, "report", "Boğaziçi Üniversitesi"),
-    ("Ochieng2021", Genre.masters_thesis, "report", "University of Nairobi"),
-    ("Diallo2024wp", Genre.unpublished, "working_paper", None),
-    ("UNHCR2024trends", Genre.misc, "report", "UNHCR Global Data Service"),
-    ("MMP2024darien", Genre.webpage, "media_or_art", "International Organization for Migration"),
-])
+@pytest.mark.parametrize(
+    ("key", "genre", "rtype", "venue"),
+    [
+        ("Gomez2019remesas", Genre.article, "journal_article", "International Migration Review"),
+        ("Muller2016", Genre.book, "book_or_chapter", "Campus Verlag"),
+        ("Kowalski2018", Genre.chapter, "book_or_chapter", "Handbook of Migration and Development"),
+        (
+            "Nguyen2020nowcast",
+            Genre.conference_paper,
+            "journal_article",
+            "Proceedings of the European Population Conference",
+        ),
+        ("IOM2022wmr", Genre.report, "report", "International Organization for Migration"),
+        ("Ratha2023brief", Genre.report, "report", "KNOMAD–World Bank"),
+        ("Sahin2015", Genre.phd_thesis, "report", "Boğaziçi Üniversitesi"),
+        ("Ochieng2021", Genre.masters_thesis, "report", "University of Nairobi"),
+        ("Diallo2024wp", Genre.unpublished, "working_paper", None),
+        ("UNHCR2024trends", Genre.misc, "report", "UNHCR Global Data Service"),
+        ("MMP2024darien", Genre.webpage, "media_or_art", "International Organization for Migration"),
+    ],
+)
 def test_entry_type_gives_genre_and_venue_field(key: str, genre: Genre, rtype: str, venue: str | None) -> None:
     rec = by_key(read_fixture("migration_types.bib"))[key]
     assert (rec.genre, rec.type.value, rec.venue) == (genre, rtype, venue)
@@ -88,12 +128,19 @@ def test_round_trip_of_real_looking_files(name: str) -> None:
     again = read_bibtex(write_bibtex(first), "again.bib")
     assert again.issues == []
     assert [{f: getattr(r, f) for f in COMPARED} for r in again.records] == [
-        {f: getattr(r, f) for f in COMPARED} for r in first]
+        {f: getattr(r, f) for f in COMPARED} for r in first
+    ]
 
 
 EXPECTED_VENUE_FIELD = {
-    "article": "journal", "book": "publisher", "incollection": "booktitle", "inproceedings": "booktitle",
-    "techreport": "institution", "phdthesis": "school", "mastersthesis": "school", "misc": "howpublished",
+    "article": "journal",
+    "book": "publisher",
+    "incollection": "booktitle",
+    "inproceedings": "booktitle",
+    "techreport": "institution",
+    "phdthesis": "school",
+    "mastersthesis": "school",
+    "misc": "howpublished",
     "online": "organization",
 }
 
@@ -104,8 +151,15 @@ def test_export_writes_venue_into_the_field_its_type_expects() -> None:
     seen = {}
     for entry, rec in zip(exported.entries, records, strict=True):
         names = {f.key for f in entry.fields}
-        venue_fields = names & {"journal", "publisher", "booktitle", "institution", "school", "howpublished",
-                                "organization"}
+        venue_fields = names & {
+            "journal",
+            "publisher",
+            "booktitle",
+            "institution",
+            "school",
+            "howpublished",
+            "organization",
+        }
         seen[entry.entry_type] = venue_fields
         assert entry.key == citation_key_of(rec.source_key)
     assert seen.pop("unpublished") == set()  # no venue in the source
@@ -115,14 +169,21 @@ def test_export_writes_venue_into_the_field_its_type_expects() -> None:
 def test_export_keeps_keys_and_escapes_specials() -> None:
     text = write_bibtex(read_fixture("migration_types.bib"))
     assert re.findall(r"^@(\w+)\{([^,]+),", text, re.MULTILINE)[:3] == [
-        ("article", "Gomez2019remesas"), ("article", "Francois2021"), ("book", "Muller2016")]
+        ("article", "Gomez2019remesas"),
+        ("article", "Francois2021"),
+        ("book", "Muller2016"),
+    ]
     assert r"{Spain} \& {Norway}" in text and r"30\% more" in text
     assert "url = {https://example.org/darien?region=americas&year=2024}" in text  # URLs are verbatim
     for line in text.splitlines():
         if not line.lstrip().startswith(("url", "doi", "evidence_type")):  # verbatim fields, our type id
             assert not re.search(r"(?<!\\)[&%$#_]", line)
-    odd = Record(title="Gains & losses: 5% of US$ #1_x {braces} ~ ^ \\ -- ``q''", authors=["Ford & Sons and Co"],
-                 year=2020, source_key="bibtex:odd#0000000000")
+    odd = Record(
+        title="Gains & losses: 5% of US$ #1_x {braces} ~ ^ \\ -- ``q''",
+        authors=["Ford & Sons and Co"],
+        year=2020,
+        source_key="bibtex:odd#0000000000",
+    )
     back = read_bibtex(write_bibtex([odd])).records[0]
     assert (back.title, back.authors) == (odd.title, odd.authors)
 
@@ -141,9 +202,13 @@ def test_two_papers_sharing_a_key_across_files_stay_apart(store) -> None:
     ]
     aliases = {title: sorted(citation_key_of(k) for k in row["source_keys"]) for title, row in rowe.items()}
     assert aliases["Internal migration intensities over the life course: evidence from Australia and Chile"] == [
-        "Rowe2017intensities", "Roweetal2017"]
+        "Rowe2017intensities",
+        "Roweetal2017",
+    ]
     assert aliases["Resettling refugees in regional towns: employment, housing and belonging"] == [
-        "RoweKaurOkafor2017", "Roweetal2017"]
+        "RoweKaurOkafor2017",
+        "Roweetal2017",
+    ]
     exported = write_bibtex([record_from_row(row) for row in rowe.values()])
     assert re.findall(r"^@\w+\{([^,]+),", exported, re.MULTILINE) == ["Roweetal2017"] * 4
 
@@ -200,15 +265,32 @@ def test_twenty_malformed_entries_reported_by_line_without_echo(store) -> None:
     assert [(i.line, i.field) for i in result.issues] == markers
     assert len({i.record_no for i in result.issues}) == 20
     assert [r.title for r in result.records] == [
-        "Foreign labour migration and remittances in Nepal", "Worlds in Motion: Understanding International Migration",
-        "Migration and Remittances Factbook 2016", "Circular migration between Morocco and Spain",
+        "Foreign labour migration and remittances in Nepal",
+        "Worlds in Motion: Understanding International Migration",
+        "Migration and Remittances Factbook 2016",
+        "Circular migration between Morocco and Spain",
         "Migration and development over twenty years of research",
     ]
     for issue in result.issues:
         assert "CANARY" not in str(issue) and "CANARY" not in issue.message
         quoted = re.findall(r"'([^']*)'", issue.message)
-        assert all(q in {"bad01", "bad16", "bad17", "journal_article", "report", "working_paper", "book_or_chapter",
-                         "legal_decision", "testimony", "dataset", "media_or_art"} for q in quoted)
+        assert all(
+            q
+            in {
+                "bad01",
+                "bad16",
+                "bad17",
+                "journal_article",
+                "report",
+                "working_paper",
+                "book_or_chapter",
+                "legal_decision",
+                "testimony",
+                "dataset",
+                "media_or_art",
+            }
+            for q in quoted
+        )
     report = import_file(BIB / "malformed_20.bib", store, embed=False)
     assert (report.added, len(report.errors())) == (5, 20)
     assert all(entry["line"] for entry in report.as_dict()["issues"])
@@ -225,8 +307,9 @@ def test_latin1_file_is_read_with_a_warning(store, tmp_path) -> None:
 
 def test_latex_the_decoder_cannot_read_is_cleaned_with_a_warning() -> None:
     nested = "{" * 3000 + "deep" + "}" * 3000
-    text = (f"@misc{{a, title={{See \\href{{x}} report}}, year={{2020}}}}\n"
-            f"@misc{{b, title={{{nested}}}, year={{2020}}}}\n")
+    text = (
+        f"@misc{{a, title={{See \\href{{x}} report}}, year={{2020}}}}\n@misc{{b, title={{{nested}}}, year={{2020}}}}\n"
+    )
     result = read_bibtex(text, "odd.bib")
     assert [r.title for r in result.records] == ["See x report", "deep"]
     assert [(i.line, i.field, i.level) for i in result.issues] == [(1, "title", "warning"), (2, "title", "warning")]
@@ -246,14 +329,19 @@ def test_latex_decoded_per_file_is_bounded(monkeypatch) -> None:
     text = "".join(f"@article{{k{i}, title = {{Migraci\\'on de G\\'omez {i}}}, year = 2020}}\n" for i in range(4))
     text += "@article{plain, title = {Plain titles need no decoding}, year = 2020}\n"
     result = read_bibtex(text, "big.bib")
-    assert [r.title for r in result.records] == ["Migración de Gómez 0", "Migración de Gómez 1",
-                                                 "Plain titles need no decoding"]
+    assert [r.title for r in result.records] == [
+        "Migración de Gómez 0",
+        "Migración de Gómez 1",
+        "Plain titles need no decoding",
+    ]
     assert [(i.line, i.level) for i in result.issues] == [(3, "error"), (4, "error")]
     assert all("split it" in i.message for i in result.issues)
 
 
 def test_redefined_abbreviation_takes_the_later_definition() -> None:
-    text = "@string{jrs = {Journal of Refugee Studies}}\n@string{jrs = {J. Refug. Stud.}}\n" \
-           "@article{k, title = {Camps}, journal = jrs, year = 2020}\n"
+    text = (
+        "@string{jrs = {Journal of Refugee Studies}}\n@string{jrs = {J. Refug. Stud.}}\n"
+        "@article{k, title = {Camps}, journal = jrs, year = 2020}\n"
+    )
     result = read_bibtex(text, "s.bib")
     assert [(r.venue, r.title) for r in result.records] == [("J. Refug. Stud.", "Camps")] and result.issues == []

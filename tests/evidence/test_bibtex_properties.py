@@ -37,8 +37,20 @@ records = st.builds(
     keywords=st.lists(st.lists(plain_word, min_size=1, max_size=3).map(" ".join), max_size=3, unique=True),
     note=st.one_of(st.none(), phrase),
 )
-FIELDS = ["title", "authors", "year", "type", "venue", "doi", "url", "abstract", "language", "licence", "keywords",
-          "note"]
+FIELDS = [
+    "title",
+    "authors",
+    "year",
+    "type",
+    "venue",
+    "doi",
+    "url",
+    "abstract",
+    "language",
+    "licence",
+    "keywords",
+    "note",
+]
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -58,14 +70,47 @@ def test_any_record_round_trips_with_its_key_and_genre(pairs: list[tuple[Record,
 # Pieces of values: TeX, BibTeX delimiters, the word CANARY (which no issue may repeat); never '@', so no value
 # can open an entry and make CANARY a citation key (keys may be quoted in issues).
 VALUE_TOKENS = [
-    "CANARY", " ", "\n", ",", "=", "{", "}", '"', "#", "2019", "1066", "and", " and ", "\\'e", '\\"{u}', "\\c{c}",
-    "--", "\\href{x}", "$", "%", "&", "\\", "_", "~", "^", "{\\L}", "jan", "(", ")",
+    "CANARY",
+    " ",
+    "\n",
+    ",",
+    "=",
+    "{",
+    "}",
+    '"',
+    "#",
+    "2019",
+    "1066",
+    "and",
+    " and ",
+    "\\'e",
+    '\\"{u}',
+    "\\c{c}",
+    "--",
+    "\\href{x}",
+    "$",
+    "%",
+    "&",
+    "\\",
+    "_",
+    "~",
+    "^",
+    "{\\L}",
+    "jan",
+    "(",
+    ")",
 ]
 soup = st.lists(st.sampled_from(VALUE_TOKENS), max_size=12).map("".join)
-value = st.one_of(soup.map(lambda v: "{" + v + "}"), soup.map(lambda v: f'"{v}"'), soup,
-                  st.sampled_from(["2019", "jan", "undefined # {x}", "{2019} # jan"]))
-field = st.tuples(st.sampled_from(["title", "Title", "author", "year", "journal", "school", "doi", "url", "note",
-                                   "evidence_type"]), value).map(lambda p: f"  {p[0]} = {p[1]}")
+value = st.one_of(
+    soup.map(lambda v: "{" + v + "}"),
+    soup.map(lambda v: f'"{v}"'),
+    soup,
+    st.sampled_from(["2019", "jan", "undefined # {x}", "{2019} # jan"]),
+)
+field = st.tuples(
+    st.sampled_from(["title", "Title", "author", "year", "journal", "school", "doi", "url", "note", "evidence_type"]),
+    value,
+).map(lambda p: f"  {p[0]} = {p[1]}")
 entry = st.tuples(
     st.sampled_from(["article", "book", "phdthesis", "report", "misc", ""]),
     st.sampled_from(["Roweetal2017", "k1", "", "a b", "x,y"]),

@@ -16,10 +16,26 @@ requires_model = pytest.mark.skipif(
 )
 
 REQUIRED_THEMES = [
-    "labour_migration", "asylum_protection", "integration", "remittances_development", "return_reintegration",
-    "detention", "trafficking_smuggling", "climate_environment", "statelessness", "public_opinion_media", "health",
-    "education", "children_youth", "gender", "irregular_migration", "diaspora", "deaths_disappearances", "borders",
-    "policy_governance", "data_methods",
+    "labour_migration",
+    "asylum_protection",
+    "integration",
+    "remittances_development",
+    "return_reintegration",
+    "detention",
+    "trafficking_smuggling",
+    "climate_environment",
+    "statelessness",
+    "public_opinion_media",
+    "health",
+    "education",
+    "children_youth",
+    "gender",
+    "irregular_migration",
+    "diaspora",
+    "deaths_disappearances",
+    "borders",
+    "policy_governance",
+    "data_methods",
 ]
 
 
@@ -61,7 +77,9 @@ def test_corridor_phrase_and_area_confidence() -> None:
 
 
 def test_themes_objectives_method_and_indicators() -> None:
-    rec = Record(title="Remittance costs and financial inclusion", abstract="We run panel regressions of transfer fees.")
+    rec = Record(
+        title="Remittance costs and financial inclusion", abstract="We run panel regressions of transfer fees."
+    )
     labels = classify(rec)
     values = {(lab.kind.value, lab.value) for lab in labels}
     assert ("theme", "remittances_development") in values
@@ -70,7 +88,9 @@ def test_themes_objectives_method_and_indicators() -> None:
     assert ("indicator", "sdg_10_c_1") in values
     themes = theme_labels(Record(title="Immigration detention of asylum seekers"))
     assert {t.value for t in themes} >= {"detention", "asylum_protection"}
-    gcm = {(lab.kind.value, lab.value) for lab in compact_labels("resettlement of refugees and voluntary repatriation", [])}
+    gcm = {
+        (lab.kind.value, lab.value) for lab in compact_labels("resettlement of refugees and voluntary repatriation", [])
+    }
     assert ("gcr", "3") in gcm and ("gcr", "4") in gcm
     assert method_label(Record(title="A systematic review of refugee health")).value == "meta_analysis"
     assert method_label(Record(title="Interviews with migrants", abstract="Thematic analysis.")).value == "qualitative"
@@ -106,8 +126,19 @@ def test_every_vocabulary_file_is_consistent() -> None:
 
     indicators = load_vocab("indicator_links.yml")["indicators"]
     assert set(indicators) == {
-        "migrant_stock", "emigrant_stock", "corridor_stock", "refugees_hosted", "asylum_recognition_rate", "sdg_10_7_3",
-        "sdg_10_7_4", "sdg_10_c_1", "sdg_17_3_2", "remittances_received_usd", "net_migration", "idps_conflict", "idps_disaster",
+        "migrant_stock",
+        "emigrant_stock",
+        "corridor_stock",
+        "refugees_hosted",
+        "asylum_recognition_rate",
+        "sdg_10_7_3",
+        "sdg_10_7_4",
+        "sdg_10_c_1",
+        "sdg_17_3_2",
+        "remittances_received_usd",
+        "net_migration",
+        "idps_conflict",
+        "idps_disaster",
     }
     assert {t for rule in indicators.values() for t in rule.get("themes", [])} <= set(theme_ids())
     iso3 = set(country_table()["ISO3"]) | {"XKX"}

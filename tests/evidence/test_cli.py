@@ -28,8 +28,18 @@ def all_commands(group: typer.Typer, prefix: tuple[str, ...] = ()) -> list[tuple
 def test_every_command_has_an_example() -> None:
     commands = all_commands(app)
     names = {" ".join(n) for n, _ in commands}
-    assert {"import", "search", "gaps", "submit", "review", "finding add", "finding list", "finding show",
-            "label confirm", "label correct"} <= names
+    assert {
+        "import",
+        "search",
+        "gaps",
+        "submit",
+        "review",
+        "finding add",
+        "finding list",
+        "finding show",
+        "label confirm",
+        "label correct",
+    } <= names
     for name, callback in commands:
         assert "Example: observatory evidence" in (callback.__doc__ or ""), name
 
@@ -44,17 +54,60 @@ def test_cli_end_to_end(tmp_path: Path, small_corpus_dir: Path) -> None:
     hits = json.loads(result.output)
     assert hits[0]["title"].startswith("The cost of sending remittances")
     rid = hits[0]["id"]
-    result = run(["search", "refugees", "--area", "BGD", "--theme", "statelessness", "--year-from", "2020", "--type", "journal_article"], home)
+    result = run(
+        [
+            "search",
+            "refugees",
+            "--area",
+            "BGD",
+            "--theme",
+            "statelessness",
+            "--year-from",
+            "2020",
+            "--type",
+            "journal_article",
+        ],
+        home,
+    )
     assert result.exit_code == 0 and "Rohingya" in result.output
 
     assert run(["label", "confirm", rid, "area", "MEX", "--curator", "ana"], home).exit_code == 0
-    assert run(["label", "correct", rid, "theme", "--add", "borders", "--remove", "remittances_development", "--curator", "ana"], home).exit_code == 0
+    assert (
+        run(
+            [
+                "label",
+                "correct",
+                rid,
+                "theme",
+                "--add",
+                "borders",
+                "--remove",
+                "remittances_development",
+                "--curator",
+                "ana",
+            ],
+            home,
+        ).exit_code
+        == 0
+    )
     shown = json.loads(run(["show", rid], home).output)
     themes = {lab["value"] for lab in shown["labels"] if lab["kind"] == "theme"}
     assert "borders" in themes and "remittances_development" not in themes
 
-    result = run(["finding", "add", "Remittance fees fell in the US-Mexico corridor", "--evidence", "limited",
-                  "--agreement", "high", "--ref", rid], home)
+    result = run(
+        [
+            "finding",
+            "add",
+            "Remittance fees fell in the US-Mexico corridor",
+            "--evidence",
+            "limited",
+            "--agreement",
+            "high",
+            "--ref",
+            rid,
+        ],
+        home,
+    )
     assert result.exit_code == 0 and "medium confidence" in result.output
     fid = result.output.split(":")[0]
     assert "{medium confidence} [1]" in run(["finding", "show", fid], home).output
@@ -63,7 +116,9 @@ def test_cli_end_to_end(tmp_path: Path, small_corpus_dir: Path) -> None:
 
     out = tmp_path / "gaps.svg"
     mirror = Path(__file__).parent / "data" / "gap_mirror"
-    result = run(["gaps", "--by", "region", "--format", "svg", "--output", str(out)], home, OBSERVATORY_MIRROR=str(mirror))
+    result = run(
+        ["gaps", "--by", "region", "--format", "svg", "--output", str(out)], home, OBSERVATORY_MIRROR=str(mirror)
+    )
     assert result.exit_code == 0 and out.read_text().startswith("<svg")
     table = json.loads(run(["gaps", "--by", "gcm", "--format", "json"], home, OBSERVATORY_MIRROR=str(mirror)).output)
     assert len(table) == 20 * 23

@@ -6,15 +6,29 @@ import pytest
 from pydantic import ValidationError
 
 from observatory.evidence.findings import (
-    LIKELIHOOD, EvidenceRef, Finding, confidence_for, finding_markdown, likelihood_for, list_findings, load_finding,
-    render_markdown, save_finding,
+    LIKELIHOOD,
+    EvidenceRef,
+    Finding,
+    confidence_for,
+    finding_markdown,
+    likelihood_for,
+    list_findings,
+    load_finding,
+    render_markdown,
+    save_finding,
 )
 from observatory.evidence.records import Record
 
 MATRIX = {
-    ("limited", "low"): "very low", ("limited", "medium"): "low", ("limited", "high"): "medium",
-    ("medium", "low"): "low", ("medium", "medium"): "medium", ("medium", "high"): "high",
-    ("robust", "low"): "medium", ("robust", "medium"): "high", ("robust", "high"): "very high",
+    ("limited", "low"): "very low",
+    ("limited", "medium"): "low",
+    ("limited", "high"): "medium",
+    ("medium", "low"): "low",
+    ("medium", "medium"): "medium",
+    ("medium", "high"): "high",
+    ("robust", "low"): "medium",
+    ("robust", "medium"): "high",
+    ("robust", "high"): "very high",
 }
 
 
@@ -39,7 +53,9 @@ def test_overrides_need_a_reason_and_stay_within_one_level() -> None:
     assert Finding(statement="X holds", evidence="robust", agreement="high").confidence == "very high"
     with pytest.raises(ValidationError):
         Finding(statement="X holds", evidence="robust", agreement="high", confidence="high")
-    ok = Finding(statement="X holds", evidence="robust", agreement="high", confidence="high", confidence_note="one region only")
+    ok = Finding(
+        statement="X holds", evidence="robust", agreement="high", confidence="high", confidence_note="one region only"
+    )
     assert ok.confidence == "high"
     with pytest.raises(ValidationError):
         Finding(statement="X holds", evidence="limited", agreement="low", confidence="high", confidence_note="hunch")
@@ -50,11 +66,21 @@ def test_overrides_need_a_reason_and_stay_within_one_level() -> None:
 
 
 def test_markdown_rendering() -> None:
-    finding = Finding(statement="Remittance costs fell in most corridors since 2015.", evidence="robust", agreement="medium",
-                      likelihood="very likely", references=[EvidenceRef(record_id="a"), EvidenceRef(record_id="b", stance="contradicts")])
-    text = render_markdown(finding, {"a": {"title": "Costs", "authors": ["Ratha, Dilip"], "year": 2020, "doi": "10.1/x"}})
+    finding = Finding(
+        statement="Remittance costs fell in most corridors since 2015.",
+        evidence="robust",
+        agreement="medium",
+        likelihood="very likely",
+        references=[EvidenceRef(record_id="a"), EvidenceRef(record_id="b", stance="contradicts")],
+    )
+    text = render_markdown(
+        finding, {"a": {"title": "Costs", "authors": ["Ratha, Dilip"], "year": 2020, "doi": "10.1/x"}}
+    )
     first = text.splitlines()[0]
-    assert first == "Remittance costs fell in most corridors since 2015, *very likely* (90–100 %) {high confidence} [1, 2]."
+    assert (
+        first
+        == "Remittance costs fell in most corridors since 2015, *very likely* (90–100 %) {high confidence} [1, 2]."
+    )
     assert "1. Ratha, Dilip (2020). Costs. https://doi.org/10.1/x" in text
     assert "2. b. (contradicts)" in text
 
@@ -62,12 +88,24 @@ def test_markdown_rendering() -> None:
 def test_store_and_show_finding(store) -> None:
     written = store.write_records([Record(title="Drought and emigration", year=2017, doi="10.1000/d")])
     rid = written.ids[0]
-    finding = Finding(statement="Droughts raise emigration from agrarian countries", evidence="medium", agreement="medium",
-                      references=[EvidenceRef(record_id=rid)], author="tester")
+    finding = Finding(
+        statement="Droughts raise emigration from agrarian countries",
+        evidence="medium",
+        agreement="medium",
+        references=[EvidenceRef(record_id=rid)],
+        author="tester",
+    )
     fid = save_finding(finding, store)
     assert load_finding(fid, store) == finding
     assert list_findings(store)[0]["confidence"] == "medium"
     assert "{medium confidence} [1]" in finding_markdown(fid, store)
     with pytest.raises(KeyError):
-        save_finding(Finding(statement="cites nothing real", evidence="limited", agreement="low",
-                             references=[EvidenceRef(record_id="ev-missing")]), store)
+        save_finding(
+            Finding(
+                statement="cites nothing real",
+                evidence="limited",
+                agreement="low",
+                references=[EvidenceRef(record_id="ev-missing")],
+            ),
+            store,
+        )

@@ -21,9 +21,11 @@ from observatory.evidence.records import Genre, Record, RecordType, citation_key
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéüçñøåÖ0123456789"
 word = st.text(alphabet=LETTERS, min_size=1, max_size=10).filter(lambda w: w.lower() not in {"and", "er"})
 phrase = st.lists(word, min_size=1, max_size=8).map(" ".join)
-sentence = st.lists(st.one_of(word, st.sampled_from([":", "-", "?", "(x)", "'s", "."])), min_size=1, max_size=25).map(
-    lambda ws: " ".join(ws)
-).filter(lambda s: any(ch.isalnum() for ch in s))
+sentence = (
+    st.lists(st.one_of(word, st.sampled_from([":", "-", "?", "(x)", "'s", "."])), min_size=1, max_size=25)
+    .map(lambda ws: " ".join(ws))
+    .filter(lambda s: any(ch.isalnum() for ch in s))
+)
 author = st.one_of(
     st.tuples(word, word).map(lambda p: f"{p[0]}, {p[1]}"),
     st.tuples(word, word).map(lambda p: f"{p[0]} {p[1]}"),
@@ -98,13 +100,20 @@ def test_malformed_bibtex_reported_record_by_record() -> None:
 
 
 def test_malformed_ris_and_csl_json() -> None:
-    ris = ("TY  - JOUR\nTI  - Good one\nPY  - 2020\nER  - \n\nTY  - JOUR\nAU  - No Title\nER  - \n\n"
-           "TI  - Missing type\nER  - \n")
+    ris = (
+        "TY  - JOUR\nTI  - Good one\nPY  - 2020\nER  - \n\nTY  - JOUR\nAU  - No Title\nER  - \n\n"
+        "TI  - Missing type\nER  - \n"
+    )
     result = read_ris(ris, "bad.ris")
     assert [r.title for r in result.records] == ["Good one"]
     assert {(i.record_no, i.field) for i in result.issues} == {(2, "TI"), (3, "TY")}
-    items = [{"type": "report", "title": "Fine", "issued": {"date-parts": [[2001]]}}, {"type": "report"}, "oops",
-             {"title": "Bad author", "author": "Smith"}, {"title": "Bad year", "issued": {"raw": "n.d."}}]
+    items = [
+        {"type": "report", "title": "Fine", "issued": {"date-parts": [[2001]]}},
+        {"type": "report"},
+        "oops",
+        {"title": "Bad author", "author": "Smith"},
+        {"title": "Bad year", "issued": {"raw": "n.d."}},
+    ]
     result = read_csl_json(json.dumps(items), "bad.json")
     assert [r.title for r in result.records] == ["Fine"]
     assert {(i.record_no, i.field) for i in result.issues} == {(2, "title"), (3, "record"), (4, "author"), (5, "year")}
@@ -125,12 +134,26 @@ def test_bad_file_keeps_stored_records(store, tmp_path) -> None:
 
 def test_duplicates_merge_by_doi_and_title_year(store, tmp_path) -> None:
     first = tmp_path / "a.json"
-    first.write_text(json.dumps([{"id": "x", "type": "article-journal", "title": "Climate and Migration",
-                                  "DOI": "10.1000/XYZ", "issued": {"date-parts": [[2019]]}}]), encoding="utf-8")
+    first.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "x",
+                    "type": "article-journal",
+                    "title": "Climate and Migration",
+                    "DOI": "10.1000/XYZ",
+                    "issued": {"date-parts": [[2019]]},
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     second = tmp_path / "b.ris"
-    second.write_text("TY  - JOUR\nTI  - Climate and migration!\nPY  - 2019\nAB  - An abstract added later.\nER  - \n"
-                      "TY  - JOUR\nTI  - Other\nDO  - https://doi.org/10.1000/xyz\nKW  - drought\nER  - \n",
-                      encoding="utf-8")
+    second.write_text(
+        "TY  - JOUR\nTI  - Climate and migration!\nPY  - 2019\nAB  - An abstract added later.\nER  - \n"
+        "TY  - JOUR\nTI  - Other\nDO  - https://doi.org/10.1000/xyz\nKW  - drought\nER  - \n",
+        encoding="utf-8",
+    )
     import_file(first, store, embed=False)
     report = import_file(second, store, embed=False)
     assert report.merged == 2 and report.added == 0
@@ -142,9 +165,20 @@ def test_duplicates_merge_by_doi_and_title_year(store, tmp_path) -> None:
 
 def test_ris_and_csl_genres_reach_bibtex_types_and_venue_fields() -> None:
     ris = read_ris("TY  - BOOK\nID  - Massey1998\nTI  - Worlds in motion\nPB  - Clarendon Press\nPY  - 1998\nER  - \n")
-    csl = read_csl_json(json.dumps([{"id": "Ochieng2021", "type": "thesis", "genre": "Master's thesis",
-                                     "title": "Kenyan domestic workers in the Gulf",
-                                     "publisher": "University of Nairobi", "issued": {"date-parts": [[2021]]}}]))
+    csl = read_csl_json(
+        json.dumps(
+            [
+                {
+                    "id": "Ochieng2021",
+                    "type": "thesis",
+                    "genre": "Master's thesis",
+                    "title": "Kenyan domestic workers in the Gulf",
+                    "publisher": "University of Nairobi",
+                    "issued": {"date-parts": [[2021]]},
+                }
+            ]
+        )
+    )
     book, thesis = ris.records[0], csl.records[0]
     assert (book.genre, book.venue, thesis.genre) == (Genre.book, "Clarendon Press", Genre.masters_thesis)
     text = write_bibtex([book, thesis])

@@ -10,14 +10,29 @@ import pytest
 
 from observatory.evidence.gaps import gap_map, migrant_stock_by_country, render_svg
 
-REGIONS = pd.DataFrame({
-    "iso3": ["DEU", "MEX", "USA", "BGD", "MMR", "ITA", "LBY", "SDN", "ERI"],
-    "region": ["Europe", "Americas", "Americas", "Asia", "Asia", "Europe", "Africa", "Africa", "Africa"],
-    "subregion": ["Western Europe", "Latin America and the Caribbean", "Northern America", "Southern Asia",
-                  "South-eastern Asia", "Southern Europe", "Northern Africa", "Northern Africa", "Sub-Saharan Africa"],
-})
-STOCK = pd.DataFrame({"iso3": ["DEU", "MEX", "USA", "BGD", "MMR", "ITA", "LBY", "SDN", "ERI"],
-                      "migrants": [15e6, 1e6, 50e6, 2e6, 0.1e6, 6e6, 0.8e6, 1.4e6, 0.01e6]})
+REGIONS = pd.DataFrame(
+    {
+        "iso3": ["DEU", "MEX", "USA", "BGD", "MMR", "ITA", "LBY", "SDN", "ERI"],
+        "region": ["Europe", "Americas", "Americas", "Asia", "Asia", "Europe", "Africa", "Africa", "Africa"],
+        "subregion": [
+            "Western Europe",
+            "Latin America and the Caribbean",
+            "Northern America",
+            "Southern Asia",
+            "South-eastern Asia",
+            "Southern Europe",
+            "Northern Africa",
+            "Northern Africa",
+            "Sub-Saharan Africa",
+        ],
+    }
+)
+STOCK = pd.DataFrame(
+    {
+        "iso3": ["DEU", "MEX", "USA", "BGD", "MMR", "ITA", "LBY", "SDN", "ERI"],
+        "migrants": [15e6, 1e6, 50e6, 2e6, 0.1e6, 6e6, 0.8e6, 1.4e6, 0.01e6],
+    }
+)
 
 
 def test_region_gap_map_normalised_and_sorted(small_store) -> None:
@@ -42,7 +57,8 @@ def test_gcm_and_theme_views_and_svg(small_store) -> None:
     svg = render_svg(gap_map("region", store=small_store, stock=STOCK, regions=REGIONS))
     root = ET.fromstring(svg)
     assert root.tag.endswith("svg") and len(root.findall("{http://www.w3.org/2000/svg}rect")) == len(
-        gap_map("region", store=small_store, stock=STOCK, regions=REGIONS))
+        gap_map("region", store=small_store, stock=STOCK, regions=REGIONS)
+    )
     with pytest.raises(ValueError):
         gap_map("continent", store=small_store, stock=STOCK)
 

@@ -55,9 +55,14 @@ def test_real_search_sanity(real_store) -> None:
     assert sum("refugee" in h["title"].lower() for h in hits) >= 8
     hits = search("remittances", 5, store=store, semantic=False)
     assert all("remittance" in (h["title"] + h["snippet"]).lower() for h in hits)
-    hits = search("climate migration", 10, store=store, semantic=False, theme="climate_environment", year_from=2010, year_to=2020)
+    hits = search(
+        "climate migration", 10, store=store, semantic=False, theme="climate_environment", year_from=2010, year_to=2020
+    )
     assert hits and all(2010 <= h["year"] <= 2020 for h in hits)
-    assert all(h["type"] == "legal_decision" for h in search("appeal", 5, store=store, semantic=False, types=["legal_decision"], area="LKA"))
+    assert all(
+        h["type"] == "legal_decision"
+        for h in search("appeal", 5, store=store, semantic=False, types=["legal_decision"], area="LKA")
+    )
 
 
 def test_real_gap_map(real_store, mirror) -> None:

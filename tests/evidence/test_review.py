@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from observatory.evidence.records import Record
-from observatory.evidence.review import AuthError, create_token, hash_token, pending, review, review_history, revoke_token, submit
+from observatory.evidence.review import (
+    AuthError,
+    create_token,
+    hash_token,
+    pending,
+    review,
+    review_history,
+    revoke_token,
+    submit,
+)
 from observatory.evidence.search import search
 
 
@@ -22,7 +31,9 @@ def test_submit_review_flow(store) -> None:
     with pytest.raises(AuthError):
         review(rid, "accept", contributor, store=store)
     assert review(rid, "accept", reviewer, "checked with the NGO", store) == "public"
-    assert [h["title"] for h in search("Darien", store=store, semantic=False)] == ["Testimonies of Darien Gap crossings"]
+    assert [h["title"] for h in search("Darien", store=store, semantic=False)] == [
+        "Testimonies of Darien Gap crossings"
+    ]
     history = review_history(rid, store)
     assert [(h["who"], h["decision"]) for h in history] == [("Nadia", "submitted"), ("Ravi", "accept")]
     assert history[1]["comment"] == "checked with the NGO" and history[1]["at"]

@@ -39,11 +39,19 @@ def test_semantic_finds_paraphrase(small_store) -> None:
 
 
 def test_filters(small_store) -> None:
-    assert titles(search("refugees", 5, store=small_store, area="DEU")) == ["Mental health of Syrian refugee children in German schools"]
-    assert titles(search("refugees", 5, store=small_store, area="Bangladesh")) == ["Rohingya refugees in Bangladesh: statelessness and legal identity"]
-    assert titles(search("refugees", 5, store=small_store, theme="Statelessness")) == ["Rohingya refugees in Bangladesh: statelessness and legal identity"]
+    assert titles(search("refugees", 5, store=small_store, area="DEU")) == [
+        "Mental health of Syrian refugee children in German schools"
+    ]
+    assert titles(search("refugees", 5, store=small_store, area="Bangladesh")) == [
+        "Rohingya refugees in Bangladesh: statelessness and legal identity"
+    ]
+    assert titles(search("refugees", 5, store=small_store, theme="Statelessness")) == [
+        "Rohingya refugees in Bangladesh: statelessness and legal identity"
+    ]
     assert all(h["year"] >= 2020 for h in search("migrants", 10, store=small_store, year_from=2020))
-    assert titles(search("remittances", 5, store=small_store, types=["report"])) == ["The cost of sending remittances from the United States to Mexico"]
+    assert titles(search("remittances", 5, store=small_store, types=["report"])) == [
+        "The cost of sending remittances from the United States to Mexico"
+    ]
     with pytest.raises(ValueError):
         search("x", store=small_store, theme="not-a-theme")
 
@@ -54,8 +62,12 @@ def test_links_for_profiles(small_store) -> None:
     assert set(mex[0]) >= {"id", "title", "year", "type", "doi", "url", "confidence", "why", "themes"}
     corridor = evidence_for_corridor("eri", "sdn", store=small_store)
     assert titles(corridor) == ["Trafficking of Eritrean women through Sudan"]
-    assert titles(evidence_for_indicator("sdg_10_c_1", store=small_store)) == ["The cost of sending remittances from the United States to Mexico"]
-    assert titles(evidence_for_indicator("sdg_10_7_3", store=small_store)) == ["Deaths in the Mediterranean: counting missing migrants"]
+    assert titles(evidence_for_indicator("sdg_10_c_1", store=small_store)) == [
+        "The cost of sending remittances from the United States to Mexico"
+    ]
+    assert titles(evidence_for_indicator("sdg_10_7_3", store=small_store)) == [
+        "Deaths in the Mediterranean: counting missing migrants"
+    ]
     assert evidence_for_area("ATA", store=small_store) == []
 
 

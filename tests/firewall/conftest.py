@@ -22,8 +22,17 @@ from observatory.settings import Settings
 DATA = Path(__file__).parent / "data"
 DATASET = "shelters-grc"
 RULES = {"country": "GRC", "year": 2024, "dimensions": ["nationality", "sex", "service"], "rounding_base": 1}
-IDENTIFIER_VALUES = ["Amina Haddad", "Yusuf Karimi", "Selam Tesfaye", "person0@example.org", "person1@example.org",
-                     "+30 691 234 5678", "1990-04-17", "came with two children", "P4471925"]
+IDENTIFIER_VALUES = [
+    "Amina Haddad",
+    "Yusuf Karimi",
+    "Selam Tesfaye",
+    "person0@example.org",
+    "person1@example.org",
+    "+30 691 234 5678",
+    "1990-04-17",
+    "came with two children",
+    "P4471925",
+]
 
 
 def fixture_rows() -> list[dict[str, str]]:
@@ -125,8 +134,12 @@ def people(vault: Vault) -> SimpleNamespace:
     admin_token = vault.bootstrap_admin()["token"]
     admin = vault.authenticate(admin_token)
     made = {"admin": admin_token}
-    for name, role, org in (("steward", "steward", None), ("researcher", "researcher", None),
-                            ("shelter", "contributor", "shelter-a"), ("clinic", "contributor", "clinic-b")):
+    for name, role, org in (
+        ("steward", "steward", None),
+        ("researcher", "researcher", None),
+        ("shelter", "contributor", "shelter-a"),
+        ("clinic", "contributor", "clinic-b"),
+    ):
         made[name] = vault.create_token(admin, role, org=org)["token"]
     result = SimpleNamespace(**{name: vault.authenticate(tok) for name, tok in made.items()})
     result.tokens = SimpleNamespace(**made)
@@ -152,7 +165,11 @@ def loaded(vault: Vault, people: SimpleNamespace, dataset: str) -> dict[str, str
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file's bytes under a folder."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()} if folder.exists() else {}
+    return (
+        {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        if folder.exists()
+        else {}
+    )
 
 
 def environ_without_token() -> dict[str, str]:

@@ -177,8 +177,10 @@ def test_probing_when_a_rare_nationality_is_listed_does_not_reveal_its_count(vic
     consistent = set()
     for count in range(6):  # which victim counts could produce this exact pattern of listings?
         for victim_noise in support(count):
-            if all(any((count + victim_noise + fakes + noise >= 10) == listed for noise in support(fakes))
-                   for fakes, listed in listed_after):
+            if all(
+                any((count + victim_noise + fakes + noise >= 10) == listed for noise in support(fakes))
+                for fakes, listed in listed_after
+            ):
                 consistent.add(count)
     assert truth()[("NOR", "female", "detained")] == 1
     assert {0, 1} <= consistent  # the pattern of listings fits her absence as well as her presence

@@ -39,11 +39,29 @@ def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("server")
     settings = make_settings(base)
     port = free_port()
-    env = {**environ_without_token(), "OBSERVATORY_HOME": str(settings.home), "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file)}
+    env = {
+        **environ_without_token(),
+        "OBSERVATORY_HOME": str(settings.home),
+        "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file),
+    }
     log_path = base / "server.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "uvicorn", "observatory.firewall.api:create_app", "--factory",
-                                    "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "observatory.firewall.api:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}/api/vault"
         try:
             deadline = time.monotonic() + 30
@@ -90,9 +108,13 @@ def tokens(server) -> SimpleNamespace:
     )  # never over HTTP, even on an empty vault
     admin = Vault(server.settings).bootstrap_admin()["token"]
     made = {"admin": admin}
-    for name, role, org in (("steward", "steward", None), ("researcher", "researcher", None),
-                            ("shelter", "contributor", "shelter-a"), ("clinic", "contributor", "clinic-b"),
-                            ("rival", "contributor", "rival-org")):
+    for name, role, org in (
+        ("steward", "steward", None),
+        ("researcher", "researcher", None),
+        ("shelter", "contributor", "shelter-a"),
+        ("clinic", "contributor", "clinic-b"),
+        ("rival", "contributor", "rival-org"),
+    ):
         made[name] = call(server, "POST", "/tokens", admin, json={"role": role, "org": org}).json()["token"]
     assert call(server, "POST", "/tokens", json={"role": "admin"}).status_code == 401
     return SimpleNamespace(**made)
@@ -109,8 +131,14 @@ def api_dataset(server, tokens) -> dict[str, str]:
     assert call(server, "PUT", "/datasets/api-grc/grants/clinic-b", tokens.steward).status_code == 200
     ids = {}
     for who, name in (("shelter", "shelter_a.csv"), ("clinic", "clinic_b.xlsx")):
-        response = call(server, "POST", "/datasets/api-grc/uploads", getattr(tokens, who), params={"filename": name},
-                        content=(DATA / name).read_bytes())
+        response = call(
+            server,
+            "POST",
+            "/datasets/api-grc/uploads",
+            getattr(tokens, who),
+            params={"filename": name},
+            content=(DATA / name).read_bytes(),
+        )
         assert response.status_code == 201, response.text
         ids[who] = response.json()["upload_id"]
     return ids
@@ -120,7 +148,13 @@ def test_full_flow_over_http(server, tokens, api_dataset):
     cells = call(server, "POST", "/datasets/api-grc/aggregate", tokens.researcher, json={"by": ["sex"]}).json()["cells"]
     total = next(c for c in cells if c["sex"] == "total")["value"]
     assert abs(total - 72) <= 30  # perturbed by the cell keys of the records
-    published = call(server, "POST", "/publications", tokens.steward, json={"dataset": "api-grc", "id": "api-grc-2024", "by": ["sex"]})
+    published = call(
+        server,
+        "POST",
+        "/publications",
+        tokens.steward,
+        json={"dataset": "api-grc", "id": "api-grc-2024", "by": ["sex"]},
+    )
     assert published.status_code == 201 and "path" not in published.json()
     assert [p["publication"] for p in call(server, "GET", "/publications").json()] == ["api-grc-2024"]
     mine = call(server, "GET", "/uploads", tokens.clinic).json()
@@ -132,44 +166,49 @@ def test_full_flow_over_http(server, tokens, api_dataset):
         assert leaks(body) == []
 
 
-@pytest.mark.parametrize(("method", "path", "who", "kwargs", "status"), [
-    ("POST", "/datasets/api-grc/aggregate", None, {"json": {"by": ["sex"]}}, 401),
-    ("POST", "/datasets/api-grc/aggregate", "shelter", {"json": {"by": ["sex"]}}, 403),
-    ("POST", "/datasets/api-grc/aggregate", "researcher", {"content": b"{not json"}, 422),
-    ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"by": "sex", "filters": []}}, 422),
-    ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"by": ["sex"], "sql": "1"}}, 422),
-    ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"filters": {"sex": "female' OR 1=1 --"}}}, 422),
-    ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"filters": {"nationality": "ISL"}}}, 422),
-    ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"by": ["name"]}}, 422),
-    ("POST", "/datasets/..%2F..%2Fetc/aggregate", "researcher", {"json": {}}, 404),
-    ("POST", "/datasets/x%27%20OR%201%3D1/aggregate", "researcher", {"json": {}}, 422),
-    ("POST", "/datasets/nowhere/aggregate", "researcher", {"json": {}}, 404),
-    ("GET", "/uploads/0000000000000000", "shelter", {}, 404),
-    ("DELETE", "/uploads/' OR 1=1 --", "shelter", {}, 404),
-    ("POST", "/publications", "researcher", {"json": {"dataset": "api-grc", "id": "x-pub"}}, 403),
-    ("POST", "/publications", "steward", {"json": {"dataset": "api-grc", "id": "../../etc"}}, 422),
-    ("PUT", "/datasets/api-grc/rules", "steward", {"json": {"country": "GRC"}}, 422),
-    ("PUT", "/datasets/api-grc/rules", "researcher", {"json": RULES}, 403),
-    ("POST", "/tokens", "steward", {"json": {"role": "admin"}}, 403),
-    ("POST", "/tokens", "admin", {"json": {"role": "emperor"}}, 422),
-    ("DELETE", "/tokens/zzz", "admin", {}, 404),
-    ("POST", "/tokens", None, {"json": {"role": "admin"}}, 401),
-    ("POST", "/tokens", None, {"json": {"role": "researcher"}}, 401),
-    ("POST", "/datasets/api-grc/uploads?filename=x.csv", "rival", {"content": b"nationality\nSYR\n"}, 403),
-    ("PUT", "/datasets/api-grc/grants/rival-org", "shelter", {}, 403),
-    ("PUT", "/datasets/api-grc/grants/rival-org", "steward", {"json": {"kind": "emperor"}}, 422),
-    ("PUT", "/datasets/api-grc/grants/Rival%20Org", "steward", {}, 422),
-    ("PUT", "/datasets/api-grc/grants/rival-org", "steward", {"json": {"kind": "owner"}}, 409),
-    ("DELETE", "/datasets/api-grc/grants/nobody", "steward", {}, 404),
-    ("GET", "/datasets/api-grc/grants", "researcher", {}, 403),
-    ("GET", "/nothing-here", None, {}, 404),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "who", "kwargs", "status"),
+    [
+        ("POST", "/datasets/api-grc/aggregate", None, {"json": {"by": ["sex"]}}, 401),
+        ("POST", "/datasets/api-grc/aggregate", "shelter", {"json": {"by": ["sex"]}}, 403),
+        ("POST", "/datasets/api-grc/aggregate", "researcher", {"content": b"{not json"}, 422),
+        ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"by": "sex", "filters": []}}, 422),
+        ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"by": ["sex"], "sql": "1"}}, 422),
+        ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"filters": {"sex": "female' OR 1=1 --"}}}, 422),
+        ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"filters": {"nationality": "ISL"}}}, 422),
+        ("POST", "/datasets/api-grc/aggregate", "researcher", {"json": {"by": ["name"]}}, 422),
+        ("POST", "/datasets/..%2F..%2Fetc/aggregate", "researcher", {"json": {}}, 404),
+        ("POST", "/datasets/x%27%20OR%201%3D1/aggregate", "researcher", {"json": {}}, 422),
+        ("POST", "/datasets/nowhere/aggregate", "researcher", {"json": {}}, 404),
+        ("GET", "/uploads/0000000000000000", "shelter", {}, 404),
+        ("DELETE", "/uploads/' OR 1=1 --", "shelter", {}, 404),
+        ("POST", "/publications", "researcher", {"json": {"dataset": "api-grc", "id": "x-pub"}}, 403),
+        ("POST", "/publications", "steward", {"json": {"dataset": "api-grc", "id": "../../etc"}}, 422),
+        ("PUT", "/datasets/api-grc/rules", "steward", {"json": {"country": "GRC"}}, 422),
+        ("PUT", "/datasets/api-grc/rules", "researcher", {"json": RULES}, 403),
+        ("POST", "/tokens", "steward", {"json": {"role": "admin"}}, 403),
+        ("POST", "/tokens", "admin", {"json": {"role": "emperor"}}, 422),
+        ("DELETE", "/tokens/zzz", "admin", {}, 404),
+        ("POST", "/tokens", None, {"json": {"role": "admin"}}, 401),
+        ("POST", "/tokens", None, {"json": {"role": "researcher"}}, 401),
+        ("POST", "/datasets/api-grc/uploads?filename=x.csv", "rival", {"content": b"nationality\nSYR\n"}, 403),
+        ("PUT", "/datasets/api-grc/grants/rival-org", "shelter", {}, 403),
+        ("PUT", "/datasets/api-grc/grants/rival-org", "steward", {"json": {"kind": "emperor"}}, 422),
+        ("PUT", "/datasets/api-grc/grants/Rival%20Org", "steward", {}, 422),
+        ("PUT", "/datasets/api-grc/grants/rival-org", "steward", {"json": {"kind": "owner"}}, 409),
+        ("DELETE", "/datasets/api-grc/grants/nobody", "steward", {}, 404),
+        ("GET", "/datasets/api-grc/grants", "researcher", {}, 403),
+        ("GET", "/nothing-here", None, {}, 404),
+    ],
+)
 def test_bad_requests_get_problem_details_never_500(server, tokens, api_dataset, method, path, who, kwargs, status):
     response = call(server, method, path, getattr(tokens, who) if who else None, **kwargs)
     assert response.status_code == status, response.text
 
 
-@pytest.mark.parametrize("header", ["Bearer obs_000000000000_" + "A" * 43, "Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer"])
+@pytest.mark.parametrize(
+    "header", ["Bearer obs_000000000000_" + "A" * 43, "Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer"]
+)
 def test_forged_tokens_over_http(server, tokens, api_dataset, header):
     response = call(server, "GET", "/uploads", headers={"Authorization": header})
     assert response.status_code == 401 and response.headers["www-authenticate"] == "Bearer"
@@ -183,15 +222,20 @@ def test_revoked_token_over_http(server, tokens):
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("filename", "content", "status", "words"), [
-    ("../../evil.csv", b"nationality\nSYR\n", 422, "bare name"),
-    ("cases.csv", (DATA / "with_names.csv").read_bytes(), 422, "'full_name'"),
-    ("cases.csv", (DATA / "bad_value.csv").read_bytes(), 422, "row 4, field 'legal_status'"),
-    ("cases.csv", (DATA / "latin1.csv").read_bytes(), 422, "row 3"),
-    ("cases.csv", b"x" * 5_000_001, 413, "limit"),
-])
+@pytest.mark.parametrize(
+    ("filename", "content", "status", "words"),
+    [
+        ("../../evil.csv", b"nationality\nSYR\n", 422, "bare name"),
+        ("cases.csv", (DATA / "with_names.csv").read_bytes(), 422, "'full_name'"),
+        ("cases.csv", (DATA / "bad_value.csv").read_bytes(), 422, "row 4, field 'legal_status'"),
+        ("cases.csv", (DATA / "latin1.csv").read_bytes(), 422, "row 3"),
+        ("cases.csv", b"x" * 5_000_001, 413, "limit"),
+    ],
+)
 def test_hostile_uploads_over_http(server, tokens, api_dataset, filename, content, status, words):
-    response = call(server, "POST", "/datasets/api-grc/uploads", tokens.shelter, params={"filename": filename}, content=content)
+    response = call(
+        server, "POST", "/datasets/api-grc/uploads", tokens.shelter, params={"filename": filename}, content=content
+    )
     assert response.status_code == status and words in response.json()["detail"]
 
 
@@ -199,8 +243,14 @@ def test_zip_bomb_over_http(server, tokens, api_dataset):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * 60_000_000)
-    response = call(server, "POST", "/datasets/api-grc/uploads", tokens.shelter, params={"filename": "bomb.xlsx"},
-                    content=buffer.getvalue())
+    response = call(
+        server,
+        "POST",
+        "/datasets/api-grc/uploads",
+        tokens.shelter,
+        params={"filename": "bomb.xlsx"},
+        content=buffer.getvalue(),
+    )
     assert response.status_code == 422 and "zip bomb" in response.json()["detail"]
 
 
@@ -220,8 +270,14 @@ def test_grants_over_http(server, tokens, api_dataset):
     assert [(g["org"], g["kind"]) for g in listed] == [("clinic-b", "contributor"), ("shelter-a", "owner")]
     assert call(server, "PUT", "/datasets/api-grc/grants/rival-org", tokens.steward).status_code == 200
     assert call(server, "DELETE", "/datasets/api-grc/grants/rival-org", tokens.steward).status_code == 200
-    response = call(server, "POST", "/datasets/api-grc/uploads", tokens.rival, params={"filename": "shelter_a.csv"},
-                    content=(DATA / "shelter_a.csv").read_bytes())
+    response = call(
+        server,
+        "POST",
+        "/datasets/api-grc/uploads",
+        tokens.rival,
+        params={"filename": "shelter_a.csv"},
+        content=(DATA / "shelter_a.csv").read_bytes(),
+    )
     assert response.status_code == 403 and "neither its owner nor granted" in response.json()["detail"]
 
 
@@ -230,7 +286,6 @@ def test_router_refuses_to_start_with_a_key_inside_the_repository(tmp_path):
     app = FastAPI()
     app.include_router(router, prefix="/api/vault")
     app.state.settings = Settings(home=tmp_path / "home", vault_key_file=repo / "vault.key")
-
 
     async def ask() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vault") as client:

@@ -21,8 +21,21 @@ from observatory.firewall.tokens import ANONYMOUS, ORG_PATTERN, create_token
 
 from .conftest import DATA, RULES
 
-INJECTIONS = ["SYR' OR '1'='1", "x'; DROP TABLE uploads; --", "' UNION SELECT secret_hash FROM tokens --", "1=1", "*", "%",
-              "sex) OR (1=1", "../../etc/passwd", "total", "female\x00", "SYR\" OR \"\"=\"", "$where: 1", "ISL"]
+INJECTIONS = [
+    "SYR' OR '1'='1",
+    "x'; DROP TABLE uploads; --",
+    "' UNION SELECT secret_hash FROM tokens --",
+    "1=1",
+    "*",
+    "%",
+    "sex) OR (1=1",
+    "../../etc/passwd",
+    "total",
+    "female\x00",
+    'SYR" OR ""="',
+    "$where: 1",
+    "ISL",
+]
 
 
 def published_table(vault, dataset: str, rules: dict) -> tuple[dict[tuple, int], dict[str, list[str]]]:
@@ -54,7 +67,9 @@ def harvest(vault, who, dataset: str, dims: list[str], cats: dict[str, list[str]
         by = [d for d, (kind, _) in zip(dims, choice) if kind == "by"]
         filters = {d: v for d, (kind, v) in zip(dims, choice) if kind == "filter"}
         for cell in vault.aggregate(who, dataset, by=by, filters=filters)["cells"]:
-            key = tuple(filters[d] if d in filters else (TOTAL if cell.get(d, "total") == "total" else cell[d]) for d in dims)
+            key = tuple(
+                filters[d] if d in filters else (TOTAL if cell.get(d, "total") == "total" else cell[d]) for d in dims
+            )
             value = None if cell["suppressed"] else cell["value"]
             assert released.setdefault(key, value) == value, "the same cell was released with two values"
     return released
@@ -185,8 +200,15 @@ def test_sql_injection_in_every_filter_and_identifier(vault, people, dataset, lo
 
 def test_forged_expired_and_revoked_tokens(vault, people, settings):
     good = people.tokens.researcher
-    forged = ["", "Bearer x", "obs_000000000000_" + "A" * 43, good[:-1] + ("A" if good[-1] != "A" else "B"),
-              good.replace(good[4:16], "0123456789ab"), good + "x", "obs_" + good[4:16]]
+    forged = [
+        "",
+        "Bearer x",
+        "obs_000000000000_" + "A" * 43,
+        good[:-1] + ("A" if good[-1] != "A" else "B"),
+        good.replace(good[4:16], "0123456789ab"),
+        good + "x",
+        "obs_" + good[4:16],
+    ]
     for token in forged[1:]:
         with pytest.raises(Unauthenticated):
             vault.authenticate(token)

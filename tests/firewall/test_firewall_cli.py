@@ -29,11 +29,29 @@ def data(result) -> object:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize(("app", "command"), [(vault_app, c) for c in ("init-key", "upload", "list", "withdraw", "aggregate",
-                                                                        "publish", "unpublish", "set-rules", "show-rules",
-                                                                        "publications", "verify-audit", "grant",
-                                                                        "revoke-grant", "grants")]
-                         + [(token_app, c) for c in ("create", "revoke")])
+@pytest.mark.parametrize(
+    ("app", "command"),
+    [
+        (vault_app, c)
+        for c in (
+            "init-key",
+            "upload",
+            "list",
+            "withdraw",
+            "aggregate",
+            "publish",
+            "unpublish",
+            "set-rules",
+            "show-rules",
+            "publications",
+            "verify-audit",
+            "grant",
+            "revoke-grant",
+            "grants",
+        )
+    ]
+    + [(token_app, c) for c in ("create", "revoke")],
+)
 def test_every_command_has_an_example(app, command, transcript):
     result = run(app, [command, "--help"], transcript)
     assert "Example: observatory " in result.output
@@ -51,10 +69,15 @@ def test_command_line_flow(settings, transcript, monkeypatch):
     again = run(token_app, ["create", "--role", "admin"], transcript, code=1)
     assert "already has tokens" in again.output
     steward = data(run(token_app, ["create", "--role", "steward", "--token", admin], transcript))["token"]
-    shelter = data(run(token_app, ["create", "--role", "contributor", "--org", "shelter-a", "--token", admin], transcript))["token"]
+    shelter = data(
+        run(token_app, ["create", "--role", "contributor", "--org", "shelter-a", "--token", admin], transcript)
+    )["token"]
     made = data(run(token_app, ["create", "--role", "researcher", "--days", "7", "--token", admin], transcript))
-    run(vault_app, ["set-rules", "cli-grc", "--country", "GRC", "--year", "2024", "--dims", "nationality,sex", "--token", steward],
-        transcript)
+    run(
+        vault_app,
+        ["set-rules", "cli-grc", "--country", "GRC", "--year", "2024", "--dims", "nationality,sex", "--token", steward],
+        transcript,
+    )
     refused = run(
         vault_app,
         ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter],
@@ -65,14 +88,23 @@ def test_command_line_flow(settings, transcript, monkeypatch):
     run(vault_app, ["grant", "cli-grc", "--org", "shelter-a", "--owner", "--token", shelter], transcript, code=2)
     run(vault_app, ["grant", "cli-grc", "--org", "shelter-a", "--owner", "--token", steward], transcript)
     assert data(run(vault_app, ["grants", "cli-grc", "--token", steward], transcript))[0]["kind"] == "owner"
-    uploaded = data(run(vault_app, ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter], transcript))
+    uploaded = data(
+        run(vault_app, ["upload", str(DATA / "shelter_a.csv"), "--dataset", "cli-grc", "--token", shelter], transcript)
+    )
     assert uploaded["records"] == 60
-    refused = run(vault_app, ["upload", str(DATA / "with_names.csv"), "--dataset", "cli-grc", "--token", shelter], transcript, code=1)
+    refused = run(
+        vault_app,
+        ["upload", str(DATA / "with_names.csv"), "--dataset", "cli-grc", "--token", shelter],
+        transcript,
+        code=1,
+    )
     assert "'full_name'" in refused.output and "identifier" in refused.output
     monkeypatch.setenv("OBSERVATORY_TOKEN", made["token"])  # read when the command runs
     answer = data(run(vault_app, ["aggregate", "cli-grc", "--by", "sex", "--filter", "nationality=SYR"], transcript))
     assert answer["filters"] == {"nationality": "SYR"} and len(answer["cells"]) == 3
-    run(vault_app, ["publish", "cli-grc", "--id", "cli-pub", "--by", "sex"], transcript, code=2)  # researcher may not publish
+    run(
+        vault_app, ["publish", "cli-grc", "--id", "cli-pub", "--by", "sex"], transcript, code=2
+    )  # researcher may not publish
     monkeypatch.delenv("OBSERVATORY_TOKEN")
     run(vault_app, ["publish", "cli-grc", "--id", "cli-pub", "--by", "sex", "--token", steward], transcript)
     assert [p["publication"] for p in data(run(vault_app, ["publications"], transcript))] == ["cli-pub"]

@@ -45,14 +45,17 @@ def test_valid_xlsx():
     assert len(parsed.rows) == 12 and parsed.rows[0][0] in {"SYR", "AFG"}
 
 
-@pytest.mark.parametrize(("name", "field", "column", "row", "kind"), [
-    ("with_names.csv", "full_name", 1, 1, "its name announces a direct identifier"),
-    ("hidden_email.csv", None, 8, 2, "looks like an e-mail address"),
-    ("hidden_phone.csv", "month", 7, 4, "looks like a phone number"),
-    ("birth_dates.csv", "age", 3, 2, "looks like an exact date"),
-    ("free_notes.csv", None, 8, 2, "looks like free text"),
-    ("passport.csv", None, 8, 2, "looks like a document number"),
-])
+@pytest.mark.parametrize(
+    ("name", "field", "column", "row", "kind"),
+    [
+        ("with_names.csv", "full_name", 1, 1, "its name announces a direct identifier"),
+        ("hidden_email.csv", None, 8, 2, "looks like an e-mail address"),
+        ("hidden_phone.csv", "month", 7, 4, "looks like a phone number"),
+        ("birth_dates.csv", "age", 3, 2, "looks like an exact date"),
+        ("free_notes.csv", None, 8, 2, "looks like free text"),
+        ("passport.csv", None, 8, 2, "looks like a document number"),
+    ],
+)
 def test_direct_identifiers_are_refused_naming_the_column(name, field, column, row, kind):
     """Undeclared headers ('contact', 'info', 'ref') are named by position only: a header can itself be personal."""
     error = rejected(name, (DATA / name).read_bytes())
@@ -61,33 +64,41 @@ def test_direct_identifiers_are_refused_naming_the_column(name, field, column, r
     assert "contact" not in error.detail and "info" not in error.detail and "ref" not in error.detail
 
 
-@pytest.mark.parametrize("header", ["Passport No", "phone", "E-mail", "date_of_birth", "first name", "Notes", "case_id"])
+@pytest.mark.parametrize(
+    "header", ["Passport No", "phone", "E-mail", "date_of_birth", "first name", "Notes", "case_id"]
+)
 def test_identifier_column_names(header):
     error = rejected("x.csv", f"{HEADER.strip()},{header}\n{ROW.strip()},x\n".encode())
     assert error.field == header and error.column == 8  # a declared identifier name is no one's data: safe to show
 
 
-@pytest.mark.parametrize(("name", "row", "field", "words"), [
-    ("bad_value.csv", 4, "legal_status", "not valid"),
-    ("short_row.csv", 3, None, "fields"),
-    ("latin1.csv", 3, None, "UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("name", "row", "field", "words"),
+    [
+        ("bad_value.csv", 4, "legal_status", "not valid"),
+        ("short_row.csv", 3, None, "fields"),
+        ("latin1.csv", 3, None, "UTF-8"),
+    ],
+)
 def test_malformed_files_name_row_and_field(name, row, field, words):
     error = rejected(name, (DATA / name).read_bytes())
     assert error.row == row and error.field == field and words in error.detail
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (b"", "empty"),
-    (HEADER.encode(), "no records"),
-    (HEADER.encode() + b'SYR,"female,34\n', "malformed CSV"),
-    (HEADER.encode() + b"SYR\x00,female\n", "NUL"),
-    (HEADER.replace("age", "shoe_size").encode() + ROW.encode(), "not declared"),
-    (HEADER.replace("month", "sex").encode() + ROW.encode(), "repeats"),
-    (HEADER.encode() + ROW.replace("34", "34 years").encode(), "whole number"),
-    (HEADER.encode() + ROW.replace("2024-03", "March").encode(), "not valid"),
-    (b"PK\x03\x04garbage", "zip"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "empty"),
+        (HEADER.encode(), "no records"),
+        (HEADER.encode() + b'SYR,"female,34\n', "malformed CSV"),
+        (HEADER.encode() + b"SYR\x00,female\n", "NUL"),
+        (HEADER.replace("age", "shoe_size").encode() + ROW.encode(), "not declared"),
+        (HEADER.replace("month", "sex").encode() + ROW.encode(), "repeats"),
+        (HEADER.encode() + ROW.replace("34", "34 years").encode(), "whole number"),
+        (HEADER.encode() + ROW.replace("2024-03", "March").encode(), "not valid"),
+        (b"PK\x03\x04garbage", "zip"),
+    ],
+)
 def test_broken_csv(data, words):
     assert words in rejected("cases.csv", data).detail
 
@@ -104,8 +115,19 @@ def test_too_many_rows():
         parse_upload("many.csv", HEADER.encode() + ROW.encode() * 6, limited)
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.csv", "..\\..\\evil.csv", "/etc/cron.d/x.csv", "a/b.csv", "x.csv\x00.exe",
-                                  "x.exe", ".hidden.csv", "x..csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd.csv",
+        "..\\..\\evil.csv",
+        "/etc/cron.d/x.csv",
+        "a/b.csv",
+        "x.csv\x00.exe",
+        "x.exe",
+        ".hidden.csv",
+        "x..csv",
+    ],
+)
 def test_path_traversal_in_file_names(name):
     with pytest.raises(UploadRejected):
         check_filename(name)
@@ -156,9 +178,15 @@ def test_xlsx_with_two_sheets_is_refused():
     assert "one sheet" in rejected("two.xlsx", buffer.getvalue()).detail
 
 
-RECORD = st.tuples(st.sampled_from(["SYR", "AFG", "ERI", "stl"]), st.sampled_from(["female", "Male"]), st.integers(0, 110),
-                   st.sampled_from(["refugee", "asylum seeker", "detained"]), st.sampled_from(["GRC-I", "grc-b", ""]),
-                   st.sampled_from(["health", "shelter", ""]), st.integers(1, 12))
+RECORD = st.tuples(
+    st.sampled_from(["SYR", "AFG", "ERI", "stl"]),
+    st.sampled_from(["female", "Male"]),
+    st.integers(0, 110),
+    st.sampled_from(["refugee", "asylum seeker", "detained"]),
+    st.sampled_from(["GRC-I", "grc-b", ""]),
+    st.sampled_from(["health", "shelter", ""]),
+    st.integers(1, 12),
+)
 
 
 @hyp_settings(max_examples=30, deadline=None)

@@ -20,8 +20,23 @@ from observatory.settings import Settings
 from .conftest import DATA, RULES, fixture_rows, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-CANONICAL = ["dataset_id", "measure_id", "area", "origin", "destination", "year", "period", "sex", "age", "category", "value",
-             "lower", "upper", "status", "note"]
+CANONICAL = [
+    "dataset_id",
+    "measure_id",
+    "area",
+    "origin",
+    "destination",
+    "year",
+    "period",
+    "sex",
+    "age",
+    "category",
+    "value",
+    "lower",
+    "upper",
+    "status",
+    "note",
+]
 
 
 def test_vault_refuses_to_start_without_a_key(tmp_path):
@@ -118,9 +133,21 @@ def test_publish_writes_the_contract(vault, people, loaded, settings):
     folders = list_contributed(settings)
     assert folders == [settings.home / "contributed" / "shelters-grc-2024"]
     meta = json.loads((folders[0] / "dataset.json").read_text())
-    assert set(meta) == {"id", "publisher", "title", "version_producer", "licence", "citation", "url_main", "date_published",
-                         "note", "measures"}
-    assert meta["publisher"] == "clinic-b, shelter-a" and meta["note"].startswith("contributed by clinic-b, shelter-a, disclosure-controlled (")
+    assert set(meta) == {
+        "id",
+        "publisher",
+        "title",
+        "version_producer",
+        "licence",
+        "citation",
+        "url_main",
+        "date_published",
+        "note",
+        "measures",
+    }
+    assert meta["publisher"] == "clinic-b, shelter-a" and meta["note"].startswith(
+        "contributed by clinic-b, shelter-a, disclosure-controlled ("
+    )
     assert meta["measures"][0]["kind"] == "count"
     table = pq.read_table(folders[0] / "observations.parquet")
     assert table.column_names == CANONICAL
@@ -182,13 +209,16 @@ def test_rules_cannot_be_loosened_after_release(vault, people, loaded):
     assert vault.set_rules(people.steward, "shelters-grc", {**RULES, "min_cell": 12})["rules_version"] == 2
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"dimensions": ["nationality", "sex", "service", "month"]}, "exceed"),
-    ({"dimensions": ["shoe_size"]}, "not a field"),
-    ({"mode": "dp"}, "fixed categories"),
-    ({"min_cell": 1}, "min_cell"),
-    ({"surprise": 1}, "surprise"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"dimensions": ["nationality", "sex", "service", "month"]}, "exceed"),
+        ({"dimensions": ["shoe_size"]}, "not a field"),
+        ({"mode": "dp"}, "fixed categories"),
+        ({"min_cell": 1}, "min_cell"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
 def test_invalid_rules_are_explained(vault, people, change, words):
     with pytest.raises(Exception, match=words):
         vault.set_rules(people.steward, "shelters-grc", {**RULES, **change})

@@ -71,12 +71,15 @@ def test_an_identifier_in_the_header_of_a_headed_file(value, kind):
     assert (error.row, error.column) == (1, 8) and f"column 8: {kind}, not a column name" in error.detail
 
 
-@pytest.mark.parametrize(("first", "words"), [
-    (ROW, "column 1 looks like a value of 'nationality'"),
-    (["34", "12", "7"], "column 1 looks like a number"),
-    (["2024-03", "SYR"], "column 1 looks like a value of 'month'"),
-    (["alpha", "beta"], "names no declared column"),
-])
+@pytest.mark.parametrize(
+    ("first", "words"),
+    [
+        (ROW, "column 1 looks like a value of 'nationality'"),
+        (["34", "12", "7"], "column 1 looks like a number"),
+        (["2024-03", "SYR"], "column 1 looks like a value of 'month'"),
+        (["alpha", "beta"], "names no declared column"),
+    ],
+)
 def test_a_first_row_of_data_is_not_a_header(first, words):
     error = refusal(csv_bytes(first, first))
     assert error.row == 1 and words in error.detail

@@ -69,19 +69,22 @@ def test_linear_form_leaves_anchored_and_plain_patterns_alone():
     assert linear_search_form(r"[\]a]+@x") == r"[\]a]@x"
 
 
-@pytest.mark.parametrize(("value", "kind"), [
-    ("person0@example.org", "e-mail address"),
-    ("+30 691 234 5678", "phone number"),
-    ("1990-04-17", "exact date"),
-    ("17/04/1990", "exact date"),
-    ("P4471925", "document number"),
-    ("Amina Haddad", "personal name"),
-    ("came with two children", "free text"),
-    ("x" * (MAX_CELL_CHARS + 1), LONG_TEXT),
-    ("SYR", None),
-    ("2024-03", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("person0@example.org", "e-mail address"),
+        ("+30 691 234 5678", "phone number"),
+        ("1990-04-17", "exact date"),
+        ("17/04/1990", "exact date"),
+        ("P4471925", "document number"),
+        ("Amina Haddad", "personal name"),
+        ("came with two children", "free text"),
+        ("x" * (MAX_CELL_CHARS + 1), LONG_TEXT),
+        ("SYR", None),
+        ("2024-03", None),
+        ("", None),
+    ],
+)
 def test_identifier_kinds(value, kind):
     assert identifier_kind(value) == kind
 

@@ -73,15 +73,27 @@ def limited_server(tmp_path_factory):
     vault.set_rules(steward, DATASET, RULES)
     vault.grant(steward, DATASET, "shelter-a", "owner")
     port = free_port()
-    env = {**environ_without_token(), "OBSERVATORY_HOME": str(settings.home),
-           "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file),
-           "OBSERVATORY_UPLOAD_WORKER_CPU_SECONDS": str(CPU_SECONDS),
-           "OBSERVATORY_UPLOAD_WORKER_WALL_SECONDS": str(WALL_SECONDS),
-           "OBSERVATORY_UPLOAD_WORKER_MEMORY_BYTES": str(512 << 20)}
+    env = {
+        **environ_without_token(),
+        "OBSERVATORY_HOME": str(settings.home),
+        "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file),
+        "OBSERVATORY_UPLOAD_WORKER_CPU_SECONDS": str(CPU_SECONDS),
+        "OBSERVATORY_UPLOAD_WORKER_WALL_SECONDS": str(WALL_SECONDS),
+        "OBSERVATORY_UPLOAD_WORKER_MEMORY_BYTES": str(512 << 20),
+    }
     log_path = base / "server.log"
     with open(log_path, "wb") as log:
-        command = [sys.executable, "-m", "uvicorn", "observatory.firewall.api:create_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(port)]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "observatory.firewall.api:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/api/vault"
         try:
@@ -119,8 +131,13 @@ def keep_asking(url: str, stop: threading.Event, seconds: list[float], statuses:
 def upload(url: str, token: str, name: str, data: bytes) -> tuple[httpx.Response, float]:
     """One upload and the seconds it took."""
     started = time.perf_counter()
-    response = httpx.post(f"{url}/datasets/{DATASET}/uploads", params={"filename": name}, content=data,
-                          headers={"Authorization": f"Bearer {token}"}, timeout=120)
+    response = httpx.post(
+        f"{url}/datasets/{DATASET}/uploads",
+        params={"filename": name},
+        content=data,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
     return response, time.perf_counter() - started
 
 
@@ -157,6 +174,7 @@ def test_hostile_uploads_do_not_slow_other_clients(limited_server, hostile_files
 
 
 def test_a_valid_upload_still_goes_through(limited_server):
-    response, _ = upload(limited_server.url, limited_server.contributor, "shelter_a.csv",
-                         (DATA / "shelter_a.csv").read_bytes())
+    response, _ = upload(
+        limited_server.url, limited_server.contributor, "shelter_a.csv", (DATA / "shelter_a.csv").read_bytes()
+    )
     assert response.status_code == 201 and response.json()["records"] == 60

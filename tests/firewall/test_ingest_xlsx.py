@@ -83,8 +83,9 @@ def workbook_of(records: int) -> bytes:
         f'</is></c><c r="C{r}"><v>{rng.randint(0, 99)}</v></c><c r="D{r}" t="inlineStr"><is><t>refugee</t></is></c>'
         f'<c r="E{r}" t="inlineStr"><is><t>GRC-I</t></is></c><c r="F{r}" t="inlineStr"><is><t>health</t></is></c>'
         f'<c r="G{r}" t="inlineStr"><is><t>2024-{rng.randint(1, 12):02d}</t></is></c></row>'
-        for r in range(2, records + 2))
-    tail = rest[rest.index("</sheetData>"):]
+        for r in range(2, records + 2)
+    )
+    tail = rest[rest.index("</sheetData>") :]
     return rezip({**members, SHEET: f"{head}<sheetData>{header_row}{rows}{tail}".encode()})
 
 
@@ -114,11 +115,14 @@ def test_each_layer_alone_refuses_a_dtd(name, codec, bom, declared):
         refuse_dtd_parsed(part)
 
 
-@pytest.mark.parametrize("doctype", [
-    '<!DOCTYPE worksheet SYSTEM "file:///etc/passwd">',
-    '<!DOCTYPE worksheet [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>',
-    "<!DOCTYPE worksheet>",
-])
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE worksheet SYSTEM "file:///etc/passwd">',
+        '<!DOCTYPE worksheet [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>',
+        "<!DOCTYPE worksheet>",
+    ],
+)
 def test_external_and_empty_dtds_are_refused(doctype):
     sheet = encoded(sheet_text(doctype), "utf-16-le", b"\xff\xfe", "UTF-16")
     assert "DTD" in refusal(rezip({**members_of(DATA / "clinic_b.xlsx"), SHEET: sheet})).detail

@@ -35,8 +35,16 @@ def case_records() -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["nationality", "sex", "age", "legal_status", "service", "month"])
     for index, nationality in enumerate(nationalities):
-        writer.writerow([nationality, ("female", "male")[index % 2], next(ages), next(statuses), next(services),
-                         f"2024-{index % 12 + 1:02d}"])
+        writer.writerow(
+            [
+                nationality,
+                ("female", "male")[index % 2],
+                next(ages),
+                next(statuses),
+                next(services),
+                f"2024-{index % 12 + 1:02d}",
+            ]
+        )
     return buffer.getvalue().encode()
 
 
@@ -64,8 +72,14 @@ def world(tiny_world, settings):
 def publish(vault, people, shape: str) -> tuple[str, float]:
     """Set rules, upload, aggregate and publish one shape; the publication id and the released total."""
     dimensions, by, filters = SHAPES[shape]
-    rules = {"country": "FRA", "year": 2024, "dimensions": dimensions, "max_dimensions": 3, "min_cell": 10,
-             "rounding_base": 5}
+    rules = {
+        "country": "FRA",
+        "year": 2024,
+        "dimensions": dimensions,
+        "max_dimensions": 3,
+        "min_cell": 10,
+        "rounding_base": 5,
+    }
     vault.set_rules(people.steward, DATASET, rules)
     vault.grant(people.steward, DATASET, ORG, "owner")
     vault.upload(people.shelter, DATASET, "cases.csv", case_records())
@@ -84,9 +98,11 @@ def test_published_aggregate_reaches_the_release_and_the_api_with_its_provenance
     _, con = releases.connect(world.settings)
     try:
         note, citation = con.execute("SELECT note, citation_full FROM dataset WHERE id = ?", [pub_id]).fetchall()[0]
-        stored = con.execute("SELECT value FROM observation WHERE dataset_id = ? AND origin IS NULL AND sex = 'total' "
-                             "AND age = 'total' AND period = '' AND category = ?",
-                             [pub_id, SHAPES[shape][2].get("legal_status", "")]).fetchall()
+        stored = con.execute(
+            "SELECT value FROM observation WHERE dataset_id = ? AND origin IS NULL AND sex = 'total' "
+            "AND age = 'total' AND period = '' AND category = ?",
+            [pub_id, SHAPES[shape][2].get("legal_status", "")],
+        ).fetchall()
     finally:
         con.close()
     provenance = f"contributed by {ORG}, disclosure-controlled ("
@@ -108,8 +124,12 @@ def test_monthly_publication_keeps_months_and_the_year_total(world, vault, peopl
     world.build()
     _, con = releases.connect(world.settings)
     try:
-        periods = [row[0] for row in con.execute("SELECT period FROM observation WHERE dataset_id = ? ORDER BY 1",
-                                                 [pub_id]).fetchall()]
+        periods = [
+            row[0]
+            for row in con.execute(
+                "SELECT period FROM observation WHERE dataset_id = ? ORDER BY 1", [pub_id]
+            ).fetchall()
+        ]
     finally:
         con.close()
     assert periods == ["", *(f"2024-{m:02d}" for m in range(1, 13))]

@@ -26,8 +26,11 @@ NATIONALITIES = ["SYR", "AFG", "ERI", "IRQ", "SOM", "SDN", "NGA", "PAK", "BGD", 
 SEXES = ["female", "male"]
 STATUSES = ["asylum_seeker", "refugee", "undocumented", "detained", "temporary_permit", "other"]
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
-ONE_RECORD_UPLOADS = [("SYR", "female", "37", "detained", "2024-03"), ("AFG", "male", "16", "undocumented", "2024-11"),
-                      ("ERI", "female", "52", "refugee", "2024-07")]
+ONE_RECORD_UPLOADS = [
+    ("SYR", "female", "37", "detained", "2024-03"),
+    ("AFG", "male", "16", "undocumented", "2024-11"),
+    ("ERI", "female", "52", "refugee", "2024-07"),
+]
 HEX = re.compile(rb"[0-9a-fA-F]{32,}")
 
 
@@ -48,9 +51,9 @@ def stored_digests(roots: list[Path]) -> tuple[set[str], set[bytes]]:
             for match in HEX.finditer(data):
                 run = match.group().decode().lower()
                 for width in (32, 40, 64):
-                    hex_windows.update(run[i:i + width] for i in range(len(run) - width + 1))
+                    hex_windows.update(run[i : i + width] for i in range(len(run) - width + 1))
             for width in (16, 20, 32):
-                raw_windows.update(data[i:i + width] for i in range(len(data) - width + 1))
+                raw_windows.update(data[i : i + width] for i in range(len(data) - width + 1))
     return hex_windows, raw_windows
 
 
@@ -133,8 +136,10 @@ def test_every_file_and_folder_the_vault_creates_is_owner_only(settings):
 def test_cell_keys_are_random_sealed_with_the_records_and_not_derived_from_content(vault, people, dataset, settings):
     first = vault.upload(people.shelter, dataset, "one.csv", one_record(ONE_RECORD_UPLOADS[0]))
     second = vault.upload(people.shelter, dataset, "one.csv", one_record(ONE_RECORD_UPLOADS[0]))
-    keys = [open_records(vault.key, settings.vault_dir / "records", u["upload_id"], f"{dataset}|shelter-a")[2]
-            for u in (first, second)]
+    keys = [
+        open_records(vault.key, settings.vault_dir / "records", u["upload_id"], f"{dataset}|shelter-a")[2]
+        for u in (first, second)
+    ]
     assert len(keys[0]) == len(keys[1]) == 1 and keys[0] != keys[1]
     store = (settings.vault_dir / "vault.sqlite").read_bytes() + (settings.vault_dir / "audit.log").read_bytes()
     assert str(keys[0][0]).encode() not in store

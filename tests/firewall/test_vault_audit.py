@@ -24,8 +24,24 @@ from observatory.firewall.vault import Vault
 from .conftest import DATA
 
 ENTRY_FIELDS = {"seq", "at", "actor", "action", "outcome", "prev", "mac"}
-DETAIL_FIELDS = {"dataset", "upload", "query", "released", "reason", "row", "token", "role", "org", "kind", "listed",
-                 "rules_version", "rule", "publication", "rebuilt", "unpublished"}
+DETAIL_FIELDS = {
+    "dataset",
+    "upload",
+    "query",
+    "released",
+    "reason",
+    "row",
+    "token",
+    "role",
+    "org",
+    "kind",
+    "listed",
+    "rules_version",
+    "rule",
+    "publication",
+    "rebuilt",
+    "unpublished",
+}
 
 
 def log_lines(settings) -> list[str]:

@@ -21,12 +21,19 @@ from observatory.settings import Settings
 
 from .conftest import DATA, RULES
 
-DP_RULES = {**RULES, "mode": "dp", "epsilon": 0.5, "budget": 2.0, "analyst_budget": 1.0,
-            "categories": {"nationality": ["SYR", "AFG", "ERI"]}}
+DP_RULES = {
+    **RULES,
+    "mode": "dp",
+    "epsilon": 0.5,
+    "budget": 2.0,
+    "analyst_budget": 1.0,
+    "categories": {"nationality": ["SYR", "AFG", "ERI"]},
+}
 
 
 def post_token(app: FastAPI, body: dict) -> httpx.Response:
     """An anonymous POST /api/vault/tokens against an in-process app."""
+
     async def ask() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vault") as client:
             return await client.post("/api/vault/tokens", json=body)

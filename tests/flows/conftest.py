@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 CASE_FOLDER = "flow_examples"
+
+
 def skip_reason() -> str:
     """Why the reference cases cannot run: no mirror named, or a mirror without its flow_examples folder."""
     root = mirror_dir()

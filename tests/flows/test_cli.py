@@ -15,10 +15,18 @@ runner = CliRunner()
 DIFF_CASE = {
     "function": "ffs_diff",
     "arguments": {
-        "stock_start": {"dims": ["pob", "por"], "shape": [2, 2], "labels": {"pob": ["X", "Y"], "por": ["X", "Y"]},
-                        "data": [[100.0, 10.0], [20.0, 50.0]]},
-        "stock_end": {"dims": ["pob", "por"], "shape": [2, 2], "labels": {"pob": ["X", "Y"], "por": ["X", "Y"]},
-                      "data": [[90.0, 15.0], [12.0, 60.0]]},
+        "stock_start": {
+            "dims": ["pob", "por"],
+            "shape": [2, 2],
+            "labels": {"pob": ["X", "Y"], "por": ["X", "Y"]},
+            "data": [[100.0, 10.0], [20.0, 50.0]],
+        },
+        "stock_end": {
+            "dims": ["pob", "por"],
+            "shape": [2, 2],
+            "labels": {"pob": ["X", "Y"], "por": ["X", "Y"]},
+            "data": [[90.0, 15.0], [12.0, 60.0]],
+        },
         "decrease": "return",
     },
 }
@@ -51,10 +59,25 @@ def test_ffs_demo_output_has_sum_margins(tmp_path):
     s1 = [[950.0, 100, 60, 0], [80, 505, 75, 5], [90, 30, 800, 40], [40, 45, 0, 180]]
     lab = ["A", "B", "C", "D"]
     vec = {"dims": ["region"], "labels": {"region": lab}, "data": [0.0] * 4}
-    case = {"function": "ffs_demo", "arguments": {
-        "stock_start": {"dims": ["birth", "dest"], "shape": [4, 4], "labels": {"birth": lab, "dest": lab}, "data": s0},
-        "stock_end": {"dims": ["birth", "dest"], "shape": [4, 4], "labels": {"birth": lab, "dest": lab}, "data": s1},
-        "births": vec, "deaths": vec}}
+    case = {
+        "function": "ffs_demo",
+        "arguments": {
+            "stock_start": {
+                "dims": ["birth", "dest"],
+                "shape": [4, 4],
+                "labels": {"birth": lab, "dest": lab},
+                "data": s0,
+            },
+            "stock_end": {
+                "dims": ["birth", "dest"],
+                "shape": [4, 4],
+                "labels": {"birth": lab, "dest": lab},
+                "data": s1,
+            },
+            "births": vec,
+            "deaths": vec,
+        },
+    }
     result = runner.invoke(app, ["estimate", str(write(tmp_path, case))])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)

@@ -49,8 +49,9 @@ def test_ipfp_rejects_negative_cells():
 
 def test_ipfp_warns_when_it_stops_early():
     with pytest.warns(ConvergenceWarning):
-        res = ipfp(np.array([[5.0, 1], [2, 7]]), [((0,), np.array([18.0, 20])), ((1,), np.array([16.0, 22]))],
-                   max_iter=1)
+        res = ipfp(
+            np.array([[5.0, 1], [2, 7]]), [((0,), np.array([18.0, 20])), ((1,), np.array([16.0, 22]))], max_iter=1
+        )
     assert not res.converged
 
 
@@ -137,8 +138,9 @@ def test_factorised_and_full_seed_agree_in_ffs_demo():
     s0, s1, b, d = random_system(5, seed=11)
     dist = np.random.default_rng(1).uniform(1, 10, (5, 5))
     two = demographic_accounting_flows(s0, s1, b, d, dist, stayer_assumption=False).flow
-    three = demographic_accounting_flows(s0, s1, b, d, np.repeat(dist[:, :, None], 5, axis=2),
-                                         stayer_assumption=False).flow
+    three = demographic_accounting_flows(
+        s0, s1, b, d, np.repeat(dist[:, :, None], 5, axis=2), stayer_assumption=False
+    ).flow
     np.testing.assert_allclose(two, three, rtol=1e-8, atol=1e-8)
 
 

@@ -11,12 +11,21 @@ from observatory.flows.real import estimate_flows_from_mirror, estimate_real_flo
 
 def tiny_inputs():
     """Three areas, two dates; C's migrants include 10 of unknown origin ('XXX')."""
-    rows = [("A", "B", 1990, 50.0), ("B", "A", 1990, 20.0), ("A", "C", 1990, 30.0), ("XXX", "C", 1990, 10.0),
-            ("A", "B", 1995, 70.0), ("B", "A", 1995, 15.0), ("A", "C", 1995, 35.0), ("XXX", "C", 1995, 10.0),
-            ("B", "C", 1995, 5.0)]
+    rows = [
+        ("A", "B", 1990, 50.0),
+        ("B", "A", 1990, 20.0),
+        ("A", "C", 1990, 30.0),
+        ("XXX", "C", 1990, 10.0),
+        ("A", "B", 1995, 70.0),
+        ("B", "A", 1995, 15.0),
+        ("A", "C", 1995, 35.0),
+        ("XXX", "C", 1995, 10.0),
+        ("B", "C", 1995, 5.0),
+    ]
     stocks = pd.DataFrame(rows, columns=["orig", "dest", "year", "stock"])
-    population = pd.DataFrame({"area": list("ABC") * 2, "year": [1990] * 3 + [1995] * 3,
-                               "population": [1000.0, 800, 600, 1040, 830, 610]})
+    population = pd.DataFrame(
+        {"area": list("ABC") * 2, "year": [1990] * 3 + [1995] * 3, "population": [1000.0, 800, 600, 1040, 830, 610]}
+    )
     cbr = pd.DataFrame({"area": list("AB"), "year": [1990, 1990], "cbr": [20.0, 10.0]})
     return stocks, population, cbr
 

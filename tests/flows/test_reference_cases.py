@@ -24,7 +24,9 @@ def assert_close(got: np.ndarray, expected: np.ndarray) -> None:
     assert got.shape == expected.shape
     err = np.abs(got - expected)
     bad = ~((err <= 1e-9) | (err <= 1e-6 * np.abs(expected)))
-    assert not bad.any(), f"{bad.sum()} cells differ; worst {err.max():.3g} at {np.unravel_index(err.argmax(), err.shape)}"
+    assert not bad.any(), (
+        f"{bad.sum()} cells differ; worst {err.max():.3g} at {np.unravel_index(err.argmax(), err.shape)}"
+    )
 
 
 def assert_labelled(got: LabelledArray, expected: dict) -> None:
@@ -89,8 +91,9 @@ def test_zero_fb_region_keeps_its_native_born():
     """A region with no foreign-born is rescaled on its own row target, not with the rest."""
     s0 = np.array([[500.0, 10, 20], [5, 300, 10], [0, 0, 200]])
     s1 = np.array([[490.0, 20, 25], [10, 290, 15], [0, 0, 230]])
-    res = demographic_accounting_flows(s0, s1, np.array([0.0, 0, 30]), np.zeros(3),
-                                       match_birthplace_tot_method="rescale-adjust-zero-fb")
+    res = demographic_accounting_flows(
+        s0, s1, np.array([0.0, 0, 30]), np.zeros(3), match_birthplace_tot_method="rescale-adjust-zero-fb"
+    )
     assert np.isfinite(res.flow).all() and (res.flow >= 0).all()
     assert res.flow.sum() > 0
 

@@ -11,8 +11,13 @@ AREAS = [
     {"code": "NER", "name": "Niger", "short_name": "Niger", "kind": "country", "iso2": "NE"},
     {"code": "CIV", "name": "Côte d'Ivoire", "short_name": None, "kind": "country", "iso2": "CI"},
     {"code": "KOR", "name": "Republic of Korea", "short_name": None, "kind": "country", "iso2": "KR"},
-    {"code": "PRK", "name": "Democratic People's Republic of Korea", "short_name": None, "kind": "country",
-     "iso2": "KP"},
+    {
+        "code": "PRK",
+        "name": "Democratic People's Republic of Korea",
+        "short_name": None,
+        "kind": "country",
+        "iso2": "KP",
+    },
     {"code": "SDN", "name": "Sudan", "short_name": None, "kind": "country", "iso2": "SD"},
     {"code": "SUD", "name": "Sudan (before 2011)", "short_name": None, "kind": "historical", "iso2": None},
     {"code": "XKX", "name": "Kosovo", "short_name": None, "kind": "other_entity", "iso2": "XK"},
@@ -34,13 +39,22 @@ def directory() -> AreaDirectory:
     return AreaDirectory(AREAS, ALIASES)
 
 
-@pytest.mark.parametrize(("typed", "code"), [
-    ("NPL", "NPL"), ("npl", "NPL"), (" Npl ", "NPL"),  # codes, any case
-    ("nepal", "NPL"), ("NEPAL", "NPL"), ("Népal", "NPL"),  # names, case- and accent-insensitive
-    ("cote d’ivoire", "CIV"), ("CÔTE D'IVOIRE", "CIV"), ("ivory coast", "CIV"),  # curly apostrophe; alias
-    ("kos", "XKX"),  # a declared alternative code
-    ("sudan", "SDN"),  # today's Sudan, not the historical area that also answers to "Sudan*"
-])
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("NPL", "NPL"),
+        ("npl", "NPL"),
+        (" Npl ", "NPL"),  # codes, any case
+        ("nepal", "NPL"),
+        ("NEPAL", "NPL"),
+        ("Népal", "NPL"),  # names, case- and accent-insensitive
+        ("cote d’ivoire", "CIV"),
+        ("CÔTE D'IVOIRE", "CIV"),
+        ("ivory coast", "CIV"),  # curly apostrophe; alias
+        ("kos", "XKX"),  # a declared alternative code
+        ("sudan", "SDN"),  # today's Sudan, not the historical area that also answers to "Sudan*"
+    ],
+)
 def test_codes_names_and_aliases_resolve(directory, typed, code):
     assert directory.resolve(typed) == code
 

@@ -30,13 +30,32 @@ def real_resolver(mirror):
 @pytest.mark.parametrize(
     ("value", "scheme", "code"),
     [
-        ("Türkiye", "name", "TUR"), ("Turkey", "name", "TUR"), ("Côte d'Ivoire", "name", "CIV"), ("Cote d'Ivoire", "name", "CIV"),
-        ("Côte d’Ivoire", "name", "CIV"), ("Congo, Dem. Rep.", "name", "COD"), ("Iran (Islamic Republic of)", "name", "IRN"),
-        ("China, Hong Kong SAR", "name", "HKG"), ("Congo", "name", "COG"), ("Micronesia (Fed. States of)", "name", "FSM"),
-        ("ALG", "unhcr", "DZA"), ("AUS", "unhcr", "AUT"), ("AUL", "unhcr", "AUS"), ("TIB", "unhcr", "TIB"), ("UKN", "unhcr", "UNK"),
-        ("AUS", "iso3", "AUS"), ("XXA", "iso3", "STL"), ("XXX", "iso3", "XXX"), ("KSV", "iso3", "XKX"),
-        ("FR", "iso2", "FRA"), ("NA", "iso2", "NAM"), ("250", "m49", "FRA"), ("830", "m49", "CHI"), ("1", "m49", "WLD"),
-        ("Stateless", "name", "STL"), ("Serbia and Montenegro", "name", "SCG"),
+        ("Türkiye", "name", "TUR"),
+        ("Turkey", "name", "TUR"),
+        ("Côte d'Ivoire", "name", "CIV"),
+        ("Cote d'Ivoire", "name", "CIV"),
+        ("Côte d’Ivoire", "name", "CIV"),
+        ("Congo, Dem. Rep.", "name", "COD"),
+        ("Iran (Islamic Republic of)", "name", "IRN"),
+        ("China, Hong Kong SAR", "name", "HKG"),
+        ("Congo", "name", "COG"),
+        ("Micronesia (Fed. States of)", "name", "FSM"),
+        ("ALG", "unhcr", "DZA"),
+        ("AUS", "unhcr", "AUT"),
+        ("AUL", "unhcr", "AUS"),
+        ("TIB", "unhcr", "TIB"),
+        ("UKN", "unhcr", "UNK"),
+        ("AUS", "iso3", "AUS"),
+        ("XXA", "iso3", "STL"),
+        ("XXX", "iso3", "XXX"),
+        ("KSV", "iso3", "XKX"),
+        ("FR", "iso2", "FRA"),
+        ("NA", "iso2", "NAM"),
+        ("250", "m49", "FRA"),
+        ("830", "m49", "CHI"),
+        ("1", "m49", "WLD"),
+        ("Stateless", "name", "STL"),
+        ("Serbia and Montenegro", "name", "SCG"),
     ],
 )
 def test_resolves_codes_and_names_as_sources_write_them(real_resolver, value, scheme, code):
@@ -65,7 +84,19 @@ def test_reference_covers_every_m49_area_with_memberships(mirror):
     assert 245 <= (area["kind"] == "country").sum() <= 255
     assert {"XXX", "UNK", "STL", "TIB", "CHI", "SUD", "SCG", "XKX"} <= set(area["code"])
     schemes = set(reference.membership["scheme"])
-    assert {"world", "un_region", "un_subregion", "sdg_region", "continent", "wb_region", "wb_income", "ldc", "lldc", "sids", "eu"} <= schemes
+    assert {
+        "world",
+        "un_region",
+        "un_subregion",
+        "sdg_region",
+        "continent",
+        "wb_region",
+        "wb_income",
+        "ldc",
+        "lldc",
+        "sids",
+        "eu",
+    } <= schemes
     eu = reference.membership.query("group == 'EU27'")["area"]
     assert len(eu) == 27 and "DEU" in set(eu)
     assert set(reference.membership.query("area == 'CHI'")["group"]) >= {"WLD", "UNR_EUROPE"}  # groups_like GGY
@@ -77,6 +108,12 @@ def test_normalised_names_ignore_case_accents_and_punctuation():
 
 
 def test_unresolved_error_lists_every_name_with_file_and_rows():
-    error = UnresolvedAreasError([UnresolvedName("a/b.csv", "origin", "Atlantis", (3, 9)), UnresolvedName("a/b.csv", "destination", "Mu", (4,))])
+    error = UnresolvedAreasError(
+        [UnresolvedName("a/b.csv", "origin", "Atlantis", (3, 9)), UnresolvedName("a/b.csv", "destination", "Mu", (4,))]
+    )
     text = str(error)
-    assert "2 area name(s)" in text and "a/b.csv, field 'origin': 'Atlantis' (rows 3, 9)" in text and "'Mu' (rows 4)" in text
+    assert (
+        "2 area name(s)" in text
+        and "a/b.csv, field 'origin': 'Atlantis' (rows 3, 9)" in text
+        and "'Mu' (rows 4)" in text
+    )

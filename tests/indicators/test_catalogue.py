@@ -8,11 +8,35 @@ from pydantic import ValidationError
 from observatory.indicators.spec import IndicatorSpec, load_catalogue
 
 REQUIRED = {
-    "migrant_stock", "migrant_stock_female_share", "migrant_share_of_population", "emigrant_stock", "emigrant_share", "corridor_stock",
-    "corridor_stock_change", "corridor_share_of_origin_emigrants", "corridor_share_of_destination_immigrants", "refugees_hosted",
-    "refugees_by_origin", "asylum_seekers_hosted", "asylum_applications", "asylum_recognition_rate", "refugees_per_1000_inhabitants",
-    "idps_conflict", "idps_disaster", "sdg_10_7_3", "sdg_10_7_4", "remittances_received_usd", "remittances_paid_usd",
-    "remittances_per_emigrant_usd", "sdg_17_3_2", "net_migration", "sdg_10_c_1", "emigration_flow", "immigration_flow", "net_flow", "corridor_flow",
+    "migrant_stock",
+    "migrant_stock_female_share",
+    "migrant_share_of_population",
+    "emigrant_stock",
+    "emigrant_share",
+    "corridor_stock",
+    "corridor_stock_change",
+    "corridor_share_of_origin_emigrants",
+    "corridor_share_of_destination_immigrants",
+    "refugees_hosted",
+    "refugees_by_origin",
+    "asylum_seekers_hosted",
+    "asylum_applications",
+    "asylum_recognition_rate",
+    "refugees_per_1000_inhabitants",
+    "idps_conflict",
+    "idps_disaster",
+    "sdg_10_7_3",
+    "sdg_10_7_4",
+    "remittances_received_usd",
+    "remittances_paid_usd",
+    "remittances_per_emigrant_usd",
+    "sdg_17_3_2",
+    "net_migration",
+    "sdg_10_c_1",
+    "emigration_flow",
+    "immigration_flow",
+    "net_flow",
+    "corridor_flow",
 }
 
 
@@ -29,7 +53,9 @@ def test_entry_is_tagged_and_documented(spec):
 
 
 def test_invalid_entries_are_refused():
-    base = dict(id="x", title="x", definition="x", unit="x", kind="rate", level="area", inputs=["m"], formula="SELECT 1")
+    base = dict(
+        id="x", title="x", definition="x", unit="x", kind="rate", level="area", inputs=["m"], formula="SELECT 1"
+    )
     with pytest.raises(ValidationError):
         IndicatorSpec(**{**base, "aggregate": "ratio"})  # a ratio needs a scale
     with pytest.raises(ValidationError):

@@ -58,12 +58,18 @@ def missing_checks(catalogue: Iterable[IndicatorSpec], declared: Declared) -> li
 def misdeclared_checks(catalogue: Iterable[IndicatorSpec], declared: Declared) -> list[str]:
     """Declarations that cannot hold: unknown indicator ids, group checks of indicators that have no groups."""
     by_id = {spec.id: spec for spec in catalogue}
-    problems = [f"{indicator}: not in the catalogue (declared by {sorted(tests)})"
-                for marker in declared.values() for indicator, tests in marker.items() if indicator not in by_id]
-    problems += [f"{indicator}: has no group values (aggregate: {by_id[indicator].aggregate}) "
-                 f"but {sorted(tests)} claim a group check"
-                 for indicator, tests in declared[INDEPENDENT_GROUP].items()
-                 if indicator in by_id and by_id[indicator].aggregate not in AGGREGATED]
+    problems = [
+        f"{indicator}: not in the catalogue (declared by {sorted(tests)})"
+        for marker in declared.values()
+        for indicator, tests in marker.items()
+        if indicator not in by_id
+    ]
+    problems += [
+        f"{indicator}: has no group values (aggregate: {by_id[indicator].aggregate}) "
+        f"but {sorted(tests)} claim a group check"
+        for indicator, tests in declared[INDEPENDENT_GROUP].items()
+        if indicator in by_id and by_id[indicator].aggregate not in AGGREGATED
+    ]
     return problems
 
 
@@ -94,8 +100,15 @@ def test_declarations_name_real_indicators_and_groups(declared):
 
 def test_the_meta_check_names_an_unchecked_indicator():
     """The check reads the catalogue: an indicator nobody recomputes, or one without its group check, is named."""
-    base = {"title": "x", "definition": "x", "unit": "persons", "kind": "stock", "level": "area", "inputs": ["m"],
-            "formula": "SELECT 1"}
+    base = {
+        "title": "x",
+        "definition": "x",
+        "unit": "persons",
+        "kind": "stock",
+        "level": "area",
+        "inputs": ["m"],
+        "formula": "SELECT 1",
+    }
     unchecked = IndicatorSpec(id="never_recomputed", aggregate="sum", **base)
     nothing: Declared = {INDEPENDENT: {}, INDEPENDENT_GROUP: {}}
     assert missing_checks((unchecked,), nothing) == [
@@ -107,7 +120,8 @@ def test_the_meta_check_names_an_unchecked_indicator():
     aggregated = [spec for spec in catalogue if spec.aggregate in AGGREGATED]
     assert aggregated
     assert missing_checks(catalogue, countries_only) == [
-        f"{spec.id}: no group value recomputed from the raw file (aggregate: {spec.aggregate})" for spec in aggregated]
+        f"{spec.id}: no group value recomputed from the raw file (aggregate: {spec.aggregate})" for spec in aggregated
+    ]
     corridor = IndicatorSpec(id="corridor_never_recomputed", **{**base, "level": "corridor"})
     expected = "corridor_never_recomputed: no corridor value recomputed from the raw file"
     assert missing_checks((corridor,), nothing) == [expected]

@@ -46,8 +46,11 @@ def spark(tmp_path_factory):
 def _export(con: duckdb.DuckDBPyConnection, folder: Path, measures: list[str]) -> dict[str, Path]:
     """The tables the formulas read, as Parquet (observations of the given measures only)."""
     listed = ", ".join(f"'{m}'" for m in measures)
-    queries = {"observation": f"SELECT * FROM observation WHERE measure_id IN ({listed})",
-               "area": "SELECT * FROM area", "area_membership": "SELECT * FROM area_membership"}
+    queries = {
+        "observation": f"SELECT * FROM observation WHERE measure_id IN ({listed})",
+        "area": "SELECT * FROM area",
+        "area_membership": "SELECT * FROM area_membership",
+    }
     paths = {}
     for name, query in queries.items():
         paths[name] = folder / f"{name}.parquet"
@@ -77,7 +80,9 @@ def _assert_same(expected: pd.DataFrame, actual: pd.DataFrame) -> None:
     left, right = tidy(expected), tidy(actual)
     # The release build appends what it knows beyond the formula (people of no single country in a world total, a
     # partial period); the engines are compared on what the formulas and group sums give.
-    left["note"] = left["note"].str.replace(r"(^|; )(includes .*|partial period: .*)$", "", regex=True).replace("", "<null>")
+    left["note"] = (
+        left["note"].str.replace(r"(^|; )(includes .*|partial period: .*)$", "", regex=True).replace("", "<null>")
+    )
     assert len(left) == len(right), f"DuckDB gave {len(left)} rows, Spark {len(right)}"
     assert not left.duplicated(keys).any(), "keys must identify a value"
     pd.testing.assert_frame_equal(left[keys + ["note"]], right[keys + ["note"]])
@@ -92,14 +97,26 @@ def _tiny_release(con: duckdb.DuckDBPyConnection) -> None:
     """Five countries in one group, the inputs of the five indicators, seeded values; populated like a release."""
     con.execute(SCHEMA)
     countries = ["AAA", "BBB", "CCC", "DDD", "EEE"]
-    con.executemany("INSERT INTO area (code, name, kind) VALUES (?, ?, ?)",
-                    [(c, c, "country") for c in countries] + [("XXX", "Other", "special"), ("G1", "Group", "group")])
+    con.executemany(
+        "INSERT INTO area (code, name, kind) VALUES (?, ?, ?)",
+        [(c, c, "country") for c in countries] + [("XXX", "Other", "special"), ("G1", "Group", "group")],
+    )
     con.executemany("INSERT INTO area_membership VALUES (?, 'G1', 'test')", [(c,) for c in countries[:4]])
-    con.execute("""INSERT INTO dataset VALUES ('tiny', 't', 'p', 'p', '1', NULL, NULL, NULL, now(), 'CC-BY-4.0', 'c', NULL, false, 0, NULL)""")
-    measures = {"migrant_stock": "corridor", "remittances_received": "area", "gdp_current_usd": "area",
-                "remittance_cost_usd200": "corridor", "migration_flow": "corridor", "population_total": "area"}
-    con.executemany("INSERT INTO measure VALUES (?, 'tiny', ?, 'stock', 'u', 'd', ?, NULL, 'estimated', true)",
-                    [(m, m, level) for m, level in measures.items()])
+    con.execute(
+        """INSERT INTO dataset VALUES ('tiny', 't', 'p', 'p', '1', NULL, NULL, NULL, now(), 'CC-BY-4.0', 'c', NULL, false, 0, NULL)"""
+    )
+    measures = {
+        "migrant_stock": "corridor",
+        "remittances_received": "area",
+        "gdp_current_usd": "area",
+        "remittance_cost_usd200": "corridor",
+        "migration_flow": "corridor",
+        "population_total": "area",
+    }
+    con.executemany(
+        "INSERT INTO measure VALUES (?, 'tiny', ?, 'stock', 'u', 'd', ?, NULL, 'estimated', true)",
+        [(m, m, level) for m, level in measures.items()],
+    )
     rng = np.random.default_rng(7)
     rows = []
     for year in (2000, 2010, 2020):
@@ -110,14 +127,52 @@ def _tiny_release(con: duckdb.DuckDBPyConnection) -> None:
                         rows.append(("migrant_stock", None, o, d, year, "", sex, "", float(rng.integers(0, 10**6)) / 7))
                     if o != "XXX":
                         for method in ("m1", "m2", "m3"):
-                            rows.append(("migration_flow", None, o, d, year, f"{year - 5}-{year}", "total", method, float(rng.random() * 1e5)))
+                            rows.append(
+                                (
+                                    "migration_flow",
+                                    None,
+                                    o,
+                                    d,
+                                    year,
+                                    f"{year - 5}-{year}",
+                                    "total",
+                                    method,
+                                    float(rng.random() * 1e5),
+                                )
+                            )
                     for quarter in (1, 2, 3)[: int(rng.integers(1, 4))]:
-                        rows.append(("remittance_cost_usd200", None, o, d, year, f"{year}Q{quarter}", "total", "", float(rng.random() * 10)))
+                        rows.append(
+                            (
+                                "remittance_cost_usd200",
+                                None,
+                                o,
+                                d,
+                                year,
+                                f"{year}Q{quarter}",
+                                "total",
+                                "",
+                                float(rng.random() * 10),
+                            )
+                        )
         for a in countries:
             rows.append(("remittances_received", a, None, None, year, "", "total", "", float(rng.random() * 1e9)))
-            rows.append(("gdp_current_usd", a, None, None, year, "", "total", "", float(rng.random() * 1e12) if a != "EEE" else 0.0))
+            rows.append(
+                (
+                    "gdp_current_usd",
+                    a,
+                    None,
+                    None,
+                    year,
+                    "",
+                    "total",
+                    "",
+                    float(rng.random() * 1e12) if a != "EEE" else 0.0,
+                )
+            )
             rows.append(("population_total", a, None, None, year, "", "total", "", float(rng.integers(10**5, 10**8))))
-    frame = pd.DataFrame(rows, columns=["measure_id", "area", "origin", "destination", "year", "period", "sex", "category", "value"])
+    frame = pd.DataFrame(
+        rows, columns=["measure_id", "area", "origin", "destination", "year", "period", "sex", "category", "value"]
+    )
     con.register("tiny_rows", frame)
     con.execute("""INSERT INTO observation SELECT 'tiny', measure_id, area, origin, destination, year, period, sex, 'total', category,
                    value, NULL, NULL, 'estimated', NULL FROM tiny_rows""")
@@ -134,8 +189,18 @@ def test_spark_matches_duckdb_on_a_tiny_release(spark, tmp_path):
     _tiny_release(con)
     compute_catalogue(con, tuple(get_indicator(i) for i in INDICATORS))
     expected = _duckdb_values(con, INDICATORS)
-    paths = _export(con, tmp_path, ["migrant_stock", "remittances_received", "gdp_current_usd", "remittance_cost_usd200",
-                                    "migration_flow", "population_total"])
+    paths = _export(
+        con,
+        tmp_path,
+        [
+            "migrant_stock",
+            "remittances_received",
+            "gdp_current_usd",
+            "remittance_cost_usd200",
+            "migration_flow",
+            "population_total",
+        ],
+    )
     actual = compute_indicators(spark, paths, INDICATORS, groups=True)
     assert set(actual["indicator"]) == set(INDICATORS)
     assert (actual["area"] == "G1").any() and actual["coverage"].dropna().between(0, 1).all()

@@ -22,7 +22,9 @@ def raw(mirror, raw_csv):
     """Raw mirror tables, read with pandas (not with the observatory's readers)."""
     read = raw_csv
     return {
-        "stock": read("undesa_ims_2024_bilateral/undesa_stocks.csv").rename(columns={"geo": "dest", "from": "orig", "t": "year", "n": "stock"}),
+        "stock": read("undesa_ims_2024_bilateral/undesa_stocks.csv").rename(
+            columns={"geo": "dest", "from": "orig", "t": "year", "n": "stock"}
+        ),
         "stock2020": read("undesa_ims_2020_bilateral/ims2020_bilateral_stock_by_sex.csv"),
         "wdi2023": read("iom_gdidata_wdi_2023/wdi.csv"),
         "mmp2025": read("iom_gdidata_mmp_2025/iom_mmp.csv"),
@@ -30,7 +32,13 @@ def raw(mirror, raw_csv):
         "frontex": read("iom_gdidata_irregular_migration/frontex.csv"),
         "unhcr": read("unhcr_refugees/population.csv"),
         "decisions": read("unhcr_refugees/asylum_decisions.csv"),
-        "rpw": pd.read_csv(mirror / "worldbank_rpw_corridors/rpw_corridors_databank_2011Q1_2020Q3.csv", na_values="..", encoding="utf-8-sig", skipfooter=5, engine="python"),
+        "rpw": pd.read_csv(
+            mirror / "worldbank_rpw_corridors/rpw_corridors_databank_2011Q1_2020Q3.csv",
+            na_values="..",
+            encoding="utf-8-sig",
+            skipfooter=5,
+            engine="python",
+        ),
         "abel": read("abel_cohen_flows/abel_cohen_flows_total_by_method.csv"),
     }
 
@@ -53,7 +61,10 @@ def test_migrant_stock_for_a_country_and_year(con, raw):
     stock = raw["stock"]
     deu = stock[(stock.dest == "DEU") & (stock.year == 2024)]
     assert value(con, "migrant_stock", area="DEU", year=2024, sex="total")["value"] == deu.stock.sum()
-    assert value(con, "migrant_stock", area="DEU", year=2024, sex="female")["value"] == deu[deu.sex == "female"].stock.sum()
+    assert (
+        value(con, "migrant_stock", area="DEU", year=2024, sex="female")["value"]
+        == deu[deu.sex == "female"].stock.sum()
+    )
     share = value(con, "migrant_stock_female_share", area="DEU", year=2024)
     assert share["value"] == pytest.approx(100 * deu[deu.sex == "female"].stock.sum() / deu.stock.sum())
     assert value(con, "migrant_stock", area="DEU", year=2024, sex="total")["revision"] == "2024"
@@ -97,7 +108,11 @@ def test_emigrant_stock_and_corridor_change(con, raw):
 def test_world_emigrants_equal_world_migrants_and_say_how_many_are_of_unknown_origin(con, raw):
     stock = raw["stock"][raw["stock"].year == 2024]
     emigrants = value(con, "emigrant_stock", area="WLD", year=2024, sex="total")
-    assert emigrants["value"] == value(con, "migrant_stock", area="WLD", year=2024, sex="total")["value"] == stock.stock.sum()
+    assert (
+        emigrants["value"]
+        == value(con, "migrant_stock", area="WLD", year=2024, sex="total")["value"]
+        == stock.stock.sum()
+    )
     unknown = stock[stock.orig == "OOO"].stock.sum()
     assert f"includes {unknown:,.0f} Other or unknown origin" in emigrants["note"]
     hosted = value(con, "refugees_hosted", area="WLD", year=2024)["value"]
@@ -107,8 +122,14 @@ def test_world_emigrants_equal_world_migrants_and_say_how_many_are_of_unknown_or
 @pytest.mark.independent("refugees_hosted", "refugees_by_origin")
 def test_refugees_hosted_and_by_origin(con, raw):
     unhcr = raw["unhcr"]
-    assert value(con, "refugees_hosted", area="DEU", year=2024)["value"] == unhcr[(unhcr.coa_iso == "DEU") & (unhcr.year == 2024)].refugees.sum()
-    assert value(con, "refugees_by_origin", area="AFG", year=2024)["value"] == unhcr[(unhcr.coo_iso == "AFG") & (unhcr.year == 2024)].refugees.sum()
+    assert (
+        value(con, "refugees_hosted", area="DEU", year=2024)["value"]
+        == unhcr[(unhcr.coa_iso == "DEU") & (unhcr.year == 2024)].refugees.sum()
+    )
+    assert (
+        value(con, "refugees_by_origin", area="AFG", year=2024)["value"]
+        == unhcr[(unhcr.coo_iso == "AFG") & (unhcr.year == 2024)].refugees.sum()
+    )
 
 
 @pytest.mark.independent("sdg_10_7_4")
@@ -126,14 +147,18 @@ def test_sdg_10_7_4_for_a_country_and_year(con, raw):
 def test_refugees_per_1000_inhabitants(con, raw):
     unhcr = raw["unhcr"]
     hosted = unhcr[(unhcr.coa_iso == "TUR") & (unhcr.year == 2020)].refugees.sum()
-    assert value(con, "refugees_per_1000_inhabitants", area="TUR", year=2020)["value"] == pytest.approx(1000 * hosted / population_wpp2024(raw, "TUR", 2020))
+    assert value(con, "refugees_per_1000_inhabitants", area="TUR", year=2020)["value"] == pytest.approx(
+        1000 * hosted / population_wpp2024(raw, "TUR", 2020)
+    )
 
 
 @pytest.mark.independent("asylum_recognition_rate")
 def test_asylum_recognition_rate_excludes_otherwise_closed(con, raw):
     decisions = raw["decisions"]
     deu = decisions[(decisions.coa_iso == "DEU") & (decisions.year == 2023) & (decisions.dec_pc == "P")]
-    expected = 100 * deu.dec_recognized.sum() / (deu.dec_recognized.sum() + deu.dec_other.sum() + deu.dec_rejected.sum())
+    expected = (
+        100 * deu.dec_recognized.sum() / (deu.dec_recognized.sum() + deu.dec_other.sum() + deu.dec_rejected.sum())
+    )
     assert value(con, "asylum_recognition_rate", area="DEU", year=2023)["value"] == pytest.approx(expected)
 
 
@@ -195,7 +220,9 @@ def test_sdg_10_c_1_quarter_year_and_direction(con, raw):
     assert quarter["value"] == pytest.approx(us_mx["2019Q2 [YR2019Q2]"], rel=1e-6)
     quarters = [us_mx[f"2019Q{q} [YR2019Q{q}]"] for q in range(1, 5)]
     year = value(con, "sdg_10_c_1", origin="MEX", destination="USA", year=2019, period="")
-    assert year["value"] == pytest.approx(sum(quarters) / 4, rel=1e-6) and year["note"].startswith("mean of 4 quarter(s)")
+    assert year["value"] == pytest.approx(sum(quarters) / 4, rel=1e-6) and year["note"].startswith(
+        "mean of 4 quarter(s)"
+    )
 
 
 @pytest.mark.independent("emigration_flow")
@@ -240,7 +267,21 @@ def test_framework_lists_every_objective_with_gaps(con):
 
 def test_indicator_command_json_shape(real_release, monkeypatch):
     monkeypatch.setenv("OBSERVATORY_HOME", str(real_release.home))
-    result = CliRunner().invoke(app, ["indicator", "migrant_stock", "--area", "MEX", "--year", "2024", "--sex", "total", "--format", "json"])
+    result = CliRunner().invoke(
+        app, ["indicator", "migrant_stock", "--area", "MEX", "--year", "2024", "--sex", "total", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert {"indicator", "area", "year", "value", "unit", "status", "lower", "upper", "sources", "revision", "partial_until"} <= set(rows[0])
+    assert {
+        "indicator",
+        "area",
+        "year",
+        "value",
+        "unit",
+        "status",
+        "lower",
+        "upper",
+        "sources",
+        "revision",
+        "partial_until",
+    } <= set(rows[0])

@@ -71,18 +71,30 @@ def test_asylum_applicants_by_citizenship_in_a_corridor(one, asylum):
 def test_labour_market_rates_as_published_with_their_flags(one, mirror):
     """Rates of ages 20–64 as published; a flagged value says what its flag means."""
     employment = sdmx_tsv(mirror, "estat_lfsa_ergan_filtered.tsv")
-    cell = employment[(employment.geo == "DE") & (employment.year == 2023) & (employment.sex == "T")
-                      & (employment.citizen == "NEU27_2020_FOR")]
+    cell = employment[
+        (employment.geo == "DE")
+        & (employment.year == 2023)
+        & (employment.sex == "T")
+        & (employment.citizen == "NEU27_2020_FOR")
+    ]
     row = one("employment_rate_by_citizenship", area="DEU", year=2023, sex="total", category="non_eu27_citizens")
     assert row["value"] == cell.value.iloc[0] and row["age"] == "20-64"
-    flagged = employment[(employment.geo == "AT") & (employment.year == 2021) & (employment.sex == "F")
-                         & (employment.citizen == "EU27_2020_FOR")]
+    flagged = employment[
+        (employment.geo == "AT")
+        & (employment.year == 2021)
+        & (employment.sex == "F")
+        & (employment.citizen == "EU27_2020_FOR")
+    ]
     assert flagged["flags"].iloc[0] == "b"
     row = one("employment_rate_by_citizenship", area="AUT", year=2021, sex="female", category="other_eu27_citizens")
     assert row["value"] == flagged.value.iloc[0] and row["note"] == "b: break in time series"
     unemployment = sdmx_tsv(mirror, "estat_lfsa_urgan_filtered.tsv")
-    cell = unemployment[(unemployment.geo == "FR") & (unemployment.year == 2022) & (unemployment.sex == "M")
-                        & (unemployment.citizen == "NAT")]
+    cell = unemployment[
+        (unemployment.geo == "FR")
+        & (unemployment.year == 2022)
+        & (unemployment.sex == "M")
+        & (unemployment.citizen == "NAT")
+    ]
     row = one("unemployment_rate_by_citizenship", area="FRA", year=2022, sex="male", category="nationals")
     assert row["value"] == cell.value.iloc[0]
 
@@ -90,11 +102,19 @@ def test_labour_market_rates_as_published_with_their_flags(one, mirror):
 @pytest.mark.independent("tertiary_attainment_by_birth")
 def test_tertiary_attainment_of_people_born_outside_the_eu(con, mirror):
     attainment = sdmx_tsv(mirror, "estat_edat_lfs_9912_filtered1.tsv")
-    cell = attainment[(attainment.geo == "DE") & (attainment.year == 2023) & (attainment.sex == "T")
-                      & (attainment.isced11 == "ED5-8") & (attainment.c_birth == "NEU27_2020_FOR")
-                      & (attainment.age == "Y25-64")]
-    rows = indicator_values(con, "tertiary_attainment_by_birth",
-                            ValueFilter(area="DEU", year=2023, sex="total", category="born_outside_eu27"))
+    cell = attainment[
+        (attainment.geo == "DE")
+        & (attainment.year == 2023)
+        & (attainment.sex == "T")
+        & (attainment.isced11 == "ED5-8")
+        & (attainment.c_birth == "NEU27_2020_FOR")
+        & (attainment.age == "Y25-64")
+    ]
+    rows = indicator_values(
+        con,
+        "tertiary_attainment_by_birth",
+        ValueFilter(area="DEU", year=2023, sex="total", category="born_outside_eu27"),
+    )
     assert [row["value"] for row in rows if row["age"] == "25-64"] == [cell.value.iloc[0]]
 
 

@@ -46,8 +46,13 @@ def test_each_series_of_crossings_stays_apart(one, series):
     row = yearly(one, "irregular_border_crossings", "TUN", 2023, "Frontex: Central Mediterranean Route")
     assert row["value"] == route.n.sum() > 0  # land and sea detections of the route added
     may = route[route.month == "2023-05"].n.sum()
-    month = one("irregular_border_crossings", area="TUN", year=2023, period="2023-05",
-                category="Frontex: Central Mediterranean Route")
+    month = one(
+        "irregular_border_crossings",
+        area="TUN",
+        year=2023,
+        period="2023-05",
+        category="Frontex: Central Mediterranean Route",
+    )
     assert month["value"] == may
 
 

@@ -29,14 +29,24 @@ def population_2020(mirror, raw_csv) -> pd.DataFrame:
     header = sheet.iloc[10].tolist()
     assert header[3] == "Location code"
     words = {"total": "both sexes", "male": ", males ", "female": ", females "}
-    starts = {sex: next(i for i, text in enumerate(headings) if isinstance(text, str) and part in text)
-              for sex, part in words.items()}
+    starts = {
+        sex: next(i for i, text in enumerate(headings) if isinstance(text, str) and part in text)
+        for sex, part in words.items()
+    }
     body = sheet.iloc[11:]
     frames = []
     for sex, start in starts.items():
         for column in range(start, start + 7):
-            frames.append(pd.DataFrame({"m49": pd.to_numeric(body[3]), "year": int(header[column]), "sex": sex,
-                                        "value": pd.to_numeric(body[column], errors="coerce") * 1000}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "m49": pd.to_numeric(body[3]),
+                        "year": int(header[column]),
+                        "sex": sex,
+                        "value": pd.to_numeric(body[column], errors="coerce") * 1000,
+                    }
+                )
+            )
     long = pd.concat(frames).dropna(subset=["value", "m49"])
     names = raw_csv(COUNTRY_NAMES)[["m49", "iso3"]].dropna()
     return long.merge(names.assign(m49=names.m49.astype(int)), on="m49")[["iso3", "year", "sex", "value"]]
@@ -127,5 +137,6 @@ def test_the_other_origin_is_no_corridor(con, stock):
     """UN DESA's residual origin gives no corridor value, though it counts in destination totals."""
     assert (stock.orig == OTHER_ORIGIN).any()
     count = con.execute(
-        "SELECT count(*) FROM indicator_value WHERE indicator = 'corridor_stock' AND origin = 'XXX'").fetchall()
+        "SELECT count(*) FROM indicator_value WHERE indicator = 'corridor_stock' AND origin = 'XXX'"
+    ).fetchall()
     assert count == [(0,)]

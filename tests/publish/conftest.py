@@ -52,9 +52,11 @@ def make_tiny_release(home: Path) -> Settings:
         ("sdg_10_7_3", "REG", None, None, 2023, "total", "", 42.0, ["ds_deaths"]),
     ]
     for indicator, area, origin, destination, year, sex, category, value, sources in rows:
-        con.execute("""INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, category,
+        con.execute(
+            """INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, category,
             value, status, sources) VALUES (?, ?, ?, ?, ?, '', ?, 'total', ?, ?, 'reported', ?)""",
-                    [indicator, area, origin, destination, year, sex, category, value, sources])
+            [indicator, area, origin, destination, year, sex, category, value, sources],
+        )
     con.close()
     (releases / "CURRENT").write_text(RELEASE_ID + "\n", encoding="utf-8")
     return Settings(home=home, mirror=None)
@@ -84,28 +86,42 @@ def html_numbers(page: str) -> list[dict]:
     return parser.spans
 
 
-
 def release_value(con: duckdb.DuckDBPyConnection, figure: dict) -> list[tuple]:
     """(value, sources) of the release row a published figure names (JSON dict or HTML data-* attributes)."""
+
     def get(name):
         value = figure.get(name)
         return None if value in (None, "") and name in {"area", "origin", "destination", "year"} else value
 
     year = get("year")
-    key = [get("area"), get("origin"), get("destination"), None if year is None else int(year), figure.get("period") or "",
-           figure.get("sex") or "total", figure.get("age") or "total", figure.get("category") or ""]
-    where = ("area IS NOT DISTINCT FROM ? AND origin IS NOT DISTINCT FROM ? AND destination IS NOT DISTINCT FROM ? "
-             "AND year = ? AND period = ? AND sex = ? AND age = ? AND category = ?")
+    key = [
+        get("area"),
+        get("origin"),
+        get("destination"),
+        None if year is None else int(year),
+        figure.get("period") or "",
+        figure.get("sex") or "total",
+        figure.get("age") or "total",
+        figure.get("category") or "",
+    ]
+    where = (
+        "area IS NOT DISTINCT FROM ? AND origin IS NOT DISTINCT FROM ? AND destination IS NOT DISTINCT FROM ? "
+        "AND year = ? AND period = ? AND sex = ? AND age = ? AND category = ?"
+    )
     kind = figure.get("origin_kind") or figure.get("origin-kind")
     if kind == "indicator":
         # A value of an earlier edition (a profile's revision table) is traced to indicator_value_revision.
         values = "(SELECT * FROM indicator_value UNION ALL SELECT * FROM indicator_value_revision)"
-        result = con.execute(f"SELECT value, sources FROM {values} WHERE indicator = ? AND revision IS NOT DISTINCT FROM ? AND {where}",
-                             [figure["key"], figure.get("revision") or None, *key])
+        result = con.execute(
+            f"SELECT value, sources FROM {values} WHERE indicator = ? AND revision IS NOT DISTINCT FROM ? AND {where}",
+            [figure["key"], figure.get("revision") or None, *key],
+        )
     else:
         sources = figure["sources"] if isinstance(figure["sources"], list) else figure["sources"].split()
-        result = con.execute(f"SELECT value, [dataset_id] FROM observation WHERE measure_id = ? AND dataset_id = ? AND {where}",
-                             [figure["key"], sources[0], *key])
+        result = con.execute(
+            f"SELECT value, [dataset_id] FROM observation WHERE measure_id = ? AND dataset_id = ? AND {where}",
+            [figure["key"], sources[0], *key],
+        )
     return result.fetchall()
 
 

@@ -21,7 +21,9 @@ def test_profile_lists_related_evidence_or_says_none_yet(tmp_path):
     try:
         assert NO_EVIDENCE in render.to_markdown(country_profile(data, "AAA"))
         store = EvidenceStore(settings.evidence_dir / STORE_FILE)
-        written = store.write_records([Record(title="Migrants in Aland", authors=["Doe, Jane"], year=2021, venue="Tiny Studies")])
+        written = store.write_records(
+            [Record(title="Migrants in Aland", authors=["Doe, Jane"], year=2021, venue="Tiny Studies")]
+        )
         store.set_auto_labels({written.ids[0]: [Label(kind="area", value="AAA", confidence=0.9, origin="test")]})
         markdown = render.to_markdown(country_profile(data, "AAA"))
         assert "Doe, Jane (2021). Migrants in Aland. *Tiny Studies*." in markdown and NO_EVIDENCE not in markdown

@@ -44,8 +44,9 @@ def test_profile_numbers_equal_the_indicator_engine(data, con, code):
     for figure in payload["figures"]:
         assert_traceable(con, figure)
     spans = html_numbers(render.to_html(document))
-    assert len(spans) == len(payload["figures"]) - sum(len(b["figures"]) for s in payload["sections"]
-                                                       for b in s["blocks"] if b["type"] == "chart")
+    assert len(spans) == len(payload["figures"]) - sum(
+        len(b["figures"]) for s in payload["sections"] for b in s["blocks"] if b["type"] == "chart"
+    )
     for span in spans:
         assert_traceable(con, span)
     present = [f for f in payload["figures"] if f["value"] is not None]
@@ -62,8 +63,22 @@ def test_every_section_of_a_profile_shows_one_value_per_key(data, code):
     for figure in payload["figures"]:
         if figure["value"] is None:
             continue
-        key = tuple(figure[k] for k in ("origin_kind", "key", "area", "origin", "destination", "year", "period", "sex", "age", "category",
-                                        "revision"))
+        key = tuple(
+            figure[k]
+            for k in (
+                "origin_kind",
+                "key",
+                "area",
+                "origin",
+                "destination",
+                "year",
+                "period",
+                "sex",
+                "age",
+                "category",
+                "revision",
+            )
+        )
         seen.setdefault(key, set()).add(round(figure["value"], 9))
     assert {key: values for key, values in seen.items() if len(values) > 1} == {}
     headline = {i: meta["headline_category"] for i, meta in data.indicators.items() if meta.get("headline_category")}
@@ -74,7 +89,11 @@ def test_every_section_of_a_profile_shows_one_value_per_key(data, code):
 def test_profile_shows_the_latest_revision_and_where_it_changed_earlier_years(data):
     document = country_profile(data, "DEU")
     payload = json.loads(render.to_json(document))
-    stock = next(f for f in payload["figures"] if f["key"] == "migrant_stock" and f["sex"] == "total" and f["label"].startswith("International"))
+    stock = next(
+        f
+        for f in payload["figures"]
+        if f["key"] == "migrant_stock" and f["sex"] == "total" and f["label"].startswith("International")
+    )
     assert stock["year"] == 2024 and stock["sources"] == ["undesa_ims_2024_bilateral"]
     html = render.to_html(document)
     assert "years the latest edition revised by more than 2 %" in html
@@ -93,9 +112,20 @@ def test_small_country_profile_reads_sensibly(data):
 def test_country_profile_sections_and_sources(data):
     document = country_profile(data, "SSD")
     html = render.to_html(document)
-    for title in ("At a glance", "Development and demographic context", "Immigrants", "Emigrants", "Refugees and asylum",
-                  "Internal displacement", "Migration flows", "Impact: remittances", "Monitoring: SDG, GCM and GCR indicators",
-                  "Related evidence", "Data gaps", "Sources annex"):
+    for title in (
+        "At a glance",
+        "Development and demographic context",
+        "Immigrants",
+        "Emigrants",
+        "Refugees and asylum",
+        "Internal displacement",
+        "Migration flows",
+        "Impact: remittances",
+        "Monitoring: SDG, GCM and GCR indicators",
+        "Related evidence",
+        "Data gaps",
+        "Sources annex",
+    ):
         assert f">{title}</h" in html
     cited = {int(n) for n in re.findall(r'href="#src-(\d+)"', html)}
     assert cited == set(range(1, len(document.meta["datasets"]) + 1))
@@ -121,14 +151,38 @@ def test_brief_is_at_most_two_a4_pages_with_three_to_five_messages(data, con, tm
 def test_corridor_profile_is_organised_as_causes_costs_benefits(data, con):
     document = corridor_profile(data, "MEX", "USA")
     ids = [s.id for s in document.sections]
-    assert ids == ["at-a-glance", "corridor", "stock", "flows", "asylum", "causes", "costs", "benefits", "evidence", "gaps", "sources"]
+    assert ids == [
+        "at-a-glance",
+        "corridor",
+        "stock",
+        "flows",
+        "asylum",
+        "causes",
+        "costs",
+        "benefits",
+        "evidence",
+        "gaps",
+        "sources",
+    ]
     payload = json.loads(render.to_json(document))
     for figure in payload["figures"]:
         assert_traceable(con, figure)
     keys = {f["key"] for f in payload["figures"] if f["value"] is not None}
-    assert {"corridor_stock", "corridor_flow", "sdg_10_c_1", "sdg_10_7_3", "remittances_received_usd", "remittances_paid_usd",
-            "gdp_per_capita_ppp", "human_development_index", "remittances_bilateral_usd", "irregular_border_crossings",
-            "sdg_10_7_3_nationality", "fragility_index", "brain_drain_index"} <= keys
+    assert {
+        "corridor_stock",
+        "corridor_flow",
+        "sdg_10_c_1",
+        "sdg_10_7_3",
+        "remittances_received_usd",
+        "remittances_paid_usd",
+        "gdp_per_capita_ppp",
+        "human_development_index",
+        "remittances_bilateral_usd",
+        "irregular_border_crossings",
+        "sdg_10_7_3_nationality",
+        "fragility_index",
+        "brain_drain_index",
+    } <= keys
     stock = next(f for f in payload["figures"] if f["key"] == "corridor_stock" and f["sex"] == "total")
     assert stock["year"] == 2024
     bilateral = next(f for f in payload["figures"] if f["key"] == "remittances_bilateral_usd")
@@ -156,9 +210,14 @@ def test_brief_says_which_way_the_money_goes(data):
     """Received is what the country's people abroad send to it; paid is what migrants in it send out (Germany 2023)."""
     from observatory.publish.brief import country_messages
 
-    message = next(m for m in country_messages(data, "DEU") if any(getattr(p, "key", "") == "remittances_received_usd" for p in m))
+    message = next(
+        m for m in country_messages(data, "DEU") if any(getattr(p, "key", "") == "remittances_received_usd" for p in m)
+    )
     text = "".join(p if isinstance(p, str) else f"<{p.key}>" for p in message)
     assert text.startswith("Germany received <remittances_received_usd> in remittances")
     assert "migrants living in Germany sent <remittances_paid_usd> to other countries" in text
-    received, paid = (next(p for p in message if getattr(p, "key", "") == k) for k in ("remittances_received_usd", "remittances_paid_usd"))
+    received, paid = (
+        next(p for p in message if getattr(p, "key", "") == k)
+        for k in ("remittances_received_usd", "remittances_paid_usd")
+    )
     assert received.year == paid.year == 2023 and paid.value > received.value * 0.5

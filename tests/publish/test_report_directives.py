@@ -27,11 +27,15 @@ Refugees: {{value refugees_hosted area=AAA}}.
 """
 
 
-def outline(tmp_path: Path, chapter: str = CHAPTER, references: str = '  un2020: "UN DESA (2020). International Migrant Stock."') -> Path:
+def outline(
+    tmp_path: Path, chapter: str = CHAPTER, references: str = '  un2020: "UN DESA (2020). International Migrant Stock."'
+) -> Path:
     (tmp_path / "chapters").mkdir(exist_ok=True)
     (tmp_path / "chapters" / "one.md").write_text(chapter, encoding="utf-8")
     path = tmp_path / "outline.yml"
-    path.write_text(f"title: Tiny report\nchapters:\n  - file: chapters/one.md\nreferences:\n{references}\n", encoding="utf-8")
+    path.write_text(
+        f"title: Tiny report\nchapters:\n  - file: chapters/one.md\nreferences:\n{references}\n", encoding="utf-8"
+    )
     return path
 
 
@@ -60,17 +64,20 @@ def test_report_resolves_numbers_refs_and_references(tmp_path, data, tiny_releas
     assert "Refugees: no data (no source in this release reports it for Aland of Plenty)." in markdown
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("{{value no_such_indicator area=AAA}}", "one.md:3: unknown indicator 'no_such_indicator'"),
-    ("{{value migrant_stock area=QQQ}}", "one.md:3: unknown area 'QQQ'"),
-    ("{{value migrant_stock area=AAA colour=red}}", "one.md:3: unknown argument"),
-    ("{{value migrant_stock}}", "one.md:3: .*needs area="),
-    ("see [@nobody]", "one.md:3: unknown reference \\[@nobody\\]"),
-    ("see {{ref nothing}}", "one.md:3: \\{\\{ref nothing\\}\\} names no chart or table id"),
-    ("::: pie migrant_stock id=x caption=y", "one.md:3: unknown block directive"),
-    ("::: chart migrant_stock areas=AAA", "one.md:3: .*needs id= and caption="),
-    ("{{value migrant_stock area=AAA", "one.md:3: malformed inline directive"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{{value no_such_indicator area=AAA}}", "one.md:3: unknown indicator 'no_such_indicator'"),
+        ("{{value migrant_stock area=QQQ}}", "one.md:3: unknown area 'QQQ'"),
+        ("{{value migrant_stock area=AAA colour=red}}", "one.md:3: unknown argument"),
+        ("{{value migrant_stock}}", "one.md:3: .*needs area="),
+        ("see [@nobody]", "one.md:3: unknown reference \\[@nobody\\]"),
+        ("see {{ref nothing}}", "one.md:3: \\{\\{ref nothing\\}\\} names no chart or table id"),
+        ("::: pie migrant_stock id=x caption=y", "one.md:3: unknown block directive"),
+        ("::: chart migrant_stock areas=AAA", "one.md:3: .*needs id= and caption="),
+        ("{{value migrant_stock area=AAA", "one.md:3: malformed inline directive"),
+    ],
+)
 def test_unresolvable_directive_names_file_and_line(tmp_path, data, line, message):
     path = outline(tmp_path, chapter=f"# Title\n\n{line}\n")
     with pytest.raises(ReportError, match=message):

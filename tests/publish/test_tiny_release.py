@@ -15,8 +15,21 @@ from observatory.warehouse.releases import connect
 
 from .conftest import assert_traceable, html_numbers
 
-PROFILE_SECTIONS = ["at-a-glance", "context", "trends", "immigrants", "emigrants", "refugees", "displacement", "flows",
-                    "impact", "monitoring", "evidence", "gaps", "sources"]
+PROFILE_SECTIONS = [
+    "at-a-glance",
+    "context",
+    "trends",
+    "immigrants",
+    "emigrants",
+    "refugees",
+    "displacement",
+    "flows",
+    "impact",
+    "monitoring",
+    "evidence",
+    "gaps",
+    "sources",
+]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +50,10 @@ def test_numbers_format_for_their_unit():
     assert format_number(4.149, "percent of GDP") == "4.1 %"
     assert format_number(2.5e9, "current USD") == "US$ 2.50 billion"
     assert display(Figure(label="x", origin_kind="indicator", key="x", reason="none")) == "no data"
-    assert display(Figure(label="x", origin_kind="indicator", key="x", value=3, status="minimum", unit="persons")) == "at least 3"
+    assert (
+        display(Figure(label="x", origin_kind="indicator", key="x", value=3, status="minimum", unit="persons"))
+        == "at least 3"
+    )
 
 
 def test_profile_has_every_section(profile_aaa):
@@ -47,7 +63,12 @@ def test_profile_has_every_section(profile_aaa):
 def test_profile_json_numbers_equal_the_release(tiny_release, profile_aaa):
     payload = json.loads(render.to_json(profile_aaa))
     present = [f for f in payload["figures"] if f["value"] is not None]
-    assert {f["key"] for f in present} >= {"migrant_stock", "migrant_share_of_population", "corridor_stock", "sdg_10_7_3"}
+    assert {f["key"] for f in present} >= {
+        "migrant_stock",
+        "migrant_share_of_population",
+        "corridor_stock",
+        "sdg_10_7_3",
+    }
     _, con = connect(tiny_release)
     with con:
         for figure in payload["figures"]:

@@ -17,7 +17,9 @@ SPECS = registry.all_specs()
 def test_declaration_is_complete(spec):
     assert spec.title and spec.publisher and spec.licence and spec.citation_full and spec.version_producer
     for raw in spec.files:
-        assert raw.url_download or raw.converted_from or raw.mirror_only, f"{raw.path}: no way to download this file, and no reason given"
+        assert raw.url_download or raw.converted_from or raw.mirror_only, (
+            f"{raw.path}: no way to download this file, and no reason given"
+        )
     if spec.provides in ("observations", "derived"):
         assert spec.measures, "a source of observations declares its measures"
         assert registry.connector(spec).parse.__doc__ is not None or registry.connector(spec).__doc__
@@ -35,7 +37,9 @@ def test_declared_checksums_match_the_mirror(spec, mirror):
 @pytest.mark.mirror
 def test_every_mirror_data_file_is_loaded_by_some_source(mirror):
     """The manifest's datasets all reach the warehouse (evidence, flow examples and maps belong to other modules)."""
-    declared = {raw.path for spec in SPECS for raw in spec.files} | {raw.converted_from.path for spec in SPECS for raw in spec.files if raw.converted_from}
+    declared = {raw.path for spec in SPECS for raw in spec.files} | {
+        raw.converted_from.path for spec in SPECS for raw in spec.files if raw.converted_from
+    }
     other_modules = ("evidence/", "flow_examples/", "geo/")
     on_disk = {str(path.relative_to(mirror)) for path in mirror.rglob("*") if path.is_file() and path.suffix != ".md"}
     unloaded = sorted(path for path in on_disk - declared if not path.startswith(other_modules))

@@ -25,8 +25,15 @@ def test_rows(release, eurostat_rows):
 
 def test_eu28_2015_and_member_sum(release, eurostat_rows):
     _, con = release
-    eu = {(r["TIME"], r["CITIZEN"], r["ASYL_APP"]): r["number"] for r in eurostat_rows("migr_asyappctza_1_Data-2017-05-31-ADDED.csv") if r["GEO"] == EU28}
+    eu = {
+        (r["TIME"], r["CITIZEN"], r["ASYL_APP"]): r["number"]
+        for r in eurostat_rows("migr_asyappctza_1_Data-2017-05-31-ADDED.csv")
+        if r["GEO"] == EU28
+    }
     assert eu[("2015", "Total", "Asylum applicant")] == 1_323_465
-    members = scalar(con, "SELECT sum(value) FROM observation WHERE measure_id = 'eurostat_asylum_applicants' AND year = 2015 "
-                          "AND category = 'all_citizenships' AND area NOT IN ('ISL', 'LIE', 'NOR', 'CHE')")
+    members = scalar(
+        con,
+        "SELECT sum(value) FROM observation WHERE measure_id = 'eurostat_asylum_applicants' AND year = 2015 "
+        "AND category = 'all_citizenships' AND area NOT IN ('ISL', 'LIE', 'NOR', 'CHE')",
+    )
     assert members == pytest.approx(1_323_465, rel=0.001)

@@ -23,14 +23,25 @@ def test_rows(release, eurostat_rows):
     assert report.datasets[SOURCE] == len(kept) == 1_702
 
 
-@pytest.mark.parametrize(("measure", "decision", "expected"), [
-    ("eurostat_first_instance_decisions_total", "Total", 1_106_540),
-    ("eurostat_first_instance_decisions_positive", "Total positive decisions", 672_665),
-])
+@pytest.mark.parametrize(
+    ("measure", "decision", "expected"),
+    [
+        ("eurostat_first_instance_decisions_total", "Total", 1_106_540),
+        ("eurostat_first_instance_decisions_positive", "Total positive decisions", 672_665),
+    ],
+)
 def test_eu28_2016(release, eurostat_rows, measure, decision, expected):
     _, con = release
-    eu = {(r["TIME"], r["CITIZEN"], r["DECISION"]): r["number"] for r in eurostat_rows("migr_asydcfsta_2017-04-26.csv") if r["GEO"] == EU28}
+    eu = {
+        (r["TIME"], r["CITIZEN"], r["DECISION"]): r["number"]
+        for r in eurostat_rows("migr_asydcfsta_2017-04-26.csv")
+        if r["GEO"] == EU28
+    }
     assert eu[("2016", "Total", decision)] == expected
-    members = scalar(con, "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2016 "
-                          "AND category = 'all_citizenships' AND area NOT IN ('ISL', 'LIE', 'NOR', 'CHE')", measure)
+    members = scalar(
+        con,
+        "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2016 "
+        "AND category = 'all_citizenships' AND area NOT IN ('ISL', 'LIE', 'NOR', 'CHE')",
+        measure,
+    )
     assert members == pytest.approx(expected, rel=0.001)

@@ -66,8 +66,17 @@ def server():
 
 def _spec(url: str, sha: str) -> SourceSpec:
     return SourceSpec(
-        id="remote", title="t", publisher="p", producer="p", version_producer="1", url_main=url, date_published="2026",
-        date_accessed="2026-11-25", licence="CC0", citation_full="c", files=[RawFile(path="remote/stock.csv", sha256=sha, url_download=url)],
+        id="remote",
+        title="t",
+        publisher="p",
+        producer="p",
+        version_producer="1",
+        url_main=url,
+        date_published="2026",
+        date_accessed="2026-11-25",
+        licence="CC0",
+        citation_full="c",
+        files=[RawFile(path="remote/stock.csv", sha256=sha, url_download=url)],
     )
 
 
@@ -130,7 +139,11 @@ def test_fetch_real_source_files_from_a_local_server_like_the_mirror(server, tmp
     spec = registry.get_spec("rpw_remittance_prices")
     raw = spec.files[0]
     server.files["/rpw.csv"] = (mirror / raw.path).read_bytes()
-    local = spec.model_copy(update={"files": [raw.model_copy(update={"url_download": f"http://127.0.0.1:{server.server_address[1]}/rpw.csv"})]})
+    local = spec.model_copy(
+        update={
+            "files": [raw.model_copy(update={"url_download": f"http://127.0.0.1:{server.server_address[1]}/rpw.csv"})]
+        }
+    )
     result = fetch(Settings(home=tmp_path, download_retries=0), [local])
     assert result == {"rpw_remittance_prices": [f"{raw.path}: downloaded"]}
     assert (tmp_path / "cache" / raw.path).read_bytes() == (mirror / raw.path).read_bytes()
@@ -144,7 +157,9 @@ def test_converted_file_is_rebuilt_from_the_publishers_rda(server, tmp_path, mir
     spec = registry.get_spec("idmc_displacements")
     raw = spec.files[0]
     server.files["/idmc.rda"] = (mirror / raw.converted_from.path).read_bytes()
-    origin = raw.converted_from.model_copy(update={"url_download": f"http://127.0.0.1:{server.server_address[1]}/idmc.rda"})
+    origin = raw.converted_from.model_copy(
+        update={"url_download": f"http://127.0.0.1:{server.server_address[1]}/idmc.rda"}
+    )
     local = spec.model_copy(update={"files": [raw.model_copy(update={"converted_from": origin})]})
     fetch(Settings(home=tmp_path, download_retries=0), [local])
     import pandas as pd

@@ -55,11 +55,14 @@ def test_one_country_total_rank_and_brain_drain(release, fsi):
 
 def test_total_is_the_sum_of_the_twelve_indicators(release):
     _, con = release
-    gap = scalar(con, """
+    gap = scalar(
+        con,
+        """
         SELECT max(abs(t.value - s.v)) FROM observation t JOIN (
             SELECT area, year, sum(value) AS v, count(*) AS n FROM observation
             WHERE measure_id = 'fsi_indicator' GROUP BY ALL) s USING (area, year)
-        WHERE t.measure_id = 'fsi_total' AND s.n = 12""")
+        WHERE t.measure_id = 'fsi_total' AND s.n = 12""",
+    )
     assert gap <= 0.2 + 1e-9  # rounding of the published scores
 
 

@@ -134,8 +134,10 @@ def test_darien_2023_total_and_yearly_then_monthly_periods(release, raw):
     year = darien[darien["t"].str.startswith("2023")]
     assert year["n"].sum() == 520_085  # Panama's published Darién total for 2023
     assert total(con, "darien_transits", "year = 2023") == year["n"].sum()
-    periods = con.execute("SELECT year, min(period), max(period), count(DISTINCT period) FROM observation "
-                          "WHERE measure_id = 'darien_transits' GROUP BY year ORDER BY year").fetchall()
+    periods = con.execute(
+        "SELECT year, min(period), max(period), count(DISTINCT period) FROM observation "
+        "WHERE measure_id = 'darien_transits' GROUP BY year ORDER BY year"
+    ).fetchall()
     for year, first, last, count in periods:
         if year <= 2019:
             assert (first, last, count) == ("", "", 1)
@@ -149,8 +151,10 @@ def test_darien_demography_adds_up_to_the_nationality_total(release):
     by_nationality = grouped(con, "period", "darien_transits", "year >= 2021")
     by_sex_age = grouped(con, "period", "darien_transits_all_nationalities")
     assert by_sex_age == by_nationality
-    sql = ("SELECT year, list(DISTINCT age ORDER BY age) FROM observation "
-           "WHERE measure_id = 'darien_transits_all_nationalities' GROUP BY year")
+    sql = (
+        "SELECT year, list(DISTINCT age ORDER BY age) FROM observation "
+        "WHERE measure_id = 'darien_transits_all_nationalities' GROUP BY year"
+    )
     ages = dict(con.execute(sql).fetchall())
     assert ages[2021] == ages[2022] == ["total"] and ages[2023] == ["0-17", "18+"]
 
@@ -221,8 +225,10 @@ def test_australia_one_year(release, raw):
 
 def test_months_are_calendar_months_and_2025_is_declared_partial(release):
     _, con = release
-    malformed = ("SELECT count(*) FROM observation WHERE dataset_id = ? AND period <> '' AND "
-                 "(NOT regexp_matches(period, '^\\d{4}-\\d{2}$') OR CAST(left(period, 4) AS INTEGER) <> year)")
+    malformed = (
+        "SELECT count(*) FROM observation WHERE dataset_id = ? AND period <> '' AND "
+        "(NOT regexp_matches(period, '^\\d{4}-\\d{2}$') OR CAST(left(period, 4) AS INTEGER) <> year)"
+    )
     assert scalar(con, malformed, SOURCE) == 0
     partial = con.execute("SELECT year, period, until FROM partial_period WHERE dataset_id = ?", [SOURCE]).fetchall()
     assert partial == [(2025, "", date(2025, 4, 30))]
@@ -243,8 +249,13 @@ def test_irregular_border_crossings_keeps_series_side_by_side(release, raw):
     _, con = release
     frontex, darien = raw("frontex"), raw("irreg_darien_nat")
     routes = {f"Frontex: {route}" for route in frontex["route"].unique()}
-    others = {"Frontex: all routes", "US CBP: southwest border encounters", "Darién (Panama): irregular transits",
-              "Mexico: foreigners in an irregular situation (INM)", "Honduras: irregular arrivals"}
+    others = {
+        "Frontex: all routes",
+        "US CBP: southwest border encounters",
+        "Darién (Panama): irregular transits",
+        "Mexico: foreigners in an irregular situation (INM)",
+        "Honduras: irregular arrivals",
+    }
     assert set(indicator(con, "irregular_border_crossings")) == routes | others  # no category adds two series
     yearly = indicator(con, "irregular_border_crossings", "year = 2015 AND period = ''")
     assert yearly["Frontex: all routes"] == frontex.loc[frontex["t"].str.startswith("2015"), "n"].sum()
@@ -252,21 +263,27 @@ def test_irregular_border_crossings_keeps_series_side_by_side(release, raw):
     darien_2023 = indicator(con, "irregular_border_crossings", "year = 2023 AND period = ''")
     expected = darien.loc[darien["t"].str.startswith("2023"), "n"].sum()
     assert darien_2023["Darién (Panama): irregular transits"] == expected
-    groups = ("SELECT count(*) FROM indicator_value WHERE indicator = ? "
-              "AND area IN (SELECT code FROM area WHERE kind = 'group')")
+    groups = (
+        "SELECT count(*) FROM indicator_value WHERE indicator = ? "
+        "AND area IN (SELECT code FROM area WHERE kind = 'group')"
+    )
     assert scalar(con, groups, "irregular_border_crossings") == 0  # aggregate: none
 
 
 def test_irregular_border_crossings_yearly_notes_and_partial_year(release):
     _, con = release
-    sql = ("SELECT DISTINCT note FROM indicator_value WHERE indicator = 'irregular_border_crossings' AND year = ? "
-           "AND period = '' AND category = ? AND area = ?")
+    sql = (
+        "SELECT DISTINCT note FROM indicator_value WHERE indicator = 'irregular_border_crossings' AND year = ? "
+        "AND period = '' AND category = ? AND area = ?"
+    )
     first_year = con.execute(sql, [2019, "US CBP: southwest border encounters", "MEX"]).fetchall()
     assert first_year == [("sum of 3 month(s) with a record",)]  # nationality published from October 2019
     darien_yearly = con.execute(sql, [2012, "Darién (Panama): irregular transits", "CUB"]).fetchall()
     assert darien_yearly == [("published per year",)]
-    flagged = ("SELECT DISTINCT period = '', partial_until FROM indicator_value WHERE indicator IN "
-               "('irregular_border_crossings', 'returns_recorded') AND year = ? ORDER BY 1")
+    flagged = (
+        "SELECT DISTINCT period = '', partial_until FROM indicator_value WHERE indicator IN "
+        "('irregular_border_crossings', 'returns_recorded') AND year = ? ORDER BY 1"
+    )
     # The 2025 yearly sums cover January–April (May for the US) only; every published month is complete.
     assert con.execute(flagged, [2025]).fetchall() == [(False, None), (True, date(2025, 4, 30))]
     assert con.execute(flagged, [2024]).fetchall() == [(False, None), (True, None)]
@@ -280,8 +297,14 @@ def test_returns_recorded(release, raw):
     honduras_2019 = mexico[(mexico["nat"] == "HND") & mexico["t"].str.startswith("2019")]
     assert returns["Mexico: all returns"] == honduras_2019["n"].sum()
     assert returns["Mexico: deportations"] == honduras_2019.loc[honduras_2019["type"] == "deportation", "n"].sum()
-    assert sum(indicator(con, "returns_recorded", "year = 2019 AND period = '' AND category = 'Mexico: all returns'")
-               .values()) == 149_812
+    assert (
+        sum(
+            indicator(
+                con, "returns_recorded", "year = 2019 AND period = '' AND category = 'Mexico: all returns'"
+            ).values()
+        )
+        == 149_812
+    )
     from_usa = guatemala[guatemala["origin"] == "USA"]["n"].sum()
     all_years = indicator(con, "returns_recorded", "area = 'GTM' AND period = ''")
     assert all_years["Guatemala: returned from the United States"] == from_usa

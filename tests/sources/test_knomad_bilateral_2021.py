@@ -27,7 +27,7 @@ def matrix(mirror, path: str, sheet: str, total: str) -> pd.DataFrame:
     corner = next(i for i, value in enumerate(raw[0]) if "(across)" in str(value))
     labels = [" ".join(str(v).split()) for v in raw[0]]
     last = labels.index(total)
-    table = raw.iloc[corner + 1: last + 1].set_index(0)
+    table = raw.iloc[corner + 1 : last + 1].set_index(0)
     table.index = [" ".join(str(v).split()) for v in table.index]
     table.columns = [" ".join(str(v).split()) for v in raw.iloc[corner, 1:]]
     table = table.loc[:, [c for c in table.columns if c != "nan"]]
@@ -108,8 +108,10 @@ def test_world_totals_checked_and_counted(remittances, migration, release):
     row_sums = remittances.drop(columns="WORLD").sum(axis=1).drop("WORLD")
     assert (row_sums - remittances["WORLD"].drop("WORLD")).abs().max() < 0.5
     excluded = [f for f in report.findings if f.dataset_id == SOURCE and f.check_name == "world_total_excluded"]
-    expected = sum(int(m.loc[total].notna().sum() + m[total].notna().sum()) - 1
-                   for m, total in ((remittances, "WORLD"), (migration, "World")))
+    expected = sum(
+        int(m.loc[total].notna().sum() + m[total].notna().sum()) - 1
+        for m, total in ((remittances, "WORLD"), (migration, "World"))
+    )
     assert sum(f.count for f in excluded) == expected
     residual_cells = int(migration.loc[RESIDUAL_ORIGINS].drop(columns="World").gt(0).sum().sum())
     assert findings["aggregates_excluded"].count == residual_cells
@@ -175,12 +177,16 @@ def test_text_in_a_cell_is_an_error_naming_row_and_field(mirror, tmp_path):
     copy = edited_remittances(mirror, tmp_path, write_text)
     with pytest.raises(SourceError) as error:
         parse_with(mirror, tmp_path, {"knomad_bilateral_2021/" + copy.name: copy})
-    assert error.value.field == "Senegal" and error.value.row == cell_of(
-        openpyxl.load_workbook(copy)[REMITTANCES[1]], "Mali", "Senegal").row
+    assert (
+        error.value.field == "Senegal"
+        and error.value.row == cell_of(openpyxl.load_workbook(copy)[REMITTANCES[1]], "Mali", "Senegal").row
+    )
 
 
 def test_indicator_keeps_the_corridor_direction(release):
     _, con = release
-    rows = con.execute("SELECT value, status FROM indicator_value WHERE indicator = 'remittances_bilateral_usd' "
-                       "AND origin = 'MEX' AND destination = 'USA' AND year = 2021").fetchall()
+    rows = con.execute(
+        "SELECT value, status FROM indicator_value WHERE indicator = 'remittances_bilateral_usd' "
+        "AND origin = 'MEX' AND destination = 'USA' AND year = 2021"
+    ).fetchall()
     assert rows == [(stored(con, "remittances_bilateral", "MEX", "USA"), "modelled")]

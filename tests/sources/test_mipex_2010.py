@@ -17,7 +17,11 @@ def scalar(con, sql: str, *params):
 def test_rows_and_scores(release):
     report, con = release
     assert report.datasets[SOURCE] == 30
-    scores = dict(con.execute("SELECT area, value FROM observation WHERE measure_id = 'mipex_overall_score' AND year = 2010").fetchall())
+    scores = dict(
+        con.execute(
+            "SELECT area, value FROM observation WHERE measure_id = 'mipex_overall_score' AND year = 2010"
+        ).fetchall()
+    )
     assert scores["SWE"] == 83
     assert scores["PRT"] == 79
     assert scores["CAN"] == 72

@@ -13,8 +13,9 @@ COSTS = {"avg_cost_pct_200usd": "remittance_cost_usd200", "avg_cost_pct_500usd":
 
 @pytest.fixture(scope="module")
 def raw(mirror) -> pd.DataFrame:
-    frame = pd.read_csv(mirror / "worldbank_rpw_corridor_quarter_2016_2025" / "rpw_filtered.csv",
-                        keep_default_na=False, na_values=[""])
+    frame = pd.read_csv(
+        mirror / "worldbank_rpw_corridor_quarter_2016_2025" / "rpw_filtered.csv", keep_default_na=False, na_values=[""]
+    )
     frame["quarter"] = frame["period"].str[:4] + "Q" + frame["period"].str[5]
     return frame
 
@@ -42,7 +43,8 @@ def test_usa_to_mexico_stored_as_migration_corridor(raw, release):
     assert round(row["avg_cost_pct_200usd"], 2) == 4.98
     value, note = con.execute(
         "SELECT value, note FROM observation WHERE measure_id = 'remittance_cost_usd200' AND origin = 'MEX' "
-        "AND destination = 'USA' AND period = '2025Q1' AND year = 2025").fetchall()[0]
+        "AND destination = 'USA' AND period = '2025Q1' AND year = 2025"
+    ).fetchall()[0]
     assert value == pytest.approx(row["avg_cost_pct_200usd"], rel=1e-12)
     assert note == f"simple mean over {row['num_providers']} service(s)"
     assert scalar(con, "SELECT count(*) FROM observation WHERE origin = 'USA' AND destination = 'MEX'") == 0
@@ -77,20 +79,30 @@ def test_implausible_costs_are_left_out_and_listed(raw, release):
     assert (len(raw[raw["avg_cost_pct_200usd"] < 0]), len(raw[raw["avg_cost_pct_200usd"] > 100])) == (14, 1)
     assert findings[("negative_cost_excluded", "remittance_cost_usd200")].message.count("→") == 14
     assert ("cost_above_100_excluded", "remittance_cost_usd500") not in findings
-    assert scalar(con, "SELECT value FROM observation WHERE measure_id = 'remittance_cost_usd500' AND origin = 'BGR' "
-                       "AND destination = 'TUR' AND period = '2025Q1'") == pytest.approx(43.972727, rel=1e-6)
+    assert scalar(
+        con,
+        "SELECT value FROM observation WHERE measure_id = 'remittance_cost_usd500' AND origin = 'BGR' "
+        "AND destination = 'TUR' AND period = '2025Q1'",
+    ) == pytest.approx(43.972727, rel=1e-6)
 
 
 def test_partial_year_declared(release):
     _, con = release
     assert con.execute("SELECT year, period, until FROM partial_period WHERE dataset_id = ?", [SOURCE]).fetchall() == [
-        (2025, "", pd.Timestamp("2025-03-31").date())]
+        (2025, "", pd.Timestamp("2025-03-31").date())
+    ]
 
 
 def test_sdg_10_c_1_reads_the_quarter(release):
     _, con = release
-    cost = scalar(con, "SELECT value FROM observation WHERE measure_id = 'remittance_cost_usd200' AND origin = 'MEX' "
-                       "AND destination = 'USA' AND period = '2025Q1'")
-    indicator = scalar(con, "SELECT value FROM indicator_value WHERE indicator = 'sdg_10_c_1' AND origin = 'MEX' "
-                            "AND destination = 'USA' AND period = '2025Q1'")
+    cost = scalar(
+        con,
+        "SELECT value FROM observation WHERE measure_id = 'remittance_cost_usd200' AND origin = 'MEX' "
+        "AND destination = 'USA' AND period = '2025Q1'",
+    )
+    indicator = scalar(
+        con,
+        "SELECT value FROM indicator_value WHERE indicator = 'sdg_10_c_1' AND origin = 'MEX' "
+        "AND destination = 'USA' AND period = '2025Q1'",
+    )
     assert indicator == cost

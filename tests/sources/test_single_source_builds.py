@@ -10,7 +10,12 @@ from observatory.warehouse import releases
 from observatory.warehouse.build import build_release
 
 pytestmark = pytest.mark.mirror
-SMALL_SOURCES = [spec.id for spec in registry.all_specs() if spec.provides == "observations" and spec.id.startswith(("eurostat", "mipex", "undp", "unhcr_idmc", "unhcr_unrwa", "migest", "undesa_pop"))]
+SMALL_SOURCES = [
+    spec.id
+    for spec in registry.all_specs()
+    if spec.provides == "observations"
+    and spec.id.startswith(("eurostat", "mipex", "undp", "unhcr_idmc", "unhcr_unrwa", "migest", "undesa_pop"))
+]
 
 
 @pytest.mark.parametrize("source", SMALL_SOURCES)
@@ -21,7 +26,9 @@ def test_source_builds_alone_and_resolves_every_row(source, mirror, tmp_path):
     assert not [f for f in report.findings if f.dataset_id == source and f.severity == "error"]
     _, con = releases.connect(settings)
     try:
-        unresolved = con.execute("SELECT count(*) FROM observation WHERE area IS NULL AND (origin IS NULL OR destination IS NULL)").fetchall()[0][0]
+        unresolved = con.execute(
+            "SELECT count(*) FROM observation WHERE area IS NULL AND (origin IS NULL OR destination IS NULL)"
+        ).fetchall()[0][0]
     finally:
         con.close()
     assert unresolved == 0

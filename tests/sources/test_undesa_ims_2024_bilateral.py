@@ -30,8 +30,15 @@ def count(con, where: str, *params) -> int:
 
 def note_of(con, row) -> str:
     """The loaded note of the observation made from one raw row."""
-    return scalar(con, f"SELECT note FROM observation WHERE dataset_id = '{SOURCE}' AND destination = ? "
-                       "AND origin = ? AND year = ? AND sex = ?", row.geo, row["from"], int(row.t), row.sex)
+    return scalar(
+        con,
+        f"SELECT note FROM observation WHERE dataset_id = '{SOURCE}' AND destination = ? "
+        "AND origin = ? AND year = ? AND sex = ?",
+        row.geo,
+        row["from"],
+        int(row.t),
+        row.sex,
+    )
 
 
 def test_every_row_is_loaded(release, raw):

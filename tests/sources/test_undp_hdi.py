@@ -23,4 +23,6 @@ def test_rows(release):
 
 def test_known_value(release, mirror):
     _, con = release
-    assert scalar(con, "SELECT value FROM observation WHERE measure_id = 'hdi' AND area = 'NAM' AND year = 1995") == 0.582
+    assert (
+        scalar(con, "SELECT value FROM observation WHERE measure_id = 'hdi' AND area = 'NAM' AND year = 1995") == 0.582
+    )

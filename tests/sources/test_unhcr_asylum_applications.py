@@ -18,7 +18,11 @@ def scalar(con, sql: str, *params):
 
 def file_sum(mirror: Path, year: int, app_pc: str) -> float:
     with (mirror / "unhcr_refugees/asylum_applications.csv").open(encoding="utf-8") as handle:
-        return sum(float(row["applied"]) for row in csv.DictReader(handle) if row["year"] == str(year) and row["app_pc"] == app_pc)
+        return sum(
+            float(row["applied"])
+            for row in csv.DictReader(handle)
+            if row["year"] == str(year) and row["app_pc"] == app_pc
+        )
 
 
 def test_rows(release):
@@ -38,4 +42,9 @@ def test_totals_match_the_file(release, mirror, year):
 def test_na_stage_code_is_kept(release):
     _, con = release
     # 'NA' is UNHCR's stage code (new applications), not a missing value
-    assert scalar(con, "SELECT count(*) FROM observation WHERE measure_id = 'unhcr_asylum_applications' AND category = 'NA'") > 0
+    assert (
+        scalar(
+            con, "SELECT count(*) FROM observation WHERE measure_id = 'unhcr_asylum_applications' AND category = 'NA'"
+        )
+        > 0
+    )

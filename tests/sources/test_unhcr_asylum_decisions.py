@@ -18,7 +18,9 @@ def scalar(con, sql: str, *params):
 
 def file_sum(mirror: Path, year: int, column: str, dec_pc: str) -> float:
     with (mirror / "unhcr_refugees/asylum_decisions.csv").open(encoding="utf-8") as handle:
-        return sum(float(row[column]) for row in csv.DictReader(handle) if row["year"] == str(year) and row["dec_pc"] == dec_pc)
+        return sum(
+            float(row[column]) for row in csv.DictReader(handle) if row["year"] == str(year) and row["dec_pc"] == dec_pc
+        )
 
 
 def test_rows(release):
@@ -30,7 +32,15 @@ def test_rows(release):
 @pytest.mark.parametrize("outcome", ["recognized", "other", "rejected", "closed", "total"])
 def test_2024_totals_match_the_file(release, mirror, outcome):
     _, con = release
-    persons = scalar(con, "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024", f"unhcr_asylum_decisions_{outcome}")
-    cases = scalar(con, "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024", f"unhcr_asylum_decisions_{outcome}_cases")
+    persons = scalar(
+        con,
+        "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024",
+        f"unhcr_asylum_decisions_{outcome}",
+    )
+    cases = scalar(
+        con,
+        "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024",
+        f"unhcr_asylum_decisions_{outcome}_cases",
+    )
     assert persons == pytest.approx(file_sum(mirror, 2024, f"dec_{outcome}", "P"))
     assert (cases or 0) == pytest.approx(file_sum(mirror, 2024, f"dec_{outcome}", "C"))

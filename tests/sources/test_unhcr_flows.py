@@ -18,7 +18,9 @@ def scalar(con, sql: str, *params):
 
 def file_sum(mirror: Path, year: int, column: str) -> float:
     with (mirror / "unhcr_refugees/flows.csv").open(encoding="utf-8") as handle:
-        return sum(float(row[column]) for row in csv.DictReader(handle) if row["year"] == str(year) and row[column] != "")
+        return sum(
+            float(row[column]) for row in csv.DictReader(handle) if row["year"] == str(year) and row[column] != ""
+        )
 
 
 def test_rows(release):
@@ -30,5 +32,7 @@ def test_rows(release):
 @pytest.mark.parametrize("column", ["refugees", "asylum_seekers", "oip"])
 def test_2024_totals_match_the_file(release, mirror, column):
     _, con = release
-    total = scalar(con, "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024", f"unhcr_flow_{column}")
+    total = scalar(
+        con, "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024", f"unhcr_flow_{column}"
+    )
     assert total == pytest.approx(file_sum(mirror, 2024, column))

@@ -21,7 +21,9 @@ def test_rows(release):
 
 def test_early_global_totals_are_world(release):
     _, con = release
-    rows = con.execute("SELECT year, area, value FROM observation WHERE measure_id = 'unhcr_idmc_idps' AND year = 1990").fetchall()
+    rows = con.execute(
+        "SELECT year, area, value FROM observation WHERE measure_id = 'unhcr_idmc_idps' AND year = 1990"
+    ).fetchall()
     assert rows == [(1990, "WLD", 21_300_000.0)]
     # a UNK row next to country rows stays unallocated
     assert scalar(con, "SELECT count(*) FROM observation WHERE measure_id = 'unhcr_idmc_idps' AND area = 'UNK'") == 3

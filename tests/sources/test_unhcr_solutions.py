@@ -18,7 +18,9 @@ def scalar(con, sql: str, *params):
 
 def file_sum(mirror: Path, year: int, column: str) -> float:
     with (mirror / "unhcr_refugees/solutions.csv").open(encoding="utf-8") as handle:
-        return sum(float(row[column]) for row in csv.DictReader(handle) if row["year"] == str(year) and row[column] != "")
+        return sum(
+            float(row[column]) for row in csv.DictReader(handle) if row["year"] == str(year) and row[column] != ""
+        )
 
 
 def test_rows(release):
@@ -27,8 +29,14 @@ def test_rows(release):
     assert report.datasets[SOURCE] == 21_258 * 4 - (15_161 + 11_644 + 13_872 + 20_878)
 
 
-@pytest.mark.parametrize(("column", "measure"), [("resettlement", "unhcr_resettlement"), ("naturalisation", "unhcr_naturalisation"),
-                                                 ("returned_refugees", "unhcr_solutions_returned_refugees")])
+@pytest.mark.parametrize(
+    ("column", "measure"),
+    [
+        ("resettlement", "unhcr_resettlement"),
+        ("naturalisation", "unhcr_naturalisation"),
+        ("returned_refugees", "unhcr_solutions_returned_refugees"),
+    ],
+)
 def test_2024_totals_match_the_file(release, mirror, column, measure):
     _, con = release
     total = scalar(con, "SELECT sum(value) FROM observation WHERE measure_id = ? AND year = 2024", measure)

@@ -17,5 +17,11 @@ def scalar(con, sql: str, *params):
 def test_rows(release):
     report, con = release
     assert report.datasets[SOURCE] == 296
-    assert {row[0] for row in con.execute("SELECT DISTINCT origin FROM observation WHERE dataset_id = ?", [SOURCE]).fetchall()} == {"PSE"}
-    assert {row[0] for row in con.execute("SELECT DISTINCT destination FROM observation WHERE dataset_id = ?", [SOURCE]).fetchall()} == {"JOR", "LBN", "SYR", "PSE", "UNK"}
+    assert {
+        row[0]
+        for row in con.execute("SELECT DISTINCT origin FROM observation WHERE dataset_id = ?", [SOURCE]).fetchall()
+    } == {"PSE"}
+    assert {
+        row[0]
+        for row in con.execute("SELECT DISTINCT destination FROM observation WHERE dataset_id = ?", [SOURCE]).fetchall()
+    } == {"JOR", "LBN", "SYR", "PSE", "UNK"}

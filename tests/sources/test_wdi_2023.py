@@ -9,10 +9,19 @@ SOURCE = "wdi_2023"
 pytestmark = pytest.mark.mirror
 # The measure each gdidata variable is (R/wdi.R); all but `income` continue measures of the earlier WDI extracts.
 VARIABLES = {
-    "remin": "remittances_received", "remout": "remittances_paid", "gdp": "gdp_current_usd",
-    "income": "gdp_per_capita_ppp_2021", "pop": "population_total", "nmig": "net_migration_wdi",
-    "birth": "crude_birth_rate", "depend": "dependency_ratio", "fdiin": "fdi_inflow", "fdiout": "fdi_outflow",
-    "inf": "inflation", "unem": "unemployment_rate", "polstb": "political_stability",
+    "remin": "remittances_received",
+    "remout": "remittances_paid",
+    "gdp": "gdp_current_usd",
+    "income": "gdp_per_capita_ppp_2021",
+    "pop": "population_total",
+    "nmig": "net_migration_wdi",
+    "birth": "crude_birth_rate",
+    "depend": "dependency_ratio",
+    "fdiin": "fdi_inflow",
+    "fdiout": "fdi_outflow",
+    "inf": "inflation",
+    "unem": "unemployment_rate",
+    "polstb": "political_stability",
 }
 
 
@@ -52,11 +61,14 @@ def test_every_row_and_variable_is_loaded(release, raw):
     assert not [f for f in report.findings if f.dataset_id == SOURCE and f.severity == "error"]
 
 
-@pytest.mark.parametrize(("variable", "measure", "geo", "approx"), [
-    ("remin", "remittances_received", "IND", 119.5e9),
-    ("remin", "remittances_received", "MEX", 66.2e9),
-    ("remout", "remittances_paid", "USA", 93.0e9),
-])
+@pytest.mark.parametrize(
+    ("variable", "measure", "geo", "approx"),
+    [
+        ("remin", "remittances_received", "IND", 119.5e9),
+        ("remin", "remittances_received", "MEX", 66.2e9),
+        ("remout", "remittances_paid", "USA", 93.0e9),
+    ],
+)
 def test_remittances_2023(release, raw, variable, measure, geo, approx):
     _, con = release
     expected = published(raw, variable, geo, 2023)
@@ -67,10 +79,14 @@ def test_remittances_2023(release, raw, variable, measure, geo, approx):
 def test_remittances_share_of_gdp_from_one_vintage(release, raw):
     _, con = release
     expected = published(raw, "remin", "MEX", 2023) / published(raw, "gdp", "MEX", 2023)
-    share = scalar(con, "SELECT r.value / g.value FROM observation r JOIN observation g ON g.area = r.area "
-                        "AND g.year = r.year AND g.dataset_id = r.dataset_id AND g.measure_id = 'gdp_current_usd' "
-                        "WHERE r.dataset_id = ? AND r.measure_id = 'remittances_received' AND r.area = 'MEX' "
-                        "AND r.year = 2023", SOURCE)
+    share = scalar(
+        con,
+        "SELECT r.value / g.value FROM observation r JOIN observation g ON g.area = r.area "
+        "AND g.year = r.year AND g.dataset_id = r.dataset_id AND g.measure_id = 'gdp_current_usd' "
+        "WHERE r.dataset_id = ? AND r.measure_id = 'remittances_received' AND r.area = 'MEX' "
+        "AND r.year = 2023",
+        SOURCE,
+    )
     assert share == pytest.approx(expected, rel=1e-12)
     assert 0.03 < share < 0.04  # Mexico: remittances about 3.7% of GDP in 2023
 

@@ -64,11 +64,16 @@ def test_killed_build_scratch_is_removed_by_the_next_build(tiny_world, tmp_path)
     current = (settings.releases_dir / releases.CURRENT_FILE).read_bytes()
     marker, temp = tmp_path / "scratch-path", tmp_path / "system-temp"
     temp.mkdir()
-    arguments = {"home": str(settings.home), "mirror": str(tiny_world.mirror), "marker": str(marker),
-                 "specs": [spec.model_dump_json() for spec in tiny_world.specs()],
-                 "connector": str(tiny_world.connector.__file__)}
-    process = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(arguments)],
-                               env={**os.environ, "TMPDIR": str(temp)})
+    arguments = {
+        "home": str(settings.home),
+        "mirror": str(tiny_world.mirror),
+        "marker": str(marker),
+        "specs": [spec.model_dump_json() for spec in tiny_world.specs()],
+        "connector": str(tiny_world.connector.__file__),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(arguments)], env={**os.environ, "TMPDIR": str(temp)}
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and time.monotonic() < deadline and process.poll() is None:

@@ -32,11 +32,21 @@ def test_build_creates_release_with_schema_and_provenance(tiny_world):
     report = tiny_world.build()
     release, con = releases.connect(tiny_world.settings)
     try:
-        assert report.datasets == {"area_reference": con.execute("SELECT count(*) FROM area").fetchall()[0][0], "tiny_stock": 2}
+        assert report.datasets == {
+            "area_reference": con.execute("SELECT count(*) FROM area").fetchall()[0][0],
+            "tiny_stock": 2,
+        }
         assert con.execute("SELECT count(*) FROM area WHERE kind = 'country'").fetchall()[0][0] == 11
-        row = con.execute("SELECT publisher, version_producer, licence, row_count FROM dataset WHERE id = 'tiny_stock'").fetchall()[0]
+        row = con.execute(
+            "SELECT publisher, version_producer, licence, row_count FROM dataset WHERE id = 'tiny_stock'"
+        ).fetchall()[0]
         assert row == ("Observatory tests", "1", "CC0", 2)
-        assert con.execute("SELECT count(*) FROM dataset_file WHERE dataset_id = 'tiny_stock' AND length(sha256) = 64").fetchall()[0][0] == 1
+        assert (
+            con.execute(
+                "SELECT count(*) FROM dataset_file WHERE dataset_id = 'tiny_stock' AND length(sha256) = 64"
+            ).fetchall()[0][0]
+            == 1
+        )
     finally:
         con.close()
 
@@ -87,7 +97,7 @@ def test_killed_build_leaves_previous_release_current(tiny_world, tmp_path):
     marker = tmp_path / "inside-build"
     script = textwrap.dedent(f"""
         import sys, time
-        sys.path.insert(0, {str(os.path.dirname(__file__) + '/..')!r})
+        sys.path.insert(0, {str(os.path.dirname(__file__) + "/..")!r})
         from pathlib import Path
         from conftest import TinyWorld
         world = TinyWorld.__new__(TinyWorld)

@@ -13,8 +13,10 @@ from observatory.warehouse import releases
 from observatory.warehouse.build import BuildError
 
 EDITION_2020 = "dest,orig,year,sex,stock\nFRA,DZA,2015,Male,500\nFRA,DZA,2015,Female,500\nFRA,DZA,2020,Male,800\nFRA,DZA,2020,Female,750\n"
-EDITION_2024 = ("dest,orig,year,sex,stock\nFRA,DZA,2015,Male,520\nFRA,DZA,2015,Female,510\nFRA,DZA,2020,Male,780\nFRA,DZA,2020,Female,700\n"
-                "FRA,DZA,2024,Male,900\nFRA,DZA,2024,Female,880\n")
+EDITION_2024 = (
+    "dest,orig,year,sex,stock\nFRA,DZA,2015,Male,520\nFRA,DZA,2015,Female,510\nFRA,DZA,2020,Male,780\nFRA,DZA,2020,Female,700\n"
+    "FRA,DZA,2024,Male,900\nFRA,DZA,2024,Female,880\n"
+)
 
 
 def _two_sources(tiny_world, first: str, second: str, **second_fields):
@@ -39,7 +41,9 @@ def _scalar(con, sql, *params):
     return con.execute(sql, list(params)).fetchall()[0][0]
 
 
-EDITIONS = {"migrant_stock": Series(rule="latest edition first", order=["tiny_stock_new", "tiny_stock"], choose_by="edition")}
+EDITIONS = {
+    "migrant_stock": Series(rule="latest edition first", order=["tiny_stock_new", "tiny_stock"], choose_by="edition")
+}
 
 
 def test_latest_edition_is_the_default_and_earlier_editions_stay_side_by_side(tiny_world):
@@ -50,14 +54,26 @@ def test_latest_edition_is_the_default_and_earlier_editions_stay_side_by_side(ti
     try:
         # Never summed: the default series is the 2024 edition alone, every year it covers.
         assert _scalar(con, "SELECT sum(value) FROM observation WHERE year = 2020") == 1480
-        assert _scalar(con, "SELECT count(DISTINCT dataset_id) FROM observation WHERE measure_id = 'migrant_stock'") == 1
+        assert (
+            _scalar(con, "SELECT count(DISTINCT dataset_id) FROM observation WHERE measure_id = 'migrant_stock'") == 1
+        )
         assert _scalar(con, "SELECT sum(value) FROM observation_alternative WHERE year = 2020") == 1550
         default = indicator_values(con, "corridor_stock", ValueFilter(origin="DZA", destination="FRA", sex="total"))
         assert [(row["year"], row["value"], row["revision"], row["sources"]) for row in default] == [
-            (2015, 1030, "2024", ["tiny_stock_new"]), (2020, 1480, "2024", ["tiny_stock_new"]), (2024, 1780, "2024", ["tiny_stock_new"])]
-        earlier = indicator_values(con, "corridor_stock", ValueFilter(origin="DZA", destination="FRA", sex="total", revision="2020"))
-        assert [(row["year"], row["value"], row["revision"]) for row in earlier] == [(2015, 1000, "2020"), (2020, 1550, "2020")]
-        asked_latest = indicator_values(con, "corridor_stock", ValueFilter(origin="DZA", destination="FRA", sex="total", revision="2024"))
+            (2015, 1030, "2024", ["tiny_stock_new"]),
+            (2020, 1480, "2024", ["tiny_stock_new"]),
+            (2024, 1780, "2024", ["tiny_stock_new"]),
+        ]
+        earlier = indicator_values(
+            con, "corridor_stock", ValueFilter(origin="DZA", destination="FRA", sex="total", revision="2020")
+        )
+        assert [(row["year"], row["value"], row["revision"]) for row in earlier] == [
+            (2015, 1000, "2020"),
+            (2020, 1550, "2020"),
+        ]
+        asked_latest = indicator_values(
+            con, "corridor_stock", ValueFilter(origin="DZA", destination="FRA", sex="total", revision="2024")
+        )
         assert [row["value"] for row in asked_latest] == [row["value"] for row in default]
         with pytest.raises(IndicatorQueryError, match="revisions of its inputs: 2020, 2024"):
             indicator_values(con, "corridor_stock", ValueFilter(revision="2019"))
@@ -67,12 +83,20 @@ def test_latest_edition_is_the_default_and_earlier_editions_stay_side_by_side(ti
 
 def test_overlapping_sources_give_one_source_per_period(tiny_world):
     specs, connectors = _two_sources(tiny_world, EDITION_2020, EDITION_2024)
-    by_period = {"migrant_stock": Series(rule="first source where it covers the year", order=["tiny_stock", "tiny_stock_new"], choose_by="period")}
+    by_period = {
+        "migrant_stock": Series(
+            rule="first source where it covers the year", order=["tiny_stock", "tiny_stock_new"], choose_by="period"
+        )
+    }
     _build(tiny_world, specs, connectors, by_period)
     _, con = releases.connect(tiny_world.settings)
     try:
         chosen = con.execute("SELECT year, dataset_id, alternatives FROM series_choice ORDER BY year").fetchall()
-        assert chosen == [(2015, "tiny_stock", ["tiny_stock_new"]), (2020, "tiny_stock", ["tiny_stock_new"]), (2024, "tiny_stock_new", [])]
+        assert chosen == [
+            (2015, "tiny_stock", ["tiny_stock_new"]),
+            (2020, "tiny_stock", ["tiny_stock_new"]),
+            (2024, "tiny_stock_new", []),
+        ]
         totals = dict(con.execute("SELECT year, sum(value) FROM observation GROUP BY year").fetchall())
         assert totals == {2015: 1000, 2020: 1550, 2024: 1780}
         values = indicator_values(con, "corridor_stock", ValueFilter(origin="DZA", destination="FRA", sex="total"))
@@ -87,7 +111,9 @@ def test_a_partial_period_carries_its_cut_off(tiny_world):
     _build(tiny_world, specs, connectors, EDITIONS)
     _, con = releases.connect(tiny_world.settings)
     try:
-        values = {row["year"]: row for row in indicator_values(con, "migrant_stock", ValueFilter(area="FRA", sex="total"))}
+        values = {
+            row["year"]: row for row in indicator_values(con, "migrant_stock", ValueFilter(area="FRA", sex="total"))
+        }
         assert values[2024]["partial_until"] == date(2024, 4, 30)
         assert "partial period: data to 2024-04-30 (recorded to 30 April)" in values[2024]["note"]
         assert values[2020]["partial_until"] is None

@@ -91,7 +91,9 @@ def test_keyboard_and_phone(browser, portal_url, shoot_page):
     assert tab.evaluate("document.activeElement.className") == "skip"
     tab.keyboard.press("Enter")
     assert tab.evaluate("location.hash") == "#main"
-    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling on a phone"
+    assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+        "no sideways scrolling on a phone"
+    )
     tab.wait_for_selector("[data-rendered]", timeout=15000)
     shoot_page(tab, "country-phone")
     context.close()

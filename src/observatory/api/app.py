@@ -76,16 +76,26 @@ class ReleaseHeaders:
             etag = release_etag(handle.release_id, url)
             for name, value in scope["headers"]:
                 if name == b"if-none-match" and value.decode("latin-1") == etag:
-                    await send({"type": "http.response.start", "status": 304, "headers": [
-                        (b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode()), release_header]})
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 304,
+                            "headers": [
+                                (b"etag", etag.encode()),
+                                (b"cache-control", CACHE_CONTROL.encode()),
+                                release_header,
+                            ],
+                        }
+                    )
                     await send({"type": "http.response.body", "body": b""})
                     return
 
         if self.replay_release != handle.release_id:  # a new release: answers of the old one are stale
             self.replay.clear()
             self.replay_release = handle.release_id
-        replayable = (etag is not None and key is not None and scope["method"] == "GET"
-                      and path.startswith(REPLAYABLE_PREFIXES))
+        replayable = (
+            etag is not None and key is not None and scope["method"] == "GET" and path.startswith(REPLAYABLE_PREFIXES)
+        )
         replay_key = (handle.release_id, path, key)
         if replayable:
             kept = self.replay.get(replay_key)
@@ -163,7 +173,18 @@ def _mount_routers(app: FastAPI) -> None:
         publications,
     )
 
-    for module in (datasets, areas, indicators, corridors, observations, frameworks, profiles, evidence, publications, claims):
+    for module in (
+        datasets,
+        areas,
+        indicators,
+        corridors,
+        observations,
+        frameworks,
+        profiles,
+        evidence,
+        publications,
+        claims,
+    ):
         app.include_router(module.router, prefix="/api")
     try:
         from observatory.firewall.api import router as vault_router
@@ -187,12 +208,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         registry.close()
 
     app = FastAPI(
-        title="Migration Observatory API", version="1.0",
+        title="Migration Observatory API",
+        version="1.0",
         description="Migration statistics, indicators, corridors and evidence from the current warehouse release. "
-                    "Every response names its release (header X-Observatory-Release and a `release` field); errors are "
-                    "problem details. Unknown or repeated query parameters are refused (400); request bodies are "
-                    "limited (413); a method a path does not list is answered 405 with an Allow header.",
-        openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None, lifespan=lifespan,
+        "Every response names its release (header X-Observatory-Release and a `release` field); errors are "
+        "problem details. Unknown or repeated query parameters are refused (400); request bodies are "
+        "limited (413); a method a path does not list is answered 405 with an Allow header.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.registry = registry

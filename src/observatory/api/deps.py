@@ -60,7 +60,9 @@ class YearRange:
 def year_range(
     year_from: Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="First year (inclusive).")] = None,
     year_to: Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="Last year (inclusive).")] = None,
-    year: Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="One year (instead of year_from and year_to).")] = None,
+    year: Annotated[
+        int | None, Query(ge=YEAR_MIN, le=YEAR_MAX, description="One year (instead of year_from and year_to).")
+    ] = None,
 ) -> YearRange:
     """Validated year range."""
     if year is not None:

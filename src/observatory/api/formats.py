@@ -39,8 +39,16 @@ def _cell(value: Any) -> Any:
     return spreadsheet_text(value)
 
 
-def table_response(fmt: Format, rows: list[dict[str, Any]], columns: list[str], *, release: str, name: str,
-                   meta: dict[str, Any] | None = None, sources: list[dict[str, Any]] | None = None) -> Response:
+def table_response(
+    fmt: Format,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    *,
+    release: str,
+    name: str,
+    meta: dict[str, Any] | None = None,
+    sources: list[dict[str, Any]] | None = None,
+) -> Response:
     """The rows in the asked format; JSON wraps them with the release, the metadata and the sources."""
     meta = meta or {}
     sources = sources or []
@@ -59,8 +67,15 @@ def table_response(fmt: Format, rows: list[dict[str, Any]], columns: list[str], 
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows]) if rows else pa.table({c: pa.array([], pa.string()) for c in columns})
-        metadata = {b"observatory.release": release.encode(), b"observatory.sources": json.dumps(sources, default=str).encode()}
+        table = (
+            pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])
+            if rows
+            else pa.table({c: pa.array([], pa.string()) for c in columns})
+        )
+        metadata = {
+            b"observatory.release": release.encode(),
+            b"observatory.sources": json.dumps(sources, default=str).encode(),
+        }
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
         sink = io.BytesIO()
         pq.write_table(table, sink)

@@ -58,20 +58,31 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
     503: {"description": "No current release", "content": PROBLEM_CONTENT, "model": Problem},
 }
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
-    200: {"description": "JSON, or a CSV, Parquet or Excel download (parameter format)",
-          "content": {"text/csv": {"schema": {"type": "string"}}, "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
-                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}},
+    200: {
+        "description": "JSON, or a CSV, Parquet or Excel download (parameter format)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    },
 }
 COMMON_RESPONSES: dict[str, dict[str, Any]] = {
-    "400": {"description": "Invalid parameter: an unknown or repeated query parameter, or values that do not fit "
-                           "together", "content": PROBLEM_CONTENT},
+    "400": {
+        "description": "Invalid parameter: an unknown or repeated query parameter, or values that do not fit together",
+        "content": PROBLEM_CONTENT,
+    },
     "413": {"description": "Request body too large (checked before it is read)", "content": PROBLEM_CONTENT},
     "503": {"description": "No current release", "content": PROBLEM_CONTENT},
 }
 NOT_MODIFIED = {"description": "Not modified: If-None-Match named the ETag of this release and URL"}
-METHOD_NOT_ALLOWED = {"description": "Method not allowed on this path; the Allow header lists the methods it accepts",
-                      "headers": {"Allow": {"description": "Methods the path accepts", "schema": {"type": "string"}}},
-                      "content": PROBLEM_CONTENT}
+METHOD_NOT_ALLOWED = {
+    "description": "Method not allowed on this path; the Allow header lists the methods it accepts",
+    "headers": {"Allow": {"description": "Methods the path accepts", "schema": {"type": "string"}}},
+    "content": PROBLEM_CONTENT,
+}
 
 
 def document_statuses(app: Any, etag_exempt: tuple[str, ...]) -> None:

@@ -33,8 +33,9 @@ def bad_request(detail: str) -> ApiProblem:
     return ApiProblem(400, "Invalid parameter", detail)
 
 
-def problem_response(request: Request, status: int, title: str, detail: str,
-                     headers: dict[str, str] | None = None) -> Response:
+def problem_response(
+    request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
     """The problem body, with the release id when one was resolved for this request; portal pages get an HTML page instead."""
     app = request.scope.get("app")
     html_problem = getattr(app.state, "html_problem", None) if app is not None else None
@@ -95,4 +96,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
-        return problem_response(request, 500, "Internal error", f"the server failed ({type(error).__name__}); please report the URL")
+        return problem_response(
+            request, 500, "Internal error", f"the server failed ({type(error).__name__}); please report the URL"
+        )

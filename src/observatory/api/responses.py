@@ -37,7 +37,9 @@ def _clean(value: Any) -> Any:
 
 def dumps(payload: Any) -> bytes:
     """Compact UTF-8 JSON."""
-    return json.dumps(_clean(payload), default=_default, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return json.dumps(
+        _clean(payload), default=_default, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:

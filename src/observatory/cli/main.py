@@ -13,12 +13,23 @@ from rich.table import Table
 from observatory.cli.output import OutputFormat, emit_rows
 from observatory.settings import Settings, get_settings
 
-app = typer.Typer(help="Migration Observatory: migration statistics with provenance.", no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Migration Observatory: migration statistics with provenance.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
 console = Console()
 errors = Console(stderr=True)
 
-MirrorOption = Annotated[Optional[Path], typer.Option("--mirror", help="Read raw files from this folder (laid out <source>/<file>) instead of the cache.")]
-HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Folder with the cache, releases and stores (default ./var or $OBSERVATORY_HOME).")]
+MirrorOption = Annotated[
+    Optional[Path],
+    typer.Option("--mirror", help="Read raw files from this folder (laid out <source>/<file>) instead of the cache."),
+]
+HomeOption = Annotated[
+    Optional[Path],
+    typer.Option("--home", help="Folder with the cache, releases and stores (default ./var or $OBSERVATORY_HOME)."),
+]
 
 
 def _settings(home: Path | None = None, mirror: Path | None = None) -> Settings:
@@ -57,8 +68,12 @@ def fetch(
 def build(
     mirror: MirrorOption = None,
     home: HomeOption = None,
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Build only these sources (plus the area reference).")] = None,
-    allow_changed_files: Annotated[bool, typer.Option(help="Accept raw files whose sha256 differs from source.yml (recorded as warnings).")] = False,
+    source: Annotated[
+        Optional[list[str]], typer.Option("--source", help="Build only these sources (plus the area reference).")
+    ] = None,
+    allow_changed_files: Annotated[
+        bool, typer.Option(help="Accept raw files whose sha256 differs from source.yml (recorded as warnings).")
+    ] = False,
 ) -> None:
     """Build a new warehouse release from the sources and make it current.
 
@@ -81,9 +96,12 @@ def build(
     except (BuildError, SourceError, UnresolvedAreasError, registry.SpecError) as error:
         fail(str(error))
     warnings = sum(1 for f in report.findings if f.severity == "warning")
-    console.print(f"release {report.release.release_id}: {len(report.datasets)} datasets, "
-                  f"{sum(report.datasets.values()):,} rows, {report.indicator_values:,} indicator values, {warnings} warnings, "
-                  f"{report.seconds:.1f} s", highlight=False)
+    console.print(
+        f"release {report.release.release_id}: {len(report.datasets)} datasets, "
+        f"{sum(report.datasets.values()):,} rows, {report.indicator_values:,} indicator values, {warnings} warnings, "
+        f"{report.seconds:.1f} s",
+        highlight=False,
+    )
     _print_status(settings)
 
 
@@ -95,8 +113,11 @@ def _print_status(settings: Settings) -> None:
     console.print(f"[bold]Release {release.release_id}[/] (current) — {len(rows)} datasets", highlight=False)
     for row in rows:
         console.print(f"\n[bold]{row['id']}[/] — {row['title']}", highlight=False)
-        console.print(f"  publisher: {row['publisher']} · version: {row['version_producer']} · licence: {row['licence']} · "
-                      f"rows: {row['row_count']:,}{' · repackaged extract' if row['repackaged'] else ''}", highlight=False)
+        console.print(
+            f"  publisher: {row['publisher']} · version: {row['version_producer']} · licence: {row['licence']} · "
+            f"rows: {row['row_count']:,}{' · repackaged extract' if row['repackaged'] else ''}",
+            highlight=False,
+        )
         for file in row["files"]:
             console.print(f"  {file['path']}  sha256 {file['sha256']}", highlight=False)
 
@@ -131,7 +152,12 @@ def list_releases_command(home: HomeOption = None) -> None:
 
 
 @app.command()
-def rollback(release_id: Annotated[Optional[str], typer.Argument(help="Release to make current (default: the one before).")] = None, home: HomeOption = None) -> None:
+def rollback(
+    release_id: Annotated[
+        Optional[str], typer.Argument(help="Release to make current (default: the one before).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
     """Make an earlier release current again.
 
     Example: observatory rollback r20261125T101500Z
@@ -165,8 +191,11 @@ def sql(
 
 
 @app.command()
-def check(home: HomeOption = None, severity: Annotated[Optional[str], typer.Option(help="Only error, warning or info.")] = None,
-          format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table) -> None:
+def check(
+    home: HomeOption = None,
+    severity: Annotated[Optional[str], typer.Option(help="Only error, warning or info.")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
     """Print the data-quality report stored in the current release.
 
     Example: observatory check --severity warning
@@ -188,9 +217,16 @@ def check(home: HomeOption = None, severity: Annotated[Optional[str], typer.Opti
         emit_rows(columns, rows, format, console)
         return
     for dataset, check_name, level, count, file, row_number, field, message in rows:
-        where = ", ".join(part for part in (file, f"row {row_number}" if row_number else "", f"field {field!r}" if field else "") if part)
-        console.print(f"[{'red' if level == 'error' else 'yellow' if level == 'warning' else 'dim'}]{level:<7}[/] {dataset} · {check_name} ({count})"
-                      f"{' · ' + where if where else ''}\n        {message}", highlight=False)
+        where = ", ".join(
+            part
+            for part in (file, f"row {row_number}" if row_number else "", f"field {field!r}" if field else "")
+            if part
+        )
+        console.print(
+            f"[{'red' if level == 'error' else 'yellow' if level == 'warning' else 'dim'}]{level:<7}[/] {dataset} · {check_name} ({count})"
+            f"{' · ' + where if where else ''}\n        {message}",
+            highlight=False,
+        )
     console.print(f"{len(rows)} finding(s)", highlight=False)
 
 
@@ -206,7 +242,9 @@ def sources() -> None:
     for column in ("source", "publisher", "version", "measures"):
         table.add_column(column, overflow="fold")
     for spec in registry.all_specs():
-        table.add_row(spec.id, spec.publisher, spec.version_producer, ", ".join(m.id for m in spec.measures) or "(reference)")
+        table.add_row(
+            spec.id, spec.publisher, spec.version_producer, ", ".join(m.id for m in spec.measures) or "(reference)"
+        )
     console.print(table)
 
 
@@ -223,8 +261,14 @@ def _mount_sub_apps() -> None:
     publish_cli.register(app)
     web_cli.register(app)
     app.add_typer(flows_app, name="flows", help="Estimate migration flows from stock tables (migest methods).")
-    app.add_typer(evidence_app, name="evidence", help="Evidence library: import, search, findings, knowledge gaps, review.")
-    app.add_typer(vault_app, name="vault", help="Sealed vault of sensitive contributions; only disclosure-controlled aggregates leave it.")
+    app.add_typer(
+        evidence_app, name="evidence", help="Evidence library: import, search, findings, knowledge gaps, review."
+    )
+    app.add_typer(
+        vault_app,
+        name="vault",
+        help="Sealed vault of sensitive contributions; only disclosure-controlled aggregates leave it.",
+    )
     app.add_typer(token_app, name="token", help="Create and revoke access tokens for the vault.")
 
 

@@ -82,8 +82,15 @@ def _cell(value, percent: bool) -> str:
     return str(value)
 
 
-def emit_rows(columns: list[str], rows: list[tuple], format: OutputFormat, console: Console,
-              percent_columns: Iterable[str] = (), wide: bool = False, whole_columns: Iterable[str] = ()) -> None:
+def emit_rows(
+    columns: list[str],
+    rows: list[tuple],
+    format: OutputFormat,
+    console: Console,
+    percent_columns: Iterable[str] = (),
+    wide: bool = False,
+    whole_columns: Iterable[str] = (),
+) -> None:
     """Rows as a table for people (values formatted, folded to the terminal width unless `wide`), or raw CSV or JSON."""
     if format is OutputFormat.json:
         records = [{c: _plain(v) for c, v in zip(columns, row)} for row in rows]
@@ -103,10 +110,12 @@ def emit_rows(columns: list[str], rows: list[tuple], format: OutputFormat, conso
         console.print(people_table(columns, rows, percent_columns, whole_columns))
 
 
-def people_table(columns: list[str], rows: list[tuple], percent_columns: Iterable[str] = (),
-                 whole_columns: Iterable[str] = ()) -> Table:
+def people_table(
+    columns: list[str], rows: list[tuple], percent_columns: Iterable[str] = (), whole_columns: Iterable[str] = ()
+) -> Table:
     """A light table (no vertical rules, so more fits in 80 columns); numbers and `whole_columns` are never split."""
     percent, whole = set(percent_columns), set(whole_columns)
+
     def numeric(index: int) -> bool:
         cells = [row[index] for row in rows if row[index] is not None]
         return bool(cells) and all(_is_number(cell) or isinstance(cell, int) for cell in cells)

@@ -167,13 +167,25 @@ def method_label(record: Record) -> Label | None:
     text = record.text()
     found = {m: sorted({x.group(0).lower() for x in p.finditer(text)}) for m, p in method_rules().items()}
     if found["meta_analysis"]:
-        return Label(kind=LabelKind.method, value="meta_analysis", confidence=0.85, origin=f"rule:keywords({found['meta_analysis'][0]})")
+        return Label(
+            kind=LabelKind.method,
+            value="meta_analysis",
+            confidence=0.85,
+            origin=f"rule:keywords({found['meta_analysis'][0]})",
+        )
     if found["qualitative"] and found["quantitative"]:
-        return Label(kind=LabelKind.method, value="mixed", confidence=0.6, origin="rule:keywords(qualitative+quantitative)")
+        return Label(
+            kind=LabelKind.method, value="mixed", confidence=0.6, origin="rule:keywords(qualitative+quantitative)"
+        )
     for method in ("qualitative", "quantitative"):
         if found[method]:
             conf = min(0.9, 0.55 + 0.1 * len(found[method]))
-            return Label(kind=LabelKind.method, value=method, confidence=conf, origin=f"rule:keywords({', '.join(found[method][:3])})")
+            return Label(
+                kind=LabelKind.method,
+                value=method,
+                confidence=conf,
+                origin=f"rule:keywords({', '.join(found[method][:3])})",
+            )
     return None
 
 
@@ -181,7 +193,9 @@ def method_label(record: Record) -> Label | None:
 def _corridor_patterns() -> list[re.Pattern]:
     """'<origin> migrants in <destination>' and 'from <origin> to <destination>' patterns."""
     forms = surface_alternation()
-    people = r"(?:s|es)?\s+(?:[\w-]+\s+){0,3}?(?:in|to|into|living in|resettled in|arriving in|settled in)\s+(?:the\s+)?"
+    people = (
+        r"(?:s|es)?\s+(?:[\w-]+\s+){0,3}?(?:in|to|into|living in|resettled in|arriving in|settled in)\s+(?:the\s+)?"
+    )
     return [
         re.compile(rf"(?<![\w-])(?P<o>{forms}){people}(?P<d>{forms})(?![\w-])"),
         re.compile(rf"\bfrom\s+(?:the\s+)?(?P<o>{forms})\s+to\s+(?:the\s+)?(?P<d>{forms})(?![\w-])"),
@@ -200,7 +214,14 @@ def area_labels(record: Record) -> list[Label]:
         for match in pattern.finditer(record.text()):
             orig, dest = table[match.group("o")][0], table[match.group("d")][0]
             if orig != dest:
-                labels.append(Label(kind=LabelKind.corridor, value=f"{orig}-{dest}", confidence=0.6, origin=f"rule:corridor_phrase({match.group(0)[:60]})"))
+                labels.append(
+                    Label(
+                        kind=LabelKind.corridor,
+                        value=f"{orig}-{dest}",
+                        confidence=0.6,
+                        origin=f"rule:corridor_phrase({match.group(0)[:60]})",
+                    )
+                )
     return labels
 
 
@@ -215,7 +236,11 @@ def indicator_labels(record: Record, labels: list[Label]) -> list[Label]:
             out.append(Label(kind=LabelKind.indicator, value=indicator, confidence=0.7, origin="rule:corridor"))
             continue
         if record.type.value in rule.get("types", []):
-            out.append(Label(kind=LabelKind.indicator, value=indicator, confidence=0.8, origin=f"rule:type({record.type.value})"))
+            out.append(
+                Label(
+                    kind=LabelKind.indicator, value=indicator, confidence=0.8, origin=f"rule:type({record.type.value})"
+                )
+            )
             continue
         matched = [t for t in rule.get("themes", []) if t in themes]
         if not matched:
@@ -223,7 +248,11 @@ def indicator_labels(record: Record, labels: list[Label]) -> list[Label]:
         if keywords is not None and not keywords.search(text):
             continue
         conf = max(themes[t] for t in matched) * 0.8
-        out.append(Label(kind=LabelKind.indicator, value=indicator, confidence=round(conf, 3), origin=f"rule:theme({matched[0]})"))
+        out.append(
+            Label(
+                kind=LabelKind.indicator, value=indicator, confidence=round(conf, 3), origin=f"rule:theme({matched[0]})"
+            )
+        )
     return out
 
 

@@ -14,9 +14,14 @@ from observatory.evidence.records import LabelKind, RecordType
 from observatory.evidence.store import EvidenceStore
 from observatory.settings import get_settings
 
-app = typer.Typer(help="Evidence library: import research records, search them, map knowledge gaps, state findings with calibrated confidence.", no_args_is_help=True)
+app = typer.Typer(
+    help="Evidence library: import research records, search them, map knowledge gaps, state findings with calibrated confidence.",
+    no_args_is_help=True,
+)
 finding_app = typer.Typer(help="Findings with IPCC-style calibrated confidence.", no_args_is_help=True)
-label_app = typer.Typer(help="Curators confirm or correct machine labels (kept across re-imports).", no_args_is_help=True)
+label_app = typer.Typer(
+    help="Curators confirm or correct machine labels (kept across re-imports).", no_args_is_help=True
+)
 token_app = typer.Typer(help="Contributor and reviewer tokens (stored hashed).", no_args_is_help=True)
 app.add_typer(finding_app, name="finding")
 app.add_typer(label_app, name="label")
@@ -35,10 +40,18 @@ def _echo_json(data: object) -> None:
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path | None, typer.Argument(help="BibTeX, RIS, CSL-JSON, Zotero CSV or one of the mirror corpora.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="Force a reader (bibtex, ris, csl-json, zotero-csv, …).")] = None,
-    mirror: Annotated[bool, typer.Option("--mirror", help="Import every real corpus under $OBSERVATORY_MIRROR/evidence.")] = False,
-    embed: Annotated[bool, typer.Option("--embed/--no-embed", help="Compute MiniLM embeddings (semantic search, theme model).")] = True,
+    file: Annotated[
+        Path | None, typer.Argument(help="BibTeX, RIS, CSL-JSON, Zotero CSV or one of the mirror corpora.")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Force a reader (bibtex, ris, csl-json, zotero-csv, …).")
+    ] = None,
+    mirror: Annotated[
+        bool, typer.Option("--mirror", help="Import every real corpus under $OBSERVATORY_MIRROR/evidence.")
+    ] = False,
+    embed: Annotated[
+        bool, typer.Option("--embed/--no-embed", help="Compute MiniLM embeddings (semantic search, theme model).")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import records; duplicates merge by DOI or title+year; bad records are reported one by one.
@@ -64,7 +77,9 @@ def import_command(
         _echo_json([r.as_dict() for r in reports])
     for r in reports:
         if not as_json:
-            typer.echo(f"{r.file} [{r.format}]: read {r.read}, added {r.added}, merged {r.merged}, skipped {len(r.errors())}, embedded {r.embedded}")
+            typer.echo(
+                f"{r.file} [{r.format}]: read {r.read}, added {r.added}, merged {r.merged}, skipped {len(r.errors())}, embedded {r.embedded}"
+            )
         for issue in r.issues[:50] if not as_json else []:
             typer.echo(f"  {issue}", err=True)
         if len(r.issues) > 50 and not as_json:
@@ -89,8 +104,17 @@ def search(
     """
     from observatory.evidence.search import search as run_search
 
-    hits = run_search(query, limit, area=area, theme=theme, year_from=year_from, year_to=year_to,
-                      types=[t.value for t in type_] if type_ else None, semantic=semantic, store=_store())
+    hits = run_search(
+        query,
+        limit,
+        area=area,
+        theme=theme,
+        year_from=year_from,
+        year_to=year_to,
+        types=[t.value for t in type_] if type_ else None,
+        semantic=semantic,
+        store=_store(),
+    )
     if fmt == "json":
         _echo_json(hits)
         return
@@ -114,7 +138,9 @@ def show(record_id: Annotated[str, typer.Argument(help="Record id (ev-…).")]) 
 
 @app.command()
 def gaps(
-    by: Annotated[str, typer.Option(help="region (themes x regions), gcm (themes x GCM objectives) or theme.")] = "region",
+    by: Annotated[
+        str, typer.Option(help="region (themes x regions), gcm (themes x GCM objectives) or theme.")
+    ] = "region",
     fmt: Annotated[str, typer.Option("--format", help="table, json or svg.")] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
     limit: Annotated[int, typer.Option(help="Rows shown in table format (emptiest first).")] = 30,
@@ -147,7 +173,9 @@ def finding_add(
     ref: Annotated[list[str] | None, typer.Option(help="Supporting record id (repeatable).")] = None,
     contradicts: Annotated[list[str] | None, typer.Option(help="Contradicting record id (repeatable).")] = None,
     likelihood: Annotated[str | None, typer.Option(help="e.g. 'likely' (66-100 %), for quantified findings.")] = None,
-    confidence: Annotated[str | None, typer.Option(help="Override the matrix by one level (needs --confidence-note).")] = None,
+    confidence: Annotated[
+        str | None, typer.Option(help="Override the matrix by one level (needs --confidence-note).")
+    ] = None,
     confidence_note: Annotated[str | None, typer.Option(help="Why the confidence departs from the matrix.")] = None,
     author: Annotated[str | None, typer.Option(help="Who states the finding.")] = None,
 ) -> None:
@@ -157,10 +185,20 @@ def finding_add(
     """
     from observatory.evidence.findings import EvidenceRef, Finding, save_finding
 
-    refs = [EvidenceRef(record_id=r) for r in ref or []] + [EvidenceRef(record_id=r, stance="contradicts") for r in contradicts or []]
+    refs = [EvidenceRef(record_id=r) for r in ref or []] + [
+        EvidenceRef(record_id=r, stance="contradicts") for r in contradicts or []
+    ]
     try:
-        finding = Finding(statement=statement, evidence=evidence, agreement=agreement, references=refs, likelihood=likelihood,
-                          confidence=confidence, confidence_note=confidence_note, author=author)
+        finding = Finding(
+            statement=statement,
+            evidence=evidence,
+            agreement=agreement,
+            references=refs,
+            likelihood=likelihood,
+            confidence=confidence,
+            confidence_note=confidence_note,
+            author=author,
+        )
         fid = save_finding(finding, _store())
     except (ValueError, KeyError) as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -302,7 +340,9 @@ def submit(
 
 @app.command("review")
 def review_command(
-    record_id: Annotated[str | None, typer.Argument(help="Pending record id; omit to list pending submissions.")] = None,
+    record_id: Annotated[
+        str | None, typer.Argument(help="Pending record id; omit to list pending submissions.")
+    ] = None,
     decision: Annotated[str | None, typer.Option(help="accept, reject or request_changes.")] = None,
     token: Annotated[str | None, typer.Option(envvar="OBSERVATORY_EVIDENCE_TOKEN", help="Reviewer token.")] = None,
     comment: Annotated[str | None, typer.Option(help="Comment kept in the review history.")] = None,

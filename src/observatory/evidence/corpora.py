@@ -16,14 +16,30 @@ from observatory.evidence.records import Label, LabelKind, load_vocab, split_aut
 UTIAC_VENUE = "Upper Tribunal (Immigration and Asylum Chamber), United Kingdom"
 UTIAC_URL = "https://tribunalsdecisions.service.gov.uk/utiac/"
 ZOTERO_TYPES = {
-    "journalArticle": "journal_article", "magazineArticle": "media_or_art", "newspaperArticle": "media_or_art",
-    "book": "book_or_chapter", "bookSection": "book_or_chapter", "report": "report", "preprint": "working_paper",
-    "thesis": "report", "case": "legal_decision", "statute": "legal_decision", "hearing": "testimony",
-    "interview": "testimony", "dataset": "dataset", "videoRecording": "media_or_art", "artwork": "media_or_art",
-    "podcast": "media_or_art", "film": "media_or_art", "webpage": "media_or_art", "blogPost": "media_or_art",
+    "journalArticle": "journal_article",
+    "magazineArticle": "media_or_art",
+    "newspaperArticle": "media_or_art",
+    "book": "book_or_chapter",
+    "bookSection": "book_or_chapter",
+    "report": "report",
+    "preprint": "working_paper",
+    "thesis": "report",
+    "case": "legal_decision",
+    "statute": "legal_decision",
+    "hearing": "testimony",
+    "interview": "testimony",
+    "dataset": "dataset",
+    "videoRecording": "media_or_art",
+    "artwork": "media_or_art",
+    "podcast": "media_or_art",
+    "film": "media_or_art",
+    "webpage": "media_or_art",
+    "blogPost": "media_or_art",
 }
 HOFFMANN_REGIONS = {
-    "SSA": "Sub-Saharan Africa", "Africa": "Africa", "LAC": "Latin America and the Caribbean",
+    "SSA": "Sub-Saharan Africa",
+    "Africa": "Africa",
+    "LAC": "Latin America and the Caribbean",
     "Latin America": "Latin America and the Caribbean",
 }
 HOFFMANN_DOI = "10.1038/s41558-020-0898-6"
@@ -51,11 +67,17 @@ def read_immigration_papers(path: Path) -> ParseResult:
             continue
         preprint = bool(row.get("preprint"))
         fields = {
-            "title": row.get("title") or "", "authors": split_authors(row.get("authors")),
-            "year": parse_year(row.get("first_seen_in_feed")), "venue": row.get("journal"),
-            "type": "working_paper" if preprint else "journal_article", "doi": row.get("doi"), "url": row.get("url"),
-            "abstract": row.get("abstract"), "peer_review": "not_peer_reviewed" if preprint else "peer_reviewed",
-            "licence": "Crossref metadata; abstract text (c) the publisher", "source": "immigration-papers",
+            "title": row.get("title") or "",
+            "authors": split_authors(row.get("authors")),
+            "year": parse_year(row.get("first_seen_in_feed")),
+            "venue": row.get("journal"),
+            "type": "working_paper" if preprint else "journal_article",
+            "doi": row.get("doi"),
+            "url": row.get("url"),
+            "abstract": row.get("abstract"),
+            "peer_review": "not_peer_reviewed" if preprint else "peer_reviewed",
+            "licence": "Crossref metadata; abstract text (c) the publisher",
+            "source": "immigration-papers",
             "note": "year = year first seen in the Immigration Papers feed (proxy for publication year)",
         }
         rec = build_record(fields, path.name, record_no, issues)
@@ -80,12 +102,17 @@ def read_zotero_csv(path: Path) -> ParseResult:
         pmid = re.search(r"PMID:\s*(\d+)", row.get("Extra", ""))
         keywords = _mesh_keywords(row.get("Manual Tags")) + _mesh_keywords(row.get("Automatic Tags"))
         fields = {
-            "title": row.get("Title", ""), "authors": split_authors(row.get("Author"), ";"),
+            "title": row.get("Title", ""),
+            "authors": split_authors(row.get("Author"), ";"),
             "year": parse_year(row.get("Publication Year") or row.get("Date")),
-            "type": ZOTERO_TYPES.get(item_type, "report"), "venue": _text(row.get("Publication Title")),
-            "doi": _text(row.get("DOI")), "url": _text(row.get("Url")) or (f"https://pubmed.ncbi.nlm.nih.gov/{pmid.group(1)}/" if pmid else None),
-            "abstract": _text(row.get("Abstract Note")), "language": _text(row.get("Language")),
-            "licence": _text(row.get("Rights")), "keywords": keywords,
+            "type": ZOTERO_TYPES.get(item_type, "report"),
+            "venue": _text(row.get("Publication Title")),
+            "doi": _text(row.get("DOI")),
+            "url": _text(row.get("Url")) or (f"https://pubmed.ncbi.nlm.nih.gov/{pmid.group(1)}/" if pmid else None),
+            "abstract": _text(row.get("Abstract Note")),
+            "language": _text(row.get("Language")),
+            "licence": _text(row.get("Rights")),
+            "keywords": keywords,
             "peer_review": "peer_reviewed" if item_type == "journalArticle" else "unknown",
             "source": f"zotero:{path.stem}",
             "source_key": f"pmid:{pmid.group(1)}" if pmid else (f"zotero:{row['Key']}" if row.get("Key") else None),
@@ -116,16 +143,46 @@ def read_hoffmann_meta(path: Path) -> ParseResult:
         Label(kind=LabelKind.gcm, value="2", confidence=0.9, origin="source:hoffmann2020 coding"),
     ]
     meta_fields = [
-        {"title": "A meta-analysis of country-level studies on environmental change and migration",
-         "authors": ["Hoffmann, Roman", "Dimitrova, Anna", "Muttarak, Raya", "Crespo Cuaresma, Jesus", "Peisker, Jonas"],
-         "year": 2020, "type": "journal_article", "venue": "Nature Climate Change", "doi": HOFFMANN_DOI,
-         "method": "meta_analysis", "peer_review": "peer_reviewed", "source": "hoffmann2020-env-migration-meta",
-         "labels": [*source_labels, Label(kind=LabelKind.theme, value="data_methods", confidence=0.8, origin="source:hoffmann2020 coding")]},
-        {"title": "Replication data for: A meta-analysis of country-level studies on environmental change and migration",
-         "authors": ["Hoffmann, Roman", "Dimitrova, Anna", "Muttarak, Raya", "Crespo Cuaresma, Jesus", "Peisker, Jonas"],
-         "year": 2020, "type": "dataset", "venue": "Harvard Dataverse", "doi": HOFFMANN_DATA_DOI, "method": "meta_analysis",
-         "licence": "Dataverse terms (default CC0, not verified)", "source": "hoffmann2020-env-migration-meta",
-         "note": f"{len(frame)} coded regression study lines from {frame['paper'].nunique()} papers", "labels": source_labels},
+        {
+            "title": "A meta-analysis of country-level studies on environmental change and migration",
+            "authors": [
+                "Hoffmann, Roman",
+                "Dimitrova, Anna",
+                "Muttarak, Raya",
+                "Crespo Cuaresma, Jesus",
+                "Peisker, Jonas",
+            ],
+            "year": 2020,
+            "type": "journal_article",
+            "venue": "Nature Climate Change",
+            "doi": HOFFMANN_DOI,
+            "method": "meta_analysis",
+            "peer_review": "peer_reviewed",
+            "source": "hoffmann2020-env-migration-meta",
+            "labels": [
+                *source_labels,
+                Label(kind=LabelKind.theme, value="data_methods", confidence=0.8, origin="source:hoffmann2020 coding"),
+            ],
+        },
+        {
+            "title": "Replication data for: A meta-analysis of country-level studies on environmental change and migration",
+            "authors": [
+                "Hoffmann, Roman",
+                "Dimitrova, Anna",
+                "Muttarak, Raya",
+                "Crespo Cuaresma, Jesus",
+                "Peisker, Jonas",
+            ],
+            "year": 2020,
+            "type": "dataset",
+            "venue": "Harvard Dataverse",
+            "doi": HOFFMANN_DATA_DOI,
+            "method": "meta_analysis",
+            "licence": "Dataverse terms (default CC0, not verified)",
+            "source": "hoffmann2020-env-migration-meta",
+            "note": f"{len(frame)} coded regression study lines from {frame['paper'].nunique()} papers",
+            "labels": source_labels,
+        },
     ]
     for i, fields in enumerate(meta_fields, 1):
         rec = build_record(fields, path.name, i, issues)
@@ -136,17 +193,30 @@ def read_hoffmann_meta(path: Path) -> ParseResult:
         region = _text(first.get("region"))
         labels = list(source_labels)
         if region in HOFFMANN_REGIONS:
-            labels.append(Label(kind=LabelKind.region, value=HOFFMANN_REGIONS[region], confidence=1.0, origin="source:hoffmann2020 region"))
+            labels.append(
+                Label(
+                    kind=LabelKind.region,
+                    value=HOFFMANN_REGIONS[region],
+                    confidence=1.0,
+                    origin="source:hoffmann2020 region",
+                )
+            )
         authors = re.sub(r"\s+\d{4}$", "", str(paper))
         fields = {
             "title": f"{paper}: country-level study of environmental change and migration (coded in Hoffmann et al. 2020)",
             "authors": [a.strip() for a in re.split(r"&|,", authors.replace("et al.", "")) if a.strip()],
-            "year": int(first["year"]), "type": "journal_article", "method": "quantitative",
-            "abstract": (f"Country-level regression study of environmental change and migration; sample region {region}, "
-                         f"{_text(first.get('countrysample'))} countries; estimator {_text(first.get('m_type')) or 'n/a'}; "
-                         f"{len(lines)} coded estimates in the meta-analysis."),
-            "keywords": ["environmental change", "climate", "migration", str(region)], "source": "hoffmann2020-env-migration-meta",
-            "source_key": f"hoffmann2020:{first['paper_short']}", "labels": labels,
+            "year": int(first["year"]),
+            "type": "journal_article",
+            "method": "quantitative",
+            "abstract": (
+                f"Country-level regression study of environmental change and migration; sample region {region}, "
+                f"{_text(first.get('countrysample'))} countries; estimator {_text(first.get('m_type')) or 'n/a'}; "
+                f"{len(lines)} coded estimates in the meta-analysis."
+            ),
+            "keywords": ["environmental change", "climate", "migration", str(region)],
+            "source": "hoffmann2020-env-migration-meta",
+            "source_key": f"hoffmann2020:{first['paper_short']}",
+            "labels": labels,
             "note": "bibliographic details to be completed from the paper; coded by Hoffmann et al. (2020)",
         }
         rec = build_record(fields, path.name, record_no, issues)
@@ -196,10 +266,27 @@ def read_utiac_outcomes(path: Path) -> ParseResult:
             labels.append(Label(kind=LabelKind.theme, value="gender", confidence=0.8, origin="source:utiac sogi flag"))
         iso3 = utiac_country(row.get("country") or None)
         if iso3 and iso3 != "GBR":
-            labels.append(Label(kind=LabelKind.area, value=iso3, confidence=0.6, origin=f"source:utiac country({row['country']})"))
-            labels.append(Label(kind=LabelKind.corridor, value=f"{iso3}-GBR", confidence=0.6, origin=f"source:utiac country({row['country']})"))
+            labels.append(
+                Label(kind=LabelKind.area, value=iso3, confidence=0.6, origin=f"source:utiac country({row['country']})")
+            )
+            labels.append(
+                Label(
+                    kind=LabelKind.corridor,
+                    value=f"{iso3}-GBR",
+                    confidence=0.6,
+                    origin=f"source:utiac country({row['country']})",
+                )
+            )
         elif row.get("country"):
-            issues.append(ImportIssue(path.name, record_no, "country", f"unresolved country word {row['country']!r} (kept, no area label)", "warning"))
+            issues.append(
+                ImportIssue(
+                    path.name,
+                    record_no,
+                    "country",
+                    f"unresolved country word {row['country']!r} (kept, no area label)",
+                    "warning",
+                )
+            )
         summary = [f"Appeal {case_id} promulgated {row.get('promulgation_date') or 'n.d.'}"]
         if row.get("heard_at"):
             summary.append(f"heard at {row['heard_at']}")
@@ -207,12 +294,21 @@ def read_utiac_outcomes(path: Path) -> ParseResult:
             summary.append(f"nationality word '{row['country']}'")
         summary.append(f"machine-extracted outcome: {outcome}" + ("; SOGI claim" if sogi else ""))
         fields = {
-            "title": f"UTIAC appeal {case_id}", "year": parse_year(row.get("promulgation_date")),
-            "type": "legal_decision", "venue": UTIAC_VENUE, "url": UTIAC_URL + slug, "method": "legal",
-            "access": "open", "licence": "Open Government Licence v3.0", "language": "en",
-            "note": "; ".join(summary), "source": "uk-utiac-asylum-outcomes", "source_key": f"utiac:{slug}",
+            "title": f"UTIAC appeal {case_id}",
+            "year": parse_year(row.get("promulgation_date")),
+            "type": "legal_decision",
+            "venue": UTIAC_VENUE,
+            "url": UTIAC_URL + slug,
+            "method": "legal",
+            "access": "open",
+            "licence": "Open Government Licence v3.0",
+            "language": "en",
+            "note": "; ".join(summary),
+            "source": "uk-utiac-asylum-outcomes",
+            "source_key": f"utiac:{slug}",
             "keywords": ["asylum appeal", "tribunal"] + (["sexual orientation and gender identity"] if sogi else []),
-            "embed_text": False, "labels": labels,
+            "embed_text": False,
+            "labels": labels,
         }
         rec = build_record(fields, path.name, record_no, issues)
         if rec is not None:
@@ -236,12 +332,22 @@ def read_utiac_links(path: Path) -> ParseResult:
             issues.append(ImportIssue(path.name, record_no, "case_links", "empty link"))
             continue
         fields = {
-            "title": f"UTIAC decision {slug}", "year": _slug_year(slug), "type": "legal_decision",
-            "venue": UTIAC_VENUE, "url": UTIAC_URL + slug, "method": "legal", "access": "open",
-            "licence": "Open Government Licence v3.0", "language": "en", "source": "uk-utiac-case-links",
-            "source_key": f"utiac:{slug}", "embed_text": False,
-            "labels": [Label(kind=LabelKind.theme, value="asylum_protection", confidence=0.8, origin="source:utiac venue"),
-                       Label(kind=LabelKind.area, value="GBR", confidence=1.0, origin="source:utiac venue")],
+            "title": f"UTIAC decision {slug}",
+            "year": _slug_year(slug),
+            "type": "legal_decision",
+            "venue": UTIAC_VENUE,
+            "url": UTIAC_URL + slug,
+            "method": "legal",
+            "access": "open",
+            "licence": "Open Government Licence v3.0",
+            "language": "en",
+            "source": "uk-utiac-case-links",
+            "source_key": f"utiac:{slug}",
+            "embed_text": False,
+            "labels": [
+                Label(kind=LabelKind.theme, value="asylum_protection", confidence=0.8, origin="source:utiac venue"),
+                Label(kind=LabelKind.area, value="GBR", confidence=1.0, origin="source:utiac venue"),
+            ],
         }
         rec = build_record(fields, path.name, record_no, issues)
         if rec is not None:
@@ -264,8 +370,11 @@ def detect_csv(path: Path) -> str | None:
 
 
 CORPUS_READERS = {
-    "immigration-papers": read_immigration_papers, "zotero-csv": read_zotero_csv, "hoffmann-meta": read_hoffmann_meta,
-    "utiac-outcomes": read_utiac_outcomes, "utiac-links": read_utiac_links,
+    "immigration-papers": read_immigration_papers,
+    "zotero-csv": read_zotero_csv,
+    "hoffmann-meta": read_hoffmann_meta,
+    "utiac-outcomes": read_utiac_outcomes,
+    "utiac-links": read_utiac_links,
 }
 
 # The real corpora under <mirror>/evidence/, in the order they are best imported.

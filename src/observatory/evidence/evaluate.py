@@ -72,4 +72,8 @@ def evaluate_themes(sample_csv: Path, mirror: Path) -> dict[str, Scores]:
         {lab.value for lab in theme_labels(r.model_copy(update={"title": "-", "abstract": None, "keywords": []}), v)}
         for r, v in zip(records, vectors)
     ]
-    return {"combined": micro_scores(gold, combined), "rules": micro_scores(gold, rules), "model": micro_scores(gold, model)}
+    return {
+        "combined": micro_scores(gold, combined),
+        "rules": micro_scores(gold, rules),
+        "model": micro_scores(gold, model),
+    }

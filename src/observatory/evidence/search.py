@@ -65,7 +65,9 @@ class SearchIndex:
         lengths = np.zeros(len(records), dtype=np.float32)
         for i, rec in enumerate(records.itertuples(index=False)):
             keywords = " ".join(rec.keywords) if isinstance(rec.keywords, (list, np.ndarray)) else ""
-            tokens = tokenize(rec.title) * TITLE_BOOST + tokenize(rec.abstract) + tokenize(keywords) + tokenize(rec.note)
+            tokens = (
+                tokenize(rec.title) * TITLE_BOOST + tokenize(rec.abstract) + tokenize(keywords) + tokenize(rec.note)
+            )
             lengths[i] = len(tokens)
             for tok in tokens:
                 rows.append(i)
@@ -85,7 +87,11 @@ class SearchIndex:
         position = {rid: i for i, rid in enumerate(records["id"])}
         rows = [(position[rid], i) for i, rid in enumerate(emb_ids) if rid in position]
         vector_pos = np.array([p for p, _ in rows], dtype=np.int64)
-        vectors = np.ascontiguousarray(matrix[[i for _, i in rows]], dtype=np.float32) if rows else np.zeros((0, 384), np.float32)
+        vectors = (
+            np.ascontiguousarray(matrix[[i for _, i in rows]], dtype=np.float32)
+            if rows
+            else np.zeros((0, 384), np.float32)
+        )
         return cls(records, vocab, counts.tocsc(), vectors, vector_pos, *cls._label_sets(labels, position))
 
     @staticmethod
@@ -106,8 +112,14 @@ class SearchIndex:
                 themes.setdefault(value, set()).add(pos)
         return _as_arrays(areas), _as_arrays(themes)
 
-    def mask(self, area: str | None = None, theme: str | None = None, year_from: int | None = None,
-             year_to: int | None = None, types: list[str] | None = None) -> np.ndarray:
+    def mask(
+        self,
+        area: str | None = None,
+        theme: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        types: list[str] | None = None,
+    ) -> np.ndarray:
         """Boolean mask of documents passing the filters."""
         keep = np.ones(len(self.records), dtype=bool)
         if area:
@@ -135,7 +147,9 @@ class SearchIndex:
             return np.zeros(len(self.records), dtype=np.float32)
         return np.asarray(self.weights[:, cols].sum(axis=1)).ravel()
 
-    def search(self, query: str, limit: int = 10, semantic: bool = True, embedder: Callable | None = None, **filters) -> list[dict]:
+    def search(
+        self, query: str, limit: int = 10, semantic: bool = True, embedder: Callable | None = None, **filters
+    ) -> list[dict]:
         """Ranked results with score parts and a snippet saying why each matched."""
         terms = tokenize(query)
         lexical = self.bm25(terms)
@@ -167,11 +181,19 @@ class SearchIndex:
             why.append(f"semantic similarity {cosine:.2f}")
         year = rec["year"]
         return {
-            "id": rec["id"], "title": rec["title"], "year": None if pd.isna(year) else int(year), "type": rec["type"],
+            "id": rec["id"],
+            "title": rec["title"],
+            "year": None if pd.isna(year) else int(year),
+            "type": rec["type"],
             "venue": rec["venue"] if isinstance(rec["venue"], str) else None,
-            "doi": rec["doi"] if isinstance(rec["doi"], str) else None, "url": rec["url"] if isinstance(rec["url"], str) else None,
-            "score": round(score, 4), "bm25": round(lexical, 3), "semantic": round(cosine, 3),
-            "matched_terms": matched, "why": "; ".join(why), "snippet": snippet(rec, terms),
+            "doi": rec["doi"] if isinstance(rec["doi"], str) else None,
+            "url": rec["url"] if isinstance(rec["url"], str) else None,
+            "score": round(score, 4),
+            "bm25": round(lexical, 3),
+            "semantic": round(cosine, 3),
+            "matched_terms": matched,
+            "why": "; ".join(why),
+            "snippet": snippet(rec, terms),
         }
 
 
@@ -182,7 +204,11 @@ def _as_arrays(groups: dict[str, set[int]]) -> dict[str, np.ndarray]:
 
 def snippet(rec: pd.Series, terms: list[str], width: int = 240) -> str:
     """The sentence of the abstract (or note, or title) with most query terms, terms in **bold**."""
-    body = rec["abstract"] if isinstance(rec["abstract"], str) else (rec["note"] if isinstance(rec["note"], str) else rec["title"])
+    body = (
+        rec["abstract"]
+        if isinstance(rec["abstract"], str)
+        else (rec["note"] if isinstance(rec["note"], str) else rec["title"])
+    )
     sentences = re.split(r"(?<=[.!?])\s+", body) or [body]
     wanted = set(terms)
     best = max(sentences, key=lambda s: len(wanted & set(tokenize(s))))
@@ -209,9 +235,19 @@ def get_index(store: EvidenceStore | None = None) -> SearchIndex:
     return _cached_index(str(store.path), store.version())
 
 
-def search(query: str, limit: int = 10, *, area: str | None = None, theme: str | None = None, year_from: int | None = None,
-           year_to: int | None = None, types: list[str] | None = None, semantic: bool = True,
-           store: EvidenceStore | None = None) -> list[dict]:
+def search(
+    query: str,
+    limit: int = 10,
+    *,
+    area: str | None = None,
+    theme: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    types: list[str] | None = None,
+    semantic: bool = True,
+    store: EvidenceStore | None = None,
+) -> list[dict]:
     """Search the public evidence records; see SearchIndex.search."""
-    return get_index(store).search(query, limit, semantic=semantic, area=area, theme=theme, year_from=year_from,
-                                   year_to=year_to, types=types)
+    return get_index(store).search(
+        query, limit, semantic=semantic, area=area, theme=theme, year_from=year_from, year_to=year_to, types=types
+    )

@@ -58,9 +58,30 @@ CREATE OR REPLACE VIEW effective_labels AS
 """
 
 RECORD_COLUMNS = [
-    "id", "title", "authors", "year", "type", "venue", "doi", "url", "abstract", "language", "access", "licence",
-    "method", "peer_review", "keywords", "sources", "source_keys", "note", "embed_text", "title_key", "status",
-    "submitted_by", "created_at", "updated_at",
+    "id",
+    "title",
+    "authors",
+    "year",
+    "type",
+    "venue",
+    "doi",
+    "url",
+    "abstract",
+    "language",
+    "access",
+    "licence",
+    "method",
+    "peer_review",
+    "keywords",
+    "sources",
+    "source_keys",
+    "note",
+    "embed_text",
+    "title_key",
+    "status",
+    "submitted_by",
+    "created_at",
+    "updated_at",
 ]
 MERGE_FILL = ["year", "venue", "doi", "url", "abstract", "language", "access", "licence", "method", "note"]
 
@@ -88,13 +109,30 @@ def _row_from_record(rec: Record, rid: str, status: str, submitted_by: str | Non
     """Store row for a new record."""
     stamp = now()
     return {
-        "id": rid, "title": rec.title, "authors": list(rec.authors), "year": rec.year, "type": rec.type.value,
-        "venue": rec.venue, "doi": rec.doi, "url": rec.url, "abstract": rec.abstract, "language": rec.language,
-        "access": rec.access, "licence": rec.licence, "method": rec.method.value if rec.method else None,
-        "peer_review": rec.peer_review.value, "keywords": list(rec.keywords), "sources": [rec.source],
-        "source_keys": [rec.source_key] if rec.source_key else [], "note": rec.note, "embed_text": rec.embed_text,
-        "title_key": title_key(rec.title, rec.year), "status": status, "submitted_by": submitted_by,
-        "created_at": stamp, "updated_at": stamp,
+        "id": rid,
+        "title": rec.title,
+        "authors": list(rec.authors),
+        "year": rec.year,
+        "type": rec.type.value,
+        "venue": rec.venue,
+        "doi": rec.doi,
+        "url": rec.url,
+        "abstract": rec.abstract,
+        "language": rec.language,
+        "access": rec.access,
+        "licence": rec.licence,
+        "method": rec.method.value if rec.method else None,
+        "peer_review": rec.peer_review.value,
+        "keywords": list(rec.keywords),
+        "sources": [rec.source],
+        "source_keys": [rec.source_key] if rec.source_key else [],
+        "note": rec.note,
+        "embed_text": rec.embed_text,
+        "title_key": title_key(rec.title, rec.year),
+        "status": status,
+        "submitted_by": submitted_by,
+        "created_at": stamp,
+        "updated_at": stamp,
     }
 
 
@@ -142,9 +180,16 @@ class EvidenceStore:
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the store, closed on exit."""
         # Same lock-down as release connections: SQL on the store can reach no file, network or extension.
-        con = duckdb.connect(str(self.path), read_only=read_only, config={
-            "enable_external_access": False, "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-            "lock_configuration": True})
+        con = duckdb.connect(
+            str(self.path),
+            read_only=read_only,
+            config={
+                "enable_external_access": False,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "lock_configuration": True,
+            },
+        )
         try:
             yield con
         finally:
@@ -159,11 +204,11 @@ class EvidenceStore:
     @staticmethod
     def bump(con: duckdb.DuckDBPyConnection) -> None:
         """Increment the store version inside an open connection."""
-        con.execute(
-            "INSERT INTO meta VALUES ('version', 1) ON CONFLICT (key) DO UPDATE SET value = meta.value + 1"
-        )
+        con.execute("INSERT INTO meta VALUES ('version', 1) ON CONFLICT (key) DO UPDATE SET value = meta.value + 1")
 
-    def write_records(self, records: Iterable[Record], status: str = "public", submitted_by: str | None = None) -> WriteResult:
+    def write_records(
+        self, records: Iterable[Record], status: str = "public", submitted_by: str | None = None
+    ) -> WriteResult:
         """Insert records, merging duplicates (same DOI, source key, or normalised title + year) into stored ones."""
         records = list(records)
         result = WriteResult()
@@ -178,7 +223,9 @@ class EvidenceStore:
             pending: list[tuple[str, Record]] = []
             for rec in records:
                 tk = title_key(rec.title, rec.year)
-                rid = (by_doi.get(rec.doi) if rec.doi else None) or (by_key.get(rec.source_key) if rec.source_key else None)
+                rid = (by_doi.get(rec.doi) if rec.doi else None) or (
+                    by_key.get(rec.source_key) if rec.source_key else None
+                )
                 rid = rid or by_title.get(tk)
                 if rid is None:
                     rid = rec.record_id()
@@ -248,7 +295,9 @@ class EvidenceStore:
             con.execute("COMMIT")
             self.bump(con)
 
-    def curate(self, record_id: str, kind: str, value: str, action: str, curator: str, comment: str | None = None) -> None:
+    def curate(
+        self, record_id: str, kind: str, value: str, action: str, curator: str, comment: str | None = None
+    ) -> None:
         """Record a curator's decision on a label: confirm, add or remove; it survives re-imports."""
         if action not in ("confirm", "add", "remove"):
             raise ValueError(f"unknown curation action {action!r}")

@@ -23,20 +23,44 @@ from observatory.settings import Settings, get_settings
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("observatory.firewall")
-_PROBLEM_BODY = {PROBLEM: {"schema": {"type": "object", "properties": {
-    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}}}}
+_PROBLEM_BODY = {
+    PROBLEM: {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+            },
+        }
+    }
+}
 # Every status a vault route can answer, documented in the OpenAPI document (problem+json bodies).
 VAULT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or an invalid bearer token", "content": _PROBLEM_BODY,
-          "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}},
-    403: {"description": "The token's role or organisation may not do this (e.g. upload into a dataset not granted)",
-          "content": _PROBLEM_BODY},
+    401: {
+        "description": "No or an invalid bearer token",
+        "content": _PROBLEM_BODY,
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    },
+    403: {
+        "description": "The token's role or organisation may not do this (e.g. upload into a dataset not granted)",
+        "content": _PROBLEM_BODY,
+    },
     404: {"description": "Unknown dataset, publication, upload, grant or token", "content": _PROBLEM_BODY},
-    409: {"description": "Conflicts with the vault's state (already exists, already withdrawn)", "content": _PROBLEM_BODY},
+    409: {
+        "description": "Conflicts with the vault's state (already exists, already withdrawn)",
+        "content": _PROBLEM_BODY,
+    },
     413: {"description": "Upload or body too large", "content": _PROBLEM_BODY},
-    422: {"description": "Invalid request or refused upload (names row and column position, never a value)",
-          "content": _PROBLEM_BODY},
-    429: {"description": "Privacy budget of the dataset or analyst spent, or too many requests", "content": _PROBLEM_BODY},
+    422: {
+        "description": "Invalid request or refused upload (names row and column position, never a value)",
+        "content": _PROBLEM_BODY,
+    },
+    429: {
+        "description": "Privacy budget of the dataset or analyst spent, or too many requests",
+        "content": _PROBLEM_BODY,
+    },
     503: {"description": "The vault key is missing or the audit log failed verification", "content": _PROBLEM_BODY},
 }
 
@@ -44,8 +68,12 @@ VAULT_RESPONSES: dict[int | str, dict[str, Any]] = {
 def problem(status: int, title: str, detail: str) -> JSONResponse:
     """An RFC 9457 problem details response."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"type": "about:blank", "title": title, "status": status, "detail": detail},
-                        status_code=status, media_type=PROBLEM, headers=headers)
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        status_code=status,
+        media_type=PROBLEM,
+        headers=headers,
+    )
 
 
 def explain_request_errors(errors: Any) -> str:
@@ -96,7 +124,9 @@ def open_vault(settings: Annotated[Settings, Depends(current_settings)]) -> Vaul
     return Vault(settings)
 
 
-def caller(vault: Annotated[Vault, Depends(open_vault)], authorization: Annotated[str | None, Header()] = None) -> Principal:
+def caller(
+    vault: Annotated[Vault, Depends(open_vault)], authorization: Annotated[str | None, Header()] = None
+) -> Principal:
     """The principal of the bearer token (no header: the anonymous public)."""
     if authorization is None:
         return vault.authenticate(None)
@@ -156,8 +186,17 @@ def list_publications(vault: VaultDep, who: CallerDep) -> list[dict[str, Any]]:
 @router.post("/publications", status_code=201)
 def publish(body: PublishBody, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
     """Publish an approved aggregate as a contributed dataset (steward)."""
-    result = vault.publish(who, body.dataset, body.id, by=body.by, filters=body.filters, title=body.title,
-                           licence=body.licence, citation=body.citation, url_main=body.url_main)
+    result = vault.publish(
+        who,
+        body.dataset,
+        body.id,
+        by=body.by,
+        filters=body.filters,
+        title=body.title,
+        licence=body.licence,
+        citation=body.citation,
+        url_main=body.url_main,
+    )
     result.pop("path", None)
     return result
 
@@ -210,8 +249,9 @@ def _upload_limit() -> int:
 
 
 @router.post("/datasets/{dataset_id}/uploads", status_code=201)
-async def upload(dataset_id: str, request: Request, vault: VaultDep, who: CallerDep,
-                 filename: Annotated[str, Query(max_length=200)]) -> dict[str, Any]:
+async def upload(
+    dataset_id: str, request: Request, vault: VaultDep, who: CallerDep, filename: Annotated[str, Query(max_length=200)]
+) -> dict[str, Any]:
     """Upload a CSV or XLSX file as the raw request body (contributor); it is held in memory only."""
     limit = _upload_limit()
     declared = request.headers.get("content-length", "")

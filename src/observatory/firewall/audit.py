@@ -136,8 +136,15 @@ class AuditLog:
                 raise AuditTampered(
                     "the audit log's last entries are damaged; run `observatory vault verify-audit`"
                 ) from None
-            entry = {"seq": seq, "at": iso(utc_now()), "actor": actor, "action": action, "outcome": outcome, **details,
-                     "prev": previous}
+            entry = {
+                "seq": seq,
+                "at": iso(utc_now()),
+                "actor": actor,
+                "action": action,
+                "outcome": outcome,
+                **details,
+                "prev": previous,
+            }
             entry["mac"] = self._mac(entry)
             handle.write((json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n").encode())
             handle.flush()
@@ -190,8 +197,10 @@ class AuditLog:
     def _compare(point: dict[str, Any], entries: int, macs: dict[int, str]) -> None:
         """Refuse a log shorter than its checkpoint, or one whose entry at the checkpoint is not the one signed."""
         if entries < point["entries"]:
-            raise AuditTampered(f"the audit log holds {entries} entries but its checkpoint of {point['at']} signed "
-                                f"{point['entries']}: entries were removed")
+            raise AuditTampered(
+                f"the audit log holds {entries} entries but its checkpoint of {point['at']} signed "
+                f"{point['entries']}: entries were removed"
+            )
         if entries > point["entries"] + 1:
             raise AuditTampered(
                 f"the audit log holds {entries} entries, more than its checkpoint ({point['entries']}) allows"
@@ -211,8 +220,11 @@ class AuditLog:
             for number, line in enumerate(lines, start=1):
                 try:
                     entry = json.loads(line)
-                    good = (entry.get("seq") == number and entry.get("prev") == previous
-                            and hmac.compare_digest(str(entry.get("mac")), self._mac(entry)))
+                    good = (
+                        entry.get("seq") == number
+                        and entry.get("prev") == previous
+                        and hmac.compare_digest(str(entry.get("mac")), self._mac(entry))
+                    )
                 except (ValueError, TypeError, AttributeError):
                     good = False
                 if not good:

@@ -14,11 +14,13 @@ SLOTS = 16
 MAX_PERTURBATION = 2
 # Perturbation distributions in sixteenths by true count (the row for 2 serves every larger count). Each row has mean
 # zero and never takes a count below zero; a true zero is never perturbed (an empty cell has no key to read).
-PERTURBATION_TABLE: Mapping[int, tuple[tuple[int, int], ...]] = MappingProxyType({
-    0: ((0, 16),),
-    1: ((-1, 7), (0, 4), (1, 3), (2, 2)),
-    2: ((-2, 2), (-1, 4), (0, 4), (1, 4), (2, 2)),
-})
+PERTURBATION_TABLE: Mapping[int, tuple[tuple[int, int], ...]] = MappingProxyType(
+    {
+        0: ((0, 16),),
+        1: ((-1, 7), (0, 4), (1, 3), (2, 2)),
+        2: ((-2, 2), (-1, 4), (0, 4), (1, 4), (2, 2)),
+    }
+)
 
 
 class KeySource(Protocol):

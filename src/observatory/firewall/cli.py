@@ -16,13 +16,20 @@ from observatory.firewall.tokens import Principal
 from observatory.firewall.vault import Vault
 from observatory.settings import get_settings
 
-vault_app = typer.Typer(help="Sealed vault of sensitive case-level contributions; only disclosure-controlled aggregates leave it.",
-                        no_args_is_help=True)
-token_app = typer.Typer(help="Bearer tokens of the vault (roles: public, researcher, contributor, steward, admin).",
-                        no_args_is_help=True)
+vault_app = typer.Typer(
+    help="Sealed vault of sensitive case-level contributions; only disclosure-controlled aggregates leave it.",
+    no_args_is_help=True,
+)
+token_app = typer.Typer(
+    help="Bearer tokens of the vault (roles: public, researcher, contributor, steward, admin).", no_args_is_help=True
+)
 
-Token = Annotated[str | None, typer.Option("--token", envvar="OBSERVATORY_TOKEN", show_envvar=True,
-                                           help="Bearer token (or set OBSERVATORY_TOKEN).")]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token", envvar="OBSERVATORY_TOKEN", show_envvar=True, help="Bearer token (or set OBSERVATORY_TOKEN)."
+    ),
+]
 Filters = Annotated[list[str] | None, typer.Option("--filter", help="Equality filter DIMENSION=VALUE; repeatable.")]
 By = Annotated[str, typer.Option("--by", help="Comma-separated breakdown dimensions.")]
 
@@ -61,7 +68,9 @@ def _filters(items: list[str] | None) -> dict[str, str]:
 
 
 @vault_app.command("init-key", epilog="Example: observatory vault init-key /etc/observatory/vault.key")
-def init_key(key_file: Annotated[Path, typer.Argument(help="Where to write the key; must lie outside the project.")]) -> None:
+def init_key(
+    key_file: Annotated[Path, typer.Argument(help="Where to write the key; must lie outside the project.")],
+) -> None:
     """Create a new vault key outside the project folder (never overwrites)."""
     try:
         path = create_vault_key(get_settings(), key_file)
@@ -70,9 +79,15 @@ def init_key(key_file: Annotated[Path, typer.Argument(help="Where to write the k
     typer.echo(f"vault key written to {path}; set OBSERVATORY_VAULT_KEY_FILE={path}")
 
 
-@vault_app.command("upload", epilog="Example: observatory vault upload cases-2024.csv --dataset shelters-grc --token $OBSERVATORY_TOKEN")
-def upload(file: Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX file with one row per person.")],
-           dataset: Annotated[str, typer.Option("--dataset", help="Dataset id the steward declared.")], token: Token = None) -> None:
+@vault_app.command(
+    "upload",
+    epilog="Example: observatory vault upload cases-2024.csv --dataset shelters-grc --token $OBSERVATORY_TOKEN",
+)
+def upload(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX file with one row per person.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Dataset id the steward declared.")],
+    token: Token = None,
+) -> None:
     """Upload case-level records (contributor); direct identifiers and faulty files are refused whole."""
     try:
         vault, who = _session(token)
@@ -95,7 +110,9 @@ def list_uploads(token: Token = None) -> None:
 
 
 @vault_app.command("withdraw", epilog="Example: observatory vault withdraw 3f9c0a1b2c3d4e5f --token $OBSERVATORY_TOKEN")
-def withdraw(upload_id: Annotated[str, typer.Argument(help="Id printed by upload or list.")], token: Token = None) -> None:
+def withdraw(
+    upload_id: Annotated[str, typer.Argument(help="Id printed by upload or list.")], token: Token = None
+) -> None:
     """Withdraw an upload: destroy its records and rebuild (or unpublish) aggregates built from it."""
     try:
         vault, who = _session(token)
@@ -104,9 +121,16 @@ def withdraw(upload_id: Annotated[str, typer.Argument(help="Id printed by upload
         _fail(error)
 
 
-@vault_app.command("aggregate", epilog="Example: observatory vault aggregate shelters-grc --by nationality,sex --filter service=legal_aid")
-def aggregate(dataset: Annotated[str, typer.Argument(help="Dataset id.")], by: By = "", filters: Filters = None,
-              token: Token = None) -> None:
+@vault_app.command(
+    "aggregate",
+    epilog="Example: observatory vault aggregate shelters-grc --by nationality,sex --filter service=legal_aid",
+)
+def aggregate(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    by: By = "",
+    filters: Filters = None,
+    token: Token = None,
+) -> None:
     """Print a disclosure-controlled aggregate (researcher, steward); suppressed cells show null."""
     try:
         vault, who = _session(token)
@@ -115,22 +139,44 @@ def aggregate(dataset: Annotated[str, typer.Argument(help="Dataset id.")], by: B
         _fail(error)
 
 
-@vault_app.command("publish", epilog="Example: observatory vault publish shelters-grc --id shelters-grc-2024 --by nationality,sex --title 'People served'")
-def publish(dataset: Annotated[str, typer.Argument(help="Dataset id.")],
-            pub_id: Annotated[str, typer.Option("--id", help="Id of the contributed dataset to write.")],
-            by: By = "", filters: Filters = None, title: str = "", licence: str = "CC-BY-4.0", citation: str = "",
-            url: Annotated[str, typer.Option("--url", help="Main URL of the contributor (may be empty).")] = "",
-            token: Token = None) -> None:
+@vault_app.command(
+    "publish",
+    epilog="Example: observatory vault publish shelters-grc --id shelters-grc-2024 --by nationality,sex --title 'People served'",
+)
+def publish(
+    dataset: Annotated[str, typer.Argument(help="Dataset id.")],
+    pub_id: Annotated[str, typer.Option("--id", help="Id of the contributed dataset to write.")],
+    by: By = "",
+    filters: Filters = None,
+    title: str = "",
+    licence: str = "CC-BY-4.0",
+    citation: str = "",
+    url: Annotated[str, typer.Option("--url", help="Main URL of the contributor (may be empty).")] = "",
+    token: Token = None,
+) -> None:
     """Publish an approved aggregate for the next warehouse release (steward)."""
     try:
         vault, who = _session(token)
-        _print(vault.publish(who, dataset, pub_id, by=_split(by), filters=_filters(filters), title=title, licence=licence,
-                             citation=citation, url_main=url))
+        _print(
+            vault.publish(
+                who,
+                dataset,
+                pub_id,
+                by=_split(by),
+                filters=_filters(filters),
+                title=title,
+                licence=licence,
+                citation=citation,
+                url_main=url,
+            )
+        )
     except FirewallError as error:
         _fail(error)
 
 
-@vault_app.command("unpublish", epilog="Example: observatory vault unpublish shelters-grc-2024 --token $OBSERVATORY_TOKEN")
+@vault_app.command(
+    "unpublish", epilog="Example: observatory vault unpublish shelters-grc-2024 --token $OBSERVATORY_TOKEN"
+)
 def unpublish(pub_id: Annotated[str, typer.Argument(help="Publication id.")], token: Token = None) -> None:
     """Remove a published contributed dataset (steward)."""
     try:
@@ -140,23 +186,37 @@ def unpublish(pub_id: Annotated[str, typer.Argument(help="Publication id.")], to
         _fail(error)
 
 
-@vault_app.command("set-rules", epilog="Example: observatory vault set-rules shelters-grc --country GRC --year 2024 --dims nationality,sex,legal_status --min-cell 10")
-def set_rules(dataset: Annotated[str, typer.Argument(help="Dataset id (created if new).")],
-              file: Annotated[Path | None, typer.Option("--file", help="YAML file with the rules; flags override it.")] = None,
-              country: Annotated[str | None, typer.Option(help="ISO3 of the records' country.")] = None,
-              year: Annotated[int | None, typer.Option(help="Reference year.")] = None,
-              dims: Annotated[str | None, typer.Option("--dims", help="Comma-separated release dimensions.")] = None,
-              min_cell: Annotated[int | None, typer.Option(help="Minimum cell size.")] = None,
-              rounding: Annotated[int | None, typer.Option(help="Rounding base.")] = None,
-              max_dims: Annotated[int | None, typer.Option(help="Most dimensions combined.")] = None,
-              mode: Annotated[str | None, typer.Option(help="suppression or dp.")] = None,
-              epsilon: Annotated[float | None, typer.Option(help="Privacy loss per release (dp).")] = None,
-              budget: Annotated[float | None, typer.Option(help="Total privacy budget (dp).")] = None,
-              token: Token = None) -> None:
+@vault_app.command(
+    "set-rules",
+    epilog="Example: observatory vault set-rules shelters-grc --country GRC --year 2024 --dims nationality,sex,legal_status --min-cell 10",
+)
+def set_rules(
+    dataset: Annotated[str, typer.Argument(help="Dataset id (created if new).")],
+    file: Annotated[Path | None, typer.Option("--file", help="YAML file with the rules; flags override it.")] = None,
+    country: Annotated[str | None, typer.Option(help="ISO3 of the records' country.")] = None,
+    year: Annotated[int | None, typer.Option(help="Reference year.")] = None,
+    dims: Annotated[str | None, typer.Option("--dims", help="Comma-separated release dimensions.")] = None,
+    min_cell: Annotated[int | None, typer.Option(help="Minimum cell size.")] = None,
+    rounding: Annotated[int | None, typer.Option(help="Rounding base.")] = None,
+    max_dims: Annotated[int | None, typer.Option(help="Most dimensions combined.")] = None,
+    mode: Annotated[str | None, typer.Option(help="suppression or dp.")] = None,
+    epsilon: Annotated[float | None, typer.Option(help="Privacy loss per release (dp).")] = None,
+    budget: Annotated[float | None, typer.Option(help="Total privacy budget (dp).")] = None,
+    token: Token = None,
+) -> None:
     """Set a dataset's disclosure rules (steward); they cannot be loosened after the first release."""
     rules: dict[str, Any] = yaml.safe_load(file.read_text(encoding="utf-8")) if file else {}
-    flags = {"country": country, "year": year, "dimensions": _split(dims) if dims else None, "min_cell": min_cell,
-             "rounding_base": rounding, "max_dimensions": max_dims, "mode": mode, "epsilon": epsilon, "budget": budget}
+    flags = {
+        "country": country,
+        "year": year,
+        "dimensions": _split(dims) if dims else None,
+        "min_cell": min_cell,
+        "rounding_base": rounding,
+        "max_dimensions": max_dims,
+        "mode": mode,
+        "epsilon": epsilon,
+        "budget": budget,
+    }
     rules.update({k: v for k, v in flags.items() if v is not None})
     try:
         vault, who = _session(token)
@@ -244,12 +304,17 @@ def verify(_token: Token = None) -> None:
         )
 
 
-@token_app.command("create", epilog="Example: observatory token create --role contributor --org shelter-a --days 90 --token $ADMIN_TOKEN")
-def create(role: Annotated[str, typer.Option("--role", help="public, researcher, contributor, steward or admin.")],
-           org: Annotated[str | None, typer.Option("--org", help="Organisation (required for contributors).")] = None,
-           days: Annotated[float, typer.Option("--days", help="Days until the token expires.")] = 30,
-           label: Annotated[str, typer.Option("--label", help="Note about who holds it.")] = "",
-           token: Token = None) -> None:
+@token_app.command(
+    "create",
+    epilog="Example: observatory token create --role contributor --org shelter-a --days 90 --token $ADMIN_TOKEN",
+)
+def create(
+    role: Annotated[str, typer.Option("--role", help="public, researcher, contributor, steward or admin.")],
+    org: Annotated[str | None, typer.Option("--org", help="Organisation (required for contributors).")] = None,
+    days: Annotated[float, typer.Option("--days", help="Days until the token expires.")] = 30,
+    label: Annotated[str, typer.Option("--label", help="Note about who holds it.")] = "",
+    token: Token = None,
+) -> None:
     """Create a token (admin). Without --token on an empty vault: the first admin (only here, never over HTTP)."""
     try:
         if token is None and role == "admin":
@@ -262,7 +327,9 @@ def create(role: Annotated[str, typer.Option("--role", help="public, researcher,
 
 
 @token_app.command("revoke", epilog="Example: observatory token revoke 0a1b2c3d4e5f --token $ADMIN_TOKEN")
-def revoke(token_id: Annotated[str, typer.Argument(help="Token id (the 12 hex digits after 'obs_').")], token: Token = None) -> None:
+def revoke(
+    token_id: Annotated[str, typer.Argument(help="Token id (the 12 hex digits after 'obs_').")], token: Token = None
+) -> None:
     """Revoke a token at once (admin)."""
     try:
         vault, who = _session(token)

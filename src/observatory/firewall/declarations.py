@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from observatory.firewall.errors import NotFound
 
-AGE_BAND_LIMITS = (("0-17", 0, 17), ("18-24", 18, 24), ("25-34", 25, 34), ("35-49", 35, 49), ("50-64", 50, 64), ("65+", 65, 130))
+AGE_BAND_LIMITS = (
+    ("0-17", 0, 17),
+    ("18-24", 18, 24),
+    ("25-34", 25, 34),
+    ("35-49", 35, 49),
+    ("50-64", 50, 64),
+    ("65+", 65, 130),
+)
 
 
 class MeasureSpec(BaseModel):

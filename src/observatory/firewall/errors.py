@@ -24,11 +24,25 @@ class UploadRejected(FirewallError):
     status = 422
     title = "Upload rejected"
 
-    def __init__(self, detail: str, *, row: int | None = None, column: int | None = None, field: str | None = None,
-                 file: str | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        row: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+        file: str | None = None,
+    ):
         # `file` is accepted so that existing callers keep working, and dropped: a file name can name a person.
-        where = ", ".join(part for part in (f"row {row}" if row else "", f"field {field!r}" if field else "",
-                                            f"column {column}" if column else "") if part)
+        where = ", ".join(
+            part
+            for part in (
+                f"row {row}" if row else "",
+                f"field {field!r}" if field else "",
+                f"column {column}" if column else "",
+            )
+            if part
+        )
         super().__init__(f"{where}: {detail}" if where else detail)
         self.message, self.row, self.column, self.field = detail, row, column, field
 

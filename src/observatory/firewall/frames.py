@@ -50,8 +50,9 @@ def _perturbed_value_counts(
     return counts
 
 
-def perturbed_counts(schema: CaseSchema, rules: DisclosureRules,
-                     records: Sequence[KeyedRecord]) -> tuple[dict[str, list[str]], dict[Key, int]]:
+def perturbed_counts(
+    schema: CaseSchema, rules: DisclosureRules, records: Sequence[KeyedRecord]
+) -> tuple[dict[str, list[str]], dict[Key, int]]:
     """The frame's categories and the cell-key perturbed count of every cell; margins are sums of interior cells."""
     records = _in_year(rules, records)
     dims = list(rules.dimensions)
@@ -100,8 +101,10 @@ def slice_frame(frame: dict[str, Any], by: Sequence[str], filters: dict[str, str
     dims = frame["dims"]
     rows: list[dict[str, Any]] = []
     for key, (_, value, hidden, low, high) in ((k, v) for k, v in index.items()):
-        if any((d in filters and key[i] != filters[d]) or (d not in filters and d not in by and key[i] != TOTAL)
-               for i, d in enumerate(dims)):
+        if any(
+            (d in filters and key[i] != filters[d]) or (d not in filters and d not in by and key[i] != TOTAL)
+            for i, d in enumerate(dims)
+        ):
             continue
         row = {d: ("total" if key[i] == TOTAL else key[i]) for i, d in enumerate(dims) if d in by}
         row.update(value=value, suppressed=hidden, lower=low, upper=high)

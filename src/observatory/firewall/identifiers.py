@@ -47,7 +47,7 @@ def linear_search_form(pattern: str) -> str:
     leading = LEADING_REPEATED_CLASS.match(pattern)
     if leading is None:
         return pattern
-    return pattern[: leading.end() - 1] + pattern[leading.end():]
+    return pattern[: leading.end() - 1] + pattern[leading.end() :]
 
 
 @lru_cache(maxsize=1)

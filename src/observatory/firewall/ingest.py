@@ -64,8 +64,9 @@ def decode_csv(data: bytes) -> list[list[str]]:
     try:
         rows.extend(reader)
     except csv.Error:
-        raise UploadRejected("malformed CSV (unbalanced quotes, stray characters or an overlong field)",
-                             row=reader.line_num) from None
+        raise UploadRejected(
+            "malformed CSV (unbalanced quotes, stray characters or an overlong field)", row=reader.line_num
+        ) from None
     return rows
 
 
@@ -111,14 +112,21 @@ def check_header(schema: CaseSchema, first: list[str]) -> list[str]:
     accepted = ", ".join(sorted(sources))
     if not any(name in sources for name in header):
         # Name the column that tells most: a direct identifier before a mere value.
-        kinds = [(identifier_kind(name) is None, position, data_kind(schema, name))
-                 for position, name in enumerate(header, start=1) if name]
+        kinds = [
+            (identifier_kind(name) is None, position, data_kind(schema, name))
+            for position, name in enumerate(header, start=1)
+            if name
+        ]
         telling = min((kind for kind in kinds if kind[2] is not None), default=None)
         if telling is not None:
-            raise UploadRejected(f"the file has no header row: column {telling[1]} {telling[2]}; its first row must "
-                                 f"name the columns (accepted: {accepted})", row=1)
-        raise UploadRejected(f"the first row names no declared column: the file needs a header row "
-                             f"(accepted: {accepted})", row=1)
+            raise UploadRejected(
+                f"the file has no header row: column {telling[1]} {telling[2]}; its first row must "
+                f"name the columns (accepted: {accepted})",
+                row=1,
+            )
+        raise UploadRejected(
+            f"the first row names no declared column: the file needs a header row (accepted: {accepted})", row=1
+        )
     declared_forms = {normalise_column(name): name for name in sources}
     for position, name in enumerate(header, start=1):
         if name in sources:
@@ -126,16 +134,22 @@ def check_header(schema: CaseSchema, first: list[str]) -> list[str]:
         if not name:
             raise UploadRejected("has no name in the header row", row=1, column=position)
         if len(name) <= 40 and normalise_column(name) in declared_forms:
-            raise UploadRejected(f"write the declared name {declared_forms[normalise_column(name)]!r} exactly",
-                                 row=1, column=position)
+            raise UploadRejected(
+                f"write the declared name {declared_forms[normalise_column(name)]!r} exactly", row=1, column=position
+            )
         if identifier_column(name):
-            raise UploadRejected("its name announces a direct identifier (names, document or phone numbers, e-mails, "
-                                 "birth dates, notes); remove the column before uploading", row=1, column=position,
-                                 field=name if declared_identifier_column(name) else None)
+            raise UploadRejected(
+                "its name announces a direct identifier (names, document or phone numbers, e-mails, "
+                "birth dates, notes); remove the column before uploading",
+                row=1,
+                column=position,
+                field=name if declared_identifier_column(name) else None,
+            )
         looks = data_kind(schema, name)
         if looks is not None:
-            raise UploadRejected(f"{looks}, not a column name; remove the column before uploading",
-                                 row=1, column=position)
+            raise UploadRejected(
+                f"{looks}, not a column name; remove the column before uploading", row=1, column=position
+            )
     for position, name in enumerate(header, start=1):
         if header.index(name) != position - 1:
             raise UploadRejected(f"repeats the name of column {header.index(name) + 1}", row=1, column=position)
@@ -151,14 +165,22 @@ def scan_cells(schema: CaseSchema, header: list[str], body: list[list[str]]) -> 
         for position, (name, raw) in enumerate(zip(header, row), start=1):
             field = name if name in sources else None
             if len(raw) > MAX_CELL_CHARS:
-                raise UploadRejected(f"holds a value longer than {MAX_CELL_CHARS} characters (free text is not "
-                                     "accepted)", row=number, column=position, field=field)
+                raise UploadRejected(
+                    f"holds a value longer than {MAX_CELL_CHARS} characters (free text is not accepted)",
+                    row=number,
+                    column=position,
+                    field=field,
+                )
             if sources.get(name) == name and schema.fields[name].accepts(clean(schema, name, raw)):
                 continue
             kind = identifier_kind(raw)
             if kind is not None:
-                raise UploadRejected(f"{looks_like(kind)} (a direct identifier); remove it before uploading",
-                                     row=number, column=position, field=field)
+                raise UploadRejected(
+                    f"{looks_like(kind)} (a direct identifier); remove it before uploading",
+                    row=number,
+                    column=position,
+                    field=field,
+                )
 
 
 def band_age(number: int, position: int, column: str, raw: str) -> str:
@@ -189,16 +211,20 @@ def validate_table(schema: CaseSchema, table: list[list[str]]) -> tuple[tuple[st
     sources = schema.source_columns()
     for position, name in enumerate(header, start=1):
         if name not in sources:
-            raise UploadRejected(f"is not declared in schema {schema.id!r} (accepted: {', '.join(sorted(sources))})",
-                                 row=1, column=position)
+            raise UploadRejected(
+                f"is not declared in schema {schema.id!r} (accepted: {', '.join(sorted(sources))})",
+                row=1,
+                column=position,
+            )
     present = {sources[name] for name in header}
     for name in schema.required:
         if name not in present:
             raise UploadRejected("required column is missing", row=1, field=name)
     for spec_name, spec in schema.fields.items():
         if spec.from_column and spec.from_column in header and spec_name in header:
-            raise UploadRejected(f"give either {spec_name!r} or {spec.from_column!r}, not both", row=1,
-                                 field=spec.from_column)
+            raise UploadRejected(
+                f"give either {spec_name!r} or {spec.from_column!r}, not both", row=1, field=spec.from_column
+            )
     index = {name: header.index(name) for name in header}
     fields = tuple(schema.fields)
     rows: list[tuple[str, ...]] = []
@@ -220,8 +246,9 @@ def validate_table(schema: CaseSchema, table: list[list[str]]) -> tuple[tuple[st
                     expected = f"one of {', '.join(spec.values)}"
                 else:
                     expected = spec.description or f"a {spec.type} value"
-                raise UploadRejected(f"is not valid: expected {expected}", row=number, column=position,
-                                     field=column or field)
+                raise UploadRejected(
+                    f"is not valid: expected {expected}", row=number, column=position, field=column or field
+                )
             record.append(value)
         rows.append(tuple(record))
     return fields, tuple(rows)
@@ -238,8 +265,13 @@ def _checked_reply(reply: Any, schema: CaseSchema) -> tuple[tuple[str, ...], tup
     """The worker's answer, accepted only in the exact shape the schema implies."""
     fields = tuple(schema.fields)
     rows = reply.get("rows") if isinstance(reply, dict) else None
-    if (not isinstance(reply, dict) or reply.get("fields") != list(fields) or not isinstance(rows, list)
-            or not rows or len(rows) > schema.limits.max_rows):
+    if (
+        not isinstance(reply, dict)
+        or reply.get("fields") != list(fields)
+        or not isinstance(rows, list)
+        or not rows
+        or len(rows) > schema.limits.max_rows
+    ):
         raise UploadRejected("the file could not be read")
     checked = []
     for row in rows:

@@ -36,8 +36,9 @@ class WorkerLimits(BaseSettings):
 
     cpu_seconds: int = Field(60, ge=1, le=3600, description="CPU time a worker may use before the kernel stops it.")
     wall_seconds: float = Field(120.0, gt=0, le=3600, description="Elapsed time before the worker is killed.")
-    memory_bytes: int = Field(1 << 30, ge=64 << 20,
-                              description="Address space a worker may map beyond what it starts with (RLIMIT_AS).")
+    memory_bytes: int = Field(
+        1 << 30, ge=64 << 20, description="Address space a worker may map beyond what it starts with (RLIMIT_AS)."
+    )
     result_bytes: int = Field(64 << 20, ge=1 << 10, description="Largest answer a worker may send back.")
     workers: int = Field(2, ge=1, le=64, description="Uploads parsed at the same time; further ones wait.")
     # Short, because a waiting upload holds one of the server's threads.
@@ -80,8 +81,15 @@ def _worker_main(sender: Connection, target: Callable[..., Any], args: tuple[Any
         _limit_self(limits)
         reply: dict[str, Any] = {"ok": target(*args)}
     except UploadRejected as error:
-        reply = {"rejected": {"status": error.status, "message": error.message, "row": error.row,
-                              "column": error.column, "field": error.field}}
+        reply = {
+            "rejected": {
+                "status": error.status,
+                "message": error.message,
+                "row": error.row,
+                "column": error.column,
+                "field": error.field,
+            }
+        }
     except MemoryError:
         reply = {"failed": "memory"}
     except BaseException:  # noqa: BLE001 - never a traceback: its text could quote a cell
@@ -134,8 +142,9 @@ def run_in_worker(target: Callable[..., Any], args: tuple[Any, ...], limits: Wor
         if killed:
             raise UploadRejected(f"reading the file took longer than {limits.wall_seconds:g} s; it was stopped")
         if exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
-            raise UploadRejected(f"reading the file needed more than {limits.cpu_seconds} s of CPU time; "
-                                 "it was stopped")
+            raise UploadRejected(
+                f"reading the file needed more than {limits.cpu_seconds} s of CPU time; it was stopped"
+            )
         raise UploadRejected(FAILURES["error"])
     try:
         reply = json.loads(payload)
@@ -149,8 +158,9 @@ def run_in_worker(target: Callable[..., Any], args: tuple[Any, ...], limits: Wor
     raise UploadRejected(FAILURES.get(failure, FAILURES["error"]) if isinstance(failure, str) else FAILURES["error"])
 
 
-def _supervise(target: Callable[..., Any], args: tuple[Any, ...],
-               limits: WorkerLimits) -> tuple[bytes | None, bool, int | None]:
+def _supervise(
+    target: Callable[..., Any], args: tuple[Any, ...], limits: WorkerLimits
+) -> tuple[bytes | None, bool, int | None]:
     """Start the worker, wait for its reply under the wall-clock limit; return reply, whether killed, exit code."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)

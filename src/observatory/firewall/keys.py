@@ -81,7 +81,9 @@ def load_vault_key(settings: Settings) -> bytes:
     """Read the key; refuse a missing, malformed, group/world-readable or misplaced key."""
     path = configured_key_path(settings)
     if not path.is_file():
-        raise VaultKeyError(f"the vault key file {str(path)!r} does not exist; create it with `observatory vault init-key`")
+        raise VaultKeyError(
+            f"the vault key file {str(path)!r} does not exist; create it with `observatory vault init-key`"
+        )
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise VaultKeyError(f"the vault key file {str(path)!r} is readable by others; run `chmod 600` on it")

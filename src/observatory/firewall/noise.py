@@ -21,7 +21,9 @@ def noisy_interior(counts: Sequence[int], epsilon: float) -> list[int]:
     return list(measurement(list(counts)))
 
 
-def noisy_frame(counts: dict[Key, int], keys: Sequence[Key], epsilon: float) -> tuple[dict[Key, float], dict[Key, float]]:
+def noisy_frame(
+    counts: dict[Key, int], keys: Sequence[Key], epsilon: float
+) -> tuple[dict[Key, float], dict[Key, float]]:
     """Noisy counts of every cell (margins summed from noisy interior cells) and the 95% half-width of each."""
     interior = [k for k in keys if TOTAL not in k]
     noisy = dict(zip(interior, noisy_interior([counts[k] for k in interior], epsilon)))

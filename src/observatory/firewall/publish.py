@@ -28,12 +28,25 @@ URL = re.compile(r"https?://[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]{1,290}")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PERIOD = re.compile(r"(|[0-9]{4}-(0[1-9]|1[0-2]))")
 DIMENSION_COLUMNS = {"nationality": "origin", "sex": "sex", "age_band": "age", "month": "period"}
-OBSERVATION_SCHEMA = pa.schema([
-    ("dataset_id", pa.string()), ("measure_id", pa.string()), ("area", pa.string()), ("origin", pa.string()),
-    ("destination", pa.string()), ("year", pa.int64()), ("period", pa.string()), ("sex", pa.string()),
-    ("age", pa.string()), ("category", pa.string()), ("value", pa.float64()), ("lower", pa.float64()),
-    ("upper", pa.float64()), ("status", pa.string()), ("note", pa.string()),
-])
+OBSERVATION_SCHEMA = pa.schema(
+    [
+        ("dataset_id", pa.string()),
+        ("measure_id", pa.string()),
+        ("area", pa.string()),
+        ("origin", pa.string()),
+        ("destination", pa.string()),
+        ("year", pa.int64()),
+        ("period", pa.string()),
+        ("sex", pa.string()),
+        ("age", pa.string()),
+        ("category", pa.string()),
+        ("value", pa.float64()),
+        ("lower", pa.float64()),
+        ("upper", pa.float64()),
+        ("status", pa.string()),
+        ("note", pa.string()),
+    ]
+)
 
 
 class ContributedMeta(BaseModel):
@@ -75,8 +88,14 @@ def list_contributed(settings: Settings) -> list[Path]:
     root = contributed_dir(settings)
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "dataset.json").is_file()
-                  and (p / "observations.parquet").is_file())
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and (p / "dataset.json").is_file()
+        and (p / "observations.parquet").is_file()
+    )
 
 
 def check_publication_id(pub_id: str) -> str:
@@ -98,8 +117,9 @@ def check_publishable(by: Sequence[str], filters: dict[str, str]) -> None:
         raise InvalidQuery(f"only one extra dimension fits the 'category' column; got {', '.join(extra)}")
 
 
-def canonical_rows(pub_id: str, schema: CaseSchema, rules: DisclosureRules, filters: dict[str, str],
-                   cells: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def canonical_rows(
+    pub_id: str, schema: CaseSchema, rules: DisclosureRules, filters: dict[str, str], cells: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Map answer cells to the canonical observation columns; suppressed cells keep a null value and note 'suppressed'."""
     rows = []
     for cell in cells:
@@ -109,13 +129,25 @@ def canonical_rows(pub_id: str, schema: CaseSchema, rules: DisclosureRules, filt
         period = values.get("period") or ""  # '' is the whole reference year; a month is 'YYYY-MM' of that year
         if not PERIOD.fullmatch(period) or (period and not period.startswith(f"{rules.year:04d}-")):
             raise InvalidQuery("a published period must be a month of the dataset's reference year")
-        rows.append({
-            "dataset_id": pub_id, "measure_id": schema.measure.id, "area": rules.country,
-            "origin": values.get("origin"), "destination": None, "year": rules.year, "period": period,
-            "sex": values.get("sex") or "total", "age": values.get("age") or "total", "category": values.get("category") or "",
-            "value": None if cell["suppressed"] else cell["value"], "lower": cell.get("lower"), "upper": cell.get("upper"),
-            "status": "reported", "note": "suppressed" if cell["suppressed"] else "",
-        })
+        rows.append(
+            {
+                "dataset_id": pub_id,
+                "measure_id": schema.measure.id,
+                "area": rules.country,
+                "origin": values.get("origin"),
+                "destination": None,
+                "year": rules.year,
+                "period": period,
+                "sex": values.get("sex") or "total",
+                "age": values.get("age") or "total",
+                "category": values.get("category") or "",
+                "value": None if cell["suppressed"] else cell["value"],
+                "lower": cell.get("lower"),
+                "upper": cell.get("upper"),
+                "status": "reported",
+                "note": "suppressed" if cell["suppressed"] else "",
+            }
+        )
     return rows
 
 

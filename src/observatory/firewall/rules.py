@@ -21,7 +21,9 @@ class DisclosureRules(BaseModel):
     title: str = Field("", max_length=200)
     country: str = Field(..., pattern=r"^[A-Z]{3}$", description="ISO3 of the country the records come from.")
     year: int = Field(..., ge=1990, le=2100, description="Reference year: only records of this year are aggregated.")
-    dimensions: tuple[str, ...] = Field(..., min_length=1, description="The one release frame: every answer is a slice of it.")
+    dimensions: tuple[str, ...] = Field(
+        ..., min_length=1, description="The one release frame: every answer is a slice of it."
+    )
     max_dimensions: int = Field(3, ge=1, le=HARD_MAX_DIMENSIONS)
     min_cell: int = Field(10, ge=2, le=1000)
     rounding_base: int = Field(5, ge=1, le=100)
@@ -31,7 +33,9 @@ class DisclosureRules(BaseModel):
     analyst_budget: float | None = Field(
         None, gt=0, le=100, description="Privacy loss allowed to one analyst (token) in dp mode; default: budget."
     )
-    categories: dict[str, tuple[str, ...]] = Field(default_factory=dict, description="Fixed categories of open dimensions.")
+    categories: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Fixed categories of open dimensions."
+    )
 
     @model_validator(mode="after")
     def _fits_schema(self) -> DisclosureRules:
@@ -69,8 +73,10 @@ class DisclosureRules(BaseModel):
         """The rule in words, used in notes and the audit log."""
         base = f"cells under {self.min_cell} suppressed, rounded to base {self.rounding_base}, at most {self.max_dimensions} dimensions"
         if self.mode == "dp":
-            return (f"differential privacy, epsilon {self.epsilon:g} per release of a total budget {self.budget:g}, "
-                    f"{self.per_analyst:g} per analyst (OpenDP discrete Laplace); {base}")
+            return (
+                f"differential privacy, epsilon {self.epsilon:g} per release of a total budget {self.budget:g}, "
+                f"{self.per_analyst:g} per analyst (OpenDP discrete Laplace); {base}"
+            )
         return f"cell-key perturbation, minimum cell {self.min_cell} with primary and secondary suppression; {base}"
 
     def loosens(self, before: DisclosureRules) -> str | None:

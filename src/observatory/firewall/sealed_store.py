@@ -62,8 +62,9 @@ def seal_records(
     return target
 
 
-def open_records(key: bytes, records_dir: Path, upload_id: str,
-                 context: str) -> tuple[list[str], list[tuple[str, ...]], list[int] | None]:
+def open_records(
+    key: bytes, records_dir: Path, upload_id: str, context: str
+) -> tuple[list[str], list[tuple[str, ...]], list[int] | None]:
     """Decrypt one upload's records and cell keys into memory (keys are None for an upload sealed before cell keys)."""
     blob = sealed_path(records_dir, upload_id).read_bytes()
     try:

@@ -76,7 +76,9 @@ class AttackerSystem:
         return bounds[0], bounds[1]
 
 
-def feasible_interval(cell: Key, lines: Sequence[tuple[list[Key], Key]], counts: dict[Key, int], suppressed: set[Key]) -> tuple[float, float]:
+def feasible_interval(
+    cell: Key, lines: Sequence[tuple[list[Key], Key]], counts: dict[Key, int], suppressed: set[Key]
+) -> tuple[float, float]:
     """The tightest range an attacker can derive for a suppressed cell from all published cells and non-negativity."""
     return AttackerSystem(lines, counts, suppressed).interval(cell)
 
@@ -110,8 +112,12 @@ def suppress(counts: dict[Key, int], lines: Sequence[tuple[list[Key], Key]], min
                 continue  # a partner was just hidden next to this cell: audit again first
             candidates = {c for c in neighbours if c not in suppressed}
             if not candidates:
-                candidates = {c for members, total in lines for c in (*members, total)
-                              if c not in suppressed and any(x in suppressed for x in (*members, total))}
+                candidates = {
+                    c
+                    for members, total in lines
+                    for c in (*members, total)
+                    if c not in suppressed and any(x in suppressed for x in (*members, total))
+                }
             if not candidates:
                 return set(counts)
             chosen = min(candidates, key=lambda c: _preference(c, counts[c]))

@@ -13,8 +13,9 @@ TOTAL = "*"
 Key = tuple[str, ...]
 
 
-def frame_categories(schema: CaseSchema, rules: DisclosureRules,
-                     value_counts: Mapping[str, Mapping[str, int]]) -> dict[str, list[str]]:
+def frame_categories(
+    schema: CaseSchema, rules: DisclosureRules, value_counts: Mapping[str, Mapping[str, int]]
+) -> dict[str, list[str]]:
     """Categories of each frame dimension; never a label that only a rare record would reveal."""
     # `value_counts` gives, per open dimension, the perturbed number of records of each value: a code is listed only
     # when that count reaches min_cell, so whether a code appears is itself a perturbed fact.
@@ -79,9 +80,11 @@ def additivity_lines(dims: Sequence[str], categories: dict[str, list[str]]) -> l
     for i, dim in enumerate(dims):
         others = [[*categories[d], TOTAL] for j, d in enumerate(dims) if j != i]
         for rest in itertools.product(*others):
+
             def build(value: str, rest=rest, i=i) -> Key:
                 parts = list(rest)
                 parts.insert(i, value)
                 return tuple(parts)
+
             lines.append(([build(c) for c in categories[dim]], build(TOTAL)))
     return lines

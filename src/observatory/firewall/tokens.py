@@ -31,18 +31,20 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-PERMISSIONS: Mapping[str, frozenset[Role]] = MappingProxyType({
-    "list_publications": frozenset(Role),
-    "read_rules": frozenset({Role.RESEARCHER, Role.CONTRIBUTOR, Role.STEWARD, Role.ADMIN}),
-    "aggregate": frozenset({Role.RESEARCHER, Role.STEWARD}),
-    "upload": frozenset({Role.CONTRIBUTOR}),
-    "list_uploads": frozenset({Role.CONTRIBUTOR, Role.STEWARD, Role.ADMIN}),
-    "withdraw": frozenset({Role.CONTRIBUTOR}),
-    "set_rules": frozenset({Role.STEWARD}),
-    "grant": frozenset({Role.STEWARD}),
-    "publish": frozenset({Role.STEWARD}),
-    "manage_tokens": frozenset({Role.ADMIN}),
-})
+PERMISSIONS: Mapping[str, frozenset[Role]] = MappingProxyType(
+    {
+        "list_publications": frozenset(Role),
+        "read_rules": frozenset({Role.RESEARCHER, Role.CONTRIBUTOR, Role.STEWARD, Role.ADMIN}),
+        "aggregate": frozenset({Role.RESEARCHER, Role.STEWARD}),
+        "upload": frozenset({Role.CONTRIBUTOR}),
+        "list_uploads": frozenset({Role.CONTRIBUTOR, Role.STEWARD, Role.ADMIN}),
+        "withdraw": frozenset({Role.CONTRIBUTOR}),
+        "set_rules": frozenset({Role.STEWARD}),
+        "grant": frozenset({Role.STEWARD}),
+        "publish": frozenset({Role.STEWARD}),
+        "manage_tokens": frozenset({Role.ADMIN}),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,16 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(vault_dir: Path, role: Role | str, *, org: str | None = None, days: float = 30, label: str = "",
-                 expires_at: datetime | None = None, bootstrap: bool = False) -> tuple[str, str]:
+def create_token(
+    vault_dir: Path,
+    role: Role | str,
+    *,
+    org: str | None = None,
+    days: float = 30,
+    label: str = "",
+    expires_at: datetime | None = None,
+    bootstrap: bool = False,
+) -> tuple[str, str]:
     """Create a token; return (token_id, token). The token is shown once and only its hash is kept."""
     # With `bootstrap`, the token is created only if the vault holds no token at all, checked in the same immediate
     # transaction as the insert, so concurrent bootstraps yield exactly one admin.
@@ -114,8 +124,9 @@ def has_tokens(vault_dir: Path) -> bool:
 def revoke_token(vault_dir: Path, token_id: str) -> None:
     """Revoke a token at once; it can never be used again."""
     with connect(vault_dir) as db:
-        changed = db.execute("UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-                             (iso(utc_now()), token_id)).rowcount
+        changed = db.execute(
+            "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", (iso(utc_now()), token_id)
+        ).rowcount
     if not changed:
         raise NotFound("no active token with that id")
 

@@ -125,8 +125,15 @@ class Vault:
         except FirewallError as error:
             row = getattr(error, "row", None)
             where = {"row": row} if isinstance(row, int) and not isinstance(row, bool) else {}
-            self.audit.write(actor=principal.audit_view(), action=action, outcome="refused", reason=error.title,
-                             **where, **details, **extra)
+            self.audit.write(
+                actor=principal.audit_view(),
+                action=action,
+                outcome="refused",
+                reason=error.title,
+                **where,
+                **details,
+                **extra,
+            )
             raise
         self.audit.write(actor=principal.audit_view(), action=action, outcome="ok", **details, **extra)
 
@@ -151,8 +158,9 @@ class Vault:
         self.audit.write(actor=LOCAL_OPERATOR, action="bootstrap_admin", outcome="ok", token=token_id, role="admin")
         return {"token_id": token_id, "token": token, "role": "admin"}
 
-    def create_token(self, principal: Principal, role: str, *, org: str | None = None, days: float = 30,
-                     label: str = "") -> dict[str, str]:
+    def create_token(
+        self, principal: Principal, role: str, *, org: str | None = None, days: float = 30, label: str = ""
+    ) -> dict[str, str]:
         """Create a token (admin only; the first admin comes from `bootstrap_admin` on the command line)."""
         with self._audited(principal, "create_token") as extra:
             require(principal, "manage_tokens")
@@ -187,8 +195,10 @@ class Vault:
             with connect(self.dir) as db:
                 row = db.execute("SELECT * FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()
                 if row is None:
-                    db.execute("INSERT INTO datasets (dataset_id, rules_json, rules_version) VALUES (?, ?, 1)",
-                               (dataset_id, new.model_dump_json()))
+                    db.execute(
+                        "INSERT INTO datasets (dataset_id, rules_json, rules_version) VALUES (?, ?, 1)",
+                        (dataset_id, new.model_dump_json()),
+                    )
                     version = 1
                 else:
                     old = DisclosureRules.model_validate_json(row["rules_json"])
@@ -196,8 +206,10 @@ class Vault:
                     if why:
                         raise Conflict(f"dataset {dataset_id!r} has released aggregates: {why}")
                     version = row["rules_version"] + 1
-                    db.execute("UPDATE datasets SET rules_json = ?, rules_version = ? WHERE dataset_id = ?",
-                               (new.model_dump_json(), version, dataset_id))
+                    db.execute(
+                        "UPDATE datasets SET rules_json = ?, rules_version = ? WHERE dataset_id = ?",
+                        (new.model_dump_json(), version, dataset_id),
+                    )
                     db.execute("DELETE FROM frames WHERE dataset_id = ?", (dataset_id,))
             extra.update(rules_version=version, rule=new.describe())
         return {"dataset": dataset_id, "rules_version": version, "rules": new.model_dump(mode="json")}
@@ -214,8 +226,15 @@ class Vault:
                     "SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
                     (dataset_id, principal.token_id or ""),
                 ).fetchone()[0]
-        return {"dataset": dataset_id, "rules_version": version, "released": released, "budget_spent": spent,
-                "analyst_budget_spent": mine, "rules": rules.model_dump(mode="json"), "rule": rules.describe()}
+        return {
+            "dataset": dataset_id,
+            "rules_version": version,
+            "released": released,
+            "budget_spent": spent,
+            "analyst_budget_spent": mine,
+            "rules": rules.model_dump(mode="json"),
+            "rule": rules.describe(),
+        }
 
     def _rules(self, dataset_id: str) -> tuple[DisclosureRules, int, bool, float]:
         """A dataset's rules, version, released flag and privacy budget spent."""
@@ -223,7 +242,12 @@ class Vault:
             row = db.execute("SELECT * FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()
         if row is None:
             raise NotFound(f"no dataset {dataset_id!r}: a steward must first set its rules")
-        return DisclosureRules.model_validate_json(row["rules_json"]), row["rules_version"], bool(row["released"]), row["budget_spent"]
+        return (
+            DisclosureRules.model_validate_json(row["rules_json"]),
+            row["rules_version"],
+            bool(row["released"]),
+            row["budget_spent"],
+        )
 
     def grant(self, principal: Principal, dataset_id: str, org: str, kind: str = "contributor") -> dict[str, str]:
         """Let an organisation upload into a dataset, as its owner or as a co-contributor (steward)."""
@@ -236,12 +260,15 @@ class Vault:
             extra.update(dataset=dataset_id, org=org, kind=kind)
             self._rules(dataset_id)
             with connect(self.dir) as db:
-                owner = db.execute("SELECT org FROM grants WHERE dataset_id = ? AND kind = 'owner'",
-                                   (dataset_id,)).fetchone()
+                owner = db.execute(
+                    "SELECT org FROM grants WHERE dataset_id = ? AND kind = 'owner'", (dataset_id,)
+                ).fetchone()
                 if kind == "owner" and owner is not None and owner["org"] != org:
                     raise Conflict(f"dataset {dataset_id!r} already has an owner; revoke that grant first")
-                db.execute("INSERT OR REPLACE INTO grants (dataset_id, org, kind, granted_at) VALUES (?, ?, ?, ?)",
-                           (dataset_id, org, kind, iso(utc_now())))
+                db.execute(
+                    "INSERT OR REPLACE INTO grants (dataset_id, org, kind, granted_at) VALUES (?, ?, ?, ?)",
+                    (dataset_id, org, kind, iso(utc_now())),
+                )
         return {"dataset": dataset_id, "org": org, "kind": kind}
 
     def revoke_grant(self, principal: Principal, dataset_id: str, org: str) -> dict[str, str]:
@@ -290,8 +317,15 @@ class Vault:
             parsed = parse_upload(filename, data, load_schema(rules.schema_id))
             upload_id = secrets.token_hex(8)
             record_keys = new_record_keys(len(parsed.rows), self._key_source)
-            seal_records(self.key, self.records_dir, upload_id, f"{dataset_id}|{principal.org}", list(parsed.fields),
-                         list(parsed.rows), record_keys)
+            seal_records(
+                self.key,
+                self.records_dir,
+                upload_id,
+                f"{dataset_id}|{principal.org}",
+                list(parsed.fields),
+                list(parsed.rows),
+                record_keys,
+            )
             created = iso(utc_now())
             try:
                 with connect(self.dir) as db:
@@ -304,8 +338,14 @@ class Vault:
                 destroy_records(self.records_dir, upload_id)
                 raise
             extra["upload"] = upload_id
-        return {"upload_id": upload_id, "dataset": dataset_id, "org": principal.org, "records": len(parsed.rows),
-                "status": "active", "created_at": created}
+        return {
+            "upload_id": upload_id,
+            "dataset": dataset_id,
+            "org": principal.org,
+            "records": len(parsed.rows),
+            "status": "active",
+            "created_at": created,
+        }
 
     def list_uploads(self, principal: Principal) -> list[dict[str, Any]]:
         """Uploads as counts: a contributor sees only its own organisation's."""
@@ -313,7 +353,9 @@ class Vault:
             require(principal, "list_uploads")
             with connect(self.dir) as db:
                 if principal.role is Role.CONTRIBUTOR:
-                    rows = db.execute("SELECT * FROM uploads WHERE org = ? ORDER BY created_at, upload_id", (principal.org,)).fetchall()
+                    rows = db.execute(
+                        "SELECT * FROM uploads WHERE org = ? ORDER BY created_at, upload_id", (principal.org,)
+                    ).fetchall()
                 else:
                     rows = db.execute("SELECT * FROM uploads ORDER BY created_at, upload_id").fetchall()
             extra["listed"] = len(rows)
@@ -340,8 +382,14 @@ class Vault:
     @staticmethod
     def _upload_view(row) -> dict[str, Any]:
         """What anyone ever sees of an upload: ids, counts, dates."""
-        return {"upload_id": row["upload_id"], "dataset": row["dataset_id"], "org": row["org"], "records": row["n_records"],
-                "status": row["status"], "created_at": row["created_at"]}
+        return {
+            "upload_id": row["upload_id"],
+            "dataset": row["dataset_id"],
+            "org": row["org"],
+            "records": row["n_records"],
+            "status": row["status"],
+            "created_at": row["created_at"],
+        }
 
     def withdraw(self, principal: Principal, upload_id: str) -> dict[str, Any]:
         """Destroy an upload's records and every trace of it in the store, then rebuild or unpublish what used it."""
@@ -352,8 +400,11 @@ class Vault:
             with connect(self.dir) as db:
                 db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
                 db.execute("DELETE FROM frames WHERE dataset_id = ?", (row["dataset_id"],))
-                users = [p for p in db.execute("SELECT pub_id, uploads_json FROM publications").fetchall()
-                         if upload_id in json.loads(p["uploads_json"])]
+                users = [
+                    p
+                    for p in db.execute("SELECT pub_id, uploads_json FROM publications").fetchall()
+                    if upload_id in json.loads(p["uploads_json"])
+                ]
                 for pub in users:
                     remaining = [u for u in json.loads(pub["uploads_json"]) if u != upload_id]
                     db.execute(
@@ -362,16 +413,22 @@ class Vault:
                     )
             rebuilt, unpublished = self._rebuild([p["pub_id"] for p in users])
             extra.update(upload=upload_id, dataset=row["dataset_id"], rebuilt=rebuilt, unpublished=unpublished)
-        return {"upload_id": upload_id, "status": "withdrawn", "records_destroyed": row["n_records"],
-                "rebuilt": rebuilt, "unpublished": unpublished}
+        return {
+            "upload_id": upload_id,
+            "status": "withdrawn",
+            "records_destroyed": row["n_records"],
+            "rebuilt": rebuilt,
+            "unpublished": unpublished,
+        }
 
     # --- aggregates -------------------------------------------------------------------------------------------
 
     def _active_uploads(self, dataset_id: str) -> list[Any]:
         """The dataset's uploads that still hold records."""
         with connect(self.dir) as db:
-            return db.execute("SELECT * FROM uploads WHERE dataset_id = ? AND status = 'active' ORDER BY upload_id",
-                              (dataset_id,)).fetchall()
+            return db.execute(
+                "SELECT * FROM uploads WHERE dataset_id = ? AND status = 'active' ORDER BY upload_id", (dataset_id,)
+            ).fetchall()
 
     def _records(self, uploads: list[Any]) -> list[KeyedRecord]:
         """Decrypt the given uploads into memory (never to disk), each record with its organisation and cell key."""
@@ -401,21 +458,34 @@ class Vault:
         frame_key = f"{self._data_version(uploads)}:{version}"
         dp = rules.mode == "dp"
         with connect(self.dir) as db:
-            cached = db.execute("SELECT frame_json FROM frames WHERE dataset_id = ? AND frame_key = ?", (dataset_id, frame_key)).fetchone()
+            cached = db.execute(
+                "SELECT frame_json FROM frames WHERE dataset_id = ? AND frame_key = ?", (dataset_id, frame_key)
+            ).fetchone()
             frame = json.loads(cached[0]) if cached is not None else None
             # An analyst is charged per noisy release seen: a version rebuilt after its cache was dropped is new.
             release = frame.get("release") if frame is not None else None
-            seen = analyst is None or not dp or (release is not None and db.execute(
-                "SELECT 1 FROM analyst_releases WHERE dataset_id = ? AND analyst = ? AND release_id = ?",
-                (dataset_id, analyst, release)).fetchone() is not None)
+            seen = (
+                analyst is None
+                or not dp
+                or (
+                    release is not None
+                    and db.execute(
+                        "SELECT 1 FROM analyst_releases WHERE dataset_id = ? AND analyst = ? AND release_id = ?",
+                        (dataset_id, analyst, release),
+                    ).fetchone()
+                    is not None
+                )
+            )
             if not seen:
                 mine = db.execute(
                     "SELECT COALESCE(SUM(epsilon), 0) FROM analyst_releases WHERE dataset_id = ? AND analyst = ?",
                     (dataset_id, analyst),
                 ).fetchone()[0]
                 if mine + rules.epsilon > rules.per_analyst + 1e-9:
-                    raise BudgetExhausted(f"your privacy budget on dataset {dataset_id!r} is spent ({mine:g} of "
-                                          f"{rules.per_analyst:g}); releases you have already seen stay available")
+                    raise BudgetExhausted(
+                        f"your privacy budget on dataset {dataset_id!r} is spent ({mine:g} of "
+                        f"{rules.per_analyst:g}); releases you have already seen stay available"
+                    )
             if frame is None:
                 spent = db.execute("SELECT budget_spent FROM datasets WHERE dataset_id = ?", (dataset_id,)).fetchone()[
                     0
@@ -435,8 +505,10 @@ class Vault:
                         (rules.epsilon, dataset_id),
                     )
                 db.execute("DELETE FROM frames WHERE dataset_id = ?", (dataset_id,))
-                db.execute("INSERT INTO frames (dataset_id, frame_key, frame_json) VALUES (?, ?, ?)",
-                           (dataset_id, frame_key, json.dumps(frame)))
+                db.execute(
+                    "INSERT INTO frames (dataset_id, frame_key, frame_json) VALUES (?, ?, ?)",
+                    (dataset_id, frame_key, json.dumps(frame)),
+                )
             if not seen:
                 db.execute(
                     "INSERT INTO analyst_releases (dataset_id, analyst, release_id, epsilon) VALUES (?, ?, ?, ?)",
@@ -453,7 +525,9 @@ class Vault:
         dims = rules.dimensions
         for name in (*spec.by, *spec.filters):
             if name not in dims:
-                raise InvalidQuery(f"{shown(name)} is not a released dimension of dataset {dataset_id!r} (released: {', '.join(dims)})")
+                raise InvalidQuery(
+                    f"{shown(name)} is not a released dimension of dataset {dataset_id!r} (released: {', '.join(dims)})"
+                )
         if len(set(spec.by)) != len(spec.by) or set(spec.by) & set(spec.filters):
             raise InvalidQuery("a dimension may appear once, either in 'by' or in 'filters'")
         frame, rules, uploads = self._frame(dataset_id, analyst)
@@ -463,14 +537,22 @@ class Vault:
             kind = schema.fields[name].type
             value = raw.strip().lower() if kind == "enum" else raw.strip().upper() if kind == "code" else raw.strip()
             if value not in frame["categories"][name] or value == TOTAL:
-                raise InvalidQuery(f"filter {name!r}: not a published category of this dataset "
-                                   f"(published: {', '.join(frame['categories'][name])}; rare values are pooled)")
+                raise InvalidQuery(
+                    f"filter {name!r}: not a published category of this dataset "
+                    f"(published: {', '.join(frame['categories'][name])}; rare values are pooled)"
+                )
             filters[name] = value
         cells = slice_frame(frame, [d for d in dims if d in spec.by], filters)
         with connect(self.dir) as db:
             db.execute("UPDATE datasets SET released = 1 WHERE dataset_id = ?", (dataset_id,))
-        answer = {"dataset": dataset_id, "by": [d for d in dims if d in spec.by], "filters": filters, "mode": rules.mode,
-                  "rule": frame["rule"], "cells": cells}
+        answer = {
+            "dataset": dataset_id,
+            "by": [d for d in dims if d in spec.by],
+            "filters": filters,
+            "mode": rules.mode,
+            "rule": frame["rule"],
+            "cells": cells,
+        }
         return answer, rules, uploads
 
     def _released(self, answer: dict[str, Any]) -> dict[str, Any]:
@@ -505,8 +587,19 @@ class Vault:
 
     # --- publications -----------------------------------------------------------------------------------------
 
-    def publish(self, principal: Principal, dataset_id: str, pub_id: str, *, by: Any = (), filters: Any = None, title: str = "",
-                licence: str = "CC-BY-4.0", citation: str = "", url_main: str = "") -> dict[str, Any]:
+    def publish(
+        self,
+        principal: Principal,
+        dataset_id: str,
+        pub_id: str,
+        *,
+        by: Any = (),
+        filters: Any = None,
+        title: str = "",
+        licence: str = "CC-BY-4.0",
+        citation: str = "",
+        url_main: str = "",
+    ) -> dict[str, Any]:
         """Publish an approved aggregate as a contributed dataset for the next warehouse release (steward)."""
         with self._audited(principal, "publish") as extra:
             require(principal, "publish")
@@ -529,16 +622,34 @@ class Vault:
             meta.update(dataset_id=dataset_id, spec=spec.model_dump(mode="json"))
             answer, uploads = self._write_publication(pub_id, meta, version=1, analyst=principal.token_id or "")
             with connect(self.dir) as db:
-                db.execute("INSERT OR REPLACE INTO publications (pub_id, dataset_id, spec_json, uploads_json, title, licence, citation, "
-                           "url_main, version, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 'published')",
-                           (pub_id, dataset_id, json.dumps(meta["spec"]), json.dumps(uploads), meta["title"], meta["licence"],
-                            meta["citation"], meta["url_main"], iso(utc_now())))
+                db.execute(
+                    "INSERT OR REPLACE INTO publications (pub_id, dataset_id, spec_json, uploads_json, title, licence, citation, "
+                    "url_main, version, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 'published')",
+                    (
+                        pub_id,
+                        dataset_id,
+                        json.dumps(meta["spec"]),
+                        json.dumps(uploads),
+                        meta["title"],
+                        meta["licence"],
+                        meta["citation"],
+                        meta["url_main"],
+                        iso(utc_now()),
+                    ),
+                )
             extra.update(self._released(answer))
-        return {"publication": pub_id, "dataset": dataset_id, "version": 1, "cells": len(answer["cells"]),
-                "suppressed": sum(1 for c in answer["cells"] if c["suppressed"]), "path": str(self.settings.home / "contributed" / pub_id)}
+        return {
+            "publication": pub_id,
+            "dataset": dataset_id,
+            "version": 1,
+            "cells": len(answer["cells"]),
+            "suppressed": sum(1 for c in answer["cells"] if c["suppressed"]),
+            "path": str(self.settings.home / "contributed" / pub_id),
+        }
 
-    def _write_publication(self, pub_id: str, meta: dict[str, Any], version: int,
-                           analyst: str | None) -> tuple[dict[str, Any], list[str]]:
+    def _write_publication(
+        self, pub_id: str, meta: dict[str, Any], version: int, analyst: str | None
+    ) -> tuple[dict[str, Any], list[str]]:
         """Answer the publication's query on the current records and write its folder; refuse if nothing can be shown."""
         spec = QuerySpec.model_validate(meta["spec"])
         answer, rules, uploads = self._answer(meta["dataset_id"], spec, analyst)
@@ -576,8 +687,11 @@ class Vault:
     def _unpublish(self, pub_id: str) -> None:
         """Delete a publication's folder and mark it unpublished (it keeps no upload ids)."""
         with connect(self.dir) as db:
-            changed = db.execute("UPDATE publications SET status = 'unpublished', uploads_json = '[]' WHERE pub_id = ? "
-                                 "AND status = 'published'", (pub_id,)).rowcount
+            changed = db.execute(
+                "UPDATE publications SET status = 'unpublished', uploads_json = '[]' WHERE pub_id = ? "
+                "AND status = 'published'",
+                (pub_id,),
+            ).rowcount
         if not changed:
             raise NotFound(f"no published dataset {pub_id!r}")
         remove_contributed(self.settings, pub_id)
@@ -588,7 +702,10 @@ class Vault:
             require(principal, "list_publications")
             with connect(self.dir) as db:
                 rows = db.execute("SELECT * FROM publications WHERE status = 'published' ORDER BY pub_id").fetchall()
-        return [{"publication": r["pub_id"], "dataset": r["dataset_id"], "title": r["title"], "version": r["version"]} for r in rows]
+        return [
+            {"publication": r["pub_id"], "dataset": r["dataset_id"], "title": r["title"], "version": r["version"]}
+            for r in rows
+        ]
 
     def _rebuild(self, pub_ids: list[str]) -> tuple[list[str], list[str]]:
         """Rebuild each publication on the remaining records, or unpublish it if it can no longer be built."""
@@ -600,8 +717,14 @@ class Vault:
                 ).fetchone()
             if row is None:
                 continue
-            meta = {"dataset_id": row["dataset_id"], "spec": json.loads(row["spec_json"]), "title": row["title"],
-                    "licence": row["licence"], "citation": row["citation"], "url_main": row["url_main"]}
+            meta = {
+                "dataset_id": row["dataset_id"],
+                "spec": json.loads(row["spec_json"]),
+                "title": row["title"],
+                "licence": row["licence"],
+                "citation": row["citation"],
+                "url_main": row["url_main"],
+            }
             try:
                 _, uploads = self._write_publication(pub_id, meta, version=row["version"] + 1, analyst=None)
             except FirewallError:
@@ -609,7 +732,9 @@ class Vault:
                 unpublished.append(pub_id)
                 continue
             with connect(self.dir) as db:
-                db.execute("UPDATE publications SET version = ?, uploads_json = ? WHERE pub_id = ?",
-                           (row["version"] + 1, json.dumps(uploads), pub_id))
+                db.execute(
+                    "UPDATE publications SET version = ?, uploads_json = ? WHERE pub_id = ?",
+                    (row["version"] + 1, json.dumps(uploads), pub_id),
+                )
             rebuilt.append(pub_id)
         return rebuilt, unpublished

@@ -55,18 +55,29 @@ def _table_text(name: str, value) -> str:
     third = arr.axis_labels(2) or [str(k + 1) for k in range(arr.data.shape[2])]
     parts = []
     for k, lab in enumerate(third):
-        sl = LabelledArray(arr.data[:, :, k], arr.dims[:2],
-                           None if arr.labels is None else {d: arr.labels.get(d) for d in arr.dims[:2]})
+        sl = LabelledArray(
+            arr.data[:, :, k],
+            arr.dims[:2],
+            None if arr.labels is None else {d: arr.labels.get(d) for d in arr.dims[:2]},
+        )
         parts.append(f"{name} [{arr.dims[2]} = {lab}]:\n" + _frame(sl).round(3).to_string())
     return "\n\n".join(parts)
 
 
 @app.command()
 def estimate(
-    case: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="JSON file with `function` (migest name) and `arguments` (labelled arrays).")],
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="json: labelled arrays; table: readable matrices.")]
-    = OutputFormat.json,
+    case: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="JSON file with `function` (migest name) and `arguments` (labelled arrays).",
+        ),
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="json: labelled arrays; table: readable matrices.")
+    ] = OutputFormat.json,
 ) -> None:
     """Run ffs_demo, ffs_diff, ffs_rates, ipf2, ipf3, cm2 or cm3 on a case file and print the result.
 

@@ -83,8 +83,15 @@ def rescale_integer_sum(x: np.ndarray, tot: float, trace: list | None = None) ->
         chosen = int(np.argmax(np.abs(x)))
         xx[chosen] += rem
     if trace is not None:
-        trace.append({"x": x.tolist(), "tot": float(tot), "rounded_sum_remainder": float(rem),
-                      "chosen_index": chosen, "result": xx.tolist()})
+        trace.append(
+            {
+                "x": x.tolist(),
+                "tot": float(tot),
+                "rounded_sum_remainder": float(rem),
+                "chosen_index": chosen,
+                "result": xx.tolist(),
+            }
+        )
     return xx
 
 
@@ -115,8 +122,11 @@ def _non_negative_native(m: np.ndarray, labels, messages) -> np.ndarray:
     if not neg.any():
         return m
     names = [str(labels[i]) if labels is not None else str(i) for i in np.flatnonzero(neg)]
-    _note(messages, f"There are more foreign born than total population in {', '.join(names)}; "
-                    "reduced foreign born populations to allow for zero native born.")
+    _note(
+        messages,
+        f"There are more foreign born than total population in {', '.join(names)}; "
+        "reduced foreign born populations to allow for zero native born.",
+    )
     out = m.copy()
     out[:, neg] = _column_fit(np.maximum(m, 0.0), m.sum(axis=0))[:, neg]
     return out
@@ -149,8 +159,10 @@ def _birth_matrix(births, m2, method, non_negative, labels, messages):
         over = np.diag(m2) - births < 0
         if over.any():
             names = [str(labels[i]) if labels is not None else str(i) for i in np.flatnonzero(over)]
-            _note(messages, f"Too many births in region {', '.join(names)}. "
-                            "Subtracted births proportionally for this region.")
+            _note(
+                messages,
+                f"Too many births in region {', '.join(names)}. Subtracted births proportionally for this region.",
+            )
             b[:, over] = _column_fit(m2, births)[:, over]
     return b
 
@@ -185,7 +197,8 @@ def _match_birthplace(m1, m2, method):
         # migest stops here too, one step later, with mipfp's bare "must be non-negative" error.
         raise ValueError(
             f"Target and Seed cells must be non-negative! ({method}: moves in or out of the system, spread like "
-            f"the other table, exceed {int((a < 0).sum() + (b < 0).sum())} stock cell(s); try 'rescale' or 'open-dr')")
+            f"the other table, exceed {int((a < 0).sum() + (b < 0).sum())} stock cell(s); try 'rescale' or 'open-dr')"
+        )
     return a, b, in_mat, out_mat
 
 
@@ -298,7 +311,8 @@ def _flows_with_stayers(s0: np.ndarray, s1: np.ndarray) -> np.ndarray:
         if np.any(residual > limit):
             raise InconsistentMarginsError(
                 "start and end birthplace totals differ by more than the fitting tolerance "
-                f"for {int(np.sum(residual > limit))} birthplace(s)")
+                f"for {int(np.sum(residual > limit))} birthplace(s)"
+            )
         x0[:, one_sided] = 0.0
         x1[:, one_sided] = 0.0
     # Tiny differences in the pob totals of x0 and x1 are removed by rescaling x1 (as migest does).

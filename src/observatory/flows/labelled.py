@@ -112,13 +112,17 @@ def _run_ffs_demo(args):
     b, d = _arr(args, "births"), _arr(args, "deaths")
     if s0 is None or s1 is None or b is None or d is None:
         raise ValueError("ffs_demo needs stock_start, stock_end, births and deaths")
-    order = _union(b.axis_labels(0), d.axis_labels(0), s0.axis_labels(0), s0.axis_labels(1),
-                   s1.axis_labels(0), s1.axis_labels(1))
+    order = _union(
+        b.axis_labels(0), d.axis_labels(0), s0.axis_labels(0), s0.axis_labels(1), s1.axis_labels(0), s1.axis_labels(1)
+    )
     if not order:
         order = [str(i + 1) for i in range(b.data.size)]
     seed = _arr(args, "seed")
     res = demographic_accounting_flows(
-        _reindex(s0, order), _reindex(s1, order), _reindex(b, order), _reindex(d, order),
+        _reindex(s0, order),
+        _reindex(s1, order),
+        _reindex(b, order),
+        _reindex(d, order),
         None if seed is None else _reindex(seed, order),
         stayer_assumption=bool(args.get("stayer_assumption", True)),
         match_global=args.get("match_global", "before-demo-adjust"),
@@ -140,16 +144,21 @@ def _run_ffs_demo(args):
 def _run_ffs_diff(args):
     """ffs_diff; flow labels copied from stock_start."""
     s0, s1 = _arr(args, "stock_start"), _arr(args, "stock_end")
-    flow = stock_difference_flows(s0.data, s1.data, decrease=args.get("decrease", "return"),
-                                  include_native_born=bool(args.get("include_native_born", False)))
+    flow = stock_difference_flows(
+        s0.data,
+        s1.data,
+        decrease=args.get("decrease", "return"),
+        include_native_born=bool(args.get("include_native_born", False)),
+    )
     return {"flow": LabelledArray(flow, ("orig", "dest"), _od_labels(s0))}
 
 
 def _run_ffs_rates(args):
     """ffs_rates; flow labels copied from stock_start."""
     s0, s1 = _arr(args, "stock_start"), _arr(args, "stock_end")
-    flow = migration_rate_flows(s0.data, None if s1 is None else s1.data, total=args.get("M"),
-                                method=args.get("method", "dennett"))
+    flow = migration_rate_flows(
+        s0.data, None if s1 is None else s1.data, total=args.get("M"), method=args.get("method", "dennett")
+    )
     return {"flow": LabelledArray(flow, ("orig", "dest"), _od_labels(s0))}
 
 
@@ -161,8 +170,12 @@ def _fit_kwargs(args, tol, maxit):
 def _run_ipf2(args):
     """ipf2; mu takes m's dims and labels."""
     rt, ct, m = _arr(args, "row_tot"), _arr(args, "col_tot"), _arr(args, "m")
-    res = ipf2(None if rt is None else rt.data, None if ct is None else ct.data,
-               None if m is None else m.data, **_fit_kwargs(args, 1e-5, 500))
+    res = ipf2(
+        None if rt is None else rt.data,
+        None if ct is None else ct.data,
+        None if m is None else m.data,
+        **_fit_kwargs(args, 1e-5, 500),
+    )
     mu = LabelledArray(res.fit, m.dims, m.labels) if m is not None else LabelledArray(res.fit, ("dim1", "dim2"))
     return {"mu": mu, "it": res.iterations, "tol": res.criterion}
 
@@ -175,10 +188,15 @@ def _run_ipf3(args):
         mu = LabelledArray(res.fit, m.dims, m.labels)
     else:
         dn = rt.axis_labels(0)
-        mu = LabelledArray(res.fit, ("orig", "dest", "pob"),
-                           None if dn is None else {"orig": dn, "dest": dn, "pob": dn})
-    return {"mu": mu, "sum_od": with_margins(sum_od(res.fit), rt.axis_labels(0)),
-            "it": res.iterations, "tol": res.criterion}
+        mu = LabelledArray(
+            res.fit, ("orig", "dest", "pob"), None if dn is None else {"orig": dn, "dest": dn, "pob": dn}
+        )
+    return {
+        "mu": mu,
+        "sum_od": with_margins(sum_od(res.fit), rt.axis_labels(0)),
+        "it": res.iterations,
+        "tol": res.criterion,
+    }
 
 
 def _theta(res):

@@ -76,21 +76,35 @@ def estimate_real_flows(
     cbr = birth_rate.rename(columns={"cbr": "value"})
     params: dict = {
         "method": "demographic accounting (migest ffs_demo 2.0.5 semantics)",
-        "options": {"stayer_assumption": True, "match_global": "before-demo-adjust",
-                    "match_birthplace_tot_method": "rescale", "birth_method": "native",
-                    "birth_non_negative": True, "death_method": "proportion", **options},
+        "options": {
+            "stayer_assumption": True,
+            "match_global": "before-demo-adjust",
+            "match_birthplace_tot_method": "rescale",
+            "birth_method": "native",
+            "birth_non_negative": True,
+            "death_method": "proportion",
+            **options,
+        },
         "areas": areas,
         "areas_without_population": no_population,
-        "unknown_origin": (f"'{unknown_origin}' and origins without population data are pooled per destination and "
-                           "shared over its known foreign origins (or, if it has none, over every origin's "
-                           "worldwide emigrant stock)"),
+        "unknown_origin": (
+            f"'{unknown_origin}' and origins without population data are pooled per destination and "
+            "shared over its known foreign origins (or, if it has none, over every origin's "
+            "worldwide emigrant stock)"
+        ),
         "native_born": "population of the destination minus all its foreign-born (known and unknown origin)",
         "births": "mean crude birth rate of years y0..y0+4 x mean(P(y0), P(y1)) x 5 / 1000",
-        "deaths": ("given" if deaths is not None else
-                   "P(y0) + births - P(y1) + net migration, net migration "
-                   + ("summed from the annual series" if net_migration is not None else
-                      "implied by the stock tables (change in foreign-born minus change in emigrants)")
-                   + "; negative values set to 0"),
+        "deaths": (
+            "given"
+            if deaths is not None
+            else "P(y0) + births - P(y1) + net migration, net migration "
+            + (
+                "summed from the annual series"
+                if net_migration is not None
+                else "implied by the stock tables (change in foreign-born minus change in emigrants)"
+            )
+            + "; negative values set to 0"
+        ),
         "periods": [],
     }
     rows = []
@@ -128,14 +142,31 @@ def estimate_real_flows(
         res = demographic_accounting_flows(s0, s1, births, dth, labels=areas, **options)
         od = sum_od(res.flow)
         oi, di = np.nonzero(~np.eye(len(areas), dtype=bool))
-        rows.append(pd.DataFrame({"orig": np.asarray(areas)[oi], "dest": np.asarray(areas)[di],
-                                  "year0": y0, "year1": y1, "flow": od[oi, di]}))
-        params["periods"].append({
-            "year0": y0, "year1": y1, "births": float(births.sum()), "deaths": float(dth.sum()),
-            "deaths_set_to_zero": negative, "birth_rate_imputed": imputed, "imputed_birth_rate": mean_rate,
-            "unknown_origin_reallocated": [realloc0, realloc1], "messages": res.messages,
-            "total_flow": float(od.sum()),
-        })
+        rows.append(
+            pd.DataFrame(
+                {
+                    "orig": np.asarray(areas)[oi],
+                    "dest": np.asarray(areas)[di],
+                    "year0": y0,
+                    "year1": y1,
+                    "flow": od[oi, di],
+                }
+            )
+        )
+        params["periods"].append(
+            {
+                "year0": y0,
+                "year1": y1,
+                "births": float(births.sum()),
+                "deaths": float(dth.sum()),
+                "deaths_set_to_zero": negative,
+                "birth_rate_imputed": imputed,
+                "imputed_birth_rate": mean_rate,
+                "unknown_origin_reallocated": [realloc0, realloc1],
+                "messages": res.messages,
+                "total_flow": float(od.sum()),
+            }
+        )
         log.info("flows %s-%s: %.0f migrant transitions", y0, y1, od.sum())
     return pd.concat(rows, ignore_index=True), params
 
@@ -155,8 +186,12 @@ def read_mirror_inputs(mirror: Path) -> dict[str, pd.DataFrame]:
     ind = pd.read_csv(mirror / "iom_gdi_gdiviz" / "indicators.csv")
     birth = ind[ind["var"] == "birth"].rename(columns={"iso": "area", "t": "year", "v": "cbr"})[["area", "year", "cbr"]]
     nmig = ind[ind["var"] == "nmig"].rename(columns={"iso": "area", "t": "year", "v": "net_migration"})
-    return {"stocks": stocks, "population": population, "birth_rate": birth,
-            "net_migration": nmig[["area", "year", "net_migration"]]}
+    return {
+        "stocks": stocks,
+        "population": population,
+        "birth_rate": birth,
+        "net_migration": nmig[["area", "year", "net_migration"]],
+    }
 
 
 def estimate_flows_from_mirror(mirror: Path, *, use_net_migration: bool = True, **options) -> tuple[pd.DataFrame, dict]:

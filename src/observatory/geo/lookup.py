@@ -76,13 +76,16 @@ class AreaDirectory:
     @classmethod
     def from_connection(cls, con) -> AreaDirectory:
         """The directory of the release open on a DuckDB connection (tables `area` and `area_alias`)."""
+
         def rows(sql: str) -> list[dict]:
             result = con.execute(sql)
             columns = [d[0] for d in result.description]
             return [dict(zip(columns, row)) for row in result.fetchall()]
 
-        return cls(rows("SELECT code, name, short_name, kind, iso2 FROM area ORDER BY code"),
-                   rows("SELECT alias, code, scheme FROM area_alias ORDER BY scheme, alias, code"))
+        return cls(
+            rows("SELECT code, name, short_name, kind, iso2 FROM area ORDER BY code"),
+            rows("SELECT alias, code, scheme FROM area_alias ORDER BY scheme, alias, code"),
+        )
 
     def resolve(self, text: str, role: str = "area") -> str:
         """The one area code `text` denotes (code, name or alias; case and accents ignored), else AreaLookupError."""
@@ -105,16 +108,19 @@ class AreaDirectory:
                 return current[0]
             candidates = tuple(self.areas[code] for code in sorted(codes))
             listed = _listed(candidates)
-            raise AreaLookupError(f"{_shown(stripped)} names {len(candidates)} areas: {listed}; give one of the codes",
-                                  candidates)
+            raise AreaLookupError(
+                f"{_shown(stripped)} names {len(candidates)} areas: {listed}; give one of the codes", candidates
+            )
         suggestions = self.suggestions(stripped)
         unknown = f"unknown {role} {_shown(stripped)}"
         if len(suggestions) == 1:
             raise AreaLookupError(f"{unknown}: did you mean {suggestions[0].label()}?", suggestions)
         if suggestions:
             raise AreaLookupError(f"{unknown}: did you mean one of {_listed(suggestions)}?", suggestions)
-        raise AreaLookupError(f"{unknown}: no code, name or alias is close; give an ISO3 or group code "
-                              "(observatory sql \"select code, name from area\")")
+        raise AreaLookupError(
+            f"{unknown}: no code, name or alias is close; give an ISO3 or group code "
+            '(observatory sql "select code, name from area")'
+        )
 
     def suggestions(self, text: str, limit: int = MAX_SUGGESTIONS) -> tuple[AreaCandidate, ...]:
         """Areas whose code hint, name or alias is close to `text`, best first (nothing for input beyond the bound)."""

@@ -58,28 +58,80 @@ def build_area_reference(tables: dict[str, pd.DataFrame]) -> AreaReference:
     )
     specials = pd.DataFrame(
         [
-            {"code": e["code"], "m49": e.get("m49"), "iso2": None, "name": e["name"], "short_name": e["name"],
-             "kind": e["kind"], "scheme": None, "note": e.get("note")}
+            {
+                "code": e["code"],
+                "m49": e.get("m49"),
+                "iso2": None,
+                "name": e["name"],
+                "short_name": e["name"],
+                "kind": e["kind"],
+                "scheme": None,
+                "note": e.get("note"),
+            }
             for e in special
         ]
     ).astype({"m49": "Int64"})
 
     tables = {**tables, "countrynames": names}
-    groups, memberships = [{"code": WORLD, "m49": 1, "iso2": None, "name": "World", "short_name": "World", "kind": "group", "scheme": "world", "note": None}], []
+    groups, memberships = (
+        [
+            {
+                "code": WORLD,
+                "m49": 1,
+                "iso2": None,
+                "name": "World",
+                "short_name": "World",
+                "kind": "group",
+                "scheme": "world",
+                "note": None,
+            }
+        ],
+        [],
+    )
     country_codes = set(countries["code"])
     memberships += [{"area": code, "group": WORLD, "scheme": "world"} for code in sorted(country_codes)]
     for scheme in _load_yaml("groups.yml"):
         table = tables[scheme["table"]]
-        key = "iso3" if "iso3" in table.columns else ("iso3c" if "iso3c" in table.columns else ("country_code" if "country_code" in table.columns else "iso_code"))
+        key = (
+            "iso3"
+            if "iso3" in table.columns
+            else (
+                "iso3c"
+                if "iso3c" in table.columns
+                else ("country_code" if "country_code" in table.columns else "iso_code")
+            )
+        )
         table = table[table[key].isin(country_codes)]
         if "flag" in scheme:
             members = table.loc[table[scheme["flag"]].fillna(0).astype(float) == 1, key]
-            groups.append({"code": scheme["code"], "m49": None, "iso2": None, "name": scheme["label"], "short_name": scheme["code"], "kind": "group", "scheme": scheme["scheme"], "note": None})
+            groups.append(
+                {
+                    "code": scheme["code"],
+                    "m49": None,
+                    "iso2": None,
+                    "name": scheme["label"],
+                    "short_name": scheme["code"],
+                    "kind": "group",
+                    "scheme": scheme["scheme"],
+                    "note": None,
+                }
+            )
             memberships += [{"area": code, "group": scheme["code"], "scheme": scheme["scheme"]} for code in members]
             continue
         for group_name, block in table.dropna(subset=[scheme["column"]]).groupby(scheme["column"]):
             code = f"{scheme['prefix']}_{_slug(group_name)}"
-            groups.append({"code": code, "m49": None, "iso2": None, "name": group_name, "short_name": group_name, "kind": "group", "scheme": scheme["scheme"], "note": scheme["label"]})
+            groups.append(
+                {
+                    "code": code,
+                    "m49": None,
+                    "iso2": None,
+                    "name": group_name,
+                    "short_name": group_name,
+                    "kind": "group",
+                    "scheme": scheme["scheme"],
+                    "note": scheme["label"],
+                }
+            )
             memberships += [{"area": member, "group": code, "scheme": scheme["scheme"]} for member in block[key]]
     for entry in special:
         if entry.get("in_world"):
@@ -87,11 +139,17 @@ def build_area_reference(tables: dict[str, pd.DataFrame]) -> AreaReference:
         if "groups_like" in entry:
             template = [m for m in memberships if m["area"] == entry["groups_like"]]
             if not template:
-                raise ValueError(f"special area {entry['code']}: groups_like {entry['groups_like']!r} is not a country with groups")
+                raise ValueError(
+                    f"special area {entry['code']}: groups_like {entry['groups_like']!r} is not a country with groups"
+                )
             memberships += [{**m, "area": entry["code"]} for m in template]
     group_frame = pd.DataFrame(groups).astype({"m49": "Int64"})
     # M49 codes of UN regions and sub-regions let published aggregates (e.g. UN DESA tables) resolve to groups.
-    for level, code_column in (("un_region", "region_code"), ("un_subregion", "subregion_code"), ("un_intregion", "intregion_code")):
+    for level, code_column in (
+        ("un_region", "region_code"),
+        ("un_subregion", "subregion_code"),
+        ("un_intregion", "intregion_code"),
+    ):
         name_column = {"un_region": "region", "un_subregion": "subregion", "un_intregion": "intregion"}[level]
         pairs = names[[name_column, code_column]].dropna().drop_duplicates()
         prefix = {"un_region": "UNR", "un_subregion": "UNS", "un_intregion": "UNI"}[level]
@@ -129,7 +187,11 @@ def _aliases(tables: dict[str, pd.DataFrame], area: pd.DataFrame, special: list[
     add(unhcr["name"], unhcr_iso, "name", "UNHCR countries")
     add(unhcr["unhcr_code"], unhcr_iso, "unhcr", "UNHCR countries")
     # UNHCR codes that have no ISO counterpart in its table (Tibetans) are codes of the special areas.
-    rows += [("TIB", "TIB", "unhcr", "UNHCR countries"), ("UKN", "UNK", "unhcr", "UNHCR countries"), ("STA", "STL", "unhcr", "UNHCR countries")]
+    rows += [
+        ("TIB", "TIB", "unhcr", "UNHCR countries"),
+        ("UKN", "UNK", "unhcr", "UNHCR countries"),
+        ("STA", "STL", "unhcr", "UNHCR countries"),
+    ]
     wb_meta = tables.get("wb_metadata")
     if wb_meta is not None:
         add(wb_meta["TableName"], wb_meta["Country Code"], "name", "World Bank WDI metadata")
@@ -140,4 +202,6 @@ def _aliases(tables: dict[str, pd.DataFrame], area: pd.DataFrame, special: list[
             scheme = "code" if re.fullmatch(r"[A-Z]{2,3}", alias) else "name"
             rows.append((alias, entry["code"], scheme, "observatory special_areas.yml"))
         rows.append((entry["name"], entry["code"], "name", "observatory special_areas.yml"))
-    return pd.DataFrame(rows, columns=["alias", "code", "scheme", "origin"]).drop_duplicates(["alias", "code", "scheme"])
+    return pd.DataFrame(rows, columns=["alias", "code", "scheme", "origin"]).drop_duplicates(
+        ["alias", "code", "scheme"]
+    )

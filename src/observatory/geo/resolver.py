@@ -12,14 +12,24 @@ import pandas as pd
 from observatory.geo.reference import AreaReference
 
 Scheme = Literal["iso3", "iso2", "m49", "unhcr", "name", "auto"]
-_NAME_PRIORITY = ("observatory aliases.yml", "UN M49 (IOM GDI countrynames)", "observatory special_areas.yml", "UNHCR countries", "World Bank CLASS", "World Bank WDI metadata", "migest dict_ims")
+_NAME_PRIORITY = (
+    "observatory aliases.yml",
+    "UN M49 (IOM GDI countrynames)",
+    "observatory special_areas.yml",
+    "UNHCR countries",
+    "World Bank CLASS",
+    "World Bank WDI metadata",
+    "migest dict_ims",
+)
 
 
 def _converter_regexes() -> list[tuple[re.Pattern, str]]:
     """Name patterns shipped with country_converter; its loader is bypassed because it misreads Namibia's "NA"."""
     from importlib.resources import files
 
-    table = pd.read_csv(files("country_converter") / "country_data.tsv", sep="\t", keep_default_na=False, usecols=["regex", "ISO3"])
+    table = pd.read_csv(
+        files("country_converter") / "country_data.tsv", sep="\t", keep_default_na=False, usecols=["regex", "ISO3"]
+    )
     return [(re.compile(regex, re.IGNORECASE), iso3) for regex, iso3 in zip(table["regex"], table["ISO3"]) if regex]
 
 
@@ -87,7 +97,9 @@ class AreaResolver:
         self.fuzzy = fuzzy
         self._regexes: list[tuple[re.Pattern, str]] | None = None
 
-    def resolve(self, value: object, scheme: Scheme = "auto", mapping: dict[str, str] | None = None) -> Resolution | None:
+    def resolve(
+        self, value: object, scheme: Scheme = "auto", mapping: dict[str, str] | None = None
+    ) -> Resolution | None:
         """The area a value denotes, or None; `mapping` is a source's own declared names (countries.yml)."""
         if value is None or (isinstance(value, float) and value != value):
             return None
@@ -132,7 +144,9 @@ class AreaResolver:
             return Resolution(hits.pop(), False, "country_converter regex (guess)")
         return None
 
-    def resolve_values(self, values: Iterable[object], scheme: Scheme = "auto", mapping: dict[str, str] | None = None) -> dict[str, Resolution]:
+    def resolve_values(
+        self, values: Iterable[object], scheme: Scheme = "auto", mapping: dict[str, str] | None = None
+    ) -> dict[str, Resolution]:
         """Resolutions for the distinct values that resolve; the caller reports the rest."""
         resolved = {}
         for value in set(values):

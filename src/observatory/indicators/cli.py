@@ -75,8 +75,9 @@ def _resolved(directory: AreaDirectory, text: str | None, role: str) -> str | No
         _fail(str(error))
 
 
-def headline_rows(rows: list[dict], keep: set[str], headline_category: str | None = None,
-                  headline_age: str | None = None) -> tuple[list[dict], list[str]]:
+def headline_rows(
+    rows: list[dict], keep: set[str], headline_category: str | None = None, headline_age: str | None = None
+) -> tuple[list[dict], list[str]]:
     """One value per place and year unless a breakdown is kept: dimension by dimension, the total (or the declared
     headline category or age band) where the group has one, else every row of the group, never summed.
     Returns the rows, in their order, and the dimensions whose breakdown was left out."""
@@ -132,9 +133,11 @@ def _explain_empty(con, indicator_id: str, filters: ValueFilter) -> str:
     return f"no value for {filters.year}; years with data: {listed}"
 
 
-def indicators(framework: Annotated[str | None, typer.Option(help="Only indicators tagged gcm, gcr or sdg.")] = None,
-               wide: Annotated[bool, typer.Option("--wide", help="Also the level and framework tags.")] = False,
-               format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table) -> None:
+def indicators(
+    framework: Annotated[str | None, typer.Option(help="Only indicators tagged gcm, gcr or sdg.")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Also the level and framework tags.")] = False,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
     """List the indicator catalogue with units and framework tags.
 
     Example: observatory indicators --framework sdg
@@ -148,8 +151,9 @@ def indicators(framework: Annotated[str | None, typer.Option(help="Only indicato
     columns = ["id", "title", "unit", "level", "frameworks"]
     if format is OutputFormat.table and not wide:
         columns = columns[:3]  # the id (to type) with what it measures fits 80 columns; the tags with --wide
-    emit_rows(columns, [tuple(row[c] for c in columns) for row in rows], format, console, wide=wide,
-              whole_columns=("id",))
+    emit_rows(
+        columns, [tuple(row[c] for c in columns) for row in rows], format, console, wide=wide, whole_columns=("id",)
+    )
 
 
 def indicator(
@@ -162,12 +166,15 @@ def indicator(
     sex: Annotated[Sex | None, typer.Option(help="One sex (default: the total).")] = None,
     age: Annotated[str | None, typer.Option(help="One age band, e.g. 20-64 (default: all ages/headline).")] = None,
     category: Annotated[str | None, typer.Option(help="Method, route or other breakdown; '' for the total.")] = None,
-    by: Annotated[list[Breakdown] | None, typer.Option(
-        "--by", help="List a breakdown instead of the total: sex, age, category or period (repeatable).")] = None,
+    by: Annotated[
+        list[Breakdown] | None,
+        typer.Option("--by", help="List a breakdown instead of the total: sex, age, category or period (repeatable)."),
+    ] = None,
     revision: Annotated[str | None, typer.Option(help="An earlier edition of the inputs, e.g. 2020.")] = None,
     wide: Annotated[bool, typer.Option("--wide", help="Every column (range, sources, revision, notes).")] = False,
-    format: Annotated[OutputFormat, typer.Option("--format", help="table (for people), csv or json (raw).")] = \
-        OutputFormat.table,
+    format: Annotated[
+        OutputFormat, typer.Option("--format", help="table (for people), csv or json (raw).")
+    ] = OutputFormat.table,
 ) -> None:
     """Show one indicator's value (the total unless a breakdown is asked) with unit, status and sources.
 
@@ -182,11 +189,16 @@ def indicator(
         with con:
             spec = _checked_indicator(indicator_catalogue(con), indicator_id)
             directory = AreaDirectory.from_connection(con)
-            filters = ValueFilter(area=_resolved(directory, area, "area"),
-                                  origin=_resolved(directory, origin, "origin"),
-                                  destination=_resolved(directory, destination, "destination"),
-                                  year=year, period=period, sex=sex.value if sex else None, category=category,
-                                  revision=revision)
+            filters = ValueFilter(
+                area=_resolved(directory, area, "area"),
+                origin=_resolved(directory, origin, "origin"),
+                destination=_resolved(directory, destination, "destination"),
+                year=year,
+                period=period,
+                sex=sex.value if sex else None,
+                category=category,
+                revision=revision,
+            )
             rows = [row for row in indicator_values(con, indicator_id, filters) if age is None or row["age"] == age]
             empty_reason = _explain_empty(con, indicator_id, filters) if not rows else ""
     except IndicatorQueryError as error:
@@ -207,8 +219,9 @@ def indicator(
     percent = ("value", "lower", "upper") if is_percent_unit(spec.get("unit")) else ()
     console.print(escape(f"{spec['title']} ({indicator_id})"), highlight=False)
     shown = [{**row, **{c: label for c, label in ALL_LABELS.items() if row.get(c) == ""}} for row in rows]
-    emit_rows(columns, [tuple(row[c] for c in columns) for row in shown], format, console,
-              percent_columns=percent, wide=wide)
+    emit_rows(
+        columns, [tuple(row[c] for c in columns) for row in shown], format, console, percent_columns=percent, wide=wide
+    )
     if not wide:
         sources = sorted({source for row in rows for source in row.get("sources") or ()})
         console.print(escape(f"sources: {', '.join(sources) or 'none recorded'}"), highlight=False, style="dim")
@@ -218,8 +231,11 @@ def indicator(
     if collapsed:
         options = ", ".join(f"--by {dimension}" for dimension in collapsed)
         verb = "lists" if len(collapsed) == 1 else "list"
-        console.print(f"one value per place and period (total or declared headline); {options} {verb} the breakdown",
-                      highlight=False, style="dim")
+        console.print(
+            f"one value per place and period (total or declared headline); {options} {verb} the breakdown",
+            highlight=False,
+            style="dim",
+        )
 
 
 def framework(

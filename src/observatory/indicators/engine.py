@@ -31,7 +31,9 @@ def _inherited_status(statuses: list[str]) -> str:
 def _present_measures(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     """Measure id -> (dataset, status) of every dataset that gives it in this release."""
     present: dict[str, list[tuple[str, str]]] = {}
-    for measure, dataset, status in con.execute("SELECT id, dataset_id, status FROM measure ORDER BY id, dataset_id").fetchall():
+    for measure, dataset, status in con.execute(
+        "SELECT id, dataset_id, status FROM measure ORDER BY id, dataset_id"
+    ).fetchall():
         present.setdefault(measure, []).append((dataset, status))
     return present
 
@@ -61,23 +63,53 @@ def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]
     con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_raw AS {spec.formula}")
     columns = [row[0] for row in con.execute("DESCRIBE indicator_raw").fetchall()]
     check_formula_columns(spec, columns)
-    defaults = {"area": "NULL", "origin": "NULL", "destination": "NULL", "period": "''", "sex": "'total'", "age": "'total'", "category": "''"}
-    select = [f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST({defaults[c]} AS VARCHAR) AS {c}" for c in KEY_COLUMNS if c != "year"]
+    defaults = {
+        "area": "NULL",
+        "origin": "NULL",
+        "destination": "NULL",
+        "period": "''",
+        "sex": "'total'",
+        "age": "'total'",
+        "category": "''",
+    }
+    select = [
+        f"CAST({c} AS VARCHAR) AS {c}" if c in columns else f"CAST({defaults[c]} AS VARCHAR) AS {c}"
+        for c in KEY_COLUMNS
+        if c != "year"
+    ]
     select.insert(3, "CAST(year AS INTEGER) AS year")
     if spec.ratio_scale is not None:
-        select += ["CAST(numerator AS DOUBLE) AS numerator", "CAST(denominator AS DOUBLE) AS denominator",
-                   f"CAST(numerator AS DOUBLE) / NULLIF(CAST(denominator AS DOUBLE), 0) * {spec.ratio_scale} AS value"]
+        select += [
+            "CAST(numerator AS DOUBLE) AS numerator",
+            "CAST(denominator AS DOUBLE) AS denominator",
+            f"CAST(numerator AS DOUBLE) / NULLIF(CAST(denominator AS DOUBLE), 0) * {spec.ratio_scale} AS value",
+        ]
     else:
-        select += ["CAST(NULL AS DOUBLE) AS numerator", "CAST(NULL AS DOUBLE) AS denominator", "CAST(value AS DOUBLE) AS value"]
+        select += [
+            "CAST(NULL AS DOUBLE) AS numerator",
+            "CAST(NULL AS DOUBLE) AS denominator",
+            "CAST(value AS DOUBLE) AS value",
+        ]
     for column in ("lower", "upper"):
-        select.append(f"CAST({column} AS DOUBLE) AS {column}" if column in columns else f"CAST(NULL AS DOUBLE) AS {column}")
+        select.append(
+            f"CAST({column} AS DOUBLE) AS {column}" if column in columns else f"CAST(NULL AS DOUBLE) AS {column}"
+        )
     select.append("CAST(note AS VARCHAR) AS note" if "note" in columns else "CAST(NULL AS VARCHAR) AS note")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_rows AS SELECT {', '.join(select)} FROM indicator_raw WHERE year IS NOT NULL")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE indicator_rows AS SELECT {', '.join(select)} FROM indicator_raw WHERE year IS NOT NULL"
+    )
     return columns
 
 
-def _insert_values(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool,
-                   work: str = "indicator_value_work", revision: str | None = None) -> int:
+def _insert_values(
+    con: duckdb.DuckDBPyConnection,
+    spec: IndicatorSpec,
+    status: str,
+    sources: list[str],
+    has_bounds: bool,
+    work: str = "indicator_value_work",
+    revision: str | None = None,
+) -> int:
     # Where an input comes from several sources, `year_sources` names the ones that supplied each year.
     con.execute(
         f"""INSERT INTO {work}
@@ -107,9 +139,12 @@ def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
     clamp = "LEAST(GREATEST(v.year, (SELECT MIN(year) FROM coverage_population)), (SELECT MAX(year) FROM coverage_population))"
     # Where country values carry a range across categories (estimation methods), the group's range is taken
     # across its own category values again: summing member bounds would mix methods.
-    bounds = ("MIN(value) OVER (PARTITION BY area, year, period, sex, age) AS lower, "
-              "MAX(value) OVER (PARTITION BY area, year, period, sex, age) AS upper"
-              if has_bounds else "CAST(NULL AS DOUBLE) AS lower, CAST(NULL AS DOUBLE) AS upper")
+    bounds = (
+        "MIN(value) OVER (PARTITION BY area, year, period, sex, age) AS lower, "
+        "MAX(value) OVER (PARTITION BY area, year, period, sex, age) AS upper"
+        if has_bounds
+        else "CAST(NULL AS DOUBLE) AS lower, CAST(NULL AS DOUBLE) AS upper"
+    )
     return f"""
         WITH members AS (SELECT area, "group" FROM area_membership),
         covered AS (
@@ -132,8 +167,15 @@ def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
         FROM group_rows"""
 
 
-def _insert_groups(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, status: str, sources: list[str], has_bounds: bool,
-                   work: str, revision: str | None) -> int:
+def _insert_groups(
+    con: duckdb.DuckDBPyConnection,
+    spec: IndicatorSpec,
+    status: str,
+    sources: list[str],
+    has_bounds: bool,
+    work: str,
+    revision: str | None,
+) -> int:
     """Group values (see group_rows_sql) added to the work table with the indicator's status and sources."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE group_rows AS {group_rows_sql(spec, has_bounds)}")
     con.execute(
@@ -159,7 +201,7 @@ def _note_special_members(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, w
                 FROM indicator_rows v JOIN area_membership m ON m.area = v.area JOIN area a ON a.code = v.area
                 WHERE a.kind = 'special' AND v.value IS NOT NULL AND v.value <> 0 GROUP BY ALL) s
             WHERE {work}.indicator = ? AND {work}.revision IS NOT DISTINCT FROM ?
-              AND {' AND '.join(f"{work}.{k} = s.{k}" for k in keys)}""",
+              AND {" AND ".join(f"{work}.{k} = s.{k}" for k in keys)}""",
         [spec.id, revision],
     )
 
@@ -168,16 +210,35 @@ def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
     """The indicator's declaration and framework tags, written into the release."""
     con.execute(
         "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [spec.id, spec.title, spec.definition, spec.unit, spec.kind, spec.level, spec.sdg_indicator, spec.note,
-         spec.headline_category, spec.headline_age],
+        [
+            spec.id,
+            spec.title,
+            spec.definition,
+            spec.unit,
+            spec.kind,
+            spec.level,
+            spec.sdg_indicator,
+            spec.note,
+            spec.headline_category,
+            spec.headline_age,
+        ],
     )
-    tags = [("SDG", code) for code in spec.frameworks.sdg] + [("GCM", str(n)) for n in spec.frameworks.gcm] + [("GCR", str(n)) for n in spec.frameworks.gcr]
+    tags = (
+        [("SDG", code) for code in spec.frameworks.sdg]
+        + [("GCM", str(n)) for n in spec.frameworks.gcm]
+        + [("GCR", str(n)) for n in spec.frameworks.gcr]
+    )
     for framework, code in tags:
         con.execute("INSERT INTO indicator_framework VALUES (?, ?, ?)", [spec.id, framework, code])
 
 
-def _prepare_year_sources(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, measures: dict[str, list[tuple[str, str]]],
-                          substituted: tuple[str, ...] = (), edition: tuple[str, ...] = ()) -> None:
+def _prepare_year_sources(
+    con: duckdb.DuckDBPyConnection,
+    spec: IndicatorSpec,
+    measures: dict[str, list[tuple[str, str]]],
+    substituted: tuple[str, ...] = (),
+    edition: tuple[str, ...] = (),
+) -> None:
     """`year_sources`: per year, the datasets that supplied an input several sources give (series.yml); else empty.
 
     For an earlier edition, `substituted` measures come from the `edition` datasets whatever the year."""
@@ -248,7 +309,9 @@ def _compute_earlier_editions(con: duckdb.DuckDBPyConnection, catalogue: tuple[I
             for spec in catalogue:
                 if not set(spec.inputs) & set(substituted) or any(m not in measures for m in spec.inputs):
                     continue
-                sources = sorted({d for m in spec.inputs if m not in substituted for d, _ in measures[m]} | set(datasets))
+                sources = sorted(
+                    {d for m in spec.inputs if m not in substituted for d, _ in measures[m]} | set(datasets)
+                )
                 status = spec.status or _inherited_status([s for m in spec.inputs for _, s in measures[m]])
                 columns = _normalise(con, spec)
                 _prepare_year_sources(con, spec, measures, tuple(substituted), tuple(datasets))
@@ -282,10 +345,15 @@ def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator
     order = "ORDER BY indicator, area, origin, destination, year, period, sex, category"
     con.execute("SET preserve_insertion_order = true")
     try:
-        for work, final in (("indicator_value_work", "indicator_value"), ("indicator_revision_work", "indicator_value_revision")):
+        for work, final in (
+            ("indicator_value_work", "indicator_value"),
+            ("indicator_revision_work", "indicator_value_revision"),
+        ):
             con.execute(f"INSERT INTO {final} SELECT * FROM ({_finished_rows_sql(work)}) {order}")
     finally:
         con.execute("SET preserve_insertion_order = false")
-    con.execute("DROP TABLE IF EXISTS indicator_raw; DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS group_rows; "
-                "DROP TABLE indicator_value_work; DROP TABLE indicator_revision_work; DROP TABLE IF EXISTS year_sources")
+    con.execute(
+        "DROP TABLE IF EXISTS indicator_raw; DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS group_rows; "
+        "DROP TABLE indicator_value_work; DROP TABLE indicator_revision_work; DROP TABLE IF EXISTS year_sources"
+    )
     return results

@@ -33,14 +33,19 @@ def values_table(revision: str | None) -> tuple[str, list]:
     """FROM-clause source of indicator values: the default series, or the values of one edition of revised inputs."""
     if revision is None:
         return "indicator_value", []
-    return ("(SELECT * FROM indicator_value WHERE list_contains(string_split(revision, ', '), ?) "
-            "UNION ALL SELECT * FROM indicator_value_revision WHERE revision = ?)", [revision, revision])
+    return (
+        "(SELECT * FROM indicator_value WHERE list_contains(string_split(revision, ', '), ?) "
+        "UNION ALL SELECT * FROM indicator_value_revision WHERE revision = ?)",
+        [revision, revision],
+    )
 
 
 def revisions_sql() -> str:
     """Distinct revision labels of one indicator (parameter: the indicator id twice)."""
-    return ("SELECT DISTINCT unnest(string_split(revision, ', ')) AS revision FROM indicator_value WHERE indicator = ? AND revision IS NOT NULL "
-            "UNION SELECT DISTINCT revision FROM indicator_value_revision WHERE indicator = ? ORDER BY 1")
+    return (
+        "SELECT DISTINCT unnest(string_split(revision, ', ')) AS revision FROM indicator_value WHERE indicator = ? AND revision IS NOT NULL "
+        "UNION SELECT DISTINCT revision FROM indicator_value_revision WHERE indicator = ? ORDER BY 1"
+    )
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -59,7 +64,9 @@ def _check_area(con: duckdb.DuckDBPyConnection, code: str | None, label: str) ->
         return None
     code = code.upper() if len(code) <= 3 else code
     if not con.execute("SELECT 1 FROM area WHERE code = ?", [code]).fetchall():
-        raise IndicatorQueryError(f"unknown {label} {_shown(code)}: use an ISO3 code or a group code (see the area table)")
+        raise IndicatorQueryError(
+            f"unknown {label} {_shown(code)}: use an ISO3 code or a group code (see the area table)"
+        )
     return code
 
 
@@ -67,7 +74,10 @@ def indicator_catalogue(con: duckdb.DuckDBPyConnection, framework: str | None = 
     """The indicators of the release with their framework tags (optionally only those of one framework)."""
     where, params = "", []
     if framework:
-        where, params = "WHERE i.id IN (SELECT indicator FROM indicator_framework WHERE framework = ?)", [framework.upper()]
+        where, params = (
+            "WHERE i.id IN (SELECT indicator FROM indicator_framework WHERE framework = ?)",
+            [framework.upper()],
+        )
     return _rows(
         con,
         f"""SELECT i.*, (SELECT string_agg(framework || ' ' || code, ', ' ORDER BY framework, TRY_CAST(code AS INTEGER), code)
@@ -77,14 +87,18 @@ def indicator_catalogue(con: duckdb.DuckDBPyConnection, framework: str | None = 
     )
 
 
-def indicator_values(con: duckdb.DuckDBPyConnection, indicator: str, filters: ValueFilter, limit: int | None = None, offset: int = 0) -> list[dict]:
+def indicator_values(
+    con: duckdb.DuckDBPyConnection, indicator: str, filters: ValueFilter, limit: int | None = None, offset: int = 0
+) -> list[dict]:
     """Values of one indicator with unit and provenance, filtered; errors name what is wrong."""
     spec = _rows(con, "SELECT * FROM indicator WHERE id = ?", [indicator])
     if not spec:
         raise IndicatorQueryError(f"unknown indicator {_shown(indicator)}; see `observatory indicators`")
     level = spec[0]["level"]
     if level == "corridor" and filters.area:
-        raise IndicatorQueryError(f"{indicator} is a corridor indicator: give --origin and/or --destination, not --area")
+        raise IndicatorQueryError(
+            f"{indicator} is a corridor indicator: give --origin and/or --destination, not --area"
+        )
     if level == "area" and (filters.origin or filters.destination):
         raise IndicatorQueryError(f"{indicator} is an area indicator: give --area, not --origin/--destination")
     if filters.revision is not None:
@@ -119,7 +133,7 @@ def indicator_values(con: duckdb.DuckDBPyConnection, indicator: str, filters: Va
                    v.lower, v.upper, v.sources, v.revision, v.partial_until, v.coverage, v.note,
                    (SELECT release_id FROM release_info) AS release
             FROM {table} v JOIN indicator i ON i.id = v.indicator
-            WHERE {' AND '.join(conditions)}
+            WHERE {" AND ".join(conditions)}
             ORDER BY {columns}, v.year, v.period, v.sex, v.category{paging}""",
         params,
     )
@@ -131,7 +145,11 @@ def framework_report(con: duckdb.DuckDBPyConnection, framework: str, area: str |
     if framework not in ("GCM", "GCR", "SDG"):
         raise IndicatorQueryError(f"unknown framework {framework!r}: use gcm, gcr or sdg")
     area = _check_area(con, area, "area")
-    objectives = _rows(con, "SELECT code, short_name, text FROM framework_objective WHERE framework = ? ORDER BY TRY_CAST(code AS DOUBLE), code", [framework])
+    objectives = _rows(
+        con,
+        "SELECT code, short_name, text FROM framework_objective WHERE framework = ? ORDER BY TRY_CAST(code AS DOUBLE), code",
+        [framework],
+    )
     area_condition = "AND (v.area = ? OR v.origin = ? OR v.destination = ?)" if area else ""
     coverage = _rows(
         con,
@@ -151,11 +169,25 @@ def framework_report(con: duckdb.DuckDBPyConnection, framework: str, area: str |
             gap = "indicators exist but no data" + (f" for {area}" if area else "")
         else:
             gap = ""
-        report.append({
-            "framework": framework, "objective": objective["code"], "short_name": objective["short_name"], "text": objective["text"],
-            "indicators": [{"id": row["indicator"], "areas": row["areas"], "years": row["years"], "first_year": row["first_year"], "last_year": row["last_year"]} for row in indicators],
-            "gap": gap,
-        })
+        report.append(
+            {
+                "framework": framework,
+                "objective": objective["code"],
+                "short_name": objective["short_name"],
+                "text": objective["text"],
+                "indicators": [
+                    {
+                        "id": row["indicator"],
+                        "areas": row["areas"],
+                        "years": row["years"],
+                        "first_year": row["first_year"],
+                        "last_year": row["last_year"],
+                    }
+                    for row in indicators
+                ],
+                "gap": gap,
+            }
+        )
     return report
 
 

@@ -27,11 +27,25 @@ if TYPE_CHECKING:  # pyspark and ibis are only needed when this path is used
 TABLES = ("observation", "area", "area_membership")
 RESULT_COLUMNS = ("indicator",) + KEY_COLUMNS + ("value", "lower", "upper", "coverage", "note")
 SOURCE_DIALECT = "duckdb"  # the dialect the catalogue's formulas are written in (the embedded engine's)
-_DEFAULTS = {"area": None, "origin": None, "destination": None, "period": "", "sex": "total", "age": "total", "category": ""}
+_DEFAULTS = {
+    "area": None,
+    "origin": None,
+    "destination": None,
+    "period": "",
+    "sex": "total",
+    "age": "total",
+    "category": "",
+}
 
 
-def spark_session(*, app_name: str = "observatory-indicators", master: str = "local[2]", driver_memory: str = "2g",
-                  shuffle_partitions: int = 4, local_dir: Path | None = None) -> SparkSession:
+def spark_session(
+    *,
+    app_name: str = "observatory-indicators",
+    master: str = "local[2]",
+    driver_memory: str = "2g",
+    shuffle_partitions: int = 4,
+    local_dir: Path | None = None,
+) -> SparkSession:
     """A local Spark session that needs no network: bound to 127.0.0.1, UI off, few shuffle partitions."""
     from pyspark.sql import SparkSession
 
@@ -39,7 +53,8 @@ def spark_session(*, app_name: str = "observatory-indicators", master: str = "lo
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = (
-        SparkSession.builder.master(master).appName(app_name)
+        SparkSession.builder.master(master)
+        .appName(app_name)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")
@@ -48,7 +63,10 @@ def spark_session(*, app_name: str = "observatory-indicators", master: str = "lo
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.warehouse.dir", str((local_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / "observatory-spark-warehouse"))
+        .config(
+            "spark.sql.warehouse.dir",
+            str((local_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / "observatory-spark-warehouse"),
+        )
     )
     if local_dir is not None:
         builder = builder.config("spark.local.dir", str(local_dir))
@@ -145,12 +163,22 @@ class SparkIndicatorEngine:
             if aggregated:  # read twice (countries, then groups): run the formula once
                 self.spark.sql("CACHE TABLE indicator_rows")
             country = rows.filter(rows.value.notnull()).select(
-                ibis.literal(spec.id, type="string").name("indicator"), *KEY_COLUMNS, "value", "lower", "upper",
-                ibis.null("float64").name("coverage"), "note")
+                ibis.literal(spec.id, type="string").name("indicator"),
+                *KEY_COLUMNS,
+                "value",
+                "lower",
+                "upper",
+                ibis.null("float64").name("coverage"),
+                "note",
+            )
             frames.append(self._collect(country))
             if aggregated:
                 grouped = self.group_rows(spec, has_bounds)
-                frames.append(self._collect(grouped.select(ibis.literal(spec.id, type="string").name("indicator"), *RESULT_COLUMNS[1:])))
+                frames.append(
+                    self._collect(
+                        grouped.select(ibis.literal(spec.id, type="string").name("indicator"), *RESULT_COLUMNS[1:])
+                    )
+                )
                 self.spark.sql("UNCACHE TABLE IF EXISTS indicator_rows")
         self.spark.catalog.dropTempView("indicator_rows")
         if not frames:
@@ -165,7 +193,12 @@ class SparkIndicatorEngine:
         return frame
 
 
-def compute_indicators(spark: SparkSession, tables: Mapping[str, DataFrame | str | Path], indicators: Iterable[str | IndicatorSpec],
-                       *, groups: bool = False) -> pd.DataFrame:
+def compute_indicators(
+    spark: SparkSession,
+    tables: Mapping[str, DataFrame | str | Path],
+    indicators: Iterable[str | IndicatorSpec],
+    *,
+    groups: bool = False,
+) -> pd.DataFrame:
     """Country values (and group values if `groups`) of catalogue indicators on Spark, formulas unchanged."""
     return SparkIndicatorEngine(spark, tables).compute(indicators, groups=groups)

@@ -57,7 +57,9 @@ class IndicatorSpec(BaseModel):
     @model_validator(mode="after")
     def _consistent(self):
         if self.aggregate == "ratio" and self.ratio_scale is None:
-            raise ValueError(f"{self.id}: a ratio aggregate needs ratio_scale and a formula giving numerator and denominator")
+            raise ValueError(
+                f"{self.id}: a ratio aggregate needs ratio_scale and a formula giving numerator and denominator"
+            )
         if self.level == "corridor" and self.aggregate != "none":
             raise ValueError(f"{self.id}: corridor indicators are not aggregated to groups")
         return self

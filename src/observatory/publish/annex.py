@@ -22,8 +22,9 @@ def _evidence_store(data: ReleaseData):
     return EvidenceStore(path) if path.is_file() else None
 
 
-def related_evidence(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None,
-                     limit: int = 8) -> list[dict]:
+def related_evidence(
+    data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None, limit: int = 8
+) -> list[dict]:
     """Public evidence records about an area or a corridor; [] when the evidence library is absent, empty or busy."""
     try:
         from observatory.evidence import evidence_for_area, evidence_for_corridor
@@ -34,8 +35,11 @@ def related_evidence(data: ReleaseData, area: str | None = None, corridor: tuple
         store = _evidence_store(data)
         if store is None:
             return []
-        records = (evidence_for_corridor(*corridor, limit=limit, store=store) if corridor
-                   else evidence_for_area(area, limit=limit, store=store))
+        records = (
+            evidence_for_corridor(*corridor, limit=limit, store=store)
+            if corridor
+            else evidence_for_area(area, limit=limit, store=store)
+        )
     except (duckdb.Error, OSError):  # the store is being written by an import: publish without it
         return []
     for record in records:
@@ -43,14 +47,17 @@ def related_evidence(data: ReleaseData, area: str | None = None, corridor: tuple
     return records
 
 
-def evidence_section(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None,
-                     title: str = "Related evidence") -> Section:
+def evidence_section(
+    data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None, title: str = "Related evidence"
+) -> Section:
     """Research and testimonies linked to the place, most certain first, or 'no related evidence yet'."""
     records = related_evidence(data, area=area, corridor=corridor)
     if not records:
         return Section("evidence", title, [Notice(NO_EVIDENCE, kind="info")])
-    lines = [f"{n}. {r['reference']} (themes: {', '.join(r['themes']) or 'none'}; link confidence {r['confidence']:.2f})\n"
-             for n, r in enumerate(records, start=1)]
+    lines = [
+        f"{n}. {r['reference']} (themes: {', '.join(r['themes']) or 'none'}; link confidence {r['confidence']:.2f})\n"
+        for n, r in enumerate(records, start=1)
+    ]
     return Section("evidence", title, [Prose(lines)])
 
 
@@ -58,32 +65,69 @@ def gaps_section(document: Document, data: ReleaseData) -> Section:
     """Every 'no data' in the document with its reason."""
     missing = gaps(document)
     if not missing:
-        return Section("gaps", "Data gaps", [Notice("Every figure in this publication has a value in this release.", "info")])
-    rows = [[f.label, " → ".join(data.name(x) for x in (f.origin, f.destination) if x) or data.name(f.area), f.reason or ""]
-            for f in missing]
-    return Section("gaps", "Data gaps", [
-        Notice(f"{len(missing)} figures have no value in this release; they are shown as “no data”, never as zero."),
-        Table("Missing figures and why", ["Figure", "Area or corridor", "Reason"], rows, numbered=False)])
+        return Section(
+            "gaps", "Data gaps", [Notice("Every figure in this publication has a value in this release.", "info")]
+        )
+    rows = [
+        [f.label, " → ".join(data.name(x) for x in (f.origin, f.destination) if x) or data.name(f.area), f.reason or ""]
+        for f in missing
+    ]
+    return Section(
+        "gaps",
+        "Data gaps",
+        [
+            Notice(
+                f"{len(missing)} figures have no value in this release; they are shown as “no data”, never as zero."
+            ),
+            Table("Missing figures and why", ["Figure", "Area or corridor", "Reason"], rows, numbered=False),
+        ],
+    )
 
 
-def sources_section(document: Document, data: ReleaseData, title: str = "Sources annex", compact: bool = False) -> Section:
+def sources_section(
+    document: Document, data: ReleaseData, title: str = "Sources annex", compact: bool = False
+) -> Section:
     """Every dataset cited, numbered as in the text, with version, licence and citation (compact: no citation and URL)."""
     ids = source_ids(document)
     rows = []
     for number, ds in enumerate(data.datasets(ids), start=1):
-        rows.append([f"[{number}]", ds["id"], ds.get("publisher") or "", ds.get("version_producer") or "",
-                     ds.get("licence") or "", ds.get("citation_full") or "", ds.get("url_main") or ""])
+        rows.append(
+            [
+                f"[{number}]",
+                ds["id"],
+                ds.get("publisher") or "",
+                ds.get("version_producer") or "",
+                ds.get("licence") or "",
+                ds.get("citation_full") or "",
+                ds.get("url_main") or "",
+            ]
+        )
     columns = ["#", "Dataset", "Publisher", "Version", "Licence", "Citation", "URL"]
     if compact:
-        rows = [[n, f"{publisher}: {dataset}", version, licence] for n, dataset, publisher, version, licence, _, _ in rows]
+        rows = [
+            [n, f"{publisher}: {dataset}", version, licence] for n, dataset, publisher, version, licence, _, _ in rows
+        ]
         columns = ["#", "Dataset", "Version", "Licence"]
-    document.meta["datasets"] = [{k: (str(v) if v is not None and k in {"retrieved_at", "date_accessed"} else v)
-                                  for k, v in ds.items()} for ds in data.datasets(ids)]
-    blocks = [Notice(f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
-                     "engine, and context observations as published by their producers.", "info")]
+    document.meta["datasets"] = [
+        {k: (str(v) if v is not None and k in {"retrieved_at", "date_accessed"} else v) for k, v in ds.items()}
+        for ds in data.datasets(ids)
+    ]
+    blocks = [
+        Notice(
+            f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
+            "engine, and context observations as published by their producers.",
+            "info",
+        )
+    ]
     if rows:
-        table = Table("Datasets cited", columns, rows,
-                      numbered=False, row_ids=[f"src-{n}" for n in range(1, len(rows) + 1)], css_class="sources")
+        table = Table(
+            "Datasets cited",
+            columns,
+            rows,
+            numbered=False,
+            row_ids=[f"src-{n}" for n in range(1, len(rows) + 1)],
+            css_class="sources",
+        )
         blocks.append(table)
     else:
         blocks.append(Notice("No dataset is cited: the release has no value for any figure of this publication."))

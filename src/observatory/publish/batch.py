@@ -19,14 +19,22 @@ def write_profile(data: ReleaseData, code: str, out_dir: Path, fmt: str) -> Path
     return write(country_profile(data, code), fmt, out_dir / f"{code}.{SUFFIX[fmt]}")
 
 
-def write_profiles(data: ReleaseData, codes: list[str], out_dir: Path, fmt: str = "html", progress: bool = False) -> dict[str, float]:
+def write_profiles(
+    data: ReleaseData, codes: list[str], out_dir: Path, fmt: str = "html", progress: bool = False
+) -> dict[str, float]:
     """Every profile in `codes`; returns seconds per profile (a Rich progress bar on stderr when asked)."""
     if fmt not in SUFFIX:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(SUFFIX)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, disable=not progress, transient=False) as bar:
         task = bar.add_task("profiles", total=len(codes))
         for code in codes:

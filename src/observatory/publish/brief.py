@@ -32,21 +32,46 @@ def country_messages(data: ReleaseData, code: str) -> list[list]:
     idps = data.latest("idps_conflict", area=code)
     messages = []
     if not stock.missing:
-        messages.append([f"{name} was home to ", stock, f" international migrants{_year(stock)}, ", share, " of its population."])
+        messages.append(
+            [f"{name} was home to ", stock, f" international migrants{_year(stock)}, ", share, " of its population."]
+        )
     if not emigrants.missing:
         where = [f"; the largest group lives in {top[0].label} (", top[0], ")"] if top else []
         messages.append(["People born in ", name, " living abroad numbered ", emigrants, _year(emigrants), *where, "."])
     if not hosted.missing and not fled.missing:
-        messages.append([f"{name} hosted ", hosted, f" refugees{_year(hosted)}, while ", fled,
-                         f" refugees from {name} were abroad{_year(fled)}."])
+        messages.append(
+            [
+                f"{name} hosted ",
+                hosted,
+                f" refugees{_year(hosted)}, while ",
+                fled,
+                f" refugees from {name} were abroad{_year(fled)}.",
+            ]
+        )
     elif not hosted.missing or not fled.missing:
-        messages.append([f"{name} hosted ", hosted, f" refugees{_year(hosted)}."] if not hosted.missing else
-                        ["Refugees from ", name, " abroad: ", fled, f"{_year(fled)}."])
+        messages.append(
+            [f"{name} hosted ", hosted, f" refugees{_year(hosted)}."]
+            if not hosted.missing
+            else ["Refugees from ", name, " abroad: ", fled, f"{_year(fled)}."]
+        )
     if not received.missing:
         # Received = money sent to the country by its people abroad; paid = money sent out by migrants living in it.
-        sent_out = [f"; migrants living in {name} sent ", paid, f" to other countries{_year(paid)}"] if not paid.missing else []
-        messages.append([f"{name} received ", received, f" in remittances{_year(received)}, ", gdp_share, " of its GDP",
-                         *sent_out, "."])
+        sent_out = (
+            [f"; migrants living in {name} sent ", paid, f" to other countries{_year(paid)}"]
+            if not paid.missing
+            else []
+        )
+        messages.append(
+            [
+                f"{name} received ",
+                received,
+                f" in remittances{_year(received)}, ",
+                gdp_share,
+                " of its GDP",
+                *sent_out,
+                ".",
+            ]
+        )
     if not idps.missing and idps.value:
         messages.append(["Conflict and violence kept ", idps, f" people internally displaced{_year(idps)}."])
     if len(messages) < MIN_MESSAGES:
@@ -70,12 +95,29 @@ def corridor_messages(data: ReleaseData, origin: str, destination: str) -> list[
     income_d = data.latest("gdp_per_capita_ppp", area=destination)
     messages = []
     if not stock.missing:
-        messages.append([f"{stock.when}: ", stock, f" people born in {o} lived in {d} — ", share_o, f" of all emigrants from {o} and ",
-                         share_d, f" of all immigrants in {d}."])
+        messages.append(
+            [
+                f"{stock.when}: ",
+                stock,
+                f" people born in {o} lived in {d} — ",
+                share_o,
+                f" of all emigrants from {o} and ",
+                share_d,
+                f" of all immigrants in {d}.",
+            ]
+        )
     if not flow.missing:
-        messages.append(["An estimated ", flow, f" people moved from {o} to {d} in {flow.when}; estimation methods disagree widely."])
+        messages.append(
+            [
+                "An estimated ",
+                flow,
+                f" people moved from {o} to {d} in {flow.when}; estimation methods disagree widely.",
+            ]
+        )
     if not cost.missing:
-        messages.append([f"Sending US$ 200 from {d} to {o} cost ", cost, f" of the amount{_year(cost)} (SDG target: below 3 %)."])
+        messages.append(
+            [f"Sending US$ 200 from {d} to {o} cost ", cost, f" of the amount{_year(cost)} (SDG target: below 3 %)."]
+        )
     if not refugees.missing:
         messages.append([f"{d} hosted ", refugees, f" refugees from {o}{_year(refugees)}."])
     if not income_o.missing and not income_d.missing:
@@ -92,22 +134,46 @@ def country_brief(data: ReleaseData, code: str) -> Document:
     code = code.upper()
     area = data.area(code)
     name = area["name"]
-    document = Document(kind="brief", title=f"{name}: migration in brief", subtitle="Key messages for policy makers",
-                        release_id=data.release_id, meta={"area": code, "name": name})
+    document = Document(
+        kind="brief",
+        title=f"{name}: migration in brief",
+        subtitle="Key messages for policy makers",
+        release_id=data.release_id,
+        meta={"area": code, "name": name},
+    )
     blocks: list = [Bullets([m for m in country_messages(data, code)], style="messages")]
     visuals: list = []
     destinations = data.ranked("corridor_stock", by="origin", code=code, limit=200)
     if destinations:
-        world = charts.choropleth(data.settings, destinations, data.m49_codes(), f"Where emigrants from {name} live, {destinations[0].when}",
-                                  highlight=[code], legend="emigrants", height=190,
-                                  code_of=lambda f: f.destination) if data.settings else None
+        world = (
+            charts.choropleth(
+                data.settings,
+                destinations,
+                data.m49_codes(),
+                f"Where emigrants from {name} live, {destinations[0].when}",
+                highlight=[code],
+                legend="emigrants",
+                height=190,
+                code_of=lambda f: f.destination,
+            )
+            if data.settings
+            else None
+        )
         if world:
             visuals.append(world)
-    trend = data.series("migrant_stock", "Immigrants", area=code) + data.series("emigrant_stock", "Emigrants", area=code)
+    trend = data.series("migrant_stock", "Immigrants", area=code) + data.series(
+        "emigrant_stock", "Emigrants", area=code
+    )
     if trend:
-        visuals.append(charts.time_series(trend, f"Immigrants and emigrants of {name}", y_title="persons", width=220, height=140, wide=False))
+        visuals.append(
+            charts.time_series(
+                trend, f"Immigrants and emigrants of {name}", y_title="persons", width=220, height=140, wide=False
+            )
+        )
     if destinations:
-        visuals.append(charts.bars(destinations[:6], f"Top destinations of emigrants from {name}", width=200, wide=False))
+        visuals.append(
+            charts.bars(destinations[:6], f"Top destinations of emigrants from {name}", width=200, wide=False)
+        )
     else:
         origins = data.ranked("corridor_stock", by="destination", code=code, limit=6)
         if origins:
@@ -126,29 +192,53 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
     o, d = data.name(origin), data.name(destination)
     for code in (origin, destination):
         data.area(code)
-    document = Document(kind="brief", title=f"{o} → {d}: the corridor in brief", subtitle="Key messages for policy makers",
-                        release_id=data.release_id, meta={"origin": origin, "destination": destination})
+    document = Document(
+        kind="brief",
+        title=f"{o} → {d}: the corridor in brief",
+        subtitle="Key messages for policy makers",
+        release_id=data.release_id,
+        meta={"origin": origin, "destination": destination},
+    )
     key = {"origin": origin, "destination": destination}
     visuals: list = []
     stock = data.series("corridor_stock", sex=None, **key)
     if stock:
-        visuals.append(charts.time_series(stock, "Migrants in the corridor by sex", width=220, height=140, wide=False,
-                                          series_of=lambda f: {"female": "women", "male": "men"}.get(f.sex, f.sex)))
+        visuals.append(
+            charts.time_series(
+                stock,
+                "Migrants in the corridor by sex",
+                width=220,
+                height=140,
+                wide=False,
+                series_of=lambda f: {"female": "women", "male": "men"}.get(f.sex, f.sex),
+            )
+        )
     flows = data.series("corridor_flow", "Flow", category=FLOW_METHOD, **key)
     cost = data.series("sdg_10_c_1", "Cost", period="", **key)
     if cost:
         visuals.append(charts.time_series(cost, "Cost of sending US$ 200 (%)", width=220, height=140, wide=False))
     elif flows:
-        visuals.append(charts.time_series(flows, "Estimated flows (band: range across methods)", width=220, height=140, wide=False))
+        visuals.append(
+            charts.time_series(flows, "Estimated flows (band: range across methods)", width=220, height=140, wide=False)
+        )
     destinations = data.ranked("corridor_stock", by="origin", code=origin, limit=200)
     if destinations and data.settings:
-        world = charts.choropleth(data.settings, destinations, data.m49_codes(), f"Where emigrants from {o} live, {destinations[0].when}",
-                                  highlight=[origin, destination], legend="emigrants", height=190,
-                                  code_of=lambda f: f.destination)
+        world = charts.choropleth(
+            data.settings,
+            destinations,
+            data.m49_codes(),
+            f"Where emigrants from {o} live, {destinations[0].when}",
+            highlight=[origin, destination],
+            legend="emigrants",
+            height=190,
+            code_of=lambda f: f.destination,
+        )
         if world:
             visuals.insert(0, world)
-    document.sections = [Section("messages", "Key messages", [Bullets(corridor_messages(data, origin, destination), style="messages")]),
-                         Section("figures", "In pictures", visuals)]
+    document.sections = [
+        Section("messages", "Key messages", [Bullets(corridor_messages(data, origin, destination), style="messages")]),
+        Section("figures", "In pictures", visuals),
+    ]
     return _close(document, data)
 
 

@@ -21,11 +21,13 @@ FONT = "DejaVu Sans"
 
 def _configure(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMixin:
     """Shared look: sans font, light grid, no border."""
-    return (chart.properties(width=width, height=height)
-            .configure(font=FONT)
-            .configure_view(stroke=None)
-            .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e6e6e6")
-            .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom", labelLimit=320, columns=3))
+    return (
+        chart.properties(width=width, height=height)
+        .configure(font=FONT)
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e6e6e6")
+        .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom", labelLimit=320, columns=3)
+    )
 
 
 def to_svg(spec: dict) -> str:
@@ -43,11 +45,24 @@ def _make(chart: alt.TopLevelMixin, caption: str, figures: list[Figure], note: s
     return Chart(caption=caption, svg=to_svg(spec), figures=figures, spec=spec, note=note, wide=wide)
 
 
-def time_series(figures: list[Figure], caption: str, series_of=lambda f: f.label, y_title: str = "",
-                width: int = 460, height: int = 180, band: bool = True, wide: bool = True) -> Chart:
+def time_series(
+    figures: list[Figure],
+    caption: str,
+    series_of=lambda f: f.label,
+    y_title: str = "",
+    width: int = 460,
+    height: int = 180,
+    band: bool = True,
+    wide: bool = True,
+) -> Chart:
     """Lines over time (x = period or year), one per series; a shaded band where figures carry lower/upper."""
-    frame = pd.DataFrame([{"when": f.when, "value": f.value, "lower": f.lower, "upper": f.upper,
-                           "series": series_of(f)} for f in figures if not f.missing])
+    frame = pd.DataFrame(
+        [
+            {"when": f.when, "value": f.value, "lower": f.lower, "upper": f.upper, "series": series_of(f)}
+            for f in figures
+            if not f.missing
+        ]
+    )
     yearly = frame["when"].str.fullmatch(r"\d{4}").all()
     if yearly:
         frame["when"] = frame["when"].astype(int)
@@ -55,20 +70,35 @@ def time_series(figures: list[Figure], caption: str, series_of=lambda f: f.label
     else:
         x = alt.X("when:O", title=None, axis=alt.Axis(labelAngle=-30))
     base = alt.Chart(frame).encode(x=x, color=alt.Color("series:N", title=None, scale=alt.Scale(range=PALETTE)))
-    layers = [base.mark_line(point=len(frame) <= 40).encode(y=alt.Y("value:Q", title=y_title or None, axis=alt.Axis(format="~s")))]
+    layers = [
+        base.mark_line(point=len(frame) <= 40).encode(
+            y=alt.Y("value:Q", title=y_title or None, axis=alt.Axis(format="~s"))
+        )
+    ]
     if band and frame[["lower", "upper"]].notna().all(axis=1).any():
         layers.insert(0, base.mark_area(opacity=0.2).encode(y="lower:Q", y2="upper:Q"))
     return _make(_configure(alt.layer(*layers), width, height), caption, figures, wide=wide)
 
 
-def bars(figures: list[Figure], caption: str, label_of=lambda f: f.label, x_title: str = "",
-         width: int = 380, height: int | None = None, wide: bool = True) -> Chart:
+def bars(
+    figures: list[Figure],
+    caption: str,
+    label_of=lambda f: f.label,
+    x_title: str = "",
+    width: int = 380,
+    height: int | None = None,
+    wide: bool = True,
+) -> Chart:
     """Horizontal bars, largest first, labelled by `label_of`."""
     frame = pd.DataFrame([{"label": label_of(f), "value": f.value} for f in figures if not f.missing])
     height = height or max(60, 18 * len(frame))
-    chart = alt.Chart(frame).mark_bar(color=PALETTE[0]).encode(
-        y=alt.Y("label:N", sort="-x", title=None),
-        x=alt.X("value:Q", title=x_title or None, axis=alt.Axis(format="~s")),
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            y=alt.Y("label:N", sort="-x", title=None),
+            x=alt.X("value:Q", title=x_title or None, axis=alt.Axis(format="~s")),
+        )
     )
     return _make(_configure(chart, width, height), caption, figures, wide=wide)
 
@@ -83,10 +113,14 @@ def pyramid(figures: list[Figure], caption: str, width: int = 200, height: int =
         band = f"{start}+" if start == 100 else f"{start}-{start + 4}"
         rows.append({"band": band, "start": start, "sex": f.sex, "value": -f.value if f.sex == "male" else f.value})
     frame = pd.DataFrame(rows).groupby(["band", "start", "sex"], as_index=False)["value"].sum()
-    chart = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("band:O", sort=alt.EncodingSortField("start", order="descending"), title=None),
-        x=alt.X("value:Q", title="persons (male left, female right)", axis=alt.Axis(format="~s")),
-        color=alt.Color("sex:N", title=None, scale=alt.Scale(domain=["male", "female"], range=PALETTE[:2])),
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("band:O", sort=alt.EncodingSortField("start", order="descending"), title=None),
+            x=alt.X("value:Q", title="persons (male left, female right)", axis=alt.Axis(format="~s")),
+            color=alt.Color("sex:N", title=None, scale=alt.Scale(domain=["male", "female"], range=PALETTE[:2])),
+        )
     )
     return _make(_configure(chart, width, height), caption, figures, wide=False)
 
@@ -106,28 +140,51 @@ def world_atlas_path(settings: Settings) -> Path | None:
     return None
 
 
-def choropleth(settings: Settings, figures: list[Figure], m49_of: dict[str, int], caption: str,
-               highlight: list[str] = (), legend: str = "", width: int = 460, height: int = 230,
-               code_of=lambda f: f.area) -> Chart | None:
+def choropleth(
+    settings: Settings,
+    figures: list[Figure],
+    m49_of: dict[str, int],
+    caption: str,
+    highlight: list[str] = (),
+    legend: str = "",
+    width: int = 460,
+    height: int = 230,
+    code_of=lambda f: f.area,
+) -> Chart | None:
     """A world map shaded by the figures' values (joined on ISO numeric codes); None without the map file."""
     path = world_atlas_path(settings)
     if path is None:
         return None
     topology = _world_topology(str(path))
-    values = [{"id": f"{m49_of[code_of(f)]:03d}", "value": f.value}
-              for f in figures if not f.missing and f.value and f.value > 0 and m49_of.get(code_of(f)) is not None]
+    values = [
+        {"id": f"{m49_of[code_of(f)]:03d}", "value": f.value}
+        for f in figures
+        if not f.missing and f.value and f.value > 0 and m49_of.get(code_of(f)) is not None
+    ]
     marked = [{"id": f"{m49_of[code]:03d}"} for code in highlight if m49_of.get(code) is not None]
     shapes = alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature="countries"))
     background = alt.Chart(shapes).mark_geoshape(fill="#eeeeee", stroke="white", strokeWidth=0.4)
-    shaded = alt.Chart(shapes).mark_geoshape(stroke="white", strokeWidth=0.4).encode(
-        color=alt.Color("value:Q", title=legend or None, scale=alt.Scale(type="log", scheme="blues"),
-                        legend=alt.Legend(format="~s", orient="bottom", gradientLength=200)),
-    ).transform_lookup(lookup="id", from_=alt.LookupData(alt.Data(values=values), "id", ["value"])
-                       ).transform_filter("isValid(datum.value)")
+    shaded = (
+        alt.Chart(shapes)
+        .mark_geoshape(stroke="white", strokeWidth=0.4)
+        .encode(
+            color=alt.Color(
+                "value:Q",
+                title=legend or None,
+                scale=alt.Scale(type="log", scheme="blues"),
+                legend=alt.Legend(format="~s", orient="bottom", gradientLength=200),
+            ),
+        )
+        .transform_lookup(lookup="id", from_=alt.LookupData(alt.Data(values=values), "id", ["value"]))
+        .transform_filter("isValid(datum.value)")
+    )
     layers = [background, shaded]
     if marked:
-        layers.append(alt.Chart(shapes).mark_geoshape(fill=None, stroke="#d9662b", strokeWidth=1.5)
-                      .transform_filter(alt.FieldOneOfPredicate(field="id", oneOf=[m["id"] for m in marked])))
+        layers.append(
+            alt.Chart(shapes)
+            .mark_geoshape(fill=None, stroke="#d9662b", strokeWidth=1.5)
+            .transform_filter(alt.FieldOneOfPredicate(field="id", oneOf=[m["id"] for m in marked]))
+        )
     chart = alt.layer(*layers).project("equalEarth")
     note = "Boundaries: Natural Earth (public domain) via world-atlas 2.0.2; grey = no data."
     return _make(_configure(chart, width, height), caption, figures, note=note)

@@ -10,10 +10,17 @@ from rich.console import Console
 
 from observatory.settings import get_settings
 
-HomeOption = Annotated[Optional[Path], typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME).")]
-MirrorOption = Annotated[Optional[Path], typer.Option("--mirror", help="Raw-file mirror (for the world map file geo/world-atlas/...).")]
+HomeOption = Annotated[
+    Optional[Path], typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME).")
+]
+MirrorOption = Annotated[
+    Optional[Path], typer.Option("--mirror", help="Raw-file mirror (for the world map file geo/world-atlas/...).")
+]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="html, pdf, md or json.")]
-OutOption = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (default: print to standard output; required for pdf).")]
+OutOption = Annotated[
+    Optional[Path],
+    typer.Option("--out", "-o", help="Output file (default: print to standard output; required for pdf)."),
+]
 ReleaseOption = Annotated[Optional[str], typer.Option("--release", help="A named release instead of the current one.")]
 
 
@@ -60,9 +67,14 @@ def _run(build, fmt: str, out: Path | None, home, mirror, release, layout: str =
         _fail(str(error))
 
 
-def profile(iso3: Annotated[str, typer.Argument(help="ISO3 code or name, e.g. MEX or mexico.")],
-            fmt: FormatOption = "html",
-            out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None, release: ReleaseOption = None) -> None:
+def profile(
+    iso3: Annotated[str, typer.Argument(help="ISO3 code or name, e.g. MEX or mexico.")],
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    home: HomeOption = None,
+    mirror: MirrorOption = None,
+    release: ReleaseOption = None,
+) -> None:
     """Country Migration Profile (IOM structure) from the current release.
 
     Example: observatory profile MEX --format pdf --out mexico.pdf   |   observatory profile nepal --format md
@@ -72,10 +84,15 @@ def profile(iso3: Annotated[str, typer.Argument(help="ISO3 code or name, e.g. ME
     _run(lambda data: country_profile(data, _code(data, iso3)), fmt, out, home, mirror, release)
 
 
-def profiles(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the profiles.")],
-             all_countries: Annotated[bool, typer.Option("--all", help="Every country of the release.")] = False,
-             countries: Annotated[Optional[list[str]], typer.Argument(help="ISO3 codes or names (or --all).")] = None,
-             fmt: FormatOption = "html", home: HomeOption = None, mirror: MirrorOption = None, release: ReleaseOption = None) -> None:
+def profiles(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the profiles.")],
+    all_countries: Annotated[bool, typer.Option("--all", help="Every country of the release.")] = False,
+    countries: Annotated[Optional[list[str]], typer.Argument(help="ISO3 codes or names (or --all).")] = None,
+    fmt: FormatOption = "html",
+    home: HomeOption = None,
+    mirror: MirrorOption = None,
+    release: ReleaseOption = None,
+) -> None:
     """Write many country profiles (one file each) with a progress bar.
 
     Example: observatory profiles --all --format html --out profiles/
@@ -94,27 +111,47 @@ def profiles(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for t
     finally:
         data.close()
     total = sum(timings.values())
-    Console(stderr=True).print(f"{len(timings)} profiles in {total:.1f} s ({total / max(len(timings), 1):.2f} s each) -> {out}")
+    Console(stderr=True).print(
+        f"{len(timings)} profiles in {total:.1f} s ({total / max(len(timings), 1):.2f} s each) -> {out}"
+    )
 
 
-def corridor(origin: Annotated[str, typer.Argument(help="Origin country (where migrants were born), ISO3 or name.")],
-             destination: Annotated[str, typer.Argument(help="Destination country, ISO3 or name.")],
-             fmt: FormatOption = "html", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
-             release: ReleaseOption = None) -> None:
+def corridor(
+    origin: Annotated[str, typer.Argument(help="Origin country (where migrants were born), ISO3 or name.")],
+    destination: Annotated[str, typer.Argument(help="Destination country, ISO3 or name.")],
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    home: HomeOption = None,
+    mirror: MirrorOption = None,
+    release: ReleaseOption = None,
+) -> None:
     """Corridor profile: stocks, flows, asylum, drivers, costs and benefits of origin -> destination.
 
     Example: observatory corridor MEX USA --format pdf --out mex-usa.pdf
     """
     from observatory.publish.corridor import corridor_profile
 
-    _run(lambda data: corridor_profile(data, _code(data, origin, "origin"), _code(data, destination, "destination")),
-         fmt, out, home, mirror, release)
+    _run(
+        lambda data: corridor_profile(data, _code(data, origin, "origin"), _code(data, destination, "destination")),
+        fmt,
+        out,
+        home,
+        mirror,
+        release,
+    )
 
 
-def brief(iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code or name of a country.")] = None,
-          corridor_pair: Annotated[Optional[tuple[str, str]], typer.Option("--corridor", help="ORIGIN DESTINATION instead of a country.")] = None,
-          fmt: FormatOption = "pdf", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
-          release: ReleaseOption = None) -> None:
+def brief(
+    iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code or name of a country.")] = None,
+    corridor_pair: Annotated[
+        Optional[tuple[str, str]], typer.Option("--corridor", help="ORIGIN DESTINATION instead of a country.")
+    ] = None,
+    fmt: FormatOption = "pdf",
+    out: OutOption = None,
+    home: HomeOption = None,
+    mirror: MirrorOption = None,
+    release: ReleaseOption = None,
+) -> None:
     """Two-page brief (A4 PDF): key messages with their sources, two charts and a map.
 
     Example: observatory brief SSD --out ssd-brief.pdf   |   observatory brief --corridor SYR DEU --out syr-deu.pdf
@@ -124,18 +161,26 @@ def brief(iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code or name 
     if (iso3 is None) == (corridor_pair is None):
         _fail("give either a country code or --corridor ORIGIN DESTINATION")
     if corridor_pair:
+
         def build(data):
             origin, destination = corridor_pair
             return corridor_brief(data, _code(data, origin, "origin"), _code(data, destination, "destination"))
     else:
+
         def build(data):
             return country_brief(data, _code(data, iso3))
+
     _run(build, fmt, out, home, mirror, release, layout="brief")
 
 
-def report(outline: Annotated[Path, typer.Argument(help="Outline YAML listing the Markdown chapters.")],
-           fmt: FormatOption = "html", out: OutOption = None, home: HomeOption = None, mirror: MirrorOption = None,
-           release: ReleaseOption = None) -> None:
+def report(
+    outline: Annotated[Path, typer.Argument(help="Outline YAML listing the Markdown chapters.")],
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    home: HomeOption = None,
+    mirror: MirrorOption = None,
+    release: ReleaseOption = None,
+) -> None:
     """Assessment or thematic report from an outline of Markdown chapters with live directives.
 
     Example: observatory report examples/thematic-report/outline.yml --format pdf --out report.pdf
@@ -152,4 +197,3 @@ def register(app: typer.Typer) -> None:
     app.command("corridor")(corridor)
     app.command("brief")(brief)
     app.command("report")(report)
-

@@ -57,8 +57,10 @@ class ReleaseData:
                 raise PublishError(f"unknown area {code!r}: not in the area table of release {self.release_id}")
             row = found[0]
             groups = self.rows(
-                "SELECT m.scheme, m.\"group\" AS code, a.name FROM area_membership m JOIN area a ON a.code = m.\"group\" "
-                "WHERE m.area = ? ORDER BY m.scheme", [code])
+                'SELECT m.scheme, m."group" AS code, a.name FROM area_membership m JOIN area a ON a.code = m."group" '
+                "WHERE m.area = ? ORDER BY m.scheme",
+                [code],
+            )
             row["groups"] = {g["scheme"]: {"code": g["code"], "name": g["name"]} for g in groups}
             self._area_cache[code] = row
         return self._area_cache[code]
@@ -78,11 +80,16 @@ class ReleaseData:
 
     def m49_codes(self) -> dict[str, int]:
         """ISO numeric (M49) code of every country, to join the world map."""
-        return {r["code"]: r["m49"] for r in self.rows("SELECT code, m49 FROM area WHERE kind = 'country' AND m49 IS NOT NULL")}
+        return {
+            r["code"]: r["m49"]
+            for r in self.rows("SELECT code, m49 FROM area WHERE kind = 'country' AND m49 IS NOT NULL")
+        }
 
     def group_members(self, group: str) -> list[str]:
         """Countries in a group."""
-        return [r["area"] for r in self.rows("SELECT area FROM area_membership WHERE \"group\" = ? ORDER BY area", [group])]
+        return [
+            r["area"] for r in self.rows('SELECT area FROM area_membership WHERE "group" = ? ORDER BY area', [group])
+        ]
 
     # --- catalogue -------------------------------------------------------------------------------------
 
@@ -100,7 +107,10 @@ class ReleaseData:
     @cached_property
     def measures(self) -> dict[str, dict]:
         # For a measure several sources give, the preferred source's declaration (listed last) is kept.
-        return {r["id"]: r for r in self.rows("SELECT id, dataset_id, label, unit, kind FROM measure ORDER BY id, preferred")}
+        return {
+            r["id"]: r
+            for r in self.rows("SELECT id, dataset_id, label, unit, kind FROM measure ORDER BY id, preferred")
+        }
 
     def indicator_title(self, indicator: str) -> str:
         return self.indicators.get(indicator, {}).get("title", indicator.replace("_", " "))
@@ -111,26 +121,60 @@ class ReleaseData:
         if not wanted:
             return []
         found = {r["id"]: r for r in self.rows("SELECT * FROM dataset WHERE id IN (SELECT unnest(?))", [wanted])}
-        return [found.get(i) or {"id": i, "title": i, "publisher": "", "version_producer": "", "licence": "",
-                                  "citation_full": "not a dataset of this release", "url_main": None} for i in wanted]
+        return [
+            found.get(i)
+            or {
+                "id": i,
+                "title": i,
+                "publisher": "",
+                "version_producer": "",
+                "licence": "",
+                "citation_full": "not a dataset of this release",
+                "url_main": None,
+            }
+            for i in wanted
+        ]
 
     # --- indicator values ------------------------------------------------------------------------------
 
-    def indicator_rows(self, indicator: str, *, area: str | None = None, origin: str | None = None,
-                       destination: str | None = None, sex: str | None = "total", age: str | None = "total",
-                       category: str | None = None, year: int | None = None, period: str | None = None) -> list[dict]:
+    def indicator_rows(
+        self,
+        indicator: str,
+        *,
+        area: str | None = None,
+        origin: str | None = None,
+        destination: str | None = None,
+        sex: str | None = "total",
+        age: str | None = "total",
+        category: str | None = None,
+        year: int | None = None,
+        period: str | None = None,
+    ) -> list[dict]:
         """indicator_value rows matching the key, oldest first (an area's rows are read once and kept)."""
         if area is not None and origin is None and destination is None:
             wanted = {"sex": sex, "age": age, "category": category, "year": year, "period": period}
-            return [row for row in self._area_values(area).get(indicator, [])
-                    if all(value is None or row[column] == value for column, value in wanted.items())]
+            return [
+                row
+                for row in self._area_values(area).get(indicator, [])
+                if all(value is None or row[column] == value for column, value in wanted.items())
+            ]
         clauses, params = ["indicator = ?"], [indicator]
-        for column, value in (("area", area), ("origin", origin), ("destination", destination), ("sex", sex),
-                              ("age", age), ("category", category), ("year", year), ("period", period)):
+        for column, value in (
+            ("area", area),
+            ("origin", origin),
+            ("destination", destination),
+            ("sex", sex),
+            ("age", age),
+            ("category", category),
+            ("year", year),
+            ("period", period),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        return self.rows(f"SELECT * FROM indicator_value WHERE {' AND '.join(clauses)} ORDER BY year, period, category", params)
+        return self.rows(
+            f"SELECT * FROM indicator_value WHERE {' AND '.join(clauses)} ORDER BY year, period, category", params
+        )
 
     def _area_values(self, area: str) -> dict[str, list[dict]]:
         """Every indicator value of one area, by indicator, sorted like indicator_rows (the last few areas are kept)."""
@@ -138,7 +182,9 @@ class ReleaseData:
             if len(self._values_of_area) >= 4:
                 self._values_of_area.pop(next(iter(self._values_of_area)))
             grouped: dict[str, list[dict]] = {}
-            for row in self.rows("SELECT * FROM indicator_value WHERE area = ? ORDER BY indicator, year, period, category", [area]):
+            for row in self.rows(
+                "SELECT * FROM indicator_value WHERE area = ? ORDER BY indicator, year, period, category", [area]
+            ):
                 grouped.setdefault(row["indicator"], []).append(row)
             self._values_of_area[area] = grouped
         return self._values_of_area[area]
@@ -146,12 +192,30 @@ class ReleaseData:
     def figure_of(self, indicator: str, row: dict, label: str | None) -> Figure:
         meta = self.indicators.get(indicator, {})
         return Figure(
-            label=label or meta.get("title", indicator), origin_kind="indicator", key=indicator, unit=meta.get("unit", ""),
-            value=row["value"], lower=row["lower"], upper=row["upper"], status=row["status"],
-            sources=tuple(row["sources"] or ()), area=row["area"], origin=row["origin"], destination=row["destination"],
-            year=row["year"], period=row["period"], sex=row["sex"], age=row["age"], category=row["category"],
-            coverage=row.get("coverage"), note=row.get("note"), partial_until=row.get("partial_until"), revision=row.get("revision"),
-            reason=None if row["value"] is not None else (row.get("note") or "the value is not available in the sources"),
+            label=label or meta.get("title", indicator),
+            origin_kind="indicator",
+            key=indicator,
+            unit=meta.get("unit", ""),
+            value=row["value"],
+            lower=row["lower"],
+            upper=row["upper"],
+            status=row["status"],
+            sources=tuple(row["sources"] or ()),
+            area=row["area"],
+            origin=row["origin"],
+            destination=row["destination"],
+            year=row["year"],
+            period=row["period"],
+            sex=row["sex"],
+            age=row["age"],
+            category=row["category"],
+            coverage=row.get("coverage"),
+            note=row.get("note"),
+            partial_until=row.get("partial_until"),
+            revision=row.get("revision"),
+            reason=None
+            if row["value"] is not None
+            else (row.get("note") or "the value is not available in the sources"),
         )
 
     def missing(self, indicator: str, label: str | None = None, reason: str | None = None, **key) -> Figure:
@@ -161,15 +225,26 @@ class ReleaseData:
             if meta is None:
                 reason = "this indicator is not computed in this release"
             else:
-                where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(key.get("area"))
+                where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(
+                    key.get("area")
+                )
                 reason = f"no source in this release reports it for {where}"
-        return Figure(label=label or (meta or {}).get("title", indicator.replace("_", " ")), origin_kind="indicator",
-                      key=indicator, unit=(meta or {}).get("unit", ""), reason=reason,
-                      **{k: v for k, v in key.items() if k in {"area", "origin", "destination", "sex", "category", "year"}})
+        return Figure(
+            label=label or (meta or {}).get("title", indicator.replace("_", " ")),
+            origin_kind="indicator",
+            key=indicator,
+            unit=(meta or {}).get("unit", ""),
+            reason=reason,
+            **{k: v for k, v in key.items() if k in {"area", "origin", "destination", "sex", "category", "year"}},
+        )
 
     def series(self, indicator: str, label: str | None = None, **key) -> list[Figure]:
         """Every value of an indicator for a key, oldest first (values that are NULL are skipped)."""
-        return [self.figure_of(indicator, row, label) for row in self.indicator_rows(indicator, **key) if row["value"] is not None]
+        return [
+            self.figure_of(indicator, row, label)
+            for row in self.indicator_rows(indicator, **key)
+            if row["value"] is not None
+        ]
 
     def latest(self, indicator: str, label: str | None = None, **key) -> Figure:
         """The most recent non-missing value for a key, or a 'no data' Figure with the reason."""
@@ -201,20 +276,38 @@ class ReleaseData:
                 AND v.sex = r.sex AND v.age = r.age AND v.category = r.category
                WHERE r.indicator = ? AND r.area = ? AND r.sex = 'total' AND r.age = 'total' AND r.category = ''
                  AND abs(v.value - r.value) > ? * abs(r.value) ORDER BY r.year, r.revision""",
-            [indicator, area, threshold])
+            [indicator, area, threshold],
+        )
         pairs = []
         for row in rows:
             latest = self.indicator_rows(indicator, area=area, year=row["year"], period=row["period"], category="")
             if latest:
-                pairs.append((self.figure_of(indicator, latest[0], None), self.figure_of(indicator, row, f"revision {row['revision']}")))
+                pairs.append(
+                    (
+                        self.figure_of(indicator, latest[0], None),
+                        self.figure_of(indicator, row, f"revision {row['revision']}"),
+                    )
+                )
         return pairs
 
-    def ranked(self, indicator: str, *, by: str, code: str, limit: int = 10, year: int | None = None,
-               label_of=None, category: str = "", period: str = "") -> list[Figure]:
+    def ranked(
+        self,
+        indicator: str,
+        *,
+        by: str,
+        code: str,
+        limit: int = 10,
+        year: int | None = None,
+        label_of=None,
+        category: str = "",
+        period: str = "",
+    ) -> list[Figure]:
         """Corridor values of one end (`by` = 'origin' or 'destination'), latest year, largest first."""
         other = "destination" if by == "origin" else "origin"
-        key = (f"indicator = ? AND {by} = ? AND sex = 'total' AND age = 'total' AND category = ? AND period = ? AND value IS NOT NULL "
-               "AND partial_until IS NULL")  # a partly covered period is not ranked against full ones
+        key = (
+            f"indicator = ? AND {by} = ? AND sex = 'total' AND age = 'total' AND category = ? AND period = ? AND value IS NOT NULL "
+            "AND partial_until IS NULL"
+        )  # a partly covered period is not ranked against full ones
         params = [indicator, code, category, period]
         if year is None:
             years = self.rows(f"SELECT max(year) AS y FROM indicator_value WHERE {key}", params)
@@ -224,18 +317,33 @@ class ReleaseData:
         rows = self.rows(
             f"SELECT * FROM indicator_value WHERE {key} AND year = ? "
             f"AND {other} IN (SELECT code FROM area WHERE kind = 'country') "
-            "ORDER BY value DESC, " + other + " LIMIT ?", [*params, year, limit])
+            "ORDER BY value DESC, " + other + " LIMIT ?",
+            [*params, year, limit],
+        )
         return [self.figure_of(indicator, r, (label_of or self.name)(r[other])) for r in rows]
 
     # --- observations (context figures without an indicator) ---------------------------------------------
 
-    def observation_rows(self, measure: str, *, area: str | None = None, origin: str | None = None,
-                         destination: str | None = None, sex: str = "total", age: str | None = "total",
-                         category: str | None = "") -> list[dict]:
+    def observation_rows(
+        self,
+        measure: str,
+        *,
+        area: str | None = None,
+        origin: str | None = None,
+        destination: str | None = None,
+        sex: str = "total",
+        age: str | None = "total",
+        category: str | None = "",
+    ) -> list[dict]:
         """Observations of a measure for a key, oldest first."""
         clauses, params = ["measure_id = ?", "sex = ?"], [measure, sex]
-        for column, value in (("area", area), ("origin", origin), ("destination", destination), ("age", age),
-                              ("category", category)):
+        for column, value in (
+            ("area", area),
+            ("origin", origin),
+            ("destination", destination),
+            ("age", age),
+            ("category", category),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -244,10 +352,24 @@ class ReleaseData:
     def observation_figure(self, measure: str, row: dict, label: str | None = None) -> Figure:
         info = self.measures.get(measure, {})
         return Figure(
-            label=label or info.get("label", measure), origin_kind="observation", key=measure, unit=info.get("unit", ""),
-            value=row["value"], lower=row["lower"], upper=row["upper"], status=row["status"], sources=(row["dataset_id"],),
-            area=row["area"], origin=row["origin"], destination=row["destination"], year=row["year"], period=row["period"],
-            sex=row["sex"], age=row["age"], category=row["category"], note=row["note"],
+            label=label or info.get("label", measure),
+            origin_kind="observation",
+            key=measure,
+            unit=info.get("unit", ""),
+            value=row["value"],
+            lower=row["lower"],
+            upper=row["upper"],
+            status=row["status"],
+            sources=(row["dataset_id"],),
+            area=row["area"],
+            origin=row["origin"],
+            destination=row["destination"],
+            year=row["year"],
+            period=row["period"],
+            sex=row["sex"],
+            age=row["age"],
+            category=row["category"],
+            note=row["note"],
         )
 
     def observation_latest(self, measure: str, label: str | None = None, **key) -> Figure:
@@ -256,26 +378,44 @@ class ReleaseData:
         if present:
             return self.observation_figure(measure, max(present, key=lambda r: (r["year"], r["period"])), label)
         info = self.measures.get(measure, {})
-        where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(key.get("area"))
+        where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(
+            key.get("area")
+        )
         reason = "this measure is not in this release" if not info else f"{info['dataset_id']} has no value for {where}"
-        return Figure(label=label or info.get("label", measure), origin_kind="observation", key=measure,
-                      unit=info.get("unit", ""), reason=reason, area=key.get("area"), origin=key.get("origin"),
-                      destination=key.get("destination"))
+        return Figure(
+            label=label or info.get("label", measure),
+            origin_kind="observation",
+            key=measure,
+            unit=info.get("unit", ""),
+            reason=reason,
+            area=key.get("area"),
+            origin=key.get("origin"),
+            destination=key.get("destination"),
+        )
 
     def observation_series(self, measure: str, label: str | None = None, **key) -> list[Figure]:
-        return [self.observation_figure(measure, r, label) for r in self.observation_rows(measure, **key) if r["value"] is not None]
+        return [
+            self.observation_figure(measure, r, label)
+            for r in self.observation_rows(measure, **key)
+            if r["value"] is not None
+        ]
 
     def observation_ranked(self, measure: str, *, by: str, code: str, limit: int = 10) -> list[Figure]:
         """Corridor observations of one end in their latest year, largest first (countries only)."""
         other = "destination" if by == "origin" else "origin"
-        years = self.rows(f"SELECT max(year) AS y FROM observation WHERE measure_id = ? AND {by} = ? AND sex = 'total' "
-                          "AND value IS NOT NULL", [measure, code])
+        years = self.rows(
+            f"SELECT max(year) AS y FROM observation WHERE measure_id = ? AND {by} = ? AND sex = 'total' "
+            "AND value IS NOT NULL",
+            [measure, code],
+        )
         if not years or years[0]["y"] is None:
             return []
         rows = self.rows(
             f"SELECT * FROM observation WHERE measure_id = ? AND {by} = ? AND year = ? AND sex = 'total' AND age = 'total' "
             f"AND category = '' AND value IS NOT NULL AND {other} IN (SELECT code FROM area WHERE kind = 'country') "
-            f"ORDER BY value DESC, {other} LIMIT ?", [measure, code, years[0]["y"], limit])
+            f"ORDER BY value DESC, {other} LIMIT ?",
+            [measure, code, years[0]["y"], limit],
+        )
         return [self.observation_figure(measure, r, self.name(r[other])) for r in rows]
 
     def contributed_measures(self, area: str) -> list[dict]:
@@ -284,13 +424,20 @@ class ReleaseData:
             """SELECT DISTINCT m.id, m.label, m.dataset_id FROM measure m JOIN dataset d ON d.id = m.dataset_id
                WHERE d.note LIKE 'contributed by %' AND EXISTS (
                    SELECT 1 FROM observation o WHERE o.measure_id = m.id AND o.dataset_id = m.dataset_id AND o.area = ?)
-               ORDER BY m.dataset_id, m.id""", [area])
+               ORDER BY m.dataset_id, m.id""",
+            [area],
+        )
 
     def population_by_age(self, area: str) -> list[Figure]:
         """The latest single-year population by age and sex (female and male) of an area."""
-        years = self.rows("SELECT max(year) AS y FROM observation WHERE measure_id = 'population_by_age' AND area = ?", [area])
+        years = self.rows(
+            "SELECT max(year) AS y FROM observation WHERE measure_id = 'population_by_age' AND area = ?", [area]
+        )
         if not years or years[0]["y"] is None:
             return []
-        rows = self.rows("SELECT * FROM observation WHERE measure_id = 'population_by_age' AND area = ? AND year = ? "
-                         "AND sex IN ('female', 'male') AND category = '' ORDER BY sex, age", [area, years[0]["y"]])
+        rows = self.rows(
+            "SELECT * FROM observation WHERE measure_id = 'population_by_age' AND area = ? AND year = ? "
+            "AND sex IN ('female', 'male') AND category = '' ORDER BY sex, age",
+            [area, years[0]["y"]],
+        )
         return [self.observation_figure("population_by_age", r) for r in rows if r["value"] is not None]

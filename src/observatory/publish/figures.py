@@ -86,7 +86,11 @@ def display(figure: Figure) -> str:
     if figure.missing or (isinstance(figure.value, float) and math.isnan(figure.value)):
         return "no data"
     text = format_number(figure.value, figure.unit)
-    if figure.lower is not None and figure.upper is not None and (figure.lower != figure.value or figure.upper != figure.value):
+    if (
+        figure.lower is not None
+        and figure.upper is not None
+        and (figure.lower != figure.value or figure.upper != figure.value)
+    ):
         text += f" (range {format_number(figure.lower, figure.unit)} – {format_number(figure.upper, figure.unit)})"
     if figure.status == "minimum":
         text = "at least " + text

@@ -67,8 +67,16 @@ def context_section(data: ReleaseData, code: str) -> Section:
         blocks.append(Notice(f"No population by age for {area['name']} in this release."))
     gdp = data.series("gdp_per_capita_ppp", "GDP per head (PPP)", area=code)
     if len(gdp) > 1:
-        blocks.append(charts.time_series(gdp, f"GDP per head (PPP) of {area['name']}", y_title="constant 2017 int. $",
-                                         height=140, width=200, wide=False))
+        blocks.append(
+            charts.time_series(
+                gdp,
+                f"GDP per head (PPP) of {area['name']}",
+                y_title="constant 2017 int. $",
+                height=140,
+                width=200,
+                wide=False,
+            )
+        )
     return Section("context", "Development and demographic context", blocks)
 
 
@@ -77,12 +85,25 @@ def revision_blocks(data: ReleaseData, indicator: str, code: str, what: str) -> 
     changes = data.revision_changes(indicator, code)
     if not changes:
         return []
-    rows = [[latest.when, latest, earlier.label.removeprefix("revision "), earlier,
-             f"{(latest.value - earlier.value) / earlier.value:+.1%}"] for latest, earlier in changes]
-    return [Table(f"{what}: years the latest edition revised by more than 2 %",
-                  ["Year", "Latest edition", "Earlier edition", "Its value", "Change"], rows,
-                  note="Each UN DESA revision re-estimates earlier years; the latest is shown everywhere else, "
-                       "earlier editions are kept for comparison (revision= in the API, --revision in the CLI).")]
+    rows = [
+        [
+            latest.when,
+            latest,
+            earlier.label.removeprefix("revision "),
+            earlier,
+            f"{(latest.value - earlier.value) / earlier.value:+.1%}",
+        ]
+        for latest, earlier in changes
+    ]
+    return [
+        Table(
+            f"{what}: years the latest edition revised by more than 2 %",
+            ["Year", "Latest edition", "Earlier edition", "Its value", "Change"],
+            rows,
+            note="Each UN DESA revision re-estimates earlier years; the latest is shown everywhere else, "
+            "earlier editions are kept for comparison (revision= in the API, --revision in the CLI).",
+        )
+    ]
 
 
 def immigrants_section(data: ReleaseData, code: str) -> Section:
@@ -91,24 +112,60 @@ def immigrants_section(data: ReleaseData, code: str) -> Section:
     stock = data.latest("migrant_stock", "International migrants", area=code)
     share = data.latest("migrant_share_of_population", "Share of population", area=code)
     female = data.latest("migrant_stock_female_share", "Women among immigrants", area=code)
-    blocks: list = [Text([f"International migrants living in {name}: ", stock, _when(stock), "; share of the population: ",
-                          share, _when(share), "; women among them: ", female, _when(female), "."])]
+    blocks: list = [
+        Text(
+            [
+                f"International migrants living in {name}: ",
+                stock,
+                _when(stock),
+                "; share of the population: ",
+                share,
+                _when(share),
+                "; women among them: ",
+                female,
+                _when(female),
+                ".",
+            ]
+        )
+    ]
     by_sex = data.series("migrant_stock", area=code, sex=None)
     if by_sex:
-        blocks.append(charts.time_series(by_sex, f"International migrants in {name} by sex", series_of=_sex_label, y_title="persons"))
+        blocks.append(
+            charts.time_series(
+                by_sex, f"International migrants in {name} by sex", series_of=_sex_label, y_title="persons"
+            )
+        )
         totals = [f for f in by_sex if f.sex == "total"]
         if totals:
-            blocks.append(Table(f"International migrants in {name} over time", ["Year", "Migrants", "Share of population"],
-                                [[f.when, f, data.latest("migrant_share_of_population", area=code, year=f.year)] for f in totals]))
+            blocks.append(
+                Table(
+                    f"International migrants in {name} over time",
+                    ["Year", "Migrants", "Share of population"],
+                    [[f.when, f, data.latest("migrant_share_of_population", area=code, year=f.year)] for f in totals],
+                )
+            )
     blocks += revision_blocks(data, "migrant_stock", code, f"International migrants in {name}")
     origins = data.ranked("corridor_stock", by="destination", code=code, limit=10)
     if origins:
-        rows = [[f.label, f, data.latest("corridor_share_of_destination_immigrants", origin=f.origin, destination=code, year=f.year)]
-                for f in origins]
-        blocks.append(Table(f"Top countries of origin of immigrants in {name}, {origins[0].when}",
-                            ["Country of origin", "Migrants", "Share of immigrants"], rows))
+        rows = [
+            [
+                f.label,
+                f,
+                data.latest("corridor_share_of_destination_immigrants", origin=f.origin, destination=code, year=f.year),
+            ]
+            for f in origins
+        ]
+        blocks.append(
+            Table(
+                f"Top countries of origin of immigrants in {name}, {origins[0].when}",
+                ["Country of origin", "Migrants", "Share of immigrants"],
+                rows,
+            )
+        )
     else:
-        blocks.append(Notice(f"No bilateral migrant stock into {name} in this release: countries of origin are unknown."))
+        blocks.append(
+            Notice(f"No bilateral migrant stock into {name} in this release: countries of origin are unknown.")
+        )
     return Section("immigrants", "Immigrants", blocks, level=3)
 
 
@@ -117,18 +174,42 @@ def emigrants_section(data: ReleaseData, code: str) -> Section:
     name = data.name(code)
     stock = data.latest("emigrant_stock", "Emigrants", area=code)
     share = data.latest("emigrant_share", "Emigrants, share of population", area=code)
-    blocks: list = [Text([f"People born in {name} living abroad: ", stock, _when(stock), "; as a share of the population: ",
-                          share, _when(share), "."])]
+    blocks: list = [
+        Text(
+            [
+                f"People born in {name} living abroad: ",
+                stock,
+                _when(stock),
+                "; as a share of the population: ",
+                share,
+                _when(share),
+                ".",
+            ]
+        )
+    ]
     series = data.series("emigrant_stock", area=code, sex=None)
     if len(series) > 1:
-        blocks.append(charts.time_series(series, f"Emigrants from {name} by sex", series_of=_sex_label, y_title="persons"))
+        blocks.append(
+            charts.time_series(series, f"Emigrants from {name} by sex", series_of=_sex_label, y_title="persons")
+        )
     blocks += revision_blocks(data, "emigrant_stock", code, f"Emigrants from {name}")
     destinations = data.ranked("corridor_stock", by="origin", code=code, limit=10)
     if destinations:
-        rows = [[f.label, f, data.latest("corridor_share_of_origin_emigrants", origin=code, destination=f.destination, year=f.year)]
-                for f in destinations]
-        blocks.append(Table(f"Top countries of destination of emigrants from {name}, {destinations[0].when}",
-                            ["Country of destination", "Emigrants", "Share of emigrants"], rows))
+        rows = [
+            [
+                f.label,
+                f,
+                data.latest("corridor_share_of_origin_emigrants", origin=code, destination=f.destination, year=f.year),
+            ]
+            for f in destinations
+        ]
+        blocks.append(
+            Table(
+                f"Top countries of destination of emigrants from {name}, {destinations[0].when}",
+                ["Country of destination", "Emigrants", "Share of emigrants"],
+                rows,
+            )
+        )
     else:
         blocks.append(Notice(f"No bilateral migrant stock from {name} in this release: destinations are unknown."))
     return Section("emigrants", "Emigrants", blocks, level=3)
@@ -150,11 +231,21 @@ def refugees_section(data: ReleaseData, code: str) -> Section:
     hosted = data.series("refugees_hosted", "Refugees hosted", area=code)
     abroad = data.series("refugees_by_origin", f"Refugees from {name}", area=code)
     if len(hosted) + len(abroad) > 1:
-        blocks.append(charts.time_series(hosted + abroad, f"Refugees hosted in {name} and refugees from {name}", y_title="persons"))
+        blocks.append(
+            charts.time_series(
+                hosted + abroad, f"Refugees hosted in {name} and refugees from {name}", y_title="persons"
+            )
+        )
     origins = data.observation_ranked("unhcr_refugees", by="destination", code=code, limit=8)
     if origins:
-        blocks.append(Table(f"Main countries of origin of refugees in {name}, {origins[0].when}", ["Country of origin", "Refugees"],
-                            [[f.label, f] for f in origins], note="UNHCR mandate refugees (observations, no indicator)."))
+        blocks.append(
+            Table(
+                f"Main countries of origin of refugees in {name}, {origins[0].when}",
+                ["Country of origin", "Refugees"],
+                [[f.label, f] for f in origins],
+                note="UNHCR mandate refugees (observations, no indicator).",
+            )
+        )
     return Section("refugees", "Refugees and asylum", blocks, level=3)
 
 
@@ -163,9 +254,22 @@ def displacement_section(data: ReleaseData, code: str) -> Section:
     name = data.name(code)
     conflict = data.latest("idps_conflict", "Internally displaced by conflict and violence", area=code)
     disaster = data.latest("idps_disaster", "Internal displacements by disasters", area=code)
-    blocks: list = [Text([f"Internally displaced people in {name} because of conflict and violence: ", conflict, _when(conflict),
-                          "; displacements by disasters: ", disaster, _when(disaster), "."])]
-    series = data.series("idps_conflict", "Conflict and violence", area=code) + data.series("idps_disaster", "Disasters", area=code)
+    blocks: list = [
+        Text(
+            [
+                f"Internally displaced people in {name} because of conflict and violence: ",
+                conflict,
+                _when(conflict),
+                "; displacements by disasters: ",
+                disaster,
+                _when(disaster),
+                ".",
+            ]
+        )
+    ]
+    series = data.series("idps_conflict", "Conflict and violence", area=code) + data.series(
+        "idps_disaster", "Disasters", area=code
+    )
     if len(series) > 1:
         blocks.append(charts.time_series(series, f"Internal displacement in {name}", y_title="persons"))
     return Section("displacement", "Internal displacement", blocks, level=3)
@@ -178,18 +282,54 @@ def flows_section(data: ReleaseData, code: str) -> Section:
     immigration = data.series("immigration_flow", "Immigration", area=code, category=FLOW_METHOD)
     net = data.latest("net_flow", "Net flow (estimated)", area=code, category=FLOW_METHOD)
     wdi = data.latest("net_migration", "Net migration (UN WPP 2024)", area=code)
-    blocks: list = [Text(["Estimated net migration flow: ", net, _when(net), "; net migration estimated by the UN (World Population Prospects 2024): ",
-                          wdi, _when(wdi), "."])]
+    blocks: list = [
+        Text(
+            [
+                "Estimated net migration flow: ",
+                net,
+                _when(net),
+                "; net migration estimated by the UN (World Population Prospects 2024): ",
+                wdi,
+                _when(wdi),
+                ".",
+            ]
+        )
+    ]
     if emigration or immigration:
-        blocks.append(charts.time_series(emigration + immigration, f"Estimated migration flows of {name}, 5-year periods",
-                                         y_title="persons per period"))
-        blocks.append(Table(f"Estimated migration flows of {name} (method {FLOW_METHOD}, range across methods)",
-                            ["Period", "Emigration", "Immigration"],
-                            [[e.when, e, next((i for i in immigration if i.period == e.period), data.missing(
-                                "immigration_flow", area=code, period=e.period))] for e in emigration]))
-        blocks.append(Text(["Flows are not counted: they are estimated from changes in migrant stocks (Abel & Cohen 2022), "
-                            f"and methods disagree. Values are the {FLOW_METHOD} estimate recommended by the authors; "
-                            "the band and the range show the lowest and highest estimate across methods."], style="small"))
+        blocks.append(
+            charts.time_series(
+                emigration + immigration,
+                f"Estimated migration flows of {name}, 5-year periods",
+                y_title="persons per period",
+            )
+        )
+        blocks.append(
+            Table(
+                f"Estimated migration flows of {name} (method {FLOW_METHOD}, range across methods)",
+                ["Period", "Emigration", "Immigration"],
+                [
+                    [
+                        e.when,
+                        e,
+                        next(
+                            (i for i in immigration if i.period == e.period),
+                            data.missing("immigration_flow", area=code, period=e.period),
+                        ),
+                    ]
+                    for e in emigration
+                ],
+            )
+        )
+        blocks.append(
+            Text(
+                [
+                    "Flows are not counted: they are estimated from changes in migrant stocks (Abel & Cohen 2022), "
+                    f"and methods disagree. Values are the {FLOW_METHOD} estimate recommended by the authors; "
+                    "the band and the range show the lowest and highest estimate across methods."
+                ],
+                style="small",
+            )
+        )
     else:
         blocks.append(Notice(f"No flow estimates for {name} in this release."))
     return Section("flows", "Migration flows", blocks, level=3)
@@ -205,13 +345,20 @@ def impact_section(data: ReleaseData, code: str) -> Section:
         data.latest("remittances_paid_usd", "Remittances paid", area=code),
     ]
     blocks: list = [FigureTable(f"Remittances of {name}", figures)]
-    series = data.series("remittances_received_usd", "Received", area=code) + data.series("remittances_paid_usd", "Paid", area=code)
+    series = data.series("remittances_received_usd", "Received", area=code) + data.series(
+        "remittances_paid_usd", "Paid", area=code
+    )
     if len(series) > 1:
         blocks.append(charts.time_series(series, f"Personal remittances of {name}", y_title="current US$"))
     costs = data.ranked("sdg_10_c_1", by="origin", code=code, limit=8)
     if costs:
-        blocks.append(Table(f"Cost of sending US$ 200 to {name} (SDG 10.c.1), {costs[0].when}", ["Sent from", "Average cost"],
-                            [[f.label, f] for f in sorted(costs, key=lambda f: f.value)]))
+        blocks.append(
+            Table(
+                f"Cost of sending US$ 200 to {name} (SDG 10.c.1), {costs[0].when}",
+                ["Sent from", "Average cost"],
+                [[f.label, f] for f in sorted(costs, key=lambda f: f.value)],
+            )
+        )
     else:
         blocks.append(Notice(f"No remittance-cost corridor into {name} is monitored in this release (SDG 10.c.1)."))
     return Section("impact", "Impact: remittances", blocks)
@@ -220,19 +367,34 @@ def impact_section(data: ReleaseData, code: str) -> Section:
 def monitoring_section(data: ReleaseData, code: str) -> Section:
     """The SDG / GCM / GCR indicator table with status and gaps, and deaths on routes through the region."""
     name = data.name(code)
-    tagged = [(i, meta) for i, meta in data.indicators.items() if meta["frameworks"] and meta["level"] == "area"
-              and i not in CONTEXT_ONLY]
+    tagged = [
+        (i, meta)
+        for i, meta in data.indicators.items()
+        if meta["frameworks"] and meta["level"] == "area" and i not in CONTEXT_ONLY
+    ]
     blocks: list = []
     if tagged:
-        rows = [[meta["title"], ", ".join(meta["frameworks"]), data.latest(indicator, meta["title"], area=code)]
-                for indicator, meta in tagged]
-        rows = [row + [(row[2].when or "—") + (f" ({row[2].category})" if row[2].category else ""), row[2].status or "gap"]
-                for row in rows]
-        blocks.append(Table(f"Monitoring indicators for {name} (SDG, GCM, GCR)", ["Indicator", "Framework", "Value", "Year", "Status"],
-                            rows, note="“gap” marks an indicator the release cannot compute for this country; the reason is "
-                                       "given next to the value and listed under Data gaps."))
+        rows = [
+            [meta["title"], ", ".join(meta["frameworks"]), data.latest(indicator, meta["title"], area=code)]
+            for indicator, meta in tagged
+        ]
+        rows = [
+            row + [(row[2].when or "—") + (f" ({row[2].category})" if row[2].category else ""), row[2].status or "gap"]
+            for row in rows
+        ]
+        blocks.append(
+            Table(
+                f"Monitoring indicators for {name} (SDG, GCM, GCR)",
+                ["Indicator", "Framework", "Value", "Year", "Status"],
+                rows,
+                note="“gap” marks an indicator the release cannot compute for this country; the reason is "
+                "given next to the value and listed under Data gaps.",
+            )
+        )
     else:
-        blocks.append(Notice("The indicator catalogue of this release tags no indicator with SDG, GCM or GCR objectives."))
+        blocks.append(
+            Notice("The indicator catalogue of this release tags no indicator with SDG, GCM or GCR objectives.")
+        )
     region = region_of(data, code)
     if region:
         blocks += deaths_blocks(data, [region], f"the region of {name}")
@@ -245,12 +407,22 @@ def contributed_section(data: ReleaseData, code: str) -> Section | None:
     if not measures:
         return None
     figures = [data.observation_latest(m["id"], m["label"], area=code) for m in measures]
-    return Section("contributed", "Contributed data (disclosure-controlled)", [
-        FigureTable(f"Data contributed by organisations for {data.name(code)}", figures),
-        Text(["These aggregates were shared by organisations through the observatory's firewall: small cells are "
-              "suppressed and values perturbed so that no person can be identified; the sources annex names each "
-              "contributor and the disclosure rule."], style="small"),
-    ], level=3)
+    return Section(
+        "contributed",
+        "Contributed data (disclosure-controlled)",
+        [
+            FigureTable(f"Data contributed by organisations for {data.name(code)}", figures),
+            Text(
+                [
+                    "These aggregates were shared by organisations through the observatory's firewall: small cells are "
+                    "suppressed and values perturbed so that no person can be identified; the sources annex names each "
+                    "contributor and the disclosure rule."
+                ],
+                style="small",
+            ),
+        ],
+        level=3,
+    )
 
 
 def at_a_glance(data: ReleaseData, code: str) -> Section:
@@ -264,15 +436,22 @@ def country_profile(data: ReleaseData, code: str) -> Document:
     """The full Migration Profile of a country."""
     code = code.upper()
     area = data.area(code)
-    document = Document(kind="country-profile", title=f"Migration Profile: {area['name']}",
-                        subtitle="Immigrants, emigrants, refugees, displacement, flows, remittances and monitoring indicators",
-                        release_id=data.release_id, meta={"area": code, "name": area["name"], "m49": area["m49"]})
+    document = Document(
+        kind="country-profile",
+        title=f"Migration Profile: {area['name']}",
+        subtitle="Immigrants, emigrants, refugees, displacement, flows, remittances and monitoring indicators",
+        release_id=data.release_id,
+        meta={"area": code, "name": area["name"], "m49": area["m49"]},
+    )
     document.sections = [
         at_a_glance(data, code),
         context_section(data, code),
         Section("trends", "Migration trends and characteristics", []),
-        immigrants_section(data, code), emigrants_section(data, code), refugees_section(data, code),
-        displacement_section(data, code), flows_section(data, code),
+        immigrants_section(data, code),
+        emigrants_section(data, code),
+        refugees_section(data, code),
+        displacement_section(data, code),
+        flows_section(data, code),
         impact_section(data, code),
         monitoring_section(data, code),
         *[section for section in (contributed_section(data, code),) if section is not None],

@@ -9,15 +9,27 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from observatory.publish.document import (Bullets, Chart, Document, FigureTable, Notice, Prose, Table, Text,
-                                          iter_figures, source_ids)
+from observatory.publish.document import (
+    Bullets,
+    Chart,
+    Document,
+    FigureTable,
+    Notice,
+    Prose,
+    Table,
+    Text,
+    iter_figures,
+    source_ids,
+)
 from observatory.publish.figures import Figure, display
 
 FORMATS = ("html", "pdf", "md", "json")
 
 
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("observatory.publish", "templates"), autoescape=select_autoescape(["html", "j2"]))
+    return Environment(
+        loader=PackageLoader("observatory.publish", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
 
 
 class Numbering:
@@ -42,15 +54,27 @@ class Numbering:
 
 # --- HTML ------------------------------------------------------------------------------------------------
 
+
 def _attrs(figure: Figure) -> str:
     """data-* attributes that let a reader (or a test) trace the number to the release."""
-    fields = {"origin-kind": figure.origin_kind, "key": figure.key, "area": figure.area, "origin": figure.origin,
-              "destination": figure.destination, "year": figure.year, "period": figure.period, "sex": figure.sex,
-              "age": figure.age, "category": figure.category, "status": figure.status,
-              "value": "" if figure.value is None else repr(float(figure.value)),
-              "sources": " ".join(figure.sources), "revision": figure.revision,
-              "partial-until": figure.partial_until.isoformat() if figure.partial_until else None,
-              "aggregated": "true" if figure.aggregated else None}
+    fields = {
+        "origin-kind": figure.origin_kind,
+        "key": figure.key,
+        "area": figure.area,
+        "origin": figure.origin,
+        "destination": figure.destination,
+        "year": figure.year,
+        "period": figure.period,
+        "sex": figure.sex,
+        "age": figure.age,
+        "category": figure.category,
+        "status": figure.status,
+        "value": "" if figure.value is None else repr(float(figure.value)),
+        "sources": " ".join(figure.sources),
+        "revision": figure.revision,
+        "partial-until": figure.partial_until.isoformat() if figure.partial_until else None,
+        "aggregated": "true" if figure.aggregated else None,
+    }
     return " ".join(f'data-{k}="{html.escape(str(v))}"' for k, v in fields.items() if v is not None)
 
 
@@ -61,7 +85,11 @@ def _cite_html(numbers: list[int]) -> str:
 def figure_html(figure: Figure, numbering: Numbering, with_reason: bool = True) -> str:
     """A number with its citation, or 'no data' with the reason."""
     if figure.missing:
-        reason = f' <span class="reason">({html.escape(figure.reason or "no reason recorded")})</span>' if with_reason else ""
+        reason = (
+            f' <span class="reason">({html.escape(figure.reason or "no reason recorded")})</span>'
+            if with_reason
+            else ""
+        )
         return f'<span class="num missing" {_attrs(figure)} data-reason="{html.escape(figure.reason or "")}">no data</span>{reason}'
     return f'<span class="num" {_attrs(figure)}>{html.escape(display(figure))}</span>{_cite_html(numbering.cites(figure.sources))}'
 
@@ -115,43 +143,63 @@ def block_html(block, numbering: Numbering) -> str:
         number = numbering.next_table() if block.numbered else None
         head = f"Table {number}. " if number else ""
         rows = "".join(
-            f"<tr><td>{html.escape(f.label)}</td><td class=\"value\">{figure_html(f, numbering, with_reason=False)}</td>"
+            f'<tr><td>{html.escape(f.label)}</td><td class="value">{figure_html(f, numbering, with_reason=False)}</td>'
             f"<td>{html.escape(f.when)}</td><td>{html.escape(_status(f) if not f.missing else (f.reason or ''))}</td></tr>"
-            for f in block.figures)
-        return (f'<table class="figures"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
-                f"<thead><tr><th>Indicator</th><th>Value</th><th>Year</th><th>Status / reason</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+            for f in block.figures
+        )
+        return (
+            f'<table class="figures"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
+            f"<thead><tr><th>Indicator</th><th>Value</th><th>Year</th><th>Status / reason</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
     if isinstance(block, Table):
         number = numbering.next_table() if block.numbered else None
         head = f"Table {number}. " if number else ""
         header = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
         ids = block.row_ids or [None] * len(block.rows)
-        body = "".join((f'<tr id="{row_id}">' if row_id else "<tr>") + "".join(
-            f"<td class=\"value\">{figure_html(c, numbering)}</td>" if isinstance(c, Figure) else f"<td>{html.escape(str(c))}</td>"
-            for c in row) + "</tr>" for row_id, row in zip(ids, block.rows))
+        body = "".join(
+            (f'<tr id="{row_id}">' if row_id else "<tr>")
+            + "".join(
+                f'<td class="value">{figure_html(c, numbering)}</td>'
+                if isinstance(c, Figure)
+                else f"<td>{html.escape(str(c))}</td>"
+                for c in row
+            )
+            + "</tr>"
+            for row_id, row in zip(ids, block.rows)
+        )
         note = f'<p class="tablenote">{html.escape(block.note)}</p>' if block.note else ""
-        return (f'<table class="{block.css_class}"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
-                f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>{note}")
+        return (
+            f'<table class="{block.css_class}"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
+            f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>{note}"
+        )
     if isinstance(block, Chart):
         number = numbering.next_figure()
         sources = numbering.cites({s for f in block.figures for s in f.sources})
         cite = " Source: " + "".join(f'<a href="#src-{n}">[{n}]</a>' for n in sources) + "." if sources else ""
         note = " " + html.escape(block.note) if block.note else ""
         data = html.escape(json.dumps([f.to_dict() for f in block.figures]))
-        return (f'<figure class="chart {"wide" if block.wide else "half"}" id="fig-{number}" data-figures="{data}">'
-                f'<div class="svg">{block.svg}</div><figcaption>Figure {number}. {html.escape(block.caption)}.{cite}{note}'
-                f"</figcaption></figure>")
+        return (
+            f'<figure class="chart {"wide" if block.wide else "half"}" id="fig-{number}" data-figures="{data}">'
+            f'<div class="svg">{block.svg}</div><figcaption>Figure {number}. {html.escape(block.caption)}.{cite}{note}'
+            f"</figcaption></figure>"
+        )
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def to_html(document: Document, layout: str = "document") -> str:
     """A self-contained HTML page (CSS and SVG inline)."""
     numbering = Numbering(document)
-    sections = [{"id": s.id, "title": s.title, "level": s.level,
-                 "html": "".join(block_html(b, numbering) for b in s.blocks)} for s in document.sections]
+    sections = [
+        {"id": s.id, "title": s.title, "level": s.level, "html": "".join(block_html(b, numbering) for b in s.blocks)}
+        for s in document.sections
+    ]
     css = (Path(__file__).parent / "templates" / "publication.css").read_text(encoding="utf-8")
-    return _environment().get_template("publication.html.j2").render(
-        document=document, sections=sections, css=css, layout=layout)
+    return (
+        _environment()
+        .get_template("publication.html.j2")
+        .render(document=document, sections=sections, css=css, layout=layout)
+    )
 
 
 def to_pdf(document: Document, layout: str = "document") -> bytes:
@@ -162,6 +210,7 @@ def to_pdf(document: Document, layout: str = "document") -> bytes:
 
 
 # --- Markdown --------------------------------------------------------------------------------------------
+
 
 def figure_md(figure: Figure, numbering: Numbering) -> str:
     if figure.missing:
@@ -192,18 +241,32 @@ def block_md(block, numbering: Numbering) -> str:
         return inline_md(block.parts, numbering)
     if isinstance(block, FigureTable):
         number = numbering.next_table() if block.numbered else None
-        lines = [f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**", "",
-                 "| Indicator | Value | Year | Status / reason |", "| --- | --- | --- | --- |"]
+        lines = [
+            f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**",
+            "",
+            "| Indicator | Value | Year | Status / reason |",
+            "| --- | --- | --- | --- |",
+        ]
         for f in block.figures:
             value = "no data" if f.missing else figure_md(f, numbering)
-            lines.append(f"| {_cell(f.label)} | {_cell(value)} | {f.when} | {_cell(_status(f) if not f.missing else f.reason or '')} |")
+            lines.append(
+                f"| {_cell(f.label)} | {_cell(value)} | {f.when} | {_cell(_status(f) if not f.missing else f.reason or '')} |"
+            )
         return "\n".join(lines)
     if isinstance(block, Table):
         number = numbering.next_table() if block.numbered else None
-        lines = [f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**", "",
-                 "| " + " | ".join(_cell(c) for c in block.columns) + " |", "|" + " --- |" * len(block.columns)]
+        lines = [
+            f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**",
+            "",
+            "| " + " | ".join(_cell(c) for c in block.columns) + " |",
+            "|" + " --- |" * len(block.columns),
+        ]
         for row in block.rows:
-            lines.append("| " + " | ".join(_cell(figure_md(c, numbering) if isinstance(c, Figure) else str(c)) for c in row) + " |")
+            lines.append(
+                "| "
+                + " | ".join(_cell(figure_md(c, numbering) if isinstance(c, Figure) else str(c)) for c in row)
+                + " |"
+            )
         if block.note:
             lines += ["", f"*{block.note}*"]
         return "\n".join(lines)
@@ -211,7 +274,11 @@ def block_md(block, numbering: Numbering) -> str:
         number = numbering.next_figure()
         sources = "".join(f"[{n}]" for n in numbering.cites({s for f in block.figures for s in f.sources}))
         data = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
-        caption = f"Figure {number}. {block.caption}." + (f" Source: {sources}." if sources else "") + (f" {block.note}" if block.note else "")
+        caption = (
+            f"Figure {number}. {block.caption}."
+            + (f" Source: {sources}." if sources else "")
+            + (f" {block.note}" if block.note else "")
+        )
         return f"![Figure {number}](data:image/svg+xml;base64,{data})\n\n*{caption}*"
     raise TypeError(f"unknown block {type(block).__name__}")
 
@@ -229,8 +296,10 @@ def to_markdown(document: Document) -> str:
 
 # --- JSON ------------------------------------------------------------------------------------------------
 
+
 def block_json(block) -> dict:
     """One block as a JSON-ready dict (the same numbers as the HTML)."""
+
     def parts(items):
         return [p.to_dict() if isinstance(p, Figure) else p for p in items]
 
@@ -245,19 +314,36 @@ def block_json(block) -> dict:
     if isinstance(block, FigureTable):
         return {"type": "figures", "caption": block.caption, "figures": [f.to_dict() for f in block.figures]}
     if isinstance(block, Table):
-        return {"type": "table", "caption": block.caption, "columns": block.columns,
-                "rows": [[c.to_dict() if isinstance(c, Figure) else c for c in row] for row in block.rows]}
+        return {
+            "type": "table",
+            "caption": block.caption,
+            "columns": block.columns,
+            "rows": [[c.to_dict() if isinstance(c, Figure) else c for c in row] for row in block.rows],
+        }
     if isinstance(block, Chart):
-        return {"type": "chart", "caption": block.caption, "figures": [f.to_dict() for f in block.figures], "vega_lite": block.spec}
+        return {
+            "type": "chart",
+            "caption": block.caption,
+            "figures": [f.to_dict() for f in block.figures],
+            "vega_lite": block.spec,
+        }
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def to_json(document: Document) -> str:
     """Machine-readable document: sections, blocks, every figure with key and sources, and the datasets."""
-    payload = {"kind": document.kind, "title": document.title, "subtitle": document.subtitle, "release": document.release_id,
-               "meta": document.meta, "sources": source_ids(document),
-               "sections": [{"id": s.id, "title": s.title, "blocks": [block_json(b) for b in s.blocks]} for s in document.sections],
-               "figures": [f.to_dict() for f in iter_figures(document)]}
+    payload = {
+        "kind": document.kind,
+        "title": document.title,
+        "subtitle": document.subtitle,
+        "release": document.release_id,
+        "meta": document.meta,
+        "sources": source_ids(document),
+        "sections": [
+            {"id": s.id, "title": s.title, "blocks": [block_json(b) for b in s.blocks]} for s in document.sections
+        ],
+        "figures": [f.to_dict() for f in iter_figures(document)],
+    }
     return json.dumps(payload, indent=1, ensure_ascii=False, default=str)
 
 
@@ -271,8 +357,11 @@ def write(document: Document, fmt: str, out: Path | None, layout: str = "documen
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(to_pdf(document, layout=layout))
         return out
-    text = {"html": lambda: to_html(document, layout=layout), "md": lambda: to_markdown(document),
-            "json": lambda: to_json(document)}[fmt]()
+    text = {
+        "html": lambda: to_html(document, layout=layout),
+        "md": lambda: to_markdown(document),
+        "json": lambda: to_json(document),
+    }[fmt]()
     if out is None:
         return text
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -80,7 +80,9 @@ def _check_areas(data: ReleaseData, codes, where: str) -> None:
 
 def _check_indicator(data: ReleaseData, indicator: str, where: str) -> None:
     if indicator not in data.indicators:
-        raise ReportError(f"{where}: unknown indicator {indicator!r} (not in the catalogue of release {data.release_id})")
+        raise ReportError(
+            f"{where}: unknown indicator {indicator!r} (not in the catalogue of release {data.release_id})"
+        )
 
 
 def inline_figure(data: ReleaseData, kind: str, text: str, where: str) -> Figure:
@@ -99,8 +101,18 @@ def inline_figure(data: ReleaseData, kind: str, text: str, where: str) -> Figure
         present = [r for r in rows if r["value"] is not None]
         if present:
             return data.observation_figure(name, max(present, key=lambda r: (r["year"], r["period"])))
-        return data.observation_latest(name, **key) if year is None else Figure(
-            label=name, origin_kind="observation", key=name, reason=f"no observation in {year}", year=year, area=key.get("area"))
+        return (
+            data.observation_latest(name, **key)
+            if year is None
+            else Figure(
+                label=name,
+                origin_kind="observation",
+                key=name,
+                reason=f"no observation in {year}",
+                year=year,
+                area=key.get("area"),
+            )
+        )
     _check_indicator(data, name, where)
     if not any(k in key for k in ("area", "origin")):
         raise ReportError(f"{where}: {{{{value {name}}}}} needs area= (or origin= and destination=)")
@@ -138,8 +150,12 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
     if kind == "chart":
         codes = _areas(data, named.pop("areas", ""), where)
         first, last = int(named.pop("from", 0)), int(named.pop("to", 9999))
-        series = [f for code in codes for f in data.series(indicator, data.name(code), area=code, sex=sex)
-                  if first <= f.year <= last]
+        series = [
+            f
+            for code in codes
+            for f in data.series(indicator, data.name(code), area=code, sex=sex)
+            if first <= f.year <= last
+        ]
         block = charts.time_series(series, caption, y_title=data.indicators[indicator]["unit"]) if series else None
     elif kind in {"table", "bars"}:
         codes = _areas(data, named.pop("areas", ""), where)
@@ -153,13 +169,17 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
             block = charts.bars(present, caption) if present else None
     elif kind == "map":
         year = named.pop("year", None)
-        rows = data.rows("SELECT area, max(year) AS y FROM indicator_value WHERE indicator = ? AND sex = ? AND category = '' "
-                         "AND value IS NOT NULL AND area IN (SELECT code FROM area WHERE kind = 'country') GROUP BY area",
-                         [indicator, sex])
+        rows = data.rows(
+            "SELECT area, max(year) AS y FROM indicator_value WHERE indicator = ? AND sex = ? AND category = '' "
+            "AND value IS NOT NULL AND area IN (SELECT code FROM area WHERE kind = 'country') GROUP BY area",
+            [indicator, sex],
+        )
         figures = [data.latest(indicator, area=r["area"], sex=sex, year=int(year) if year else r["y"]) for r in rows]
         block = charts.choropleth(data.settings, figures, data.m49_codes(), caption) if data.settings else None
         if block is None:
-            raise ReportError(f"{where}: no world map file (geo/world-atlas/countries-110m.json) in the mirror or cache")
+            raise ReportError(
+                f"{where}: no world map file (geo/world-atlas/countries-110m.json) in the mirror or cache"
+            )
     else:
         raise ReportError(f"{where}: unknown block directive '::: {kind}' (chart, table, bars, map)")
     if named:
@@ -182,7 +202,7 @@ def _prose(data: ReleaseData, lines: list[tuple[int, str]], path: Path, state: R
         where = f"{path}:{number}"
         position = 0
         for match in INLINE.finditer(line):
-            parts.append(line[position:match.start()])
+            parts.append(line[position : match.start()])
             kind, args, ref_key = match.group(1), match.group(2), match.group(3)
             if ref_key:
                 if ref_key not in state.outline_refs:
@@ -260,8 +280,13 @@ def build_report(data: ReleaseData, outline_path: Path) -> Document:
     outline = load_outline(outline_path)
     state = ReportState(outline_refs={str(k): str(v) for k, v in (outline.get("references") or {}).items()})
     authors = ", ".join(outline.get("authors") or [])
-    document = Document(kind="report", title=outline["title"], subtitle=outline.get("subtitle", "") + (f" — {authors}" if authors else ""),
-                        release_id=data.release_id, meta={"outline": str(outline_path)})
+    document = Document(
+        kind="report",
+        title=outline["title"],
+        subtitle=outline.get("subtitle", "") + (f" — {authors}" if authors else ""),
+        release_id=data.release_id,
+        meta={"outline": str(outline_path)},
+    )
     for entry in outline["chapters"]:
         file = entry.get("file") if isinstance(entry, dict) else entry
         if not file:
@@ -269,8 +294,11 @@ def build_report(data: ReleaseData, outline_path: Path) -> Document:
         document.sections.append(read_chapter(data, outline_path.parent / file, state))
     _resolve_refs(document, state)
     if state.cited:
-        document.sections.append(Section("references", "References",
-                                         [Bullets([[state.outline_refs[key]] for key in state.cited], style="ol")]))
+        document.sections.append(
+            Section(
+                "references", "References", [Bullets([[state.outline_refs[key]] for key in state.cited], style="ol")]
+            )
+        )
     document.references = [state.outline_refs[key] for key in state.cited]
     document.sections.append(sources_section(document, data, title="Provenance annex"))
     return document

@@ -23,28 +23,53 @@ def deaths_blocks(data: ReleaseData, regions: list[dict], what: str) -> list:
         rows = data.indicator_rows(INDICATOR, area=region["code"])
         present = [r for r in rows if r["value"] is not None]
         if not present:
-            blocks.append(Notice(f"No deaths or disappearances of migrants recorded in {region['name']} in this release "
-                                 "(IOM Missing Migrants counts only the incidents it could verify; no record is not no death)."))
+            blocks.append(
+                Notice(
+                    f"No deaths or disappearances of migrants recorded in {region['name']} in this release "
+                    "(IOM Missing Migrants counts only the incidents it could verify; no record is not no death)."
+                )
+            )
             continue
         last = max(r["year"] for r in present)
         years = list(range(last - YEARS_SHOWN + 1, last + 1))
         routes: dict[str, dict[int, dict]] = {}
         for row in present:
             routes.setdefault(row["category"], {})[row["year"]] = row
-        order = sorted(routes, key=lambda route: (route != "", -sum(r["value"] for r in routes[route].values() if r["year"] in years), route))
+        order = sorted(
+            routes,
+            key=lambda route: (
+                route != "",
+                -sum(r["value"] for r in routes[route].values() if r["year"] in years),
+                route,
+            ),
+        )
         table_rows = []
         for route in order[: ROUTES_SHOWN + 1]:
             cells = [route or "All routes"]
             for year in years:
                 row = routes[route].get(year)
-                cells.append(data.figure_of(INDICATOR, row, f"{route or 'All routes'}, {year}") if row else
-                             data.missing(INDICATOR, f"{route or 'All routes'}, {year}", area=region["code"], category=route,
-                                          year=year, reason="no death recorded on this route in this region and year"))
+                cells.append(
+                    data.figure_of(INDICATOR, row, f"{route or 'All routes'}, {year}")
+                    if row
+                    else data.missing(
+                        INDICATOR,
+                        f"{route or 'All routes'}, {year}",
+                        area=region["code"],
+                        category=route,
+                        year=year,
+                        reason="no death recorded on this route in this region and year",
+                    )
+                )
             table_rows.append(cells)
         # A year covered only in part (incidents recorded to 30 April) says so in its column heading.
         cut_off = {r["year"]: data.figure_of(INDICATOR, r, None).when for r in present if r.get("partial_until")}
-        blocks.append(Table(f"Migrants recorded dead or missing in {region['name']}, by route ({what})",
-                            ["Route", *[cut_off.get(y, str(y)) for y in years]], table_rows,
-                            note="SDG 10.7.3, a minimum: only recorded deaths and disappearances (IOM Missing Migrants Project). "
-                                 "The route is where the incident happened, not the migrants' origin; “no data” means none recorded."))
+        blocks.append(
+            Table(
+                f"Migrants recorded dead or missing in {region['name']}, by route ({what})",
+                ["Route", *[cut_off.get(y, str(y)) for y in years]],
+                table_rows,
+                note="SDG 10.7.3, a minimum: only recorded deaths and disappearances (IOM Missing Migrants Project). "
+                "The route is where the incident happened, not the migrants' origin; “no data” means none recorded.",
+            )
+        )
     return blocks

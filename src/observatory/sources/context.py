@@ -16,8 +16,20 @@ from observatory.sources.spec import SourceSpec
 
 # Canonical observation columns a connector's SELECT may provide; the engine fills the rest.
 OBSERVATION_COLUMNS = (
-    "measure_id", "area", "origin", "destination", "year", "period", "sex", "age",
-    "category", "value", "lower", "upper", "status", "note",
+    "measure_id",
+    "area",
+    "origin",
+    "destination",
+    "year",
+    "period",
+    "sex",
+    "age",
+    "category",
+    "value",
+    "lower",
+    "upper",
+    "status",
+    "note",
 )
 _TYPE_CHECKS = {"DOUBLE": "DOUBLE", "INTEGER": "BIGINT", "BIGINT": "BIGINT", "VARCHAR": "VARCHAR", "DATE": "DATE"}
 
@@ -89,7 +101,11 @@ class ParseContext:
                 width = len(fields)
                 continue
             if len(fields) != width:
-                return SourceError(label, f"expected {width} fields, found {len(fields)} (truncated or malformed row)", row=reader.line_num)
+                return SourceError(
+                    label,
+                    f"expected {width} fields, found {len(fields)} (truncated or malformed row)",
+                    row=reader.line_num,
+                )
         return SourceError(label, "the CSV structure could not be read (unbalanced quotes or a truncated file)")
 
     # --- readers -----------------------------------------------------------------------------------------------
@@ -112,7 +128,7 @@ class ParseContext:
         if footer_lines or skip_lines or raw_file.encoding.lower().replace("-", "") not in ("utf8", "utf8sig"):
             # DuckDB has no footer option; hand it a cleaned UTF-8 copy so the fast reader still does the work.
             lines = text.splitlines(keepends=True)
-            body = lines[skip_lines: len(lines) - footer_lines if footer_lines else None]
+            body = lines[skip_lines : len(lines) - footer_lines if footer_lines else None]
             source_path = self.scratch / f"{self._view_name(Path(name).stem)}.csv"
             source_path.write_text("".join(body).lstrip("\ufeff"), encoding="utf-8")
         header_line = skip_lines + 1
@@ -123,13 +139,17 @@ class ParseContext:
                 f"delim = {_quote_literal(delim)}, quote = '\"', escape = '\"', strict_mode = true, "
                 f"auto_detect = false, columns = {self._sniff_columns(text, header_line, delim, label)})"
             )
-            self._numbered(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () + {header_line} AS _row FROM {scan}")
+            self._numbered(
+                f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () + {header_line} AS _row FROM {scan}"
+            )
         except duckdb.Error:
             raise self._locate_structure_error(label, text, header_line, delim) from None
         present = [row[0] for row in self.con.execute(f"DESCRIBE {view}").fetchall()]
         for column in columns:
             if column not in present:
-                raise SourceError(label, f"missing column {column!r}; the file has {present[:-1]}", row=header_line, field=column)
+                raise SourceError(
+                    label, f"missing column {column!r}; the file has {present[:-1]}", row=header_line, field=column
+                )
         return self._typed(view, label, columns, na_values, thousands)
 
     def _sniff_columns(self, text: str, header_line: int, delim: str, label: str) -> str:
@@ -159,18 +179,32 @@ class ParseContext:
             if thousands and target in ("DOUBLE", "BIGINT"):
                 raw = f"replace({raw}, {_quote_literal(thousands)}, '')"
             # Missing-value markers apply to numbers only: "NA" in a text column may be Namibia.
-            cleaned = f"CASE WHEN {raw} IN ({na_list}) THEN NULL ELSE {raw} END" if target != "VARCHAR" else f"NULLIF({raw}, '')"
+            cleaned = (
+                f"CASE WHEN {raw} IN ({na_list}) THEN NULL ELSE {raw} END"
+                if target != "VARCHAR"
+                else f"NULLIF({raw}, '')"
+            )
             if target != "VARCHAR":
                 if target == "BIGINT":
                     # Integers written as 1990.0 by R exports are still integers.
                     cleaned = f"regexp_replace({cleaned}, '\\.0+$', '')"
-                first_bad.append((column, declared, f"min(CASE WHEN {cleaned} IS NOT NULL AND TRY_CAST({cleaned} AS {target}) IS NULL THEN _row END)"))
+                first_bad.append(
+                    (
+                        column,
+                        declared,
+                        f"min(CASE WHEN {cleaned} IS NOT NULL AND TRY_CAST({cleaned} AS {target}) IS NULL THEN _row END)",
+                    )
+                )
                 cleaned = f"CAST({cleaned} AS {target})"
             selects.append(f"{cleaned} AS {_quote(column)}")
         if first_bad:
             # One scan finds, for every typed column at once, the first row whose value does not parse.
-            rows = self.con.execute(f"SELECT {', '.join(expression for _, _, expression in first_bad)} FROM {view}").fetchall()[0]
-            failures = [(row, column, declared) for row, (column, declared, _) in zip(rows, first_bad) if row is not None]
+            rows = self.con.execute(
+                f"SELECT {', '.join(expression for _, _, expression in first_bad)} FROM {view}"
+            ).fetchall()[0]
+            failures = [
+                (row, column, declared) for row, (column, declared, _) in zip(rows, first_bad) if row is not None
+            ]
             if failures:
                 row, column, declared = min(failures, key=lambda failure: failure[0])
                 value = self.con.execute(f"SELECT {_quote(column)} FROM {view} WHERE _row = ?", [row]).fetchall()[0][0]
@@ -182,8 +216,10 @@ class ParseContext:
         label = self.label(name)
         view = self._view_name(Path(name).stem)
         try:
-            self._numbered(f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () AS _row "
-                           f"FROM read_parquet({_quote_literal(str(self.path(name)))})")
+            self._numbered(
+                f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () AS _row "
+                f"FROM read_parquet({_quote_literal(str(self.path(name)))})"
+            )
         except duckdb.Error as error:
             raise SourceError(label, f"not a readable Parquet file ({str(error).splitlines()[0]})") from None
         present = {row[0]: row[1] for row in self.con.execute(f"DESCRIBE {view}").fetchall()}
@@ -197,7 +233,9 @@ class ParseContext:
                 ).fetchall()
                 if bad:
                     bad = bad[0]
-                    raise SourceError(label, f"value {bad[1]!r} is not a valid {declared.lower()}", row=bad[0], field=column)
+                    raise SourceError(
+                        label, f"value {bad[1]!r} is not a valid {declared.lower()}", row=bad[0], field=column
+                    )
         return self.con.sql(f"SELECT *, {_quote_literal(label)} AS _file FROM {view}")
 
     def read_excel(self, name: str, sheet: str, **options) -> pd.DataFrame:
@@ -221,7 +259,9 @@ class ParseContext:
         bad = relation.filter(f"NOT ({condition})").order("_row").limit(1).fetchall()
         if bad:
             row = dict(zip(relation.columns, bad[0]))
-            raise SourceError(row["_file"], f"value {row[field]!r} is not allowed; expected {expected}", row=row["_row"], field=field)
+            raise SourceError(
+                row["_file"], f"value {row[field]!r} is not allowed; expected {expected}", row=row["_row"], field=field
+            )
 
     def relation_from_frame(self, frame: pd.DataFrame, stem: str) -> duckdb.DuckDBPyRelation:
         """Register a DataFrame built by the connector as a relation the engine can join."""

@@ -38,10 +38,14 @@ def locate(settings: Settings, spec: SourceSpec) -> dict[str, Path]:
 def verify(path: Path, expected: str, label: str) -> None:
     actual = sha256_of(path)
     if actual != expected:
-        raise SourceError(label, f"checksum mismatch: expected sha256 {expected[:16]}…, got {actual[:16]}… — refusing the file")
+        raise SourceError(
+            label, f"checksum mismatch: expected sha256 {expected[:16]}…, got {actual[:16]}… — refusing the file"
+        )
 
 
-def _download(client: httpx.Client, url: str, target: Path, expected: str, label: str, settings: Settings, progress: Progress) -> None:
+def _download(
+    client: httpx.Client, url: str, target: Path, expected: str, label: str, settings: Settings, progress: Progress
+) -> None:
     """Download into `<target>.part`, resuming with a Range request after a broken connection."""
     part = target.with_name(target.name + ".part")
     task = progress.add_task(label, total=None)
@@ -137,11 +141,22 @@ def fetch_source(settings: Settings, spec: SourceSpec, client: httpx.Client, pro
             original = settings.cache_dir / raw.converted_from.path
             original.parent.mkdir(parents=True, exist_ok=True)
             if not (original.is_file() and sha256_of(original) == raw.converted_from.sha256):
-                _download(client, raw.converted_from.url_download, original, raw.converted_from.sha256, raw.converted_from.path, settings, progress)
+                _download(
+                    client,
+                    raw.converted_from.url_download,
+                    original,
+                    raw.converted_from.sha256,
+                    raw.converted_from.path,
+                    settings,
+                    progress,
+                )
             _convert_verified(original, raw.converted_from, target, raw.sha256, raw.path)
             done.append(f"{raw.path}: converted from {raw.converted_from.path}")
         else:
-            raise SourceError(raw.path, f"this file cannot be downloaded ({raw.mirror_only or 'no URL declared'}); use a mirror (OBSERVATORY_MIRROR)")
+            raise SourceError(
+                raw.path,
+                f"this file cannot be downloaded ({raw.mirror_only or 'no URL declared'}); use a mirror (OBSERVATORY_MIRROR)",
+            )
     return done
 
 
@@ -157,4 +172,9 @@ def fetch(settings: Settings, specs: list[SourceSpec]) -> dict[str, list[str]]:
 
 def file_record(raw: RawFile, path: Path) -> dict:
     """Provenance of one raw file as it was read for a build."""
-    return {"path": raw.path, "sha256": sha256_of(path), "bytes": path.stat().st_size, "url_download": raw.url_download or (raw.converted_from.url_download if raw.converted_from else None)}
+    return {
+        "path": raw.path,
+        "sha256": sha256_of(path),
+        "bytes": path.stat().st_size,
+        "url_download": raw.url_download or (raw.converted_from.url_download if raw.converted_from else None),
+    }

@@ -36,9 +36,20 @@ AREA_COLUMNS = ("area", "origin", "destination")
 SCRATCH_PREFIX = ".scratch-"  # <releases>/.scratch-<release id>: a build's temporary files
 MEASURE_COLUMNS = "id, dataset_id, label, kind, unit, definition, level, category_label, status"
 _COLUMN_TYPES = {
-    "measure_id": "VARCHAR", "area": "VARCHAR", "origin": "VARCHAR", "destination": "VARCHAR", "year": "INTEGER",
-    "period": "VARCHAR", "sex": "VARCHAR", "age": "VARCHAR", "category": "VARCHAR", "value": "DOUBLE",
-    "lower": "DOUBLE", "upper": "DOUBLE", "status": "VARCHAR", "note": "VARCHAR",
+    "measure_id": "VARCHAR",
+    "area": "VARCHAR",
+    "origin": "VARCHAR",
+    "destination": "VARCHAR",
+    "year": "INTEGER",
+    "period": "VARCHAR",
+    "sex": "VARCHAR",
+    "age": "VARCHAR",
+    "category": "VARCHAR",
+    "value": "DOUBLE",
+    "lower": "DOUBLE",
+    "upper": "DOUBLE",
+    "status": "VARCHAR",
+    "note": "VARCHAR",
 }
 
 
@@ -83,8 +94,16 @@ def _normalised_select(relation: duckdb.DuckDBPyRelation, spec: SourceSpec, defa
     present = set(relation.columns)
     status_by_measure = " ".join(f"WHEN '{m.id}' THEN '{m.status}'" for m in spec.measures)
     defaults = {
-        "area": "NULL", "origin": "NULL", "destination": "NULL", "period": "''", "sex": "'total'", "age": "'total'",
-        "category": "''", "lower": "NULL", "upper": "NULL", "note": "NULL",
+        "area": "NULL",
+        "origin": "NULL",
+        "destination": "NULL",
+        "period": "''",
+        "sex": "'total'",
+        "age": "'total'",
+        "category": "''",
+        "lower": "NULL",
+        "upper": "NULL",
+        "note": "NULL",
         "status": f"CASE measure_id {status_by_measure} ELSE 'reported' END" if spec.measures else "'reported'",
     }
     parts = []
@@ -108,13 +127,20 @@ def _source_mapping(spec: SourceSpec) -> dict[str, str | None]:
     if not path.is_file():
         return {}
     with path.open(encoding="utf-8") as handle:
-        return {str(name): code for name, code in (yaml.safe_load(handle) or {}).items()}  # code None = aggregate, excluded
+        return {
+            str(name): code for name, code in (yaml.safe_load(handle) or {}).items()
+        }  # code None = aggregate, excluded
 
 
 class ReleaseBuilder:
     """Writes one release file; nothing outside `<id>.duckdb.building` is touched until `publish`."""
 
-    def __init__(self, settings: Settings, connectors: dict[str, ModuleType] | None = None, series: dict[str, Series] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        connectors: dict[str, ModuleType] | None = None,
+        series: dict[str, Series] | None = None,
+    ):
         self.settings = settings
         self.connectors = connectors or {}
         self.series = series
@@ -140,8 +166,10 @@ class ReleaseBuilder:
         records = [file_record(raw, paths[raw.path]) for raw in spec.files]
         for raw, record in zip(spec.files, records):
             if record["sha256"] != raw.sha256:
-                message = (f"sha256 {record['sha256'][:16]}… differs from the declared {raw.sha256[:16]}…: "
-                           "the file was changed, truncated or replaced by another version")
+                message = (
+                    f"sha256 {record['sha256'][:16]}… differs from the declared {raw.sha256[:16]}…: "
+                    "the file was changed, truncated or replaced by another version"
+                )
                 if strict_checksums:
                     raise SourceError(raw.path, message)
                 self.findings.append(Finding(spec.id, "checksum", "warning", message, 1, raw.path))
@@ -156,7 +184,11 @@ class ReleaseBuilder:
         except ValueError as error:  # declarations in geo/*.yml that the reference tables contradict
             raise SourceError(spec.files[0].path, f"the area reference cannot be built: {error}") from None
         self.resolver = AreaResolver(reference)
-        for table, frame in (("area", reference.area), ("area_membership", reference.membership), ("area_alias", reference.alias)):
+        for table, frame in (
+            ("area", reference.area),
+            ("area_membership", reference.membership),
+            ("area_alias", reference.alias),
+        ):
             self.con.register("frame", frame)
             self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
             self.con.unregister("frame")
@@ -180,7 +212,10 @@ class ReleaseBuilder:
         finally:
             ctx.close()
         default_file = spec.files[0].path if spec.files else f"(derived: {spec.id})"
-        self.findings += [Finding(spec.id, check, severity, message, count, default_file) for check, severity, message, count in ctx.notes]
+        self.findings += [
+            Finding(spec.id, check, severity, message, count, default_file)
+            for check, severity, message, count in ctx.notes
+        ]
         if not relations:
             self._record_dataset(spec, 0)
             return
@@ -190,19 +225,27 @@ class ReleaseBuilder:
         for index, relation in enumerate(relations):
             name = f"connector_output_{index}"
             self.con.register(name, relation)
-            selects.append(f"SELECT '{spec.id}' AS dataset_id, {_normalised_select(relation, spec, default_file)} FROM {name}")
+            selects.append(
+                f"SELECT '{spec.id}' AS dataset_id, {_normalised_select(relation, spec, default_file)} FROM {name}"
+            )
         self.con.execute("CREATE OR REPLACE TEMP TABLE stage AS " + " UNION ALL ".join(selects))
         for index in range(len(relations)):
             self.con.unregister(f"connector_output_{index}")
         declared = {m.id for m in spec.measures}
-        undeclared = [row[0] for row in self.con.execute("SELECT DISTINCT measure_id FROM stage").fetchall() if row[0] not in declared]
+        undeclared = [
+            row[0]
+            for row in self.con.execute("SELECT DISTINCT measure_id FROM stage").fetchall()
+            if row[0] not in declared
+        ]
         if undeclared:
             raise SourceError(default_file, f"connector produced measures not declared in source.yml: {undeclared}")
         self._resolve_areas(spec)
         findings = run_checks(self.con, "resolved", spec)
         self.findings += findings
         self.problems += [str(f) for f in findings if f.severity == "error"]
-        self.con.execute(f"INSERT INTO observation SELECT {', '.join(('dataset_id',) + OBSERVATION_COLUMNS)} FROM resolved")
+        self.con.execute(
+            f"INSERT INTO observation SELECT {', '.join(('dataset_id',) + OBSERVATION_COLUMNS)} FROM resolved"
+        )
         count = self.con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
         self._record_dataset(spec, count)
         self.con.execute("DROP TABLE resolved; DROP TABLE stage")
@@ -217,55 +260,117 @@ class ReleaseBuilder:
             condition = " OR ".join(f"{column} IN ({listed})" for column in AREA_COLUMNS)
             count = self.con.execute(f"SELECT count(*) FROM stage WHERE {condition}").fetchall()[0][0]
             self.con.execute(f"DELETE FROM stage WHERE {condition}")
-            self.findings.append(Finding(spec.id, "aggregates_excluded", "info", f"{count} row(s) of {len(excluded)} published aggregates declared in countries.yml left out", count))
+            self.findings.append(
+                Finding(
+                    spec.id,
+                    "aggregates_excluded",
+                    "info",
+                    f"{count} row(s) of {len(excluded)} published aggregates declared in countries.yml left out",
+                    count,
+                )
+            )
             mapping = {name: code for name, code in mapping.items() if code is not None}
         unresolved: list[UnresolvedName] = []
         resolution_rows = []
         present = []
         for column in AREA_COLUMNS:
-            values = self.con.execute(f"SELECT {column}, min(_file) FROM stage WHERE {column} IS NOT NULL GROUP BY {column}").fetchall()
+            values = self.con.execute(
+                f"SELECT {column}, min(_file) FROM stage WHERE {column} IS NOT NULL GROUP BY {column}"
+            ).fetchall()
             if values:
                 present.append(column)
             resolved = self.resolver.resolve_values([value for value, _ in values], spec.area_scheme, mapping)
             for value, file in values:
                 hit = resolved.get(value.strip())
                 if hit is None:
-                    rows = self.con.execute(f"SELECT DISTINCT _row FROM stage WHERE {column} = ? ORDER BY _row LIMIT 5", [value]).fetchall()
-                    unresolved.append(UnresolvedName(file, column, value, tuple(r[0] for r in rows if r[0] is not None)))
+                    rows = self.con.execute(
+                        f"SELECT DISTINCT _row FROM stage WHERE {column} = ? ORDER BY _row LIMIT 5", [value]
+                    ).fetchall()
+                    unresolved.append(
+                        UnresolvedName(file, column, value, tuple(r[0] for r in rows if r[0] is not None))
+                    )
                 else:
                     resolution_rows.append((spec.id, file, column, value, hit.code, hit.exact, hit.method))
         if unresolved:
             raise UnresolvedAreasError(sorted(unresolved, key=lambda item: (item.file, item.rows)))
         unused = sorted(set(mapping) - {row[3] for row in resolution_rows})
         if unused:
-            self.findings.append(Finding(spec.id, "unused_country_mapping", "info", f"names in countries.yml not found in the data: {unused}", len(unused)))
+            self.findings.append(
+                Finding(
+                    spec.id,
+                    "unused_country_mapping",
+                    "info",
+                    f"names in countries.yml not found in the data: {unused}",
+                    len(unused),
+                )
+            )
         guesses = [row for row in resolution_rows if not row[5]]
         if guesses:
             listed = "; ".join(f"{row[3]!r} → {row[4]}" for row in guesses[:20])
-            self.findings.append(Finding(spec.id, "fuzzy_area_match", "warning", f"{len(guesses)} name(s) matched by a guess: {listed}", len(guesses), guesses[0][1], None, guesses[0][2]))
-        frame = pd.DataFrame(resolution_rows, columns=["dataset_id", "file", "field", "raw_value", "code", "exact", "method"])
+            self.findings.append(
+                Finding(
+                    spec.id,
+                    "fuzzy_area_match",
+                    "warning",
+                    f"{len(guesses)} name(s) matched by a guess: {listed}",
+                    len(guesses),
+                    guesses[0][1],
+                    None,
+                    guesses[0][2],
+                )
+            )
+        frame = pd.DataFrame(
+            resolution_rows, columns=["dataset_id", "file", "field", "raw_value", "code", "exact", "method"]
+        )
         self.con.register("resolution_frame", frame)
         self.con.execute("INSERT INTO area_resolution SELECT * FROM resolution_frame")
         for column in present:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE map_{column} AS SELECT raw_value, code FROM resolution_frame WHERE field = '{column}'")
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE map_{column} AS SELECT raw_value, code FROM resolution_frame WHERE field = '{column}'"
+            )
         self.con.unregister("resolution_frame")
         replaced = ", ".join(f"map_{c}.code AS {c}" for c in present)
         joins = " ".join(f"LEFT JOIN map_{c} ON map_{c}.raw_value = s.{c}" for c in present)
-        self.con.execute(f"CREATE TEMP TABLE resolved AS SELECT s.*{f' REPLACE ({replaced})' if present else ''} FROM stage s {joins}")
+        self.con.execute(
+            f"CREATE TEMP TABLE resolved AS SELECT s.*{f' REPLACE ({replaced})' if present else ''} FROM stage s {joins}"
+        )
 
     def _record_dataset(self, spec: SourceSpec, row_count: int) -> None:
         self.con.execute(
             "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [spec.id, spec.title, spec.publisher, spec.producer, spec.version_producer, spec.url_main, spec.date_published,
-             spec.date_accessed, self.retrieved_at, spec.licence, spec.citation_full, spec.note, spec.repackaged, row_count,
-             spec.revision],
+            [
+                spec.id,
+                spec.title,
+                spec.publisher,
+                spec.producer,
+                spec.version_producer,
+                spec.url_main,
+                spec.date_published,
+                spec.date_accessed,
+                self.retrieved_at,
+                spec.licence,
+                spec.citation_full,
+                spec.note,
+                spec.repackaged,
+                row_count,
+                spec.revision,
+            ],
         )
         for partial in spec.partial_periods:
-            self.con.execute("INSERT INTO partial_period VALUES (?, ?, ?, ?, ?)", [spec.id, partial.year, partial.period, partial.until, partial.note])
+            self.con.execute(
+                "INSERT INTO partial_period VALUES (?, ?, ?, ?, ?)",
+                [spec.id, partial.year, partial.period, partial.until, partial.note],
+            )
         for record in self._file_records:
-            self.con.execute("INSERT INTO dataset_file VALUES (?, ?, ?, ?, ?)", [spec.id, record["path"], record["sha256"], record["bytes"], record["url_download"]])
+            self.con.execute(
+                "INSERT INTO dataset_file VALUES (?, ?, ?, ?, ?)",
+                [spec.id, record["path"], record["sha256"], record["bytes"], record["url_download"]],
+            )
         for m in spec.measures:
-            self.con.execute(f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [m.id, spec.id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label, m.status])
+            self.con.execute(
+                f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [m.id, spec.id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label, m.status],
+            )
         self.rows[spec.id] = row_count
 
     def load_contributed(self) -> None:
@@ -284,8 +389,9 @@ class ReleaseBuilder:
             try:
                 self._insert_contributed(contributed)
             except duckdb.Error as error:  # validated above; a constraint failing here is a bug, named without values
-                self.problems.append(f"{contributed.files[-1].path}: the rows could not be stored "
-                                     f"({type(error).__name__})")
+                self.problems.append(
+                    f"{contributed.files[-1].path}: the rows could not be stored ({type(error).__name__})"
+                )
 
     def _insert_contributed(self, contributed: ContributedDataset) -> None:
         """One validated contributed dataset: its observations, dataset row with provenance, files and measures."""
@@ -295,15 +401,20 @@ class ReleaseBuilder:
             self.con.execute("INSERT INTO observation BY NAME SELECT * FROM contributed_frame")
         finally:
             self.con.unregister("contributed_frame")
-        self.con.execute("INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         contributed.dataset_row(self.retrieved_at))
+        self.con.execute(
+            "INSERT INTO dataset VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            contributed.dataset_row(self.retrieved_at),
+        )
         for record in contributed.files:
-            self.con.execute("INSERT INTO dataset_file VALUES (?, ?, ?, ?, NULL)",
-                             [dataset_id, record.path, record.sha256, record.bytes])
+            self.con.execute(
+                "INSERT INTO dataset_file VALUES (?, ?, ?, ?, NULL)",
+                [dataset_id, record.path, record.sha256, record.bytes],
+            )
         for m in contributed.measures:
-            self.con.execute(f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             [m.id, dataset_id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label,
-                              m.status])
+            self.con.execute(
+                f"INSERT INTO measure ({MEASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [m.id, dataset_id, m.label, m.kind, m.unit, m.definition, m.level, m.category_label, m.status],
+            )
         self.rows[dataset_id] = contributed.observations.num_rows
 
     def choose_series(self) -> None:
@@ -325,7 +436,9 @@ class ReleaseBuilder:
             return
         skipped = [f"{result.indicator} ({result.skipped})" for result in results if result.skipped]
         if skipped:
-            self.findings.append(Finding("indicators", "indicators_not_computed", "info", "; ".join(skipped), len(skipped)))
+            self.findings.append(
+                Finding("indicators", "indicators_not_computed", "info", "; ".join(skipped), len(skipped))
+            )
         self.indicator_values = sum(result.rows for result in results)
 
     def validate(self) -> None:
@@ -347,8 +460,10 @@ class ReleaseBuilder:
             self.con.register("findings", frame)
             self.con.execute("INSERT INTO check_result BY NAME SELECT * FROM findings")
             self.con.unregister("findings")
-        self.con.execute("INSERT INTO release_info VALUES (?, ?, ?, ?, ?)",
-                         [self.release_id, self.retrieved_at, __version__, str(self.settings.raw_dir()), seconds])
+        self.con.execute(
+            "INSERT INTO release_info VALUES (?, ?, ?, ?, ?)",
+            [self.release_id, self.retrieved_at, __version__, str(self.settings.raw_dir()), seconds],
+        )
 
     def publish(self) -> releases.Release:
         """Close, rename into place, point CURRENT at it, prune old releases."""
@@ -417,8 +532,15 @@ def build_release(
         _remove_stale_builds(settings)
         builder = ReleaseBuilder(settings, connectors, series)
         try:
-            progress = Progress(TextColumn("{task.description:<34}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                                console=console, transient=True, disable=not console.is_terminal)
+            progress = Progress(
+                TextColumn("{task.description:<34}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=not console.is_terminal,
+            )
             with progress:
                 task = progress.add_task("building release", total=len(specs) + 1)
                 series_chosen = False
@@ -428,7 +550,9 @@ def build_release(
                         builder.choose_series()  # derived sources read the chosen series
                         series_chosen = True
                     try:
-                        loader = {"areas": builder.load_reference, "frameworks": builder.load_frameworks}.get(spec.provides, builder.load_source)
+                        loader = {"areas": builder.load_reference, "frameworks": builder.load_frameworks}.get(
+                            spec.provides, builder.load_source
+                        )
                         loader(spec, strict_checksums)
                     except (SourceError, UnresolvedAreasError) as error:
                         builder.problems.append(f"{spec.id}: {error}")

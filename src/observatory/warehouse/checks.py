@@ -41,7 +41,9 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
     findings: list[Finding] = []
     dataset = spec.id
     # Group on one hash first (fast); only colliding hashes are compared on the full key.
-    suspects = con.execute(f"SELECT count(*) FROM (SELECT hash({_key_sql()}) AS h FROM {table} GROUP BY h HAVING count(*) > 1)").fetchall()[0][0]
+    suspects = con.execute(
+        f"SELECT count(*) FROM (SELECT hash({_key_sql()}) AS h FROM {table} GROUP BY h HAVING count(*) > 1)"
+    ).fetchall()[0][0]
     duplicates = []
     if suspects:
         duplicates = con.execute(
@@ -50,9 +52,17 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
         ).fetchall()
     if duplicates:
         first = duplicates[0]
-        findings.append(Finding(dataset, "duplicate_key", "error",
-                                f"{len(duplicates)} key(s) occur more than once, e.g. {dict(zip(KEY, first[:9]))} ({first[9]} times)",
-                                len(duplicates), first[10], first[11]))
+        findings.append(
+            Finding(
+                dataset,
+                "duplicate_key",
+                "error",
+                f"{len(duplicates)} key(s) occur more than once, e.g. {dict(zip(KEY, first[:9]))} ({first[9]} times)",
+                len(duplicates),
+                first[10],
+                first[11],
+            )
+        )
     measures = {measure.id: measure for measure in spec.measures}
     non_negative = set(spec.checks.non_negative) or {m.id for m in spec.measures if m.kind in ("stock", "count")}
     for severity, ids in (("error", non_negative), ("warning", set(spec.checks.negative_is_warning))):
@@ -63,15 +73,37 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
             f"SELECT count(*), min(_file), min(_row), min(value) FROM {table} WHERE measure_id IN ({listed}) AND value < 0"
         ).fetchall()[0]
         if negative[0]:
-            findings.append(Finding(dataset, "negative_value", severity, f"{negative[0]} negative value(s) (smallest {negative[3]:g})",
-                                    negative[0], negative[1], negative[2], "value"))
+            findings.append(
+                Finding(
+                    dataset,
+                    "negative_value",
+                    severity,
+                    f"{negative[0]} negative value(s) (smallest {negative[3]:g})",
+                    negative[0],
+                    negative[1],
+                    negative[2],
+                    "value",
+                )
+            )
     corridor = [m.id for m in spec.measures if m.level == "corridor"]
     if corridor and spec.checks.origin_not_destination:
         ids = ", ".join(f"'{m}'" for m in corridor)
-        same = con.execute(f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({ids}) AND origin = destination").fetchall()[0]
+        same = con.execute(
+            f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({ids}) AND origin = destination"
+        ).fetchall()[0]
         if same[0]:
-            findings.append(Finding(dataset, "origin_equals_destination", "warning", f"{same[0]} corridor row(s) with origin = destination (e.g. {same[3]})",
-                                    same[0], same[1], same[2], "origin"))
+            findings.append(
+                Finding(
+                    dataset,
+                    "origin_equals_destination",
+                    "warning",
+                    f"{same[0]} corridor row(s) with origin = destination (e.g. {same[3]})",
+                    same[0],
+                    same[1],
+                    same[2],
+                    "origin",
+                )
+            )
     for check in spec.checks.sums:
         findings += _sum_check(con, table, dataset, check)
     for check in spec.checks.jumps:
@@ -80,29 +112,39 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
 
 
 def _sum_check(con, table: str, dataset: str, check) -> list[Finding]:
-    (part_column, part_values), = check.parts.items()
-    (total_column, total_value), = check.total.items()
+    ((part_column, part_values),) = check.parts.items()
+    ((total_column, total_value),) = check.total.items()
     others = [column for column in KEY if column != part_column]
     parts = ", ".join(f"'{value}'" for value in part_values)
     rows = con.execute(
         f"""
         WITH parts AS (
-            SELECT {', '.join(others)}, sum(value) AS part_sum, count(*) AS n
+            SELECT {", ".join(others)}, sum(value) AS part_sum, count(*) AS n
             FROM {table} WHERE measure_id = ? AND {part_column} IN ({parts}) GROUP BY ALL),
         totals AS (
-            SELECT {', '.join(others)}, value AS total, _file, _row
+            SELECT {", ".join(others)}, value AS total, _file, _row
             FROM {table} WHERE measure_id = ? AND {total_column} = ?)
         SELECT count(*), min(_file), min(_row), max(abs(part_sum - total) / greatest(abs(total), 1))
-        FROM totals JOIN parts ON {' AND '.join(f'totals.{c} IS NOT DISTINCT FROM parts.{c}' for c in others)}
+        FROM totals JOIN parts ON {" AND ".join(f"totals.{c} IS NOT DISTINCT FROM parts.{c}" for c in others)}
         WHERE n = {len(part_values)} AND abs(part_sum - total) > greatest(? * greatest(abs(total), 1), ?)
         """,
         [check.measure, check.measure, total_value, check.tolerance, check.absolute_tolerance],
     ).fetchall()[0]
     if not rows[0]:
         return []
-    return [Finding(dataset, "parts_vs_total", check.severity,
-                    f"{check.measure}: {rows[0]} total(s) differ from the sum of {part_column} {list(part_values)} by more than "
-                    f"{check.tolerance:.1%} (largest gap {rows[3]:.1%})", rows[0], rows[1], rows[2], "value")]
+    return [
+        Finding(
+            dataset,
+            "parts_vs_total",
+            check.severity,
+            f"{check.measure}: {rows[0]} total(s) differ from the sum of {part_column} {list(part_values)} by more than "
+            f"{check.tolerance:.1%} (largest gap {rows[3]:.1%})",
+            rows[0],
+            rows[1],
+            rows[2],
+            "value",
+        )
+    ]
 
 
 def _jump_check(con, table: str, dataset: str, check, measures) -> list[Finding]:
@@ -110,8 +152,8 @@ def _jump_check(con, table: str, dataset: str, check, measures) -> list[Finding]
     rows = con.execute(
         f"""
         WITH series AS (
-            SELECT *, lag(value) OVER (PARTITION BY {', '.join(group)} ORDER BY year) AS previous,
-                      lag(year) OVER (PARTITION BY {', '.join(group)} ORDER BY year) AS previous_year
+            SELECT *, lag(value) OVER (PARTITION BY {", ".join(group)} ORDER BY year) AS previous,
+                      lag(year) OVER (PARTITION BY {", ".join(group)} ORDER BY year) AS previous_year
             FROM {table} WHERE measure_id = ?)
         SELECT count(*), min(_file), min(_row), arg_max(coalesce(area, origin || '→' || destination) || ' ' || previous_year || '→' || year, value / previous)
         FROM series
@@ -122,6 +164,15 @@ def _jump_check(con, table: str, dataset: str, check, measures) -> list[Finding]
     ).fetchall()[0]
     if not rows[0]:
         return []
-    return [Finding(dataset, "year_on_year_jump", "warning",
-                    f"{check.measure}: {rows[0]} change(s) between consecutive years beyond ×{check.factor:g} (largest: {rows[3]})",
-                    rows[0], rows[1], rows[2], "value")]
+    return [
+        Finding(
+            dataset,
+            "year_on_year_jump",
+            "warning",
+            f"{check.measure}: {rows[0]} change(s) between consecutive years beyond ×{check.factor:g} (largest: {rows[3]})",
+            rows[0],
+            rows[1],
+            rows[2],
+            "value",
+        )
+    ]

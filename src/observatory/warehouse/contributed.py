@@ -40,8 +40,19 @@ MAX_ROWS = 500_000
 MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 MAX_CELL_CHARS = 200  # no canonical text cell is longer; bounds what a dictionary-encoded column can expand to
 COLUMNS = ("dataset_id", *OBSERVATION_COLUMNS)
-STRING_COLUMNS = ("dataset_id", "measure_id", "area", "origin", "destination", "period", "sex", "age", "category",
-                  "status", "note")
+STRING_COLUMNS = (
+    "dataset_id",
+    "measure_id",
+    "area",
+    "origin",
+    "destination",
+    "period",
+    "sex",
+    "age",
+    "category",
+    "status",
+    "note",
+)
 NUMBER_COLUMNS = ("value", "lower", "upper")
 STATUSES = ("reported", "estimated", "modelled", "minimum")
 # Spreadsheets run a cell that starts with one of these as a formula (full-width forms included).
@@ -51,8 +62,20 @@ _UNSAFE_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]
 PROVENANCE = re.compile(r"contributed by .+, disclosure-controlled \(.+\)", re.DOTALL)
 # Pydantic messages of these kinds describe the expectation only; any other kind is reported by its type name.
 _SAFE_ERROR_TYPES = {
-    "missing", "string_type", "string_too_short", "string_too_long", "string_pattern_mismatch", "literal_error",
-    "list_type", "too_short", "too_long", "model_type", "model_attributes_type", "dict_type", "int_type", "bool_type",
+    "missing",
+    "string_type",
+    "string_too_short",
+    "string_too_long",
+    "string_pattern_mismatch",
+    "literal_error",
+    "list_type",
+    "too_short",
+    "too_long",
+    "model_type",
+    "model_attributes_type",
+    "dict_type",
+    "int_type",
+    "bool_type",
     "value_error",
 }
 
@@ -147,9 +170,23 @@ class ContributedDataset:
         citation = meta.citation or meta.title
         if meta.note not in citation:  # every surface that cites the dataset shows who contributed it and how
             citation = f"{citation} [{meta.note}]"
-        return [meta.id, meta.title, meta.publisher, meta.producer or meta.publisher, meta.version_producer,
-                meta.url_main or None, meta.date_published, None, retrieved_at, meta.licence, citation, meta.note,
-                False, self.observations.num_rows, None]
+        return [
+            meta.id,
+            meta.title,
+            meta.publisher,
+            meta.producer or meta.publisher,
+            meta.version_producer,
+            meta.url_main or None,
+            meta.date_published,
+            None,
+            retrieved_at,
+            meta.licence,
+            citation,
+            meta.note,
+            False,
+            self.observations.num_rows,
+            None,
+        ]
 
 
 @dataclass(frozen=True)
@@ -228,8 +265,18 @@ def read_meta(folder: Path) -> tuple[ContributedMeta, bytes, list[Finding]]:
     findings = []
     if meta.url_main and http_url(meta.url_main) is None:
         updates["url_main"] = ""
-        findings.append(Finding(meta.id, "unsafe_url", "warning", "not a plain http(s) address: left out of the "
-                                "release", 1, where, None, "url_main"))
+        findings.append(
+            Finding(
+                meta.id,
+                "unsafe_url",
+                "warning",
+                "not a plain http(s) address: left out of the release",
+                1,
+                where,
+                None,
+                "url_main",
+            )
+        )
     meta = meta.model_copy(update={**updates, "measures": measures})
     for name in ("title", "publisher"):
         if not getattr(meta, name):
@@ -237,8 +284,17 @@ def read_meta(folder: Path) -> tuple[ContributedMeta, bytes, list[Finding]]:
     if not PROVENANCE.fullmatch(meta.note):
         raise ContributedError(where, "must read 'contributed by ORG, disclosure-controlled (RULE)'", field="note")
     if changed:
-        findings.append(Finding(meta.id, "inert_text", "info", f"{len(changed)} text field(s) stored inert (formula "
-                                "sign quoted, control characters removed): " + ", ".join(changed), len(changed), where))
+        findings.append(
+            Finding(
+                meta.id,
+                "inert_text",
+                "info",
+                f"{len(changed)} text field(s) stored inert (formula "
+                "sign quoted, control characters removed): " + ", ".join(changed),
+                len(changed),
+                where,
+            )
+        )
     ids = [measure.id for measure in meta.measures]
     if len(set(ids)) != len(ids):
         raise ContributedError(where, "a measure is declared twice", field="measures")
@@ -288,8 +344,9 @@ def _only_canonical(names: list[str], where: str) -> None:
     unexpected = [position for position, name in enumerate(names, start=1) if name not in COLUMNS]
     if unexpected or len(set(names)) != len(names):
         which = ", ".join(str(p) for p in unexpected[:5]) or "repeated"
-        raise ContributedError(where, f"column(s) {which}: not a canonical observation column (expected exactly: "
-                                      f"{', '.join(COLUMNS)})")
+        raise ContributedError(
+            where, f"column(s) {which}: not a canonical observation column (expected exactly: {', '.join(COLUMNS)})"
+        )
 
 
 def _canonical_column(name: str, column: pa.Array | pa.ChunkedArray, where: str) -> pa.Array | pa.ChunkedArray:
@@ -326,8 +383,14 @@ _ROW_CHECKS = (
     ("origin", "origin IS NULL OR origin IN (SELECT code FROM known_area)", "empty or an area code of the release"),
     ("destination", "destination IS NULL", "empty (contributed measures describe one area)"),
     ("year", "year BETWEEN 1900 AND 2100", "a year from 1900 to 2100"),
-    ("period", ("period = '' OR (regexp_full_match(period, '[0-9]{4}-(0[1-9]|1[0-2])') AND "
-                "left(period, 4) = CAST(year AS VARCHAR))"), "'' for the year or 'YYYY-MM' of the row's year"),
+    (
+        "period",
+        (
+            "period = '' OR (regexp_full_match(period, '[0-9]{4}-(0[1-9]|1[0-2])') AND "
+            "left(period, 4) = CAST(year AS VARCHAR))"
+        ),
+        "'' for the year or 'YYYY-MM' of the row's year",
+    ),
     ("sex", "sex IN ('total', 'female', 'male')", "total, female or male"),
     ("age", "regexp_full_match(age, 'total|[0-9]{1,3}(-[0-9]{1,3}|\\+)?')", "total, an age or an age band"),
     ("category", "regexp_full_match(category, '([A-Za-z0-9][A-Za-z0-9_.+-]{0,63})?')", "'' or a category code"),
@@ -335,8 +398,11 @@ _ROW_CHECKS = (
     ("lower", "lower IS NULL OR (isfinite(lower) AND lower >= 0)", "empty or a finite number >= 0"),
     ("upper", "upper IS NULL OR (isfinite(upper) AND upper >= coalesce(lower, 0))", "empty or a number >= lower"),
     ("status", f"status IN ({', '.join(repr(s) for s in STATUSES)})", "a status of the release schema"),
-    ("note", "note IS NULL OR regexp_full_match(note, '([A-Za-z][A-Za-z0-9 ,.;:()_-]*)?')",
-     "empty or plain words (letters first)"),
+    (
+        "note",
+        "note IS NULL OR regexp_full_match(note, '([A-Za-z][A-Za-z0-9 ,.;:()_-]*)?')",
+        "empty or plain words (letters first)",
+    ),
 )
 
 
@@ -344,12 +410,17 @@ def _fill_period(con: duckdb.DuckDBPyConnection, where: str) -> None:
     """A row without a period is the year in a yearly frame (no row carries a month); in a monthly frame, an error."""
     missing, first, monthly = con.execute(
         "SELECT count(*) FILTER (WHERE period IS NULL), min(_row) FILTER (WHERE period IS NULL), "
-        "count(*) FILTER (WHERE period <> '') FROM observations").fetchall()[0]
+        "count(*) FILTER (WHERE period <> '') FROM observations"
+    ).fetchall()[0]
     if not missing:
         return
     if monthly:
-        raise ContributedError(where, f"{missing} row(s) of a monthly frame have no period (a year total carries '')",
-                               row=first, field="period")
+        raise ContributedError(
+            where,
+            f"{missing} row(s) of a monthly frame have no period (a year total carries '')",
+            row=first,
+            field="period",
+        )
     con.execute("UPDATE observations SET period = '' WHERE period IS NULL")
 
 
@@ -370,13 +441,16 @@ def read_observations(folder: Path, meta: ContributedMeta, names: ReleaseNames) 
         parameters = {"dataset": meta.id, "measures": [m.id for m in meta.measures]}
         for column, condition, expected in _ROW_CHECKS:
             used = {name: value for name, value in parameters.items() if f"${name}" in condition}
-            bad, first = con.execute("SELECT count(*), min(_row) FROM observations "
-                                     f"WHERE NOT coalesce(({condition}), false)", used).fetchall()[0]
+            bad, first = con.execute(
+                f"SELECT count(*), min(_row) FROM observations WHERE NOT coalesce(({condition}), false)", used
+            ).fetchall()[0]
             if bad:
                 raise ContributedError(where, f"must be {expected}; {bad} row(s) are not", row=first, field=column)
         keys = ", ".join(KEY)
-        repeated, first = con.execute("SELECT count(*), min(_row) FROM (SELECT _row, count(*) OVER "
-                                      f"(PARTITION BY {keys}) AS n FROM observations) WHERE n > 1").fetchall()[0]
+        repeated, first = con.execute(
+            "SELECT count(*), min(_row) FROM (SELECT _row, count(*) OVER "
+            f"(PARTITION BY {keys}) AS n FROM observations) WHERE n > 1"
+        ).fetchall()[0]
         if repeated:
             raise ContributedError(where, f"{repeated} row(s) repeat the key of another row ({keys})", row=first)
         canonical = con.sql(f"SELECT {', '.join(COLUMNS)} FROM observations ORDER BY _row").to_arrow_table()
@@ -395,8 +469,10 @@ def read_contributed(folder: Path, names: ReleaseNames) -> ContributedDataset:
         if measure.id in names.measures:  # a contributed value must never stand in for a declared source's measure
             raise ContributedError(where, "the measure id belongs to a declared source", field=f"measures.{index}.id")
     observations, observation_bytes = read_observations(folder, meta, names)
-    files = tuple(ContributedFile(_where(folder, name), hashlib.sha256(data).hexdigest(), len(data))
-                  for name, data in ((META_FILE, meta_bytes), (OBSERVATIONS_FILE, observation_bytes)))
+    files = tuple(
+        ContributedFile(_where(folder, name), hashlib.sha256(data).hexdigest(), len(data))
+        for name, data in ((META_FILE, meta_bytes), (OBSERVATIONS_FILE, observation_bytes))
+    )
     return ContributedDataset(folder, meta, observations, files, tuple(findings))
 
 
@@ -421,13 +497,26 @@ def contributed_folders(settings: Settings) -> tuple[list[Path], list[Contribute
     if len(folders) > MAX_DATASETS:
         errors.append(ContributedError(CONTRIBUTED_DIR, f"more than {MAX_DATASETS} published folders"))
         folders = []
-    findings = [Finding("contributed", "not_a_publication", "info", f"{ignored} plain file(s) in {CONTRIBUTED_DIR}/ "
-                        "ignored", ignored, CONTRIBUTED_DIR)] if ignored else []
+    findings = (
+        [
+            Finding(
+                "contributed",
+                "not_a_publication",
+                "info",
+                f"{ignored} plain file(s) in {CONTRIBUTED_DIR}/ ignored",
+                ignored,
+                CONTRIBUTED_DIR,
+            )
+        ]
+        if ignored
+        else []
+    )
     return folders, errors, findings
 
 
-def read_all_contributed(settings: Settings,
-                         names: ReleaseNames) -> tuple[list[ContributedDataset], list[str], list[Finding]]:
+def read_all_contributed(
+    settings: Settings, names: ReleaseNames
+) -> tuple[list[ContributedDataset], list[str], list[Finding]]:
     """Every published folder: the valid datasets, the problems (one per invalid folder) and the findings."""
     folders, errors, findings = contributed_folders(settings)
     problems = [str(error) for error in errors]

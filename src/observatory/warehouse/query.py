@@ -13,7 +13,8 @@ from observatory.warehouse import releases
 # Table functions a query may call. The locked, external-access-off connection is what keeps every other one
 # (read_*, glob, sniff_csv, parquet_*, ...) from reaching files; this list is a second line, refusing them earlier.
 ALLOWED_TABLE_FUNCTIONS = frozenset(
-    {"range", "generate_series", "unnest", "duckdb_tables", "duckdb_columns", "duckdb_views"})
+    {"range", "generate_series", "unnest", "duckdb_tables", "duckdb_columns", "duckdb_views"}
+)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -66,7 +67,9 @@ def check_query(con: duckdb.DuckDBPyConnection, query: str) -> None:
         raise QueryError("queries may read only the release's tables; file paths and quoted names are not allowed")
 
 
-def read_only_query(settings: Settings, query: str, params: list | None = None, limit: int | None = None) -> tuple[list[str], list[tuple]]:
+def read_only_query(
+    settings: Settings, query: str, params: list | None = None, limit: int | None = None
+) -> tuple[list[str], list[tuple]]:
     """Columns and rows of one SELECT on a locked connection that has no access outside the release."""
     try:
         _release, con = releases.connect(settings)

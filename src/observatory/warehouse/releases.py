@@ -47,7 +47,9 @@ def new_release_id(settings: Settings) -> str:
     """A sortable id from the UTC time, unique within the releases folder."""
     base = "r" + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     candidate, counter = base, 1
-    while (settings.releases_dir / f"{candidate}{SUFFIX}").exists() or (settings.releases_dir / f"{candidate}{SUFFIX}.building").exists():
+    while (settings.releases_dir / f"{candidate}{SUFFIX}").exists() or (
+        settings.releases_dir / f"{candidate}{SUFFIX}.building"
+    ).exists():
         counter += 1
         candidate = f"{base}-{counter}"
     return candidate

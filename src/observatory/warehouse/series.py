@@ -15,7 +15,9 @@ def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | N
     loaded = {}
     for measure_id, dataset_id in con.execute("SELECT id, dataset_id FROM measure").fetchall():
         loaded.setdefault(measure_id, []).append(dataset_id)
-    undeclared = sorted(measure for measure, datasets in loaded.items() if len(datasets) > 1 and measure not in declared)
+    undeclared = sorted(
+        measure for measure, datasets in loaded.items() if len(datasets) > 1 and measure not in declared
+    )
     if undeclared:
         raise ValueError(f"measures given by several sources without an order in sources/series.yml: {undeclared}")
     for measure_id, series in declared.items():
@@ -49,7 +51,16 @@ def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | N
             "SELECT dataset_id, min(year), max(year), count(*) FROM series_choice WHERE measure_id = ? GROUP BY dataset_id ORDER BY 2",
             [measure_id],
         ).fetchall()
-        described = "; ".join(f"{dataset} {first}–{last} ({periods} period(s))" for dataset, first, last, periods in used)
-        findings.append(Finding("series", "series_choice", "info",
-                                f"{measure_id}: {described}; {moved:,} value(s) of the other sources kept for comparison only", moved))
+        described = "; ".join(
+            f"{dataset} {first}–{last} ({periods} period(s))" for dataset, first, last, periods in used
+        )
+        findings.append(
+            Finding(
+                "series",
+                "series_choice",
+                "info",
+                f"{measure_id}: {described}; {moved:,} value(s) of the other sources kept for comparison only",
+                moved,
+            )
+        )
     return findings

@@ -13,10 +13,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def serve(
-        host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default 127.0.0.1 or $OBSERVATORY_HOST).")] = None,
+        host: Annotated[
+            Optional[str], typer.Option("--host", help="Address to listen on (default 127.0.0.1 or $OBSERVATORY_HOST).")
+        ] = None,
         port: Annotated[Optional[int], typer.Option("--port", help="Port (default 8000 or $OBSERVATORY_PORT).")] = None,
-        home: Annotated[Optional[Path], typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME).")] = None,
-        mirror: Annotated[Optional[Path], typer.Option("--mirror", help="Data mirror, used for the world map geometry.")] = None,
+        home: Annotated[
+            Optional[Path],
+            typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME)."),
+        ] = None,
+        mirror: Annotated[
+            Optional[Path], typer.Option("--mirror", help="Data mirror, used for the world map geometry.")
+        ] = None,
     ) -> None:
         """Serve the web portal and the API on the current release; a new release is picked up without restart.
 
@@ -28,5 +35,7 @@ def register(app: typer.Typer) -> None:
         from observatory.settings import get_settings
 
         settings = get_settings(host=host, port=port, home=home, mirror=mirror)
-        typer.echo(f"serving {settings.home / 'releases'} on http://{settings.host}:{settings.port}/ (API at /api/docs)")
+        typer.echo(
+            f"serving {settings.home / 'releases'} on http://{settings.host}:{settings.port}/ (API at /api/docs)"
+        )
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", access_log=False)

@@ -21,17 +21,46 @@ CLAIM_GROUP_SCHEMES = ("world", "continent", "sdg_region", "un_region", "wb_inco
 
 
 @router.get("/corridors")
-def corridor_explorer(request: Request, handle: Release, settings: AppSettings, origin: Code = None, destination: Code = None):
+def corridor_explorer(
+    request: Request, handle: Release, settings: AppSettings, origin: Code = None, destination: Code = None
+):
     """Choose an origin and a destination; see the corridor's stock by sex, shares, flows, refugees, costs and evidence."""
-    origin, destination = check_area(handle, origin or None, "origin"), check_area(handle, destination or None, "destination")
+    origin, destination = (
+        check_area(handle, origin or None, "origin"),
+        check_area(handle, destination or None, "destination"),
+    )
     profile, charts, ranking, evidence = None, [], None, []
     if origin and destination and origin != destination:
         profile = corridor_profile(handle, origin, destination)
-        points = [{"year": r["year"], "value": r[sex], "sex": sex} for r in profile["stock"] for sex in ("female", "male") if r[sex] is not None]
+        points = [
+            {"year": r["year"], "value": r[sex], "sex": sex}
+            for r in profile["stock"]
+            for sex in ("female", "male")
+            if r[sex] is not None
+        ]
         if points:
-            charts.append(line_chart(f"Migrants born in {area_label(handle, origin)} living in {area_label(handle, destination)}, by sex", points, "Migrants", "sex"))
-        shares = [{"year": r["year"], "value": r["share_of_origin_emigrants"], "series": "share of the origin's emigrants"} for r in profile["stock"] if r["share_of_origin_emigrants"] is not None]
-        shares += [{"year": r["year"], "value": r["share_of_destination_immigrants"], "series": "share of the destination's immigrants"} for r in profile["stock"] if r["share_of_destination_immigrants"] is not None]
+            charts.append(
+                line_chart(
+                    f"Migrants born in {area_label(handle, origin)} living in {area_label(handle, destination)}, by sex",
+                    points,
+                    "Migrants",
+                    "sex",
+                )
+            )
+        shares = [
+            {"year": r["year"], "value": r["share_of_origin_emigrants"], "series": "share of the origin's emigrants"}
+            for r in profile["stock"]
+            if r["share_of_origin_emigrants"] is not None
+        ]
+        shares += [
+            {
+                "year": r["year"],
+                "value": r["share_of_destination_immigrants"],
+                "series": "share of the destination's immigrants",
+            }
+            for r in profile["stock"]
+            if r["share_of_destination_immigrants"] is not None
+        ]
         if shares:
             chart = line_chart("Weight of the corridor", shares, "Share", "series")
             chart.spec["encoding"]["y"]["axis"] = {"format": ".0%"}
@@ -40,15 +69,39 @@ def corridor_explorer(request: Request, handle: Release, settings: AppSettings, 
     elif origin or destination:
         code, direction = (origin, "out") if origin else (destination, "in")
         ranking = top_partners(handle, code, direction, limit=15)
-        bars = [{"name": r["name"], "value": r["value"],
-                 "url": f"/corridors?origin={code if direction == 'out' else r['code']}&destination={r['code'] if direction == 'out' else code}"} for r in ranking["rows"]]
+        bars = [
+            {
+                "name": r["name"],
+                "value": r["value"],
+                "url": f"/corridors?origin={code if direction == 'out' else r['code']}&destination={r['code'] if direction == 'out' else code}",
+            }
+            for r in ranking["rows"]
+        ]
         if bars:
-            what = f"destinations of emigrants from {area_label(handle, code)}" if direction == "out" else f"origins of immigrants in {area_label(handle, code)}"
+            what = (
+                f"destinations of emigrants from {area_label(handle, code)}"
+                if direction == "out"
+                else f"origins of immigrants in {area_label(handle, code)}"
+            )
             charts.append(bar_chart(f"Largest {what}, {ranking['year']}", bars, "Migrants", href=True))
         ranking["direction"] = direction
-    return render(request, handle, "corridors.html", title="Corridor explorer" if not profile else f"{area_label(handle, origin)} → {area_label(handle, destination)}",
-                  countries=countries(handle), origin=origin, destination=destination, profile=profile, charts=charts, ranking=ranking,
-                  evidence=evidence, years=stock_years(handle), sources=profile["sources"] if profile else _stock_sources(handle) if ranking else [])
+    return render(
+        request,
+        handle,
+        "corridors.html",
+        title="Corridor explorer"
+        if not profile
+        else f"{area_label(handle, origin)} → {area_label(handle, destination)}",
+        countries=countries(handle),
+        origin=origin,
+        destination=destination,
+        profile=profile,
+        charts=charts,
+        ranking=ranking,
+        evidence=evidence,
+        years=stock_years(handle),
+        sources=profile["sources"] if profile else _stock_sources(handle) if ranking else [],
+    )
 
 
 def _stock_sources(handle) -> set[str]:
@@ -60,15 +113,29 @@ def _stock_sources(handle) -> set[str]:
 
 
 @router.get("/claims")
-def claim_check(request: Request, handle: Release, claim: Annotated[str | None, Query(max_length=300)] = None,
-                measure: Annotated[str | None, Query(max_length=80)] = None, origin: Code = None, destination: Code = None, area: Code = None,
-                year_text: Annotated[str | None, Query(alias="year", max_length=4, pattern=r"^(\d{4})?$", description="A year, or empty for the latest.")] = None,
-                scheme: Annotated[str, Query(max_length=30)] = "continent"):
+def claim_check(
+    request: Request,
+    handle: Release,
+    claim: Annotated[str | None, Query(max_length=300)] = None,
+    measure: Annotated[str | None, Query(max_length=80)] = None,
+    origin: Code = None,
+    destination: Code = None,
+    area: Code = None,
+    year_text: Annotated[
+        str | None,
+        Query(alias="year", max_length=4, pattern=r"^(\d{4})?$", description="A year, or empty for the latest."),
+    ] = None,
+    scheme: Annotated[str, Query(max_length=30)] = "continent",
+):
     """Type a claim, confirm the measure, areas and year read from it, and see the data that bear on it."""
     year = int(year_text) if year_text else None
     if scheme not in SCHEMES:
         raise bad_request(f"scheme must be one of {', '.join(SCHEMES)}")
-    origin, destination, area = check_area(handle, origin or None, "origin"), check_area(handle, destination or None, "destination"), check_area(handle, area or None)
+    origin, destination, area = (
+        check_area(handle, origin or None, "origin"),
+        check_area(handle, destination or None, "destination"),
+        check_area(handle, area or None),
+    )
     parsed = parse_claim(handle, claim) if claim and len(claim.strip()) >= 3 else None
     choice = {"measure": measure, "origin": origin, "destination": destination, "area": area, "year": year}
     if parsed and not measure:
@@ -76,25 +143,71 @@ def claim_check(request: Request, handle: Release, claim: Annotated[str | None, 
     result, chart = None, None
     series = find_series(handle, choice["measure"]) if choice["measure"] else None
     if series is not None:
-        if series.level == "corridor" and (choice["origin"] or choice["destination"]) or series.level == "area" and (choice["area"] or choice["origin"] or choice["destination"]):
-            result = check_claim(handle, series, origin=choice["origin"], destination=choice["destination"], area=choice["area"], year=choice["year"], scheme=scheme)
+        if (
+            series.level == "corridor"
+            and (choice["origin"] or choice["destination"])
+            or series.level == "area"
+            and (choice["area"] or choice["origin"] or choice["destination"])
+        ):
+            result = check_claim(
+                handle,
+                series,
+                origin=choice["origin"],
+                destination=choice["destination"],
+                area=choice["area"],
+                year=choice["year"],
+                scheme=scheme,
+            )
             if result.get("distribution"):
-                chart = bar_chart(f"Share by {SCHEMES[scheme][:-1] if SCHEMES[scheme].endswith('s') else SCHEMES[scheme]} of {result['direction'][:-1]}, {result['year']}",
-                                  [{"name": d["name"], "value": d["share"]} for d in result["distribution"]], "Share", percent=True)
+                chart = bar_chart(
+                    f"Share by {SCHEMES[scheme][:-1] if SCHEMES[scheme].endswith('s') else SCHEMES[scheme]} of {result['direction'][:-1]}, {result['year']}",
+                    [{"name": d["name"], "value": d["share"]} for d in result["distribution"]],
+                    "Share",
+                    percent=True,
+                )
             elif result.get("history"):
                 chart = line_chart(f"{series.title}: {result['area']['name']}", result["history"], series.unit)
     claim_groups = [g for g in groups(handle) if g["scheme"] in CLAIM_GROUP_SCHEMES]
-    return render(request, handle, "claims.html", title="Check a claim", claim=claim or "", parsed=parsed, choice=choice, series_options=claim_series(handle),
-                  countries=countries(handle), groups=claim_groups, schemes=SCHEMES, scheme=scheme, result=result, chart=chart,
-                  sources=result["sources"] if result else [])
+    return render(
+        request,
+        handle,
+        "claims.html",
+        title="Check a claim",
+        claim=claim or "",
+        parsed=parsed,
+        choice=choice,
+        series_options=claim_series(handle),
+        countries=countries(handle),
+        groups=claim_groups,
+        schemes=SCHEMES,
+        scheme=scheme,
+        result=result,
+        chart=chart,
+        sources=result["sources"] if result else [],
+    )
 
 
 @router.get("/evidence")
-def evidence_page(request: Request, handle: Release, settings: AppSettings, q: Annotated[str | None, Query(max_length=300)] = None, area: Code = None):
+def evidence_page(
+    request: Request,
+    handle: Release,
+    settings: AppSettings,
+    q: Annotated[str | None, Query(max_length=300)] = None,
+    area: Code = None,
+):
     """Search the evidence library (research and testimonies next to the numbers)."""
     area = check_area(handle, area or None)
     found = search_evidence(settings, q, 20, area=area) if q and q.strip() else None
-    return render(request, handle, "evidence.html", title="Evidence library", q=q or "", area=area, found=found, countries=countries(handle))
+    return render(
+        request,
+        handle,
+        "evidence.html",
+        title="Evidence library",
+        q=q or "",
+        area=area,
+        found=found,
+        countries=countries(handle),
+    )
 
 
 @router.get("/reports")

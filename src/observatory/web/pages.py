@@ -11,7 +11,19 @@ from fastapi.staticfiles import StaticFiles
 
 from observatory.api.deps import AppSettings, Release, check_area
 from observatory.api.problems import not_found
-from observatory.api.queries.catalogue import Series, area_label, areas, cite, countries, datasets, find_series, indicator_has_values, indicators, measures, memberships
+from observatory.api.queries.catalogue import (
+    Series,
+    area_label,
+    areas,
+    cite,
+    countries,
+    datasets,
+    find_series,
+    indicator_has_values,
+    indicators,
+    measures,
+    memberships,
+)
 from observatory.api.queries.corridors import stock_series, top_partners
 from observatory.api.queries.external import evidence_for
 from observatory.api.queries.profiles import country_summary, key_figures
@@ -23,16 +35,30 @@ from observatory.web.templating import render
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
 GEO_FILE = Path("geo") / "world-atlas" / "countries-110m.json"
-MAP_FALLBACK_MEASURES = ("migrant_stock_total", "migrant_share_published", "refugees_undesa", "emigrant_stock_compiled", "remittances_received",
-                         "net_migration_wdi", "unhcr_idmc_idps", "hdi")
+MAP_FALLBACK_MEASURES = (
+    "migrant_stock_total",
+    "migrant_share_published",
+    "refugees_undesa",
+    "emigrant_stock_compiled",
+    "remittances_received",
+    "net_migration_wdi",
+    "unhcr_idmc_idps",
+    "hdi",
+)
 
 
 def map_choices(handle) -> list[Series]:
     """Area-level series offered on the home map: indicators with values, else well-known measures."""
+
     def build() -> list[Series]:
-        chosen = [find_series(handle, i) for i, ind in indicators(handle).items() if ind["level"] == "area" and ind["n_values"]]
+        chosen = [
+            find_series(handle, i)
+            for i, ind in indicators(handle).items()
+            if ind["level"] == "area" and ind["n_values"]
+        ]
         chosen += [find_series(handle, m) for m in MAP_FALLBACK_MEASURES if m in measures(handle)]
         return [s for s in chosen if s is not None]
+
     return handle.memo(("map_choices",), build)
 
 
@@ -42,8 +68,12 @@ def default_series(handle, preferred: str, fallback: str) -> str:
 
 
 @router.get("/")
-def home(request: Request, handle: Release, indicator: Annotated[str | None, Query(max_length=80)] = None,
-         year: Annotated[int | None, Query(ge=1900, le=2100)] = None):
+def home(
+    request: Request,
+    handle: Release,
+    indicator: Annotated[str | None, Query(max_length=80)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+):
     """World map of a chosen indicator and the key global figures."""
     choices = map_choices(handle)
     series_id = indicator or default_series(handle, "migrant_stock", "migrant_stock_total")
@@ -56,8 +86,18 @@ def home(request: Request, handle: Release, indicator: Annotated[str | None, Que
     chart = world_map(f"{series.title}, {data['year']}", data["countries"], series.unit)
     figures = key_figures(handle, "WLD")
     used = set(data["sources"]) | {s for f in figures for s in f["sources"]}
-    return render(request, handle, "home.html", title="Migration statistics with their sources", series=series, choices=choices, data=data,
-                  chart=chart, figures=figures, sources=used)
+    return render(
+        request,
+        handle,
+        "home.html",
+        title="Migration statistics with their sources",
+        series=series,
+        choices=choices,
+        data=data,
+        chart=chart,
+        figures=figures,
+        sources=used,
+    )
 
 
 @router.get("/countries")
@@ -68,7 +108,9 @@ def country_list(request: Request, handle: Release):
     for area in countries(handle):
         continent = member_of.get(area["code"], {}).get("continent")
         by_continent.setdefault(area_label(handle, continent) if continent else "Other", []).append(area)
-    return render(request, handle, "countries.html", title="Countries and territories", by_continent=sorted(by_continent.items()))
+    return render(
+        request, handle, "countries.html", title="Countries and territories", by_continent=sorted(by_continent.items())
+    )
 
 
 @router.get("/countries/{code}")
@@ -80,25 +122,68 @@ def country_page(request: Request, code: str, handle: Release, settings: AppSett
     charts = []
     stock = next((f for f in summary["key_figures"] if f["id"] in ("migrant_stock", "migrant_stock_total")), None)
     if stock and len(stock["series"]) > 1:
-        charts.append(line_chart(f"International migrants living in {area_label(handle, code)}", stock["series"], stock["unit"]))
+        charts.append(
+            line_chart(f"International migrants living in {area_label(handle, code)}", stock["series"], stock["unit"])
+        )
     emigrants = top_partners(handle, code, "out", limit=300)
     immigrants = summary["top_origins_of_immigrants"]
     if immigrants["rows"]:
-        charts.append(bar_chart(f"Largest origins of immigrants in {area_label(handle, code)}, {immigrants['year']}",
-                                [{"name": r["name"], "value": r["value"], "url": f"/corridors?origin={r['code']}&destination={code}"} for r in immigrants["rows"]],
-                                "Migrants", href=True))
+        charts.append(
+            bar_chart(
+                f"Largest origins of immigrants in {area_label(handle, code)}, {immigrants['year']}",
+                [
+                    {"name": r["name"], "value": r["value"], "url": f"/corridors?origin={r['code']}&destination={code}"}
+                    for r in immigrants["rows"]
+                ],
+                "Migrants",
+                href=True,
+            )
+        )
     if emigrants["rows"]:
-        charts.append(bar_chart(f"Largest destinations of emigrants from {area_label(handle, code)}, {emigrants['year']}",
-                                [{"name": r["name"], "value": r["value"], "url": f"/corridors?origin={code}&destination={r['code']}"} for r in emigrants["rows"][:10]],
-                                "Emigrants", href=True))
+        charts.append(
+            bar_chart(
+                f"Largest destinations of emigrants from {area_label(handle, code)}, {emigrants['year']}",
+                [
+                    {"name": r["name"], "value": r["value"], "url": f"/corridors?origin={code}&destination={r['code']}"}
+                    for r in emigrants["rows"][:10]
+                ],
+                "Emigrants",
+                href=True,
+            )
+        )
     known = areas(handle)
-    map_rows = [{"code": r["code"], "name": r["name"], "value": r["value"], "m49": f"{known[r['code']]['m49']:03d}" if known.get(r["code"], {}).get("m49") else None}
-                for r in emigrants["rows"]]
-    emigrant_map = world_map(f"Where emigrants from {area_label(handle, code)} live, {emigrants['year']}", map_rows, "Emigrants",
-                             highlight=f"{area['m49']:03d}" if area["m49"] else None) if map_rows else None
+    map_rows = [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "value": r["value"],
+            "m49": f"{known[r['code']]['m49']:03d}" if known.get(r["code"], {}).get("m49") else None,
+        }
+        for r in emigrants["rows"]
+    ]
+    emigrant_map = (
+        world_map(
+            f"Where emigrants from {area_label(handle, code)} live, {emigrants['year']}",
+            map_rows,
+            "Emigrants",
+            highlight=f"{area['m49']:03d}" if area["m49"] else None,
+        )
+        if map_rows
+        else None
+    )
     evidence = evidence_for(settings, area=code, limit=8)
-    return render(request, handle, "country.html", title=f"{area['name']}: migration profile", area=area, summary=summary, charts=charts,
-                  emigrant_map=emigrant_map, evidence=evidence, sources=summary["sources"])
+    return render(
+        request,
+        handle,
+        "country.html",
+        title=f"{area['name']}: migration profile",
+        area=area,
+        summary=summary,
+        charts=charts,
+        emigrant_map=emigrant_map,
+        evidence=evidence,
+        sources=summary["sources"],
+    )
 
 
 @router.get("/indicators")
@@ -107,13 +192,26 @@ def indicator_list(request: Request, handle: Release):
     by_level = {"area": [], "corridor": []}
     for ind in indicators(handle).values():
         by_level[ind["level"]].append(ind)
-    return render(request, handle, "indicators.html", title="Indicators and statistics", by_level=by_level, measures=list(measures(handle).values()),
-                  datasets=datasets(handle))
+    return render(
+        request,
+        handle,
+        "indicators.html",
+        title="Indicators and statistics",
+        by_level=by_level,
+        measures=list(measures(handle).values()),
+        datasets=datasets(handle),
+    )
 
 
 @router.get("/indicators/{series_id}")
-def indicator_page(request: Request, series_id: str, handle: Release, settings: AppSettings,
-                   area: Annotated[str | None, Query(max_length=64)] = None, year: Annotated[int | None, Query(ge=1900, le=2100)] = None):
+def indicator_page(
+    request: Request,
+    series_id: str,
+    handle: Release,
+    settings: AppSettings,
+    area: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+):
     """An indicator (or measure): definition, framework tags, map, ranking, time series, related evidence."""
     series = find_series(handle, series_id)
     if series is None:
@@ -128,37 +226,81 @@ def indicator_page(request: Request, series_id: str, handle: Release, settings: 
         if data["countries"]:
             map_chart = world_map(f"{series.title}, {data['year']}", data["countries"], series.unit)
             top = data["countries"][:20]
-            charts.append(bar_chart(f"Highest values, {data['year']}", [{"name": r["name"], "value": r["value"], "url": f"/countries/{r['code']}"} for r in top],
-                                    series.unit, href=True))
-        focus = area or ("WLD" if any(g["code"] == "WLD" for g in data["groups"]) else (data["countries"][0]["code"] if data["countries"] else None))
+            charts.append(
+                bar_chart(
+                    f"Highest values, {data['year']}",
+                    [{"name": r["name"], "value": r["value"], "url": f"/countries/{r['code']}"} for r in top],
+                    series.unit,
+                    href=True,
+                )
+            )
+        focus = area or (
+            "WLD"
+            if any(g["code"] == "WLD" for g in data["groups"])
+            else (data["countries"][0]["code"] if data["countries"] else None)
+        )
         if focus:
-            points = [{"year": r["year"], "value": r["value"]} for r in area_series(handle, series, focus) if r["value"] is not None]
+            points = [
+                {"year": r["year"], "value": r["value"]}
+                for r in area_series(handle, series, focus)
+                if r["value"] is not None
+            ]
             if points:
                 charts.insert(0, line_chart(f"{series.title}: {area_label(handle, focus)}", points, series.unit))
         ranking_rows = data["countries"]
     else:
         rows = handle.memo(("corridor_ranking", series.id), lambda: collapsed(handle, series))
         chosen = year if year else latest_year(rows)
-        top = sorted((r for r in rows if r["year"] == chosen and r["value"] is not None and areas(handle).get(r["destination"], {}).get("kind") != "group"
-                      and areas(handle).get(r["origin"], {}).get("kind") != "group"), key=lambda r: -r["value"])[:20]
+        top = sorted(
+            (
+                r
+                for r in rows
+                if r["year"] == chosen
+                and r["value"] is not None
+                and areas(handle).get(r["destination"], {}).get("kind") != "group"
+                and areas(handle).get(r["origin"], {}).get("kind") != "group"
+            ),
+            key=lambda r: -r["value"],
+        )[:20]
         for r in top:
             used.update(r["sources"] or [])
-        ranking_rows = [{"name": f"{area_label(handle, r['origin'])} → {area_label(handle, r['destination'])}", "value": r["value"],
-                         "url": f"/corridors?origin={r['origin']}&destination={r['destination']}"} for r in top]
+        ranking_rows = [
+            {
+                "name": f"{area_label(handle, r['origin'])} → {area_label(handle, r['destination'])}",
+                "value": r["value"],
+                "url": f"/corridors?origin={r['origin']}&destination={r['destination']}",
+            }
+            for r in top
+        ]
         if ranking_rows:
             charts.append(bar_chart(f"Largest corridors, {chosen}", ranking_rows, series.unit, href=True))
     info = indicators(handle).get(series.id) if series.kind == "indicator" else measures(handle).get(series.id)
     evidence = evidence_for(settings, indicator=series.id, limit=8) if series.kind == "indicator" else []
     if series.kind == "measure":
         used.add(series.dataset_id)
-    return render(request, handle, "indicator.html", title=series.title, series=series, info=info, map_chart=map_chart, charts=charts,
-                  data=data, ranking=ranking_rows, evidence=evidence, focus_area=area, sources=used)
+    return render(
+        request,
+        handle,
+        "indicator.html",
+        title=series.title,
+        series=series,
+        info=info,
+        map_chart=map_chart,
+        charts=charts,
+        data=data,
+        ranking=ranking_rows,
+        evidence=evidence,
+        focus_area=area,
+        sources=used,
+    )
 
 
 @router.get("/frameworks")
 def framework_list(request: Request, handle: Release):
     """GCM, GCR and SDG: coverage by objective."""
-    summaries = [{**framework_coverage(handle, f)["summary"], "framework": f, "title": t} for f, t in FRAMEWORKS.items()]
+    summaries = [
+        {**framework_coverage(handle, f)["summary"], "framework": f, "title": t} for f, t in FRAMEWORKS.items()
+    ]
     return render(request, handle, "frameworks.html", title="Monitoring frameworks", summaries=summaries)
 
 
@@ -183,12 +325,22 @@ def _indicator_sources(handle, indicator_id: str) -> list[str]:
 @router.get("/sources")
 def sources_page(request: Request, handle: Release):
     """Every dataset in the release with publisher, version, licence, citation and checksums."""
-    files = handle.memo(("all_dataset_files",), lambda: handle.rows("SELECT dataset_id, path, sha256, bytes FROM dataset_file ORDER BY dataset_id, path"))
+    files = handle.memo(
+        ("all_dataset_files",),
+        lambda: handle.rows("SELECT dataset_id, path, sha256, bytes FROM dataset_file ORDER BY dataset_id, path"),
+    )
     by_dataset: dict[str, list[dict]] = {}
     for f in files:
         by_dataset.setdefault(f["dataset_id"], []).append(f)
-    return render(request, handle, "sources.html", title="Sources and provenance", datasets=list(datasets(handle).values()), files=by_dataset,
-                  sources=cite(handle, list(datasets(handle))))
+    return render(
+        request,
+        handle,
+        "sources.html",
+        title="Sources and provenance",
+        datasets=list(datasets(handle).values()),
+        files=by_dataset,
+        sources=cite(handle, list(datasets(handle))),
+    )
 
 
 def geo_file(settings) -> Path | None:

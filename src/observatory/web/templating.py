@@ -17,8 +17,17 @@ from observatory.api.queries.catalogue import cite, release_info
 from observatory.api.release_cache import ReleaseHandle
 
 TEMPLATES = Path(__file__).parent / "templates"
-NAV = (("/", "Home"), ("/countries", "Countries"), ("/corridors", "Corridors"), ("/indicators", "Indicators"), ("/frameworks", "Frameworks"),
-       ("/claims", "Check a claim"), ("/evidence", "Evidence"), ("/reports", "Reports"), ("/sources", "Sources"))
+NAV = (
+    ("/", "Home"),
+    ("/countries", "Countries"),
+    ("/corridors", "Corridors"),
+    ("/indicators", "Indicators"),
+    ("/frameworks", "Frameworks"),
+    ("/claims", "Check a claim"),
+    ("/evidence", "Evidence"),
+    ("/reports", "Reports"),
+    ("/sources", "Sources"),
+)
 
 
 def number(value: Any, unit: str = "") -> str:
@@ -48,26 +57,58 @@ def share(value: Any) -> str:
 
 def tojson_script(value: Any) -> Markup:
     """JSON safe to embed in a <script type="application/json"> element."""
-    text = json.dumps(value, ensure_ascii=False, default=str).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = (
+        json.dumps(value, ensure_ascii=False, default=str)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
     return Markup(text)
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The template environment (built once per process; templates are package files)."""
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(number=number, share=share, tojson_script=tojson_script)
     return env
 
 
-def render(request: Request, handle: ReleaseHandle | None, template: str, *, title: str, sources: list[dict] | set[str] | None = None,
-           status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    handle: ReleaseHandle | None,
+    template: str,
+    *,
+    title: str,
+    sources: list[dict] | set[str] | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
     """A page with the shared context: navigation, release, permalink and the sources it cites."""
-    cited = sources if isinstance(sources, list) and (not sources or isinstance(sources[0], dict)) else (cite(handle, sources or []) if handle else [])
+    cited = (
+        sources
+        if isinstance(sources, list) and (not sources or isinstance(sources[0], dict))
+        else (cite(handle, sources or []) if handle else [])
+    )
     query = request.url.query
-    html = environment().get_template(template).render(
-        request=request, title=title, nav=NAV, path=request.url.path,
-        permalink=request.url.path + (f"?{query}" if query else ""),
-        release=release_info(handle) if handle else None, release_id=handle.release_id if handle else None,
-        sources=cited, **context)
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            title=title,
+            nav=NAV,
+            path=request.url.path,
+            permalink=request.url.path + (f"?{query}" if query else ""),
+            release=release_info(handle) if handle else None,
+            release_id=handle.release_id if handle else None,
+            sources=cited,
+            **context,
+        )
+    )
     return HTMLResponse(html, status_code=status_code)

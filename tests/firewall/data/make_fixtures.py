@@ -33,8 +33,18 @@ def shelter_a() -> list[list[str]]:
 def clinic_b() -> list[list[str]]:
     """15 synthetic people from a second organisation."""
     rng = random.Random(9)
-    return [["AFG" if i % 2 else "SYR", "female" if i % 2 else "male", str(rng.choice([19, 27, 36])), "refugee", "GRC-I",
-             "health", f"2024-{rng.randint(1, 12):02d}"] for i in range(15)]
+    return [
+        [
+            "AFG" if i % 2 else "SYR",
+            "female" if i % 2 else "male",
+            str(rng.choice([19, 27, 36])),
+            "refugee",
+            "GRC-I",
+            "health",
+            f"2024-{rng.randint(1, 12):02d}",
+        ]
+        for i in range(15)
+    ]
 
 
 def write_csv(name: str, header: list[str], rows: list[list[str]]) -> None:
@@ -50,18 +60,32 @@ def main() -> None:
     write_csv("shelter_a.csv", COLUMNS, shelter_a())
     write_csv("clinic_b.csv", COLUMNS, clinic_b())
     base = clinic_b()[:3]
-    write_csv("with_names.csv", ["full_name", *COLUMNS], [["Amina Haddad", *base[0]], ["Yusuf Karimi", *base[1]], ["Selam Tesfaye", *base[2]]])
+    write_csv(
+        "with_names.csv",
+        ["full_name", *COLUMNS],
+        [["Amina Haddad", *base[0]], ["Yusuf Karimi", *base[1]], ["Selam Tesfaye", *base[2]]],
+    )
     write_csv("hidden_email.csv", [*COLUMNS, "contact"], [[*r, f"person{i}@example.org"] for i, r in enumerate(base)])
-    write_csv("hidden_phone.csv", [*COLUMNS[:-1], "month"], [[*r[:-1], r[-1]] for r in base[:2]] + [[*base[2][:-1], "+30 691 234 5678"]])
-    write_csv("birth_dates.csv", ["nationality", "sex", "age", "legal_status", "month"],
-              [["SYR", "female", "1990-04-17", "refugee", "2024-03"]])
+    write_csv(
+        "hidden_phone.csv",
+        [*COLUMNS[:-1], "month"],
+        [[*r[:-1], r[-1]] for r in base[:2]] + [[*base[2][:-1], "+30 691 234 5678"]],
+    )
+    write_csv(
+        "birth_dates.csv",
+        ["nationality", "sex", "age", "legal_status", "month"],
+        [["SYR", "female", "1990-04-17", "refugee", "2024-03"]],
+    )
     write_csv("free_notes.csv", [*COLUMNS, "info"], [[*base[0], "came with two children from the coast"]])
     write_csv("passport.csv", [*COLUMNS, "ref"], [[*base[0], "P4471925"]])
-    write_csv("bad_value.csv", COLUMNS, [base[0], base[1], ["SYR", "female", "34", "tourist", "GRC-I", "health", "2024-03"]])
+    write_csv(
+        "bad_value.csv", COLUMNS, [base[0], base[1], ["SYR", "female", "34", "tourist", "GRC-I", "health", "2024-03"]]
+    )
     write_csv("short_row.csv", COLUMNS, [base[0], base[1][:4]])
     (HERE / "latin1.csv").write_bytes(
         ("nationality,sex,age,legal_status,location,service,month\n" + ",".join(base[0]) + "\n").encode()
-        + "SYR,female,30,refugee,GRC-I,health,2024-03,caf\u00e9\n".encode("latin-1"))
+        + "SYR,female,30,refugee,GRC-I,health,2024-03,caf\u00e9\n".encode("latin-1")
+    )
     write_xlsx()
 
 

@@ -8,7 +8,20 @@ from typing import Any
 from observatory.api.release_cache import ReleaseHandle
 from observatory.api.safe_text import safe_url
 
-GROUP_SCHEMES = ("continent", "un_region", "un_subregion", "sdg_region", "wb_income", "wb_region", "unhcr_region", "eu", "ldc", "lldc", "sids", "world")
+GROUP_SCHEMES = (
+    "continent",
+    "un_region",
+    "un_subregion",
+    "sdg_region",
+    "wb_income",
+    "wb_region",
+    "unhcr_region",
+    "eu",
+    "ldc",
+    "lldc",
+    "sids",
+    "world",
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +42,9 @@ class Series:
 
 def areas(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
     """Every area by code."""
-    return handle.memo(("areas",), lambda: {row["code"]: row for row in handle.rows("SELECT * FROM area ORDER BY name")})
+    return handle.memo(
+        ("areas",), lambda: {row["code"]: row for row in handle.rows("SELECT * FROM area ORDER BY name")}
+    )
 
 
 def countries(handle: ReleaseHandle) -> list[dict[str, Any]]:
@@ -56,14 +71,24 @@ def memberships(handle: ReleaseHandle) -> dict[str, dict[str, str]]:
 
 def members(handle: ReleaseHandle, group: str) -> list[str]:
     """Codes of the areas in a group."""
-    return handle.memo(("members", group), lambda: [r["area"] for r in handle.rows('SELECT area FROM area_membership WHERE "group" = ? ORDER BY area', [group])])
+    return handle.memo(
+        ("members", group),
+        lambda: [
+            r["area"] for r in handle.rows('SELECT area FROM area_membership WHERE "group" = ? ORDER BY area', [group])
+        ],
+    )
 
 
 def datasets(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
     """Every dataset with its provenance, by id."""
     # Contributed datasets carry URLs a contributor typed: only http(s) links leave the API (no javascript: or data:).
-    return handle.memo(("datasets",), lambda: {r["id"]: {**r, "url_main": safe_url(r.get("url_main"))}
-                                               for r in handle.rows("SELECT * FROM dataset ORDER BY id")})
+    return handle.memo(
+        ("datasets",),
+        lambda: {
+            r["id"]: {**r, "url_main": safe_url(r.get("url_main"))}
+            for r in handle.rows("SELECT * FROM dataset ORDER BY id")
+        },
+    )
 
 
 def release_info(handle: ReleaseHandle) -> dict[str, Any]:
@@ -79,7 +104,9 @@ def release_info(handle: ReleaseHandle) -> dict[str, Any]:
 
 def measures(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
     """Every measure by id (for a measure several sources give, the declaration of the preferred one)."""
-    return handle.memo(("measures",), lambda: {r["id"]: r for r in handle.rows("SELECT * FROM measure ORDER BY id, preferred")})
+    return handle.memo(
+        ("measures",), lambda: {r["id"]: r for r in handle.rows("SELECT * FROM measure ORDER BY id, preferred")}
+    )
 
 
 def indicators(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
@@ -89,13 +116,22 @@ def indicators(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
         tags: dict[str, list[dict[str, str]]] = {}
         for row in handle.rows("SELECT indicator, framework, code FROM indicator_framework ORDER BY framework, code"):
             tags.setdefault(row["indicator"], []).append({"framework": row["framework"], "code": row["code"]})
-        counts = {r["indicator"]: r for r in handle.rows(
-            "SELECT indicator, count(*) AS n_values, min(year) AS first_year, max(year) AS last_year FROM indicator_value GROUP BY indicator")}
+        counts = {
+            r["indicator"]: r
+            for r in handle.rows(
+                "SELECT indicator, count(*) AS n_values, min(year) AS first_year, max(year) AS last_year FROM indicator_value GROUP BY indicator"
+            )
+        }
         out = {}
         for row in handle.rows("SELECT * FROM indicator ORDER BY id"):
             stats = counts.get(row["id"], {})
-            out[row["id"]] = {**row, "frameworks": tags.get(row["id"], []), "n_values": stats.get("n_values", 0),
-                              "first_year": stats.get("first_year"), "last_year": stats.get("last_year")}
+            out[row["id"]] = {
+                **row,
+                "frameworks": tags.get(row["id"], []),
+                "n_values": stats.get("n_values", 0),
+                "first_year": stats.get("first_year"),
+                "last_year": stats.get("last_year"),
+            }
         return out
 
     return handle.memo(("indicators",), load)
@@ -110,7 +146,12 @@ def framework_objectives(handle: ReleaseHandle) -> list[dict[str, Any]]:
             for tag in ind["frameworks"]:
                 tagged.setdefault((tag["framework"], tag["code"]), []).append(ind_id)
         rows = handle.rows("SELECT * FROM framework_objective")
-        rows.sort(key=lambda r: (r["framework"], [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in r["code"].replace(".", " ").split()]))
+        rows.sort(
+            key=lambda r: (
+                r["framework"],
+                [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in r["code"].replace(".", " ").split()],
+            )
+        )
         return [{**r, "indicators": tagged.get((r["framework"], r["code"]), [])} for r in rows]
 
     return handle.memo(("framework_objectives",), load)
@@ -120,11 +161,30 @@ def find_series(handle: ReleaseHandle, series_id: str) -> Series | None:
     """The indicator with this id, else the measure with this id, else None."""
     ind = indicators(handle).get(series_id)
     if ind is not None:
-        return Series("indicator", ind["id"], ind["title"], ind["definition"], ind["unit"], ind["kind"], ind["level"], ind.get("note"),
-                      sdg_indicator=ind.get("sdg_indicator"))
+        return Series(
+            "indicator",
+            ind["id"],
+            ind["title"],
+            ind["definition"],
+            ind["unit"],
+            ind["kind"],
+            ind["level"],
+            ind.get("note"),
+            sdg_indicator=ind.get("sdg_indicator"),
+        )
     mea = measures(handle).get(series_id)
     if mea is not None:
-        return Series("measure", mea["id"], mea["label"], mea["definition"], mea["unit"], mea["kind"], mea["level"], None, dataset_id=mea["dataset_id"])
+        return Series(
+            "measure",
+            mea["id"],
+            mea["label"],
+            mea["definition"],
+            mea["unit"],
+            mea["kind"],
+            mea["level"],
+            None,
+            dataset_id=mea["dataset_id"],
+        )
     return None
 
 
@@ -141,8 +201,17 @@ def cite(handle: ReleaseHandle, dataset_ids: list[str] | set[str]) -> list[dict[
         ds = known.get(dataset_id)
         if ds is None:
             continue
-        out.append({"dataset": ds["id"], "title": ds["title"], "publisher": ds["publisher"], "version": ds["version_producer"],
-                    "licence": ds["licence"], "citation": ds["citation_full"], "url": ds["url_main"]})
+        out.append(
+            {
+                "dataset": ds["id"],
+                "title": ds["title"],
+                "publisher": ds["publisher"],
+                "version": ds["version_producer"],
+                "licence": ds["licence"],
+                "citation": ds["citation_full"],
+                "url": ds["url_main"],
+            }
+        )
     return out
 
 

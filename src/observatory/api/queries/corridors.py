@@ -38,7 +38,9 @@ def _stock_index(handle: ReleaseHandle) -> dict[str, Any]:
             key = (row["origin"], row["destination"], row["year"])
             pairs[key] = row["value"]
             out_sum[(row["origin"], row["year"])] = out_sum.get((row["origin"], row["year"]), 0.0) + row["value"]
-            in_sum[(row["destination"], row["year"])] = in_sum.get((row["destination"], row["year"]), 0.0) + row["value"]
+            in_sum[(row["destination"], row["year"])] = (
+                in_sum.get((row["destination"], row["year"]), 0.0) + row["value"]
+            )
         years = sorted({k[2] for k in pairs})
         return {"pairs": pairs, "out": out_sum, "in": in_sum, "years": years}
 
@@ -56,7 +58,9 @@ def pair_stock(handle: ReleaseHandle, origins: list[str], destination: str, year
     return sum(pairs.get((o, destination, year), 0.0) for o in origins)
 
 
-def top_partners(handle: ReleaseHandle, code: str, direction: str, year: int | None = None, limit: int = 10) -> dict[str, Any]:
+def top_partners(
+    handle: ReleaseHandle, code: str, direction: str, year: int | None = None, limit: int = 10
+) -> dict[str, Any]:
     """Largest destinations of a country's emigrants (direction 'out') or origins of its immigrants ('in')."""
 
     def compute() -> dict[str, Any]:
@@ -67,8 +71,15 @@ def top_partners(handle: ReleaseHandle, code: str, direction: str, year: int | N
         total = sum(v for _, v in rows)
         rows.sort(key=lambda kv: -kv[1])
         series = stock_series(handle)
-        return {"year": chosen, "total": total, "series": series.id if series else None,
-                "rows": [{"code": c, "name": area_label(handle, c), "value": v, "share": (v / total if total else None)} for c, v in rows[:limit]]}
+        return {
+            "year": chosen,
+            "total": total,
+            "series": series.id if series else None,
+            "rows": [
+                {"code": c, "name": area_label(handle, c), "value": v, "share": (v / total if total else None)}
+                for c, v in rows[:limit]
+            ],
+        }
 
     return handle.memo(("top_partners", code, direction, year, limit), compute)
 
@@ -79,15 +90,31 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
     def compute() -> dict[str, Any]:
         index = _stock_index(handle)
         stock = stock_series(handle)
-        by_sex = {sex: {r["year"]: r["value"] for r in collapsed(handle, stock, sex=sex, origin=origin, destination=destination)}
-                  for sex in ("total", "female", "male")} if stock else {}
+        by_sex = (
+            {
+                sex: {
+                    r["year"]: r["value"]
+                    for r in collapsed(handle, stock, sex=sex, origin=origin, destination=destination)
+                }
+                for sex in ("total", "female", "male")
+            }
+            if stock
+            else {}
+        )
         stock_rows = []
         for year in sorted(by_sex.get("total", {})):
             total = by_sex["total"][year]
             out_total, in_total = index["out"].get((origin, year)), index["in"].get((destination, year))
-            stock_rows.append({"year": year, "total": total, "female": by_sex["female"].get(year), "male": by_sex["male"].get(year),
-                               "share_of_origin_emigrants": (total / out_total) if total is not None and out_total else None,
-                               "share_of_destination_immigrants": (total / in_total) if total is not None and in_total else None})
+            stock_rows.append(
+                {
+                    "year": year,
+                    "total": total,
+                    "female": by_sex["female"].get(year),
+                    "male": by_sex["male"].get(year),
+                    "share_of_origin_emigrants": (total / out_total) if total is not None and out_total else None,
+                    "share_of_destination_immigrants": (total / in_total) if total is not None and in_total else None,
+                }
+            )
         sources = set(stock.dataset_id and [stock.dataset_id] or [])
         for sex_rows in [collapsed(handle, stock, origin=origin, destination=destination)] if stock else []:
             for row in sex_rows:
@@ -98,8 +125,11 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
         return {
             "origin": {"code": origin, "name": area_label(handle, origin)},
             "destination": {"code": destination, "name": area_label(handle, destination)},
-            "stock_series": stock.id if stock else None, "stock_unit": stock.unit if stock else None,
-            "stock": stock_rows, "measures": other, "sources": cite(handle, sources),
+            "stock_series": stock.id if stock else None,
+            "stock_unit": stock.unit if stock else None,
+            "stock": stock_rows,
+            "measures": other,
+            "sources": cite(handle, sources),
         }
 
     return handle.memo(("corridor_profile", origin, destination), compute)
@@ -107,9 +137,13 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
 
 def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list[dict[str, Any]]:
     """Every corridor measure other than the stock, with its series for this origin and destination."""
-    present = [r["measure_id"] for r in handle.rows(
-        "SELECT DISTINCT measure_id FROM observation WHERE origin = ? AND destination = ? AND measure_id <> ? ORDER BY 1",
-        [origin, destination, STOCK_MEASURE])]
+    present = [
+        r["measure_id"]
+        for r in handle.rows(
+            "SELECT DISTINCT measure_id FROM observation WHERE origin = ? AND destination = ? AND measure_id <> ? ORDER BY 1",
+            [origin, destination, STOCK_MEASURE],
+        )
+    ]
     known = measures(handle)
     out = []
     for measure_id in present:
@@ -119,9 +153,18 @@ def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list
         if not any(v["value"] for v in values):
             continue
         latest = values[-1]
-        out.append({"measure": measure_id, "label": known[measure_id]["label"], "unit": known[measure_id]["unit"],
-                    "kind": known[measure_id]["kind"], "latest_year": latest["year"], "latest_period": latest["period"],
-                    "latest_value": latest["value"], "category": latest["category"],
-                    "series": [{"year": v["year"], "period": v["period"], "value": v["value"]} for v in values],
-                    "sources": sorted({s for v in values for s in (v["sources"] or [])})})
+        out.append(
+            {
+                "measure": measure_id,
+                "label": known[measure_id]["label"],
+                "unit": known[measure_id]["unit"],
+                "kind": known[measure_id]["kind"],
+                "latest_year": latest["year"],
+                "latest_period": latest["period"],
+                "latest_value": latest["value"],
+                "category": latest["category"],
+                "series": [{"year": v["year"], "period": v["period"], "value": v["value"]} for v in values],
+                "sources": sorted({s for v in values for s in (v["sources"] or [])}),
+            }
+        )
     return out

@@ -14,8 +14,14 @@ from observatory.settings import Settings
 
 log = logging.getLogger("observatory.api")
 PUBLICATION_FOLDERS = ("publications", "reports", "briefs", "profiles")
-PUBLICATION_TYPES = {".html": "text/html", ".pdf": "application/pdf", ".md": "text/markdown", ".json": "application/json",
-                     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".csv": "text/csv"}
+PUBLICATION_TYPES = {
+    ".html": "text/html",
+    ".pdf": "application/pdf",
+    ".md": "text/markdown",
+    ".json": "application/json",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".csv": "text/csv",
+}
 
 
 def _as_data(result: Any) -> Any:
@@ -83,11 +89,21 @@ def search_evidence(settings: Settings, query: str, limit: int = 10, **filters: 
         return {"available": True, "mode": "hybrid", "results": search(query, limit, store=store, **filters)}
     except Exception as error:  # the embedding model may be missing: fall back to words
         log.info("semantic evidence search failed (%s); using words only", error)
-        return {"available": True, "mode": "words", "results": search(query, limit, store=store, semantic=False, **filters)}
+        return {
+            "available": True,
+            "mode": "words",
+            "results": search(query, limit, store=store, semantic=False, **filters),
+        }
 
 
-def evidence_for(settings: Settings, *, area: str | None = None, corridor: tuple[str, str] | None = None,
-                 indicator: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+def evidence_for(
+    settings: Settings,
+    *,
+    area: str | None = None,
+    corridor: tuple[str, str] | None = None,
+    indicator: str | None = None,
+    limit: int = 10,
+) -> list[dict[str, Any]]:
     """Records linked to an area, a corridor or an indicator; empty when the library is missing."""
     path = evidence_store_path(settings)
     if not path.is_file():
@@ -118,8 +134,16 @@ def publication_files(settings: Settings) -> list[dict[str, Any]]:
             if path.is_file() and path.suffix.lower() in PUBLICATION_TYPES and not path.name.startswith("."):
                 stat = path.stat()
                 relative = path.relative_to(settings.home).as_posix()
-                out.append({"path": relative, "name": path.name, "kind": folder.rstrip("s"), "format": path.suffix.lower().lstrip("."),
-                            "bytes": stat.st_size, "modified": stat.st_mtime})
+                out.append(
+                    {
+                        "path": relative,
+                        "name": path.name,
+                        "kind": folder.rstrip("s"),
+                        "format": path.suffix.lower().lstrip("."),
+                        "bytes": stat.st_size,
+                        "modified": stat.st_mtime,
+                    }
+                )
     return sorted(out, key=lambda f: (-f["modified"], f["path"]))
 
 

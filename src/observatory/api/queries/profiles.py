@@ -36,9 +36,19 @@ def latest(handle: ReleaseHandle, series_id: str, area: str) -> dict[str, Any] |
         return None
     # A partly covered year (deaths recorded to 30 April) is listed in the series but is not the headline.
     row = next((r for r in reversed(values) if r.get("partial_until") is None), values[-1])
-    return {"id": series.id, "kind": series.kind, "title": series.title, "unit": series.unit, "year": row["year"], "period": row["period"],
-            "value": row["value"], "status": row["status"], "sources": row["sources"] or [], "note": series.note,
-            "series": [{"year": v["year"], "value": v["value"], "partial_until": v.get("partial_until")} for v in values]}
+    return {
+        "id": series.id,
+        "kind": series.kind,
+        "title": series.title,
+        "unit": series.unit,
+        "year": row["year"],
+        "period": row["period"],
+        "value": row["value"],
+        "status": row["status"],
+        "sources": row["sources"] or [],
+        "note": series.note,
+        "series": [{"year": v["year"], "value": v["value"], "partial_until": v.get("partial_until")} for v in values],
+    }
 
 
 def key_figures(handle: ReleaseHandle, area: str) -> list[dict[str, Any]]:
@@ -73,7 +83,10 @@ def country_summary(handle: ReleaseHandle, code: str) -> dict[str, Any]:
 
     def compute() -> dict[str, Any]:
         area = areas(handle)[code]
-        groups = [{"scheme": scheme, "code": group, "name": area_label(handle, group)} for scheme, group in memberships(handle).get(code, {}).items()]
+        groups = [
+            {"scheme": scheme, "code": group, "name": area_label(handle, group)}
+            for scheme, group in memberships(handle).get(code, {}).items()
+        ]
         figures = key_figures(handle, code)
         values = all_indicator_values(handle, code)
         emigrants = top_partners(handle, code, "out")
@@ -84,9 +97,13 @@ def country_summary(handle: ReleaseHandle, code: str) -> dict[str, Any]:
             used.update([stock.dataset_id] if stock.dataset_id else indicator_sources(handle, stock.id))
         return {
             "area": {k: area[k] for k in ("code", "m49", "iso2", "name", "short_name", "kind", "note")},
-            "groups": groups, "key_figures": figures, "indicators": values,
-            "top_destinations_of_emigrants": emigrants, "top_origins_of_immigrants": immigrants,
-            "sources": cite(handle, used), "built_by": "observatory.api (summary from indicator values)",
+            "groups": groups,
+            "key_figures": figures,
+            "indicators": values,
+            "top_destinations_of_emigrants": emigrants,
+            "top_origins_of_immigrants": immigrants,
+            "sources": cite(handle, used),
+            "built_by": "observatory.api (summary from indicator values)",
         }
 
     return handle.memo(("country_summary", code), compute)
@@ -94,5 +111,13 @@ def country_summary(handle: ReleaseHandle, code: str) -> dict[str, Any]:
 
 def indicator_sources(handle: ReleaseHandle, indicator_id: str) -> list[str]:
     """Datasets an indicator's values come from."""
-    return handle.memo(("indicator_sources", indicator_id), lambda: [r["s"] for r in handle.rows(
-        "SELECT DISTINCT unnest(sources) AS s FROM indicator_value WHERE indicator = ? ORDER BY 1", [indicator_id])])
+    return handle.memo(
+        ("indicator_sources", indicator_id),
+        lambda: [
+            r["s"]
+            for r in handle.rows(
+                "SELECT DISTINCT unnest(sources) AS s FROM indicator_value WHERE indicator = ? ORDER BY 1",
+                [indicator_id],
+            )
+        ],
+    )

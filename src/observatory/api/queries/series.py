@@ -8,26 +8,68 @@ from observatory.api.queries.catalogue import Series, areas, indicators
 from observatory.api.release_cache import ReleaseHandle
 from observatory.indicators.query import values_table
 
-SCHEME_LABELS = {"world": "World", "continent": "Continent", "un_region": "UN region", "un_subregion": "UN sub-region", "un_intregion": "UN intermediate region",
-                 "sdg_region": "SDG region", "wb_income": "World Bank income group", "wb_region": "World Bank region", "unhcr_region": "UNHCR region",
-                 "abel_region_2018": "Abel (2018) region", "eu": "European Union", "ldc": "UN list", "lldc": "UN list", "sids": "UN list"}
-VALUE_COLUMNS = ["area", "origin", "destination", "year", "period", "sex", "age", "category", "value", "lower", "upper", "status", "sources",
-                 "revision", "partial_until", "coverage", "note"]
+SCHEME_LABELS = {
+    "world": "World",
+    "continent": "Continent",
+    "un_region": "UN region",
+    "un_subregion": "UN sub-region",
+    "un_intregion": "UN intermediate region",
+    "sdg_region": "SDG region",
+    "wb_income": "World Bank income group",
+    "wb_region": "World Bank region",
+    "unhcr_region": "UNHCR region",
+    "abel_region_2018": "Abel (2018) region",
+    "eu": "European Union",
+    "ldc": "UN list",
+    "lldc": "UN list",
+    "sids": "UN list",
+}
+VALUE_COLUMNS = [
+    "area",
+    "origin",
+    "destination",
+    "year",
+    "period",
+    "sex",
+    "age",
+    "category",
+    "value",
+    "lower",
+    "upper",
+    "status",
+    "sources",
+    "revision",
+    "partial_until",
+    "coverage",
+    "note",
+]
 
 
 def source_sql(series: Series, revision: str | None = None) -> tuple[str, list]:
     """A SELECT giving the series' rows in the common column set (an indicator's values of one edition if asked)."""
     if series.kind == "indicator":
         table, params = values_table(revision)
-        return ("SELECT indicator AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
-                f"sources, revision, partial_until, coverage, note FROM {table} WHERE indicator = ?", params + [series.id])
-    return ("SELECT measure_id AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
-            "[dataset_id] AS sources, (SELECT revision FROM dataset WHERE id = dataset_id) AS revision, CAST(NULL AS DATE) AS partial_until, "
-            "CAST(NULL AS DOUBLE) AS coverage, note FROM observation WHERE measure_id = ?", [series.id])
+        return (
+            "SELECT indicator AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
+            f"sources, revision, partial_until, coverage, note FROM {table} WHERE indicator = ?",
+            params + [series.id],
+        )
+    return (
+        "SELECT measure_id AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
+        "[dataset_id] AS sources, (SELECT revision FROM dataset WHERE id = dataset_id) AS revision, CAST(NULL AS DATE) AS partial_until, "
+        "CAST(NULL AS DOUBLE) AS coverage, note FROM observation WHERE measure_id = ?",
+        [series.id],
+    )
 
 
-def _filters(area: str | list[str] | None = None, origin: str | list[str] | None = None, destination: str | list[str] | None = None,
-             year_from: int | None = None, year_to: int | None = None, sex: str | None = None) -> tuple[str, list]:
+def _filters(
+    area: str | list[str] | None = None,
+    origin: str | list[str] | None = None,
+    destination: str | list[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    sex: str | None = None,
+) -> tuple[str, list]:
     """A WHERE fragment (starting with AND) for the usual filters; lists mean any of."""
     clauses, params = [], []
     for column, value in (("area", area), ("origin", origin), ("destination", destination)):
@@ -51,8 +93,9 @@ def _filters(area: str | list[str] | None = None, origin: str | list[str] | None
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def raw_values(handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, revision: str | None = None,
-               **filters: Any) -> tuple[int, list[dict]]:
+def raw_values(
+    handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, revision: str | None = None, **filters: Any
+) -> tuple[int, list[dict]]:
     """Total count and one page of the series' rows, in a stable order."""
     base, params = source_sql(series, revision)
     where, more = _filters(**filters)
@@ -74,8 +117,10 @@ def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **fi
     age = headline["headline_age"] or "total"
     if sex == "total":
         sex_filter = ""
-        value_expr = ("CASE WHEN bool_or(sex = 'total') THEN sum(value) FILTER (WHERE sex = 'total') "
-                      "ELSE sum(value) FILTER (WHERE sex IN ('female', 'male')) END")
+        value_expr = (
+            "CASE WHEN bool_or(sex = 'total') THEN sum(value) FILTER (WHERE sex = 'total') "
+            "ELSE sum(value) FILTER (WHERE sex IN ('female', 'male')) END"
+        )
         derived = "NOT bool_or(sex = 'total')"
     else:
         sex_filter, value_expr, derived = " AND sex = ?", "sum(value)", "false"
@@ -115,7 +160,11 @@ def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, s
         rows = [r for r in collapsed(handle, series, sex=sex) if r["area"] is not None]
         known = areas(handle)
         years = sorted({r["year"] for r in rows})
-        chosen = year if year is not None else latest_year([r for r in rows if known.get(r["area"], {}).get("kind") == "country"])
+        chosen = (
+            year
+            if year is not None
+            else latest_year([r for r in rows if known.get(r["area"], {}).get("kind") == "country"])
+        )
         out, groups, sources = [], [], set()
         for row in rows:
             if row["year"] != chosen or row["value"] is None:
@@ -123,13 +172,26 @@ def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, s
             area = known.get(row["area"])
             if area is None:
                 continue
-            item = {"code": row["area"], "name": area.get("short_name") or area["name"], "m49": f"{area['m49']:03d}" if area["m49"] else None,
-                    "value": row["value"], "status": row["status"], "coverage": row["coverage"], "sources": row["sources"]}
+            item = {
+                "code": row["area"],
+                "name": area.get("short_name") or area["name"],
+                "m49": f"{area['m49']:03d}" if area["m49"] else None,
+                "value": row["value"],
+                "status": row["status"],
+                "coverage": row["coverage"],
+                "sources": row["sources"],
+            }
             sources.update(row["sources"] or [])
             if area["kind"] == "country":
                 out.append(item)
             elif area["kind"] == "group":
-                groups.append({**item, "scheme": area["scheme"] or "", "scheme_label": SCHEME_LABELS.get(area["scheme"], area["scheme"] or "")})
+                groups.append(
+                    {
+                        **item,
+                        "scheme": area["scheme"] or "",
+                        "scheme_label": SCHEME_LABELS.get(area["scheme"], area["scheme"] or ""),
+                    }
+                )
         out.sort(key=lambda r: -r["value"])
         return {"year": chosen, "years": years, "countries": out, "groups": groups, "sources": sorted(sources)}
 
@@ -138,4 +200,6 @@ def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, s
 
 def area_series(handle: ReleaseHandle, series: Series, area: str, sex: str = "total") -> list[dict]:
     """The collapsed time series of one area."""
-    return handle.memo(("area_series", series.kind, series.id, area, sex), lambda: collapsed(handle, series, sex=sex, area=area))
+    return handle.memo(
+        ("area_series", series.kind, series.id, area, sex), lambda: collapsed(handle, series, sex=sex, area=area)
+    )

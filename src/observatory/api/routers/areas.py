@@ -18,11 +18,21 @@ Kind = Literal["country", "group", "special", "historical", "other_entity"]
 
 
 @router.get("/areas", response_model=TableEnvelope, responses=DOWNLOADS, summary="List areas")
-def list_areas(handle: Release, kind: Annotated[Kind | None, Query(description="Only this kind of area.")] = None,
-               scheme: Annotated[str | None, Query(max_length=40, description="Only groups of this scheme (continent, sdg_region, wb_income, ...).")] = None,
-               format: Format = Format.json):
+def list_areas(
+    handle: Release,
+    kind: Annotated[Kind | None, Query(description="Only this kind of area.")] = None,
+    scheme: Annotated[
+        str | None,
+        Query(max_length=40, description="Only groups of this scheme (continent, sdg_region, wb_income, ...)."),
+    ] = None,
+    format: Format = Format.json,
+):
     """Countries, groups and special areas with their codes (ISO 3166 alpha-3 for countries)."""
-    rows = [a for a in areas(handle).values() if (kind is None or a["kind"] == kind) and (scheme is None or a["scheme"] == scheme)]
+    rows = [
+        a
+        for a in areas(handle).values()
+        if (kind is None or a["kind"] == kind) and (scheme is None or a["scheme"] == scheme)
+    ]
     return table_response(format, rows, AREA_COLUMNS, release=handle.release_id, name="areas")
 
 
@@ -31,7 +41,9 @@ def get_area(code: str, handle: Release):
     """An area, the groups it belongs to, and for a group its members."""
     code = check_area(handle, code)
     area = areas(handle)[code]
-    groups = [{"scheme": s, "code": g, "name": area_label(handle, g)} for s, g in memberships(handle).get(code, {}).items()]
+    groups = [
+        {"scheme": s, "code": g, "name": area_label(handle, g)} for s, g in memberships(handle).get(code, {}).items()
+    ]
     body = {"release": handle.release_id, "area": area, "groups": groups}
     if area["kind"] == "group":
         body["members"] = [{"code": m, "name": area_label(handle, m)} for m in members(handle, code)]

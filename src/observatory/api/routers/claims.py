@@ -18,23 +18,42 @@ Scheme = Literal["continent", "un_region", "sdg_region", "wb_income"]
 
 
 @router.get("/claims/parse", response_model=Envelope, summary="Read a claim")
-def read_claim(handle: Release, text: Annotated[str, Query(min_length=3, max_length=300, description="The claim, e.g. 'Most African migrants go to Europe'.")]):
+def read_claim(
+    handle: Release,
+    text: Annotated[
+        str, Query(min_length=3, max_length=300, description="The claim, e.g. 'Most African migrants go to Europe'.")
+    ],
+):
     """Suggested measure, origin, destination or area, year and number; a person confirms them before checking."""
     return json_response({"release": handle.release_id, **parse_claim(handle, text)})
 
 
 @router.get("/claims/check", response_model=Envelope, summary="The data bearing on a claim")
-def check(handle: Release, measure: Annotated[str, Query(max_length=80, description="Indicator or measure id.")],
-          origin: Annotated[str | None, Query(max_length=64)] = None, destination: Annotated[str | None, Query(max_length=64)] = None,
-          area: Annotated[str | None, Query(max_length=64)] = None, year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-          scheme: Scheme = "continent"):
+def check(
+    handle: Release,
+    measure: Annotated[str, Query(max_length=80, description="Indicator or measure id.")],
+    origin: Annotated[str | None, Query(max_length=64)] = None,
+    destination: Annotated[str | None, Query(max_length=64)] = None,
+    area: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    scheme: Scheme = "continent",
+):
     """For corridor measures, how the origin's people are spread over groups of destinations; for area measures, the value."""
     series = find_series(handle, measure)
     if series is None:
         raise not_found("measure or indicator", measure, "see /api/indicators and /api/measures")
-    origin, destination, area = check_area(handle, origin, "origin"), check_area(handle, destination, "destination"), check_area(handle, area)
+    origin, destination, area = (
+        check_area(handle, origin, "origin"),
+        check_area(handle, destination, "destination"),
+        check_area(handle, area),
+    )
     if series.level == "corridor" and origin is None and destination is None:
         raise bad_request(f"{measure} is a corridor measure: give an origin (or a destination)")
     if series.level == "area" and (area or origin or destination) is None:
         raise bad_request(f"{measure} is an area measure: give an area")
-    return json_response({"release": handle.release_id, **check_claim(handle, series, origin=origin, destination=destination, area=area, year=year, scheme=scheme)})
+    return json_response(
+        {
+            "release": handle.release_id,
+            **check_claim(handle, series, origin=origin, destination=destination, area=area, year=year, scheme=scheme),
+        }
+    )

@@ -19,10 +19,16 @@ router = APIRouter(tags=["corridors"], responses=PROBLEMS)
 
 
 @router.get("/corridors", response_model=TableEnvelope, responses=DOWNLOADS, summary="Largest corridors of a country")
-def list_corridors(handle: Release, origin: Annotated[str | None, Query(max_length=64, description="Rank the destinations of this origin.")] = None,
-                   destination: Annotated[str | None, Query(max_length=64, description="Rank the origins of this destination.")] = None,
-                   year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-                   limit: Annotated[int, Query(ge=1, le=300)] = 20, format: Format = Format.json):
+def list_corridors(
+    handle: Release,
+    origin: Annotated[str | None, Query(max_length=64, description="Rank the destinations of this origin.")] = None,
+    destination: Annotated[
+        str | None, Query(max_length=64, description="Rank the origins of this destination.")
+    ] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=300)] = 20,
+    format: Format = Format.json,
+):
     """Corridors ranked by migrant stock, from one origin or into one destination."""
     origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
     if (origin is None) == (destination is None):
@@ -31,34 +37,86 @@ def list_corridors(handle: Release, origin: Annotated[str | None, Query(max_leng
         raise not_found("year", str(year), f"corridor stock years: {', '.join(map(str, stock_years(handle)))}")
     code, direction = (origin, "out") if origin else (destination, "in")
     ranking = top_partners(handle, code, direction, year, limit)
-    rows = [{"origin": code if direction == "out" else r["code"], "destination": r["code"] if direction == "out" else code,
-             "partner_name": r["name"], "year": ranking["year"], "value": r["value"], "share": r["share"]} for r in ranking["rows"]]
+    rows = [
+        {
+            "origin": code if direction == "out" else r["code"],
+            "destination": r["code"] if direction == "out" else code,
+            "partner_name": r["name"],
+            "year": ranking["year"],
+            "value": r["value"],
+            "share": r["share"],
+        }
+        for r in ranking["rows"]
+    ]
     series = stock_series(handle)
     sources = cite(handle, [series.dataset_id] if series and series.dataset_id else [])
-    meta = {"series": ranking["series"], "area": {"code": code, "name": area_label(handle, code)}, "direction": direction, "total": ranking["total"]}
-    return table_response(format, rows, ["origin", "destination", "partner_name", "year", "value", "share"], release=handle.release_id,
-                          name=f"corridors-{code}", meta=meta, sources=sources)
+    meta = {
+        "series": ranking["series"],
+        "area": {"code": code, "name": area_label(handle, code)},
+        "direction": direction,
+        "total": ranking["total"],
+    }
+    return table_response(
+        format,
+        rows,
+        ["origin", "destination", "partner_name", "year", "value", "share"],
+        release=handle.release_id,
+        name=f"corridors-{code}",
+        meta=meta,
+        sources=sources,
+    )
 
 
-@router.get("/corridors/{origin}/{destination}", response_model=Envelope, responses=DOWNLOADS, summary="Corridor profile")
+@router.get(
+    "/corridors/{origin}/{destination}", response_model=Envelope, responses=DOWNLOADS, summary="Corridor profile"
+)
 async def get_corridor(request: Request, origin: str, destination: str, handle: Release, format: Format = Format.json):
     """Stock by year and sex, shares of the origin's emigrants and the destination's immigrants, and every other corridor measure."""
     origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
     if origin == destination:
         raise bad_request("origin and destination are the same area")
     if format == Format.json:
-        return await cached_json(handle, request, lambda: {"release": handle.release_id, **corridor_profile(handle, origin, destination)})
+        return await cached_json(
+            handle, request, lambda: {"release": handle.release_id, **corridor_profile(handle, origin, destination)}
+        )
     return await run_in_threadpool(_corridor_download, handle, origin, destination, format)
 
 
 def _corridor_download(handle, origin: str, destination: str, format: Format):
     """The corridor's series as one table in a download format."""
     profile = corridor_profile(handle, origin, destination)
-    rows = [{"origin": origin, "destination": destination, "series": profile["stock_series"], **r} for r in profile["stock"]]
+    rows = [
+        {"origin": origin, "destination": destination, "series": profile["stock_series"], **r} for r in profile["stock"]
+    ]
     for item in profile["measures"]:
-        rows += [{"origin": origin, "destination": destination, "series": item["measure"], "year": v["year"], "period": v["period"], "total": v["value"]}
-                 for v in item["series"]]
-    columns = ["origin", "destination", "series", "year", "period", "total", "female", "male", "share_of_origin_emigrants", "share_of_destination_immigrants"]
-    return table_response(format, rows, columns, release=handle.release_id, name=f"corridor-{origin}-{destination}", sources=profile["sources"])
-
-
+        rows += [
+            {
+                "origin": origin,
+                "destination": destination,
+                "series": item["measure"],
+                "year": v["year"],
+                "period": v["period"],
+                "total": v["value"],
+            }
+            for v in item["series"]
+        ]
+    columns = [
+        "origin",
+        "destination",
+        "series",
+        "year",
+        "period",
+        "total",
+        "female",
+        "male",
+        "share_of_origin_emigrants",
+        "share_of_destination_immigrants",
+    ]
+    return table_response(
+        format,
+        rows,
+        columns,
+        release=handle.release_id,
+        name=f"corridor-{origin}-{destination}",
+        sources=profile["sources"],
+    )

@@ -18,14 +18,28 @@ router = APIRouter(tags=["release"], responses=PROBLEMS)
 @router.get("/release", response_model=Envelope, summary="The current release")
 def get_release(handle: Release):
     """Release id, build time and code version, and the datasets it holds."""
-    return json_response({"release": handle.release_id, "info": release_info(handle), "datasets": cite(handle, list(datasets(handle)))})
+    return json_response(
+        {"release": handle.release_id, "info": release_info(handle), "datasets": cite(handle, list(datasets(handle)))}
+    )
 
 
 @router.get("/datasets", response_model=TableEnvelope, responses=DOWNLOADS, summary="Datasets with provenance")
 def list_datasets(handle: Release, format: Format = Format.json):
     """Every dataset: publisher, producer version, licence, citation, URL, rows."""
     rows = [{k: v for k, v in ds.items()} for ds in datasets(handle).values()]
-    columns = ["id", "title", "publisher", "producer", "version_producer", "licence", "citation_full", "url_main", "date_published", "retrieved_at", "row_count"]
+    columns = [
+        "id",
+        "title",
+        "publisher",
+        "producer",
+        "version_producer",
+        "licence",
+        "citation_full",
+        "url_main",
+        "date_published",
+        "retrieved_at",
+        "row_count",
+    ]
     return table_response(format, rows, columns, release=handle.release_id, name="datasets")
 
 
@@ -36,8 +50,10 @@ def get_dataset(dataset_id: str, handle: Release):
     if ds is None:
         raise not_found("dataset", dataset_id, "see /api/datasets")
     sql = "SELECT path, sha256, bytes, url_download FROM dataset_file WHERE dataset_id = ? ORDER BY path"
-    files = handle.memo(("dataset_files", dataset_id), lambda: [
-        {**row, "url_download": safe_url(row["url_download"])} for row in handle.rows(sql, [dataset_id])])
+    files = handle.memo(
+        ("dataset_files", dataset_id),
+        lambda: [{**row, "url_download": safe_url(row["url_download"])} for row in handle.rows(sql, [dataset_id])],
+    )
     owned = [m for m in measures(handle).values() if m["dataset_id"] == dataset_id]
     return json_response({"release": handle.release_id, "dataset": ds, "files": files, "measures": owned})
 
@@ -46,5 +62,10 @@ def get_dataset(dataset_id: str, handle: Release):
 def list_measures(handle: Release, format: Format = Format.json):
     """Every measure: label, kind (stock, flow, ...), unit, level (area or corridor), definition, dataset."""
     rows = list(measures(handle).values())
-    return table_response(format, rows, ["id", "dataset_id", "label", "kind", "unit", "level", "definition", "category_label"],
-                          release=handle.release_id, name="measures")
+    return table_response(
+        format,
+        rows,
+        ["id", "dataset_id", "label", "kind", "unit", "level", "definition", "category_label"],
+        release=handle.release_id,
+        name="measures",
+    )

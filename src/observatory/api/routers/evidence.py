@@ -15,14 +15,20 @@ router = APIRouter(tags=["evidence"], responses=PROBLEMS)
 
 
 @router.get("/evidence", response_model=Envelope, summary="Search the evidence library")
-def evidence_search(handle: Release, settings: AppSettings, years: Years,
-                    q: Annotated[str, Query(min_length=1, max_length=300, description="Words to search for.")],
-                    area: Annotated[str | None, Query(max_length=64, description="Only records about this area.")] = None,
-                    theme: Annotated[str | None, Query(max_length=80)] = None,
-                    limit: Annotated[int, Query(ge=1, le=100)] = 10):
+def evidence_search(
+    handle: Release,
+    settings: AppSettings,
+    years: Years,
+    q: Annotated[str, Query(min_length=1, max_length=300, description="Words to search for.")],
+    area: Annotated[str | None, Query(max_length=64, description="Only records about this area.")] = None,
+    theme: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+):
     """Research records ranked by words and meaning, with why each matched."""
     area = check_area(handle, area)
-    found = search_evidence(settings, q, limit, area=area, theme=theme, year_from=years.year_from, year_to=years.year_to)
+    found = search_evidence(
+        settings, q, limit, area=area, theme=theme, year_from=years.year_from, year_to=years.year_to
+    )
     response = json_response({"release": handle.release_id, "query": q, **found})
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -32,12 +38,26 @@ def evidence_search(handle: Release, settings: AppSettings, years: Years,
 def evidence_area(code: str, handle: Release, settings: AppSettings, limit: Annotated[int, Query(ge=1, le=100)] = 20):
     """Records linked to a country (or to a corridor it is an end of)."""
     code = check_area(handle, code)
-    return json_response({"release": handle.release_id, "area": code, "results": evidence_for(settings, area=code, limit=limit)})
+    return json_response(
+        {"release": handle.release_id, "area": code, "results": evidence_for(settings, area=code, limit=limit)}
+    )
 
 
 @router.get("/evidence/corridors/{origin}/{destination}", response_model=Envelope, summary="Evidence about a corridor")
-def evidence_corridor(origin: str, destination: str, handle: Release, settings: AppSettings, limit: Annotated[int, Query(ge=1, le=100)] = 20):
+def evidence_corridor(
+    origin: str,
+    destination: str,
+    handle: Release,
+    settings: AppSettings,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+):
     """Records linked to one corridor."""
     origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
-    return json_response({"release": handle.release_id, "origin": origin, "destination": destination,
-                          "results": evidence_for(settings, corridor=(origin, destination), limit=limit)})
+    return json_response(
+        {
+            "release": handle.release_id,
+            "origin": origin,
+            "destination": destination,
+            "results": evidence_for(settings, corridor=(origin, destination), limit=limit),
+        }
+    )

@@ -13,27 +13,43 @@ from observatory.api.release_cache import ReleaseHandle
 from observatory.api.responses import json_response
 
 router = APIRouter(tags=["frameworks"], responses=PROBLEMS)
-FRAMEWORKS = {"GCM": "Global Compact for Safe, Orderly and Regular Migration", "GCR": "Global Compact on Refugees",
-              "SDG": "Sustainable Development Goals (migration-related targets)"}
+FRAMEWORKS = {
+    "GCM": "Global Compact for Safe, Orderly and Regular Migration",
+    "GCR": "Global Compact on Refugees",
+    "SDG": "Sustainable Development Goals (migration-related targets)",
+}
 
 
 def framework_coverage(handle: ReleaseHandle, framework: str) -> dict[str, Any]:
     """Objectives of a framework, each with its indicators, how many countries have values, and whether it is a gap."""
 
     def compute() -> dict[str, Any]:
-        counts = {r["indicator"]: r["n"] for r in handle.rows(
-            "SELECT indicator, count(DISTINCT coalesce(area, origin)) AS n FROM indicator_value v JOIN area a ON a.code = coalesce(v.area, v.origin) "
-            "WHERE a.kind = 'country' AND value IS NOT NULL GROUP BY indicator")}
+        counts = {
+            r["indicator"]: r["n"]
+            for r in handle.rows(
+                "SELECT indicator, count(DISTINCT coalesce(area, origin)) AS n FROM indicator_value v JOIN area a ON a.code = coalesce(v.area, v.origin) "
+                "WHERE a.kind = 'country' AND value IS NOT NULL GROUP BY indicator"
+            )
+        }
         catalogue = indicators(handle)
         objectives = []
         for objective in framework_objectives(handle):
             if objective["framework"] != framework:
                 continue
-            tagged = [{"id": i, "title": catalogue[i]["title"], "countries_with_data": counts.get(i, 0)} for i in objective["indicators"]]
-            objectives.append({**objective, "indicators": tagged, "gap": not any(t["countries_with_data"] for t in tagged)})
+            tagged = [
+                {"id": i, "title": catalogue[i]["title"], "countries_with_data": counts.get(i, 0)}
+                for i in objective["indicators"]
+            ]
+            objectives.append(
+                {**objective, "indicators": tagged, "gap": not any(t["countries_with_data"] for t in tagged)}
+            )
         covered = sum(1 for o in objectives if not o["gap"])
-        return {"framework": framework, "title": FRAMEWORKS[framework], "objectives": objectives,
-                "summary": {"objectives": len(objectives), "with_data": covered, "gaps": len(objectives) - covered}}
+        return {
+            "framework": framework,
+            "title": FRAMEWORKS[framework],
+            "objectives": objectives,
+            "summary": {"objectives": len(objectives), "with_data": covered, "gaps": len(objectives) - covered},
+        }
 
     return handle.memo(("framework_coverage", framework), compute)
 
@@ -41,8 +57,14 @@ def framework_coverage(handle: ReleaseHandle, framework: str) -> dict[str, Any]:
 @router.get("/frameworks", response_model=Envelope, summary="Frameworks and their coverage")
 def list_frameworks(handle: Release):
     """GCM, GCR and SDG: how many objectives have at least one indicator with data in this release."""
-    return json_response({"release": handle.release_id, "frameworks": [{**framework_coverage(handle, f)["summary"], "framework": f, "title": t}
-                                                                      for f, t in FRAMEWORKS.items()]})
+    return json_response(
+        {
+            "release": handle.release_id,
+            "frameworks": [
+                {**framework_coverage(handle, f)["summary"], "framework": f, "title": t} for f, t in FRAMEWORKS.items()
+            ],
+        }
+    )
 
 
 @router.get("/frameworks/{framework}", response_model=Envelope, summary="One framework: objectives, indicators, gaps")

@@ -17,7 +17,20 @@ from observatory.indicators.query import revisions_sql
 
 router = APIRouter(tags=["indicators"], responses=PROBLEMS)
 Sex = Literal["total", "female", "male"]
-CATALOGUE_COLUMNS = ["id", "title", "unit", "kind", "level", "sdg_indicator", "frameworks", "n_values", "first_year", "last_year", "definition", "note"]
+CATALOGUE_COLUMNS = [
+    "id",
+    "title",
+    "unit",
+    "kind",
+    "level",
+    "sdg_indicator",
+    "frameworks",
+    "n_values",
+    "first_year",
+    "last_year",
+    "definition",
+    "note",
+]
 
 
 def _indicator(handle, indicator_id: str):
@@ -29,10 +42,19 @@ def _indicator(handle, indicator_id: str):
 
 
 @router.get("/indicators", response_model=TableEnvelope, responses=DOWNLOADS, summary="Indicator catalogue")
-def list_indicators(handle: Release, framework: Annotated[Literal["GCM", "GCR", "SDG"] | None, Query(description="Only indicators tagged to this framework.")] = None,
-                    format: Format = Format.json):
+def list_indicators(
+    handle: Release,
+    framework: Annotated[
+        Literal["GCM", "GCR", "SDG"] | None, Query(description="Only indicators tagged to this framework.")
+    ] = None,
+    format: Format = Format.json,
+):
     """Every indicator computed in this release, with definition, unit, framework tags and years covered."""
-    rows = [i for i in indicators(handle).values() if framework is None or any(t["framework"] == framework for t in i["frameworks"])]
+    rows = [
+        i
+        for i in indicators(handle).values()
+        if framework is None or any(t["framework"] == framework for t in i["frameworks"])
+    ]
     return table_response(format, rows, CATALOGUE_COLUMNS, release=handle.release_id, name="indicators")
 
 
@@ -43,38 +65,83 @@ def get_indicator(indicator_id: str, handle: Release):
     return json_response({"release": handle.release_id, "indicator": indicators(handle)[indicator_id]})
 
 
-@router.get("/indicators/{indicator_id}/values", response_model=PagedEnvelope, responses=DOWNLOADS, summary="Indicator values")
-def indicator_values(request: Request, indicator_id: str, handle: Release, years: Years, paging: Paging,
-                     area: Annotated[str | None, Query(max_length=64, description="Area code (country ISO3 or group code).")] = None,
-                     origin: Annotated[str | None, Query(max_length=64, description="Origin area code (corridor indicators).")] = None,
-                     destination: Annotated[str | None, Query(max_length=64, description="Destination area code (corridor indicators).")] = None,
-                     sex: Sex | None = None,
-                     revision: Annotated[str | None, Query(max_length=32, description="An earlier edition of the revised inputs, e.g. 2020; default: the latest.")] = None,
-                     format: Format = Format.json):
+@router.get(
+    "/indicators/{indicator_id}/values", response_model=PagedEnvelope, responses=DOWNLOADS, summary="Indicator values"
+)
+def indicator_values(
+    request: Request,
+    indicator_id: str,
+    handle: Release,
+    years: Years,
+    paging: Paging,
+    area: Annotated[str | None, Query(max_length=64, description="Area code (country ISO3 or group code).")] = None,
+    origin: Annotated[str | None, Query(max_length=64, description="Origin area code (corridor indicators).")] = None,
+    destination: Annotated[
+        str | None, Query(max_length=64, description="Destination area code (corridor indicators).")
+    ] = None,
+    sex: Sex | None = None,
+    revision: Annotated[
+        str | None,
+        Query(max_length=32, description="An earlier edition of the revised inputs, e.g. 2020; default: the latest."),
+    ] = None,
+    format: Format = Format.json,
+):
     """Values with their status, bounds, coverage (groups), source datasets and edition; paginated (limit, offset)."""
     series = _indicator(handle, indicator_id)
     if revision is not None:
         known = [row["revision"] for row in handle.rows(revisions_sql(), [indicator_id, indicator_id])]
         if revision not in known:
-            raise not_found("revision", revision, f"revisions of {indicator_id}'s inputs: {', '.join(known)}" if known else "its inputs have a single edition")
-    filters = {"area": check_area(handle, area), "origin": check_area(handle, origin, "origin"), "destination": check_area(handle, destination, "destination"),
-               "year_from": years.year_from, "year_to": years.year_to, "sex": sex, "revision": revision}
+            raise not_found(
+                "revision",
+                revision,
+                f"revisions of {indicator_id}'s inputs: {', '.join(known)}"
+                if known
+                else "its inputs have a single edition",
+            )
+    filters = {
+        "area": check_area(handle, area),
+        "origin": check_area(handle, origin, "origin"),
+        "destination": check_area(handle, destination, "destination"),
+        "year_from": years.year_from,
+        "year_to": years.year_to,
+        "sex": sex,
+        "revision": revision,
+    }
     compute = lambda: raw_values(handle, series, limit=paging.limit, offset=paging.offset, **filters)
     key = ("values", indicator_id, tuple(filters.items()), paging.limit, paging.offset)
     total, rows = handle.memo(key, compute) if paging.limit <= 1000 else compute()
     offset_beyond(total, paging)
     used = {s for r in rows for s in (r["sources"] or [])}
-    meta = {"indicator": {"id": series.id, "title": series.title, "unit": series.unit}, "pagination": pagination_block(request, total, paging)}
-    return table_response(format, rows, VALUE_COLUMNS, release=handle.release_id, name=indicator_id, meta=meta, sources=cite(handle, used))
+    meta = {
+        "indicator": {"id": series.id, "title": series.title, "unit": series.unit},
+        "pagination": pagination_block(request, total, paging),
+    }
+    return table_response(
+        format, rows, VALUE_COLUMNS, release=handle.release_id, name=indicator_id, meta=meta, sources=cite(handle, used)
+    )
 
 
 @router.get("/indicators/{indicator_id}/map", response_model=Envelope, summary="One value per country for a year")
-def indicator_map(indicator_id: str, handle: Release, year: Annotated[int | None, Query(ge=1900, le=2100)] = None, sex: Sex = "total"):
+def indicator_map(
+    indicator_id: str, handle: Release, year: Annotated[int | None, Query(ge=1900, le=2100)] = None, sex: Sex = "total"
+):
     """Country values of an area-level indicator in one year (default: the latest well-covered year), and group values."""
     series = _indicator(handle, indicator_id)
     if series.level != "area":
-        raise not_found("area-level indicator", indicator_id, "corridor indicators have no map; use /values with origin or destination")
+        raise not_found(
+            "area-level indicator",
+            indicator_id,
+            "corridor indicators have no map; use /values with origin or destination",
+        )
     data = map_values(handle, series, year, sex)
     if year is not None and year not in data["years"]:
-        raise not_found("year", str(year), f"years with values: {data['years'][:3]}…{data['years'][-3:]}" if data["years"] else "the indicator has no values")
-    return json_response({"release": handle.release_id, "indicator": indicator_id, **data, "sources": cite(handle, data["sources"])})
+        raise not_found(
+            "year",
+            str(year),
+            f"years with values: {data['years'][:3]}…{data['years'][-3:]}"
+            if data["years"]
+            else "the indicator has no values",
+        )
+    return json_response(
+        {"release": handle.release_id, "indicator": indicator_id, **data, "sources": cite(handle, data["sources"])}
+    )

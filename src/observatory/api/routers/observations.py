@@ -13,27 +13,57 @@ from observatory.api.problems import bad_request, not_found
 from observatory.api.queries.catalogue import cite, datasets, measures
 
 router = APIRouter(tags=["observations"], responses=PROBLEMS)
-COLUMNS = ["dataset_id", "measure_id", "area", "origin", "destination", "year", "period", "sex", "age", "category", "value", "lower", "upper", "status", "note"]
+COLUMNS = [
+    "dataset_id",
+    "measure_id",
+    "area",
+    "origin",
+    "destination",
+    "year",
+    "period",
+    "sex",
+    "age",
+    "category",
+    "value",
+    "lower",
+    "upper",
+    "status",
+    "note",
+]
 
 
 @router.get("/observations", response_model=PagedEnvelope, responses=DOWNLOADS, summary="Observations")
-def list_observations(request: Request, handle: Release, years: Years, paging: Paging,
-                      measure: Annotated[str | None, Query(max_length=80, description="Measure id (see /api/measures).")] = None,
-                      dataset: Annotated[str | None, Query(max_length=80, description="Dataset id (see /api/datasets).")] = None,
-                      area: Annotated[str | None, Query(max_length=64)] = None,
-                      origin: Annotated[str | None, Query(max_length=64)] = None,
-                      destination: Annotated[str | None, Query(max_length=64)] = None,
-                      sex: Literal["total", "female", "male"] | None = None, format: Format = Format.json):
+def list_observations(
+    request: Request,
+    handle: Release,
+    years: Years,
+    paging: Paging,
+    measure: Annotated[str | None, Query(max_length=80, description="Measure id (see /api/measures).")] = None,
+    dataset: Annotated[str | None, Query(max_length=80, description="Dataset id (see /api/datasets).")] = None,
+    area: Annotated[str | None, Query(max_length=64)] = None,
+    origin: Annotated[str | None, Query(max_length=64)] = None,
+    destination: Annotated[str | None, Query(max_length=64)] = None,
+    sex: Literal["total", "female", "male"] | None = None,
+    format: Format = Format.json,
+):
     """Observations as published by their datasets, one row per value; give at least a measure, a dataset or an area."""
     if measure is not None and measure not in measures(handle):
         raise not_found("measure", measure, "see /api/measures")
     if dataset is not None and dataset not in datasets(handle):
         raise not_found("dataset", dataset, "see /api/datasets")
     if not any((measure, dataset, area, origin, destination)):
-        raise bad_request("give at least one of measure, dataset, area, origin or destination (the whole table has millions of rows)")
+        raise bad_request(
+            "give at least one of measure, dataset, area, origin or destination (the whole table has millions of rows)"
+        )
     clauses, params = [], []
-    for column, value in (("measure_id", measure), ("dataset_id", dataset), ("area", check_area(handle, area)),
-                          ("origin", check_area(handle, origin, "origin")), ("destination", check_area(handle, destination, "destination")), ("sex", sex)):
+    for column, value in (
+        ("measure_id", measure),
+        ("dataset_id", dataset),
+        ("area", check_area(handle, area)),
+        ("origin", check_area(handle, origin, "origin")),
+        ("destination", check_area(handle, destination, "destination")),
+        ("sex", sex),
+    ):
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
@@ -48,12 +78,22 @@ def list_observations(request: Request, handle: Release, years: Years, paging: P
 
     def compute():
         total = handle.rows(f"SELECT count(*) AS n FROM observation{where}", params)[0]["n"]
-        rows = handle.rows(f"SELECT {', '.join(COLUMNS)} FROM observation{where} {order} LIMIT ? OFFSET ?", params + [paging.limit, paging.offset])
+        rows = handle.rows(
+            f"SELECT {', '.join(COLUMNS)} FROM observation{where} {order} LIMIT ? OFFSET ?",
+            params + [paging.limit, paging.offset],
+        )
         return total, rows
 
     key = ("observations", where, tuple(params), paging.limit, paging.offset)
     total, rows = handle.memo(key, compute) if paging.limit <= 1000 else compute()
     offset_beyond(total, paging)
     used = {r["dataset_id"] for r in rows}
-    return table_response(format, rows, COLUMNS, release=handle.release_id, name=measure or dataset or "observations",
-                          meta={"pagination": pagination_block(request, total, paging)}, sources=cite(handle, used))
+    return table_response(
+        format,
+        rows,
+        COLUMNS,
+        release=handle.release_id,
+        name=measure or dataset or "observations",
+        meta={"pagination": pagination_block(request, total, paging)},
+        sources=cite(handle, used),
+    )

@@ -16,8 +16,15 @@ router = APIRouter(tags=["profiles"], responses=PROBLEMS)
 
 
 @router.get("/profiles/{code}", response_model=Envelope, summary="Country profile")
-async def get_profile(request: Request, code: str, handle: Release, settings: AppSettings,
-                full: Annotated[bool, Query(description="Include the full profile document from the publications module when it is available.")] = False):
+async def get_profile(
+    request: Request,
+    code: str,
+    handle: Release,
+    settings: AppSettings,
+    full: Annotated[
+        bool, Query(description="Include the full profile document from the publications module when it is available.")
+    ] = False,
+):
     """Identity, groups, key figures, indicators, main corridors and sources of one country or group."""
     code = check_area(handle, code)
 

@@ -23,8 +23,18 @@ def list_publications(handle: Release, settings: AppSettings):
     return json_response({"release": handle.release_id, "files": files})
 
 
-@router.get("/publications/{path:path}", summary="Download a report or brief",
-            responses={200: {"description": "The file", "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(set(PUBLICATION_TYPES.values()))}}})
+@router.get(
+    "/publications/{path:path}",
+    summary="Download a report or brief",
+    responses={
+        200: {
+            "description": "The file",
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}} for t in sorted(set(PUBLICATION_TYPES.values()))
+            },
+        }
+    },
+)
 def download_publication(path: str, handle: Release, settings: AppSettings):
     """One listed file; anything not listed is 404."""
     found = publication_path(settings, path)

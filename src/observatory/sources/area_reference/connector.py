@@ -7,8 +7,24 @@ import pandas as pd
 from observatory.sources.context import ParseContext
 
 _REQUIRED = {
-    "countrynames": ["m49", "iso2", "iso3", "name", "name_sort", "name_text", "region", "region_code", "subregion", "subregion_code",
-                     "intregion", "intregion_code", "ldc", "lldc", "sids", "eu"],
+    "countrynames": [
+        "m49",
+        "iso2",
+        "iso3",
+        "name",
+        "name_sort",
+        "name_text",
+        "region",
+        "region_code",
+        "subregion",
+        "subregion_code",
+        "intregion",
+        "intregion_code",
+        "ldc",
+        "lldc",
+        "sids",
+        "eu",
+    ],
     "dict_ims": ["name", "iso3c", "name_short", "region_sdg", "region_a2018"],
     "countryclass": ["economy", "country_code", "region", "income_group"],
     "unhcr_countries": ["iso_code", "unhcr_code", "name", "unhcr_region"],

@@ -13,11 +13,28 @@ FLAG_NOTE = "CASE flag WHEN 'p' THEN 'provisional' WHEN 'd' THEN 'definition dif
 
 def read(ctx: ParseContext, name: str, kind_column: str):
     """The DW extract with typed columns; ':' and empty cells are missing."""
-    raw = ctx.read_csv(name, columns={"TIME": "INTEGER", "GEO": "VARCHAR", "CITIZEN": "VARCHAR", "SEX": "VARCHAR", "AGE": "VARCHAR",
-                                      kind_column: "VARCHAR", "UNIT": "VARCHAR", "Value": "DOUBLE", "Flag and Footnotes": "VARCHAR"},
-                       thousands=",", na_values=(":", ""))
+    raw = ctx.read_csv(
+        name,
+        columns={
+            "TIME": "INTEGER",
+            "GEO": "VARCHAR",
+            "CITIZEN": "VARCHAR",
+            "SEX": "VARCHAR",
+            "AGE": "VARCHAR",
+            kind_column: "VARCHAR",
+            "UNIT": "VARCHAR",
+            "Value": "DOUBLE",
+            "Flag and Footnotes": "VARCHAR",
+        },
+        thousands=",",
+        na_values=(":", ""),
+    )
     ctx.require(raw, "SEX = 'Total' AND AGE = 'Total' AND UNIT = 'Person'", "SEX", "SEX and AGE 'Total', UNIT 'Person'")
-    return raw.select('TIME AS year, GEO, CITIZEN, "' + kind_column + '" AS kind, Value AS value, "Flag and Footnotes" AS flag, _file, _row')
+    return raw.select(
+        'TIME AS year, GEO, CITIZEN, "'
+        + kind_column
+        + '" AS kind, Value AS value, "Flag and Footnotes" AS flag, _file, _row'
+    )
 
 
 def check_members_add_up(ctx: ParseContext, raw, keys: str, known_gaps: str = "false") -> None:
@@ -26,12 +43,19 @@ def check_members_add_up(ctx: ParseContext, raw, keys: str, known_gaps: str = "f
     `known_gaps` is an SQL condition on the EU-28 row for published discrepancies listed in source.yml.
     """
     excluded = ", ".join(f"'{name}'" for name in AGGREGATE_GEO + EFTA)
-    joined = raw.query("raw", f"""
+    joined = raw.query(
+        "raw",
+        f"""
         SELECT e._file, e._row, e.value AS eu28, m.members
         FROM (SELECT * FROM raw WHERE GEO = '{EU28}' AND value IS NOT NULL AND NOT ({known_gaps})) e
-        JOIN (SELECT {keys}, sum(value) AS members FROM raw WHERE GEO NOT IN ({excluded}) GROUP BY ALL) m USING ({keys})""")
-    ctx.require(joined, "abs(members - eu28) <= greatest(100, 0.001 * eu28)", "eu28",
-                "the sum of the 28 member states within Eurostat's rounding")
+        JOIN (SELECT {keys}, sum(value) AS members FROM raw WHERE GEO NOT IN ({excluded}) GROUP BY ALL) m USING ({keys})""",
+    )
+    ctx.require(
+        joined,
+        "abs(members - eu28) <= greatest(100, 0.001 * eu28)",
+        "eu28",
+        "the sum of the 28 member states within Eurostat's rounding",
+    )
 
 
 def parse(ctx: ParseContext):
@@ -41,6 +65,9 @@ def parse(ctx: ParseContext):
     check_members_add_up(ctx, raw, "year, CITIZEN")
     aggregates = ", ".join(f"'{name}'" for name in AGGREGATE_GEO)
     non_area = ", ".join(f"'{name}'" for name in NON_AREA_CITIZEN)
-    return [raw.filter(f"value IS NOT NULL AND GEO NOT IN ({aggregates}) AND CITIZEN NOT IN ({non_area})").select(
-        f"'eurostat_first_time_asylum_applicants' AS measure_id, CITIZEN AS origin, GEO AS destination, year, value, "
-        f"{FLAG_NOTE} AS note, _file, _row")]
+    return [
+        raw.filter(f"value IS NOT NULL AND GEO NOT IN ({aggregates}) AND CITIZEN NOT IN ({non_area})").select(
+            f"'eurostat_first_time_asylum_applicants' AS measure_id, CITIZEN AS origin, GEO AS destination, year, value, "
+            f"{FLAG_NOTE} AS note, _file, _row"
+        )
+    ]

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from observatory.sources.context import ParseContext
-from observatory.sources.eurostat_asylum_applicants.connector import AGGREGATE_GEO, FLAG_NOTE, check_members_add_up, read
+from observatory.sources.eurostat_asylum_applicants.connector import (
+    AGGREGATE_GEO,
+    FLAG_NOTE,
+    check_members_add_up,
+    read,
+)
 
-MEASURES = {"Asylum applicant": "eurostat_asylum_applicants", "First time applicant": "eurostat_first_time_asylum_applicants_total"}
+MEASURES = {
+    "Asylum applicant": "eurostat_asylum_applicants",
+    "First time applicant": "eurostat_first_time_asylum_applicants_total",
+}
 CITIZEN_GROUPS = {"Total": "all_citizenships", "Extra-EU-28": "extra_eu28"}
 # EU-28 rows whose member states do not add up in the published extract (listed in source.yml's note).
-KNOWN_GAPS = ("kind = 'First time applicant' AND ((year = 2012 AND CITIZEN IN ('Total', 'Extra-EU-28')) "
-              "OR (year = 2013 AND CITIZEN = 'Total'))")
+KNOWN_GAPS = (
+    "kind = 'First time applicant' AND ((year = 2012 AND CITIZEN IN ('Total', 'Extra-EU-28')) "
+    "OR (year = 2013 AND CITIZEN = 'Total'))"
+)
 
 
 def parse(ctx: ParseContext):
@@ -21,5 +31,8 @@ def parse(ctx: ParseContext):
     aggregates = ", ".join(f"'{name}'" for name in AGGREGATE_GEO)
     measure = "CASE kind " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MEASURES.items()) + " END"
     group = "CASE CITIZEN " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in CITIZEN_GROUPS.items()) + " END"
-    return [raw.filter(f"value IS NOT NULL AND GEO NOT IN ({aggregates})").select(
-        f"{measure} AS measure_id, GEO AS area, year, {group} AS category, value, {FLAG_NOTE} AS note, _file, _row")]
+    return [
+        raw.filter(f"value IS NOT NULL AND GEO NOT IN ({aggregates})").select(
+            f"{measure} AS measure_id, GEO AS area, year, {group} AS category, value, {FLAG_NOTE} AS note, _file, _row"
+        )
+    ]

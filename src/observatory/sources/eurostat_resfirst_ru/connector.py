@@ -27,7 +27,18 @@ def parse(ctx: ParseContext):
             try:
                 value = float(text.replace(",", ""))
             except ValueError:
-                raise SourceError(ctx.label(FILE), f"value {text!r} is not a number or ':'", row=index + 1, field=year) from None
-            rows.append({"measure_id": "eurostat_first_permits_ru", "origin": "Russian Federation", "destination": country, "year": int(year),
-                         "value": value, "_file": ctx.label(FILE), "_row": index + 1})
+                raise SourceError(
+                    ctx.label(FILE), f"value {text!r} is not a number or ':'", row=index + 1, field=year
+                ) from None
+            rows.append(
+                {
+                    "measure_id": "eurostat_first_permits_ru",
+                    "origin": "Russian Federation",
+                    "destination": country,
+                    "year": int(year),
+                    "value": value,
+                    "_file": ctx.label(FILE),
+                    "_row": index + 1,
+                }
+            )
     return [ctx.relation_from_frame(pd.DataFrame(rows), "resfirst_ru")]

@@ -9,9 +9,15 @@ from observatory.sources.context import ParseContext
 MONTH = "CAST(year(t) AS INTEGER) AS year, strftime(t, '%Y-%m') AS period"
 FIRST_ROW = "min(_file) AS _file, min(_row) AS _row"  # where an added value points in the raw file
 ROUTES = (
-    "Central Mediterranean Route", "Eastern Mediterranean Route", "Western Mediterranean Route",
-    "Western Balkan Route", "Eastern Borders Route", "Western African Route",
-    "Circular Route from Albania to Greece", "Black Sea Route", "Other",
+    "Central Mediterranean Route",
+    "Eastern Mediterranean Route",
+    "Western Mediterranean Route",
+    "Western Balkan Route",
+    "Eastern Borders Route",
+    "Western African Route",
+    "Circular Route from Albania to Greece",
+    "Black Sea Route",
+    "Other",
 )
 # CBP encounter types: each (component, authority, type) combination the publisher uses, as one category.
 US_ENCOUNTER_TYPES = {
@@ -57,8 +63,12 @@ def _nationality_series(ctx: ParseContext, name: str, measure: str) -> duckdb.Du
     ctx.require(raw, "nat IS NOT NULL", "nat", "a nationality code")
     merged = raw.aggregate("count(*) - count(DISTINCT (t, nat))").fetchall()[0][0]
     if merged:
-        ctx.note("nationality_rows_summed", f"{name}: {merged} row(s) share a month and nationality code with another "
-                 "row (two published nationalities coded alike by gdidata) and are added to it", merged)
+        ctx.note(
+            "nationality_rows_summed",
+            f"{name}: {merged} row(s) share a month and nationality code with another "
+            "row (two published nationalities coded alike by gdidata) and are added to it",
+            merged,
+        )
     return raw.aggregate(f"'{measure}' AS measure_id, nat AS area, {MONTH}, sum(n) AS value, {FIRST_ROW}", "nat, t")
 
 
@@ -72,40 +82,77 @@ def _frontex(ctx: ParseContext) -> duckdb.DuckDBPyRelation:
     ctx.require(raw, "nat IS NOT NULL", "nat", "a nationality code")
     both = raw.aggregate("count(*) - count(DISTINCT (route, nat, t))").fetchall()[0][0]
     if both:
-        ctx.note("land_and_sea_added", f"frontex: {both} route-nationality-month(s) have both land and sea detections; "
-                 "they are added into one value per route", both)
-    return raw.aggregate("'frontex_illegal_border_crossings' AS measure_id, nat AS area, route AS category, "
-                         f"{MONTH}, sum(n) AS value, {FIRST_ROW}", "nat, route, t")
+        ctx.note(
+            "land_and_sea_added",
+            f"frontex: {both} route-nationality-month(s) have both land and sea detections; "
+            "they are added into one value per route",
+            both,
+        )
+    return raw.aggregate(
+        "'frontex_illegal_border_crossings' AS measure_id, nat AS area, route AS category, "
+        f"{MONTH}, sum(n) AS value, {FIRST_ROW}",
+        "nat, route, t",
+    )
 
 
 def _usa(ctx: ParseContext) -> list[duckdb.DuckDBPyRelation]:
     """Encounters by nationality × encounter type (FY2020 on); all nationalities by demographic group (FY2018 on)."""
-    columns = {"t": "DATE", "t_fy": "DATE", "component": "VARCHAR", "area": "VARCHAR", "authority": "VARCHAR",
-               "type": "VARCHAR", "demog": "VARCHAR", "nat": "VARCHAR", "n": "DOUBLE"}
+    columns = {
+        "t": "DATE",
+        "t_fy": "DATE",
+        "component": "VARCHAR",
+        "area": "VARCHAR",
+        "authority": "VARCHAR",
+        "type": "VARCHAR",
+        "demog": "VARCHAR",
+        "nat": "VARCHAR",
+        "n": "DOUBLE",
+    }
     raw = ctx.read_csv("irreg_usa.csv", columns=columns)
     _counts(ctx, raw)
-    combinations = {f"component = '{c}' AND authority = '{a}' AND type = '{t}'": label
-                    for (c, a, t), label in US_ENCOUNTER_TYPES.items()}
-    ctx.require(raw, " OR ".join(f"({condition})" for condition in combinations), "type",
-                "a CBP component × authority × encounter type combination")
+    combinations = {
+        f"component = '{c}' AND authority = '{a}' AND type = '{t}'": label
+        for (c, a, t), label in US_ENCOUNTER_TYPES.items()
+    }
+    ctx.require(
+        raw,
+        " OR ".join(f"({condition})" for condition in combinations),
+        "type",
+        "a CBP component × authority × encounter type combination",
+    )
     ctx.require(raw, f"demog IN ({_quoted(US_DEMOGRAPHIC_GROUPS)})", "demog", "a CBP demographic group")
     # The fiscal year starts in October: t_fy is the same month, one year later for October–December.
-    ctx.require(raw, "month(t_fy) = month(t) AND year(t_fy) = year(t) + CASE WHEN month(t) >= 10 THEN 1 ELSE 0 END",
-                "t_fy", "the fiscal-year month of t")
-    ctx.require(raw, f"(nat IS NULL) = (t < DATE '{US_FIRST_MONTH_WITH_NATIONALITY}')", "nat",
-                "a nationality from October 2019 (FY2020), none before")
+    ctx.require(
+        raw,
+        "month(t_fy) = month(t) AND year(t_fy) = year(t) + CASE WHEN month(t) >= 10 THEN 1 ELSE 0 END",
+        "t_fy",
+        "the fiscal-year month of t",
+    )
+    ctx.require(
+        raw,
+        f"(nat IS NULL) = (t < DATE '{US_FIRST_MONTH_WITH_NATIONALITY}')",
+        "nat",
+        "a nationality from October 2019 (FY2020), none before",
+    )
     cases = " ".join(f"WHEN {condition} THEN '{label}'" for condition, label in combinations.items())
     encounter_type = f"CASE {cases} END"
     without = raw.filter("nat IS NULL").aggregate("count(*)").fetchall()[0][0]
-    ctx.note("no_nationality_before_fy2020", f"irreg_usa: {without} row(s) of October 2017–September 2019 have no "
-             "nationality (CBP published none); they are in us_southwest_border_encounters_all_nationalities only",
-             without)
+    ctx.note(
+        "no_nationality_before_fy2020",
+        f"irreg_usa: {without} row(s) of October 2017–September 2019 have no "
+        "nationality (CBP published none); they are in us_southwest_border_encounters_all_nationalities only",
+        without,
+    )
     by_nationality = raw.filter("nat IS NOT NULL").aggregate(
         f"'us_southwest_border_encounters' AS measure_id, nat AS area, {encounter_type} AS category, {MONTH}, "
-        f"sum(n) AS value, {FIRST_ROW}", f"nat, {encounter_type}, t")
+        f"sum(n) AS value, {FIRST_ROW}",
+        f"nat, {encounter_type}, t",
+    )
     by_group = raw.aggregate(
         f"'us_southwest_border_encounters_all_nationalities' AS measure_id, 'USA' AS area, demog AS category, {MONTH}, "
-        f"sum(n) AS value, {FIRST_ROW}", "demog, t")
+        f"sum(n) AS value, {FIRST_ROW}",
+        "demog, t",
+    )
     return [by_nationality, by_group]
 
 
@@ -121,26 +168,31 @@ def _mexico(ctx: ParseContext) -> list[duckdb.DuckDBPyRelation]:
     accompaniment = {key: company for key, (_, company) in MEXICO_AGES.items()}
     by_sex_age = demography.select(
         f"'mexico_irregular_foreigners_all_nationalities' AS measure_id, 'MEX' AS area, {MONTH}, sex, "
-        f"{_case('age', bands)} AS age, {_case('age', accompaniment)} AS category, n AS value, _file, _row")
+        f"{_case('age', bands)} AS age, {_case('age', accompaniment)} AS category, n AS value, _file, _row"
+    )
     columns = {"t": "DATE", "nat": "VARCHAR", "type": "VARCHAR", "n": "DOUBLE"}
     returns = ctx.read_csv("irreg_mexico_exp.csv", columns=columns)
     _counts(ctx, returns)
     ctx.require(returns, "nat IS NOT NULL", "nat", "a nationality code")
     ctx.require(returns, f"type IN ({_quoted(MEXICO_RETURN_TYPES)})", "type", "a type of return of SEGOB table 3.2.4")
     by_type = returns.select(
-        f"'mexico_expulsions' AS measure_id, nat AS area, type AS category, {MONTH}, n AS value, _file, _row")
+        f"'mexico_expulsions' AS measure_id, nat AS area, type AS category, {MONTH}, n AS value, _file, _row"
+    )
     return [by_nationality, by_sex_age, by_type]
 
 
 def _demography(relation: duckdb.DuckDBPyRelation, measure: str, area: str) -> duckdb.DuckDBPyRelation:
     """men/women/boys/girls rows: in a month that lists boys and girls, men and women are adults; else all ages."""
-    return relation.query("demography", f"""
+    return relation.query(
+        "demography",
+        f"""
         SELECT '{measure}' AS measure_id, '{area}' AS area, {MONTH},
                CASE WHEN demog IN ('men', 'boys') THEN 'male' ELSE 'female' END AS sex,
                CASE WHEN demog IN ('boys', 'girls') THEN '0-17'
                     WHEN bool_or(demog IN ('boys', 'girls')) OVER (PARTITION BY t) THEN '18+' ELSE 'total' END AS age,
                n AS value, _file, _row
-        FROM demography""")
+        FROM demography""",
+    )
 
 
 def _darien(ctx: ParseContext) -> list[duckdb.DuckDBPyRelation]:
@@ -148,11 +200,17 @@ def _darien(ctx: ParseContext) -> list[duckdb.DuckDBPyRelation]:
     raw = ctx.read_csv("irreg_darien_nat.csv", columns={"t": "DATE", "q": "DATE", "nat": "VARCHAR", "n": "DOUBLE"})
     _counts(ctx, raw)
     ctx.require(raw, "nat IS NOT NULL", "nat", "a nationality code")
-    ctx.require(raw, f"year(t) > {DARIEN_YEARLY_UNTIL} OR month(t) = 1", "t",
-                f"1 January for the yearly totals up to {DARIEN_YEARLY_UNTIL}")
+    ctx.require(
+        raw,
+        f"year(t) > {DARIEN_YEARLY_UNTIL} OR month(t) = 1",
+        "t",
+        f"1 January for the yearly totals up to {DARIEN_YEARLY_UNTIL}",
+    )
     period = f"CASE WHEN year(t) > {DARIEN_YEARLY_UNTIL} THEN strftime(t, '%Y-%m') ELSE '' END"
-    by_nationality = raw.select(f"'darien_transits' AS measure_id, nat AS area, CAST(year(t) AS INTEGER) AS year, "
-                                f"{period} AS period, n AS value, _file, _row")
+    by_nationality = raw.select(
+        f"'darien_transits' AS measure_id, nat AS area, CAST(year(t) AS INTEGER) AS year, "
+        f"{period} AS period, n AS value, _file, _row"
+    )
     columns = {"t": "DATE", "q": "DATE", "demog": "VARCHAR", "n": "DOUBLE"}
     demography = ctx.read_csv("irreg_darien_dmg.csv", columns=columns)
     _counts(ctx, demography)
@@ -183,11 +241,17 @@ def _guatemala(ctx: ParseContext) -> duckdb.DuckDBPyRelation:
     ctx.require(raw, "origin IS NULL OR origin IN ('MEX', 'USA')", "origin", "MEX, USA or blank")
     blank, returns = raw.filter("origin IS NULL").aggregate("count(*), coalesce(sum(n), 0)").fetchall()[0]
     if blank:
-        ctx.note("country_returned_from_blank", f"irreg_guatemala: {blank} row(s) ({returns:g} returns) leave the "
-                 "country returned from blank; kept with destination UNK (unknown)", blank, "warning")
+        ctx.note(
+            "country_returned_from_blank",
+            f"irreg_guatemala: {blank} row(s) ({returns:g} returns) leave the "
+            "country returned from blank; kept with destination UNK (unknown)",
+            blank,
+            "warning",
+        )
     return raw.select(
         f"'guatemala_returns' AS measure_id, 'GTM' AS origin, coalesce(origin, 'UNK') AS destination, {MONTH}, sex, "
-        f"{_case('age', GUATEMALA_AGES)} AS age, age AS category, n AS value, _file, _row")
+        f"{_case('age', GUATEMALA_AGES)} AS age, age AS category, n AS value, _file, _row"
+    )
 
 
 def _australia(ctx: ParseContext) -> list[duckdb.DuckDBPyRelation]:
@@ -198,11 +262,15 @@ def _australia(ctx: ParseContext) -> list[duckdb.DuckDBPyRelation]:
     ctx.require(raw, "boats IS NULL OR boats >= 0", "boats", "a non-negative number of boats or blank")
     unpublished = raw.filter("boats IS NULL").aggregate("count(*)").fetchall()[0][0]
     if unpublished:
-        ctx.note("boats_not_published", f"irreg_australia: {unpublished} year(s) without a boat count (people only)",
-                 unpublished)
+        ctx.note(
+            "boats_not_published",
+            f"irreg_australia: {unpublished} year(s) without a boat count (people only)",
+            unpublished,
+        )
     people = raw.select("'australia_boat_arrivals' AS measure_id, 'AUS' AS area, t AS year, n AS value, _file, _row")
     boats = raw.filter("boats IS NOT NULL").select(
-        "'australia_boat_arrivals_boats' AS measure_id, 'AUS' AS area, t AS year, boats AS value, _file, _row")
+        "'australia_boat_arrivals_boats' AS measure_id, 'AUS' AS area, t AS year, boats AS value, _file, _row"
+    )
     return [people, boats]
 
 

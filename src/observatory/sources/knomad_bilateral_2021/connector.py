@@ -32,11 +32,26 @@ class Matrix:
 
 
 MATRICES = (
-    Matrix("bilateral_remittance_matrix_2021.xlsx", "FINAL BRM 2021 ", "remittances_bilateral",
-           "remittance-receiving country (across)", "remittance-sending country (down)", "WORLD",
-           rows_are_origin=False, scale=1e6),
-    Matrix("bilateral_migration_matrix_2021_latest.xlsx", "BRM 2021", "migrant_stock_knomad",
-           "destination country (across)", "source country (down)", "World", rows_are_origin=True, scale=1.0),
+    Matrix(
+        "bilateral_remittance_matrix_2021.xlsx",
+        "FINAL BRM 2021 ",
+        "remittances_bilateral",
+        "remittance-receiving country (across)",
+        "remittance-sending country (down)",
+        "WORLD",
+        rows_are_origin=False,
+        scale=1e6,
+    ),
+    Matrix(
+        "bilateral_migration_matrix_2021_latest.xlsx",
+        "BRM 2021",
+        "migrant_stock_knomad",
+        "destination country (across)",
+        "source country (down)",
+        "World",
+        rows_are_origin=True,
+        scale=1.0,
+    ),
 )
 
 
@@ -52,8 +67,12 @@ def _matrix(ctx: ParseContext, matrix: Matrix) -> pd.DataFrame:
     _check_totals(ctx, numbers, matrix)
     total = matrix.total
     published = _count(numbers.loc[total]) + _count(numbers[total]) - int(pd.notna(numbers.at[total, total]))
-    ctx.note("world_total_excluded", f"{matrix.file}: {published} cell(s) of the published {total!r} row and column "
-             "left out (checked against the corridor sums)", published)
+    ctx.note(
+        "world_total_excluded",
+        f"{matrix.file}: {published} cell(s) of the published {total!r} row and column "
+        "left out (checked against the corridor sums)",
+        published,
+    )
     cells = numbers.drop(index=total, columns=total)
     excel_rows = pd.Series(range(first_row, first_row + len(cells)), index=cells.index)
     long = cells.rename_axis(index="row_name", columns="column_name").stack(future_stack=True)
@@ -64,11 +83,17 @@ def _matrix(ctx: ParseContext, matrix: Matrix) -> pd.DataFrame:
     ctx.note("zero_cells_not_stored", f"{matrix.file}: {zero} cell(s) equal to 0 not stored (no corridor)", zero)
     long = long[long["value"].notna() & (long["value"] != 0)]
     origin, destination = ("row_name", "column_name") if matrix.rows_are_origin else ("column_name", "row_name")
-    return pd.DataFrame({
-        "measure_id": matrix.measure_id, "origin": long[origin], "destination": long[destination], "year": YEAR,
-        "value": long["value"].astype(float) * matrix.scale, "_file": ctx.label(matrix.file),
-        "_row": long["row_name"].map(excel_rows).astype("int64"),
-    })
+    return pd.DataFrame(
+        {
+            "measure_id": matrix.measure_id,
+            "origin": long[origin],
+            "destination": long[destination],
+            "year": YEAR,
+            "value": long["value"].astype(float) * matrix.scale,
+            "_file": ctx.label(matrix.file),
+            "_row": long["row_name"].map(excel_rows).astype("int64"),
+        }
+    )
 
 
 def _table(ctx: ParseContext, matrix: Matrix) -> tuple[pd.DataFrame, int]:
@@ -79,7 +104,7 @@ def _table(ctx: ParseContext, matrix: Matrix) -> tuple[pd.DataFrame, int]:
     columns = [_name(value) for value in sheet.iloc[corner_row, 1:]]
     width = max(position for position, name in enumerate(columns) if name) + 1
     columns = columns[:width]
-    row_names = [_name(value) for value in sheet.iloc[corner_row + 1:, 0]]
+    row_names = [_name(value) for value in sheet.iloc[corner_row + 1 :, 0]]
     if matrix.total not in row_names:
         raise SourceError(label, f"no {matrix.total!r} total row below the table", field="A")
     last = row_names.index(matrix.total)  # the methodological notes start after the total row
@@ -89,7 +114,7 @@ def _table(ctx: ParseContext, matrix: Matrix) -> tuple[pd.DataFrame, int]:
     for names, where in ((columns, "column"), (row_names, "row")):
         if "" in names or len(set(names)) != len(names):
             raise SourceError(label, f"a {where} label is empty or repeated", row=corner_row + 1)
-    body = sheet.iloc[corner_row + 1: corner_row + 2 + last, 1: 1 + width]
+    body = sheet.iloc[corner_row + 1 : corner_row + 2 + last, 1 : 1 + width]
     body.index, body.columns = row_names, columns
     return _numbers(ctx, body, matrix.file, corner_row), corner_row + 2
 
@@ -100,8 +125,12 @@ def _corner_row(sheet: pd.DataFrame, matrix: Matrix, label: str) -> int:
         text = " ".join(str(value).split()).lower()
         if "(across)" in text:
             if matrix.across not in text or matrix.down not in text:
-                raise SourceError(label, "the corner cell does not name the expected axes (rows and columns swapped?)",
-                                  row=position + 1, field="A")
+                raise SourceError(
+                    label,
+                    "the corner cell does not name the expected axes (rows and columns swapped?)",
+                    row=position + 1,
+                    field="A",
+                )
             return position
     raise SourceError(label, "no header row with '(across)' in column A among the first 10 rows", field="A")
 
@@ -117,12 +146,19 @@ def _numbers(ctx: ParseContext, body: pd.DataFrame, name: str, corner_row: int) 
     marked = text & body.isin(NOT_AVAILABLE)
     if (text & ~marked).any().any():
         row, column = next((r, c) for r, c in zip(*text.to_numpy().nonzero()) if not marked.iat[r, c])
-        raise SourceError(ctx.label(name), f"value {body.iat[row, column]!r} is not a number", row=corner_row + 2 + row,
-                          field=body.columns[column])
+        raise SourceError(
+            ctx.label(name),
+            f"value {body.iat[row, column]!r} is not a number",
+            row=corner_row + 2 + row,
+            field=body.columns[column],
+        )
     if marked.any().any():
         where = [f"{r} → {c}" for r, c in marked.stack().loc[lambda s: s].index]
-        ctx.note("not_available_cells", f"{name}: cell(s) marked '…' (not available) not stored: {', '.join(where)}",
-                 len(where))
+        ctx.note(
+            "not_available_cells",
+            f"{name}: cell(s) marked '…' (not available) not stored: {', '.join(where)}",
+            len(where),
+        )
     return numbers
 
 
@@ -130,9 +166,11 @@ def _check_totals(ctx: ParseContext, numbers: pd.DataFrame, matrix: Matrix) -> N
     """Every row and column must add up to the published total, within rounding; a gap is a warning."""
     parts = numbers.drop(index=matrix.total, columns=matrix.total)
     gaps = []
-    for sums, totals in ((parts.sum(axis=1), numbers[matrix.total].drop(matrix.total)),
-                         (parts.sum(axis=0), numbers.loc[matrix.total].drop(matrix.total)),
-                         (pd.Series([parts.sum().sum()]), pd.Series([numbers.loc[matrix.total, matrix.total]]))):
+    for sums, totals in (
+        (parts.sum(axis=1), numbers[matrix.total].drop(matrix.total)),
+        (parts.sum(axis=0), numbers.loc[matrix.total].drop(matrix.total)),
+        (pd.Series([parts.sum().sum()]), pd.Series([numbers.loc[matrix.total, matrix.total]])),
+    ):
         published = totals.notna()
         gap = (sums - totals).abs()
         bad = published & (gap > (RELATIVE_TOLERANCE * totals.abs()).clip(lower=ABSOLUTE_TOLERANCE))
@@ -140,8 +178,13 @@ def _check_totals(ctx: ParseContext, numbers: pd.DataFrame, matrix: Matrix) -> N
         bad |= ~published & (sums != 0)
         gaps += [str(name) for name in bad[bad].index]
     if gaps:
-        ctx.note("world_total_mismatch", f"{matrix.file}: the sum of the corridors differs from the published "
-                 f"{matrix.total!r} total for: {', '.join(gaps[:20])}", len(gaps), severity="warning")
+        ctx.note(
+            "world_total_mismatch",
+            f"{matrix.file}: the sum of the corridors differs from the published "
+            f"{matrix.total!r} total for: {', '.join(gaps[:20])}",
+            len(gaps),
+            severity="warning",
+        )
 
 
 def _count(values: pd.Series) -> int:

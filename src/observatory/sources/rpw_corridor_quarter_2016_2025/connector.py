@@ -13,10 +13,16 @@ LISTED = 20  # corridor-quarters named in a note; the count covers all
 
 def parse(ctx: ParseContext):
     """One row per corridor, quarter and amount; origin = receiving country, destination = sending country."""
-    table = ctx.read_csv(NAME, columns={
-        "period": "VARCHAR", "source_code": "VARCHAR", "destination_code": "VARCHAR",
-        **{column: "DOUBLE" for column in COSTS}, "num_providers": "INTEGER",
-    })
+    table = ctx.read_csv(
+        NAME,
+        columns={
+            "period": "VARCHAR",
+            "source_code": "VARCHAR",
+            "destination_code": "VARCHAR",
+            **{column: "DOUBLE" for column in COSTS},
+            "num_providers": "INTEGER",
+        },
+    )
     ctx.require(table, "regexp_full_match(period, '(19|20)[0-9]{2}_[1-4]Q')", "period", "a quarter like 2024_4Q")
     ctx.require(table, "num_providers >= 1", "num_providers", "at least one service quoted")
     for column in COSTS:
@@ -26,19 +32,25 @@ def parse(ctx: ParseContext):
         f"""SELECT measure_id, destination_code AS origin, source_code AS destination,
                    CAST(left(period, 4) AS INTEGER) AS year, left(period, 4) || 'Q' || substr(period, 6, 1) AS period,
                    value, 'simple mean over ' || CAST(num_providers AS VARCHAR) || ' service(s)' AS note, _file, _row
-            FROM (UNPIVOT rpw_quarter_table ON {', '.join(COSTS)} INTO NAME cost_column VALUE value)
-            JOIN (VALUES {', '.join(f"('{column}', '{measure}')" for column, measure in COSTS.items())})
+            FROM (UNPIVOT rpw_quarter_table ON {", ".join(COSTS)} INTO NAME cost_column VALUE value)
+            JOIN (VALUES {", ".join(f"('{column}', '{measure}')" for column, measure in COSTS.items())})
                  AS measures(cost_column, measure_id) USING (cost_column)"""
     )
-    rules = {"negative_cost_excluded": (f"value < {LOWEST}", f"below {LOWEST:g} %"),
-             "cost_above_100_excluded": (f"value > {HIGHEST}", f"above {HIGHEST:g} %")}
+    rules = {
+        "negative_cost_excluded": (f"value < {LOWEST}", f"below {LOWEST:g} %"),
+        "cost_above_100_excluded": (f"value > {HIGHEST}", f"above {HIGHEST:g} %"),
+    }
     for measure in COSTS.values():
         for check, (condition, words) in rules.items():
             rows = long.filter(f"measure_id = '{measure}' AND {condition}").order("_row").fetchall()
             if rows:
                 # Named the way RPW names corridors: money sent from → to.
                 where = ", ".join(f"{r[2]}→{r[1]} {r[4]} ({r[5]:.2f} %)" for r in rows[:LISTED])
-                ctx.note(check, f"{measure}: {len(rows)} corridor-quarter(s) with a total cost {words} left out "
-                         f"of the series: {where}" + (" …" if len(rows) > LISTED else ""),
-                         len(rows), severity="warning")
+                ctx.note(
+                    check,
+                    f"{measure}: {len(rows)} corridor-quarter(s) with a total cost {words} left out "
+                    f"of the series: {where}" + (" …" if len(rows) > LISTED else ""),
+                    len(rows),
+                    severity="warning",
+                )
     return [long.filter(f"value BETWEEN {LOWEST} AND {HIGHEST}")]

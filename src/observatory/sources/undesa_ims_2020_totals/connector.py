@@ -11,11 +11,27 @@ NAME = "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx"
 WORLD_CODE = 900  # UN DESA's location code for WORLD; standard M49 (and the area reference) use 001
 # sheet -> list of (measure, sex, number of columns, scale); blocks follow each other left to right.
 LAYOUT = {
-    "Table 1": [("migrant_stock_total", "total", 7, 1), ("migrant_stock_total", "male", 7, 1), ("migrant_stock_total", "female", 7, 1)],
-    "Table 2": [("population_undesa", "total", 7, 1000), ("population_undesa", "male", 7, 1000), ("population_undesa", "female", 7, 1000)],
-    "Table 3": [("migrant_share_published", "total", 7, 1), ("migrant_share_published", "male", 7, 1), ("migrant_share_published", "female", 7, 1)],
+    "Table 1": [
+        ("migrant_stock_total", "total", 7, 1),
+        ("migrant_stock_total", "male", 7, 1),
+        ("migrant_stock_total", "female", 7, 1),
+    ],
+    "Table 2": [
+        ("population_undesa", "total", 7, 1000),
+        ("population_undesa", "male", 7, 1000),
+        ("population_undesa", "female", 7, 1000),
+    ],
+    "Table 3": [
+        ("migrant_share_published", "total", 7, 1),
+        ("migrant_share_published", "male", 7, 1),
+        ("migrant_share_published", "female", 7, 1),
+    ],
     "Table 4": [("migrant_female_share_published", "total", 7, 1)],
-    "Table 5": [("migrant_stock_growth_rate", "total", 6, 1), ("migrant_stock_growth_rate", "male", 6, 1), ("migrant_stock_growth_rate", "female", 6, 1)],
+    "Table 5": [
+        ("migrant_stock_growth_rate", "total", 6, 1),
+        ("migrant_stock_growth_rate", "male", 6, 1),
+        ("migrant_stock_growth_rate", "female", 6, 1),
+    ],
     "Table 6": [("refugees_undesa", "total", 7, 1), ("refugees_share_of_migrants_published", "total", 7, 1)],
 }
 HEADER_ROW = 10  # zero-based row of the column header in every table sheet
@@ -25,8 +41,13 @@ def _sheet(ctx: ParseContext, sheet: str) -> pd.DataFrame:
     frame = ctx.read_excel(NAME, sheet, header=None)
     header = list(frame.iloc[HEADER_ROW])
     if header[1] != "Region, development group, country or area" or header[3] != "Location code":
-        raise SourceError(ctx.label(NAME), f"sheet {sheet!r}: unexpected header {header[:5]}", row=HEADER_ROW + 1, field="Location code")
-    return frame.iloc[HEADER_ROW + 1:].reset_index(drop=True), header
+        raise SourceError(
+            ctx.label(NAME),
+            f"sheet {sheet!r}: unexpected header {header[:5]}",
+            row=HEADER_ROW + 1,
+            field="Location code",
+        )
+    return frame.iloc[HEADER_ROW + 1 :].reset_index(drop=True), header
 
 
 def parse(ctx: ParseContext):
@@ -42,28 +63,54 @@ def parse(ctx: ParseContext):
                 values = pd.to_numeric(body[column].where(~missing), errors="coerce")
                 bad = body[column][values.isna() & body[column].notna() & ~missing]
                 if not bad.empty:
-                    raise SourceError(f"{ctx.label(NAME)} [{sheet}]", f"value {bad.iloc[0]!r} is not a number", row=int(bad.index[0]) + HEADER_ROW + 2, field=label)
-                frames.append(pd.DataFrame({
-                    "measure_id": measure, "code": body[3].astype("Int64"), "is_country": body[4].notna(), "name": body[1].astype(str).str.strip(),
-                    "year": year, "period": label if "-" in label else "", "sex": sex, "value": values * scale,
-                    "_file": f"{ctx.label(NAME)} [{sheet}]", "_row": body.index + HEADER_ROW + 2,
-                }))
+                    raise SourceError(
+                        f"{ctx.label(NAME)} [{sheet}]",
+                        f"value {bad.iloc[0]!r} is not a number",
+                        row=int(bad.index[0]) + HEADER_ROW + 2,
+                        field=label,
+                    )
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "measure_id": measure,
+                            "code": body[3].astype("Int64"),
+                            "is_country": body[4].notna(),
+                            "name": body[1].astype(str).str.strip(),
+                            "year": year,
+                            "period": label if "-" in label else "",
+                            "sex": sex,
+                            "value": values * scale,
+                            "_file": f"{ctx.label(NAME)} [{sheet}]",
+                            "_row": body.index + HEADER_ROW + 2,
+                        }
+                    )
+                )
             position += width
     long = pd.concat(frames, ignore_index=True).dropna(subset=["value", "code"])
     group_codes = _m49_codes(ctx, "group")
     keep = long["is_country"] | long["code"].isin(group_codes | {WORLD_CODE})
     aggregates_left_out = long.loc[~keep, "name"].unique()
-    ctx.note("published_aggregates", f"{len(aggregates_left_out)} published aggregates without an observatory group left out (e.g. {', '.join(sorted(aggregates_left_out)[:4])})", len(aggregates_left_out))
+    ctx.note(
+        "published_aggregates",
+        f"{len(aggregates_left_out)} published aggregates without an observatory group left out (e.g. {', '.join(sorted(aggregates_left_out)[:4])})",
+        len(aggregates_left_out),
+    )
     long = long[keep].copy()
     long["area"] = long["code"].where(long["code"] != WORLD_CODE, 1).astype(str)
     _check_world_total(ctx, long)
     _check_corridors_add_up(ctx, long)
-    return [ctx.relation_from_frame(long[["measure_id", "area", "year", "period", "sex", "value", "_file", "_row"]], "undesa_totals")]
+    return [
+        ctx.relation_from_frame(
+            long[["measure_id", "area", "year", "period", "sex", "value", "_file", "_row"]], "undesa_totals"
+        )
+    ]
 
 
 def _m49_codes(ctx: ParseContext, kind: str) -> set[int]:
     """M49 codes the area reference (already loaded in this build) knows for a kind of area."""
-    return {row[0] for row in ctx.con.execute("SELECT m49 FROM area WHERE kind = ? AND m49 IS NOT NULL", [kind]).fetchall()}
+    return {
+        row[0] for row in ctx.con.execute("SELECT m49 FROM area WHERE kind = ? AND m49 IS NOT NULL", [kind]).fetchall()
+    }
 
 
 def _check_world_total(ctx: ParseContext, long: pd.DataFrame) -> None:
@@ -73,12 +120,19 @@ def _check_world_total(ctx: ParseContext, long: pd.DataFrame) -> None:
     by_year = stock[stock["code"].isin(_m49_codes(ctx, "country"))].groupby("year")["value"].sum()
     for year, total in world.items():
         if abs(by_year.get(year, 0) - total) > 0.001 * total:
-            ctx.note("world_total", f"{year}: countries sum to {by_year.get(year, 0):,.0f}, published world total {total:,.0f}", 1, "warning")
+            ctx.note(
+                "world_total",
+                f"{year}: countries sum to {by_year.get(year, 0):,.0f}, published world total {total:,.0f}",
+                1,
+                "warning",
+            )
 
 
 def _check_corridors_add_up(ctx: ParseContext, long: pd.DataFrame) -> None:
     """Each destination's corridors (bilateral table, loaded earlier in the build) must add up to its published total."""
-    if not ctx.con.execute("SELECT 1 FROM measure WHERE id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral'").fetchall():
+    if not ctx.con.execute(
+        "SELECT 1 FROM measure WHERE id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral'"
+    ).fetchall():
         return
     totals = long[(long["measure_id"] == "migrant_stock_total") & (long["sex"] == "total") & long["is_country"]]
     ctx.con.register("published_totals", totals[["code", "year", "value"]])
@@ -91,6 +145,14 @@ def _check_corridors_add_up(ctx: ParseContext, long: pd.DataFrame) -> None:
     ).fetchall()[0]
     ctx.con.unregister("published_totals")
     if gaps[0]:
-        ctx.note("corridors_vs_destination_total", f"{gaps[0]} destination-year(s) whose corridors differ from the published total by more than 0.1 % (largest {gaps[1]:.1%})", gaps[0], "warning")
+        ctx.note(
+            "corridors_vs_destination_total",
+            f"{gaps[0]} destination-year(s) whose corridors differ from the published total by more than 0.1 % (largest {gaps[1]:.1%})",
+            gaps[0],
+            "warning",
+        )
     else:
-        ctx.note("corridors_vs_destination_total", "every destination's corridors add up to the published destination total (within 0.1 %)")
+        ctx.note(
+            "corridors_vs_destination_total",
+            "every destination's corridors add up to the published destination total (within 0.1 %)",
+        )

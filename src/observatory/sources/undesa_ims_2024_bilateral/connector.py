@@ -24,8 +24,10 @@ def parse(ctx: ParseContext):
     residual = raw.filter("\"from\" = 'OOO'").count("*").fetchall()[0][0]
     message = f"{residual} row(s) of UN DESA's 'Other' origin (OOO, area XXX) kept for destination totals"
     ctx.note("other_origin", message, residual)
-    return [raw.select(
-        f"""'migrant_stock' AS measure_id, "from" AS origin, geo AS destination, t AS year, sex, n AS value,
+    return [
+        raw.select(
+            f"""'migrant_stock' AS measure_id, "from" AS origin, geo AS destination, t AS year, sex, n AS value,
             CASE WHEN type_i = 1 THEN 'estimated' ELSE 'reported' END AS status, NULLIF({NOTE}, '') AS note,
             _file, _row"""
-    )]
+        )
+    ]

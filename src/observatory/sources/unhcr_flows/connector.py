@@ -5,8 +5,12 @@ from __future__ import annotations
 from observatory.sources.context import ParseContext
 from observatory.sources.unhcr_tables import corridor_measures
 
-MEASURES = {"refugees": "unhcr_flow_refugees", "asylum_seekers": "unhcr_flow_asylum_seekers",
-            "refugee_like": "unhcr_flow_refugee_like", "oip": "unhcr_flow_oip"}
+MEASURES = {
+    "refugees": "unhcr_flow_refugees",
+    "asylum_seekers": "unhcr_flow_asylum_seekers",
+    "refugee_like": "unhcr_flow_refugee_like",
+    "oip": "unhcr_flow_oip",
+}
 
 
 def parse(ctx: ParseContext):

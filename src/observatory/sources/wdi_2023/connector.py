@@ -6,10 +6,19 @@ from observatory.sources.context import ParseContext
 
 # Each gdidata variable and the measure it is; every variable in the file must be listed here.
 VARIABLES = {
-    "remin": "remittances_received", "remout": "remittances_paid", "gdp": "gdp_current_usd",
-    "income": "gdp_per_capita_ppp_2021", "pop": "population_total", "nmig": "net_migration_wdi",
-    "birth": "crude_birth_rate", "depend": "dependency_ratio", "fdiin": "fdi_inflow", "fdiout": "fdi_outflow",
-    "inf": "inflation", "unem": "unemployment_rate", "polstb": "political_stability",
+    "remin": "remittances_received",
+    "remout": "remittances_paid",
+    "gdp": "gdp_current_usd",
+    "income": "gdp_per_capita_ppp_2021",
+    "pop": "population_total",
+    "nmig": "net_migration_wdi",
+    "birth": "crude_birth_rate",
+    "depend": "dependency_ratio",
+    "fdiin": "fdi_inflow",
+    "fdiout": "fdi_outflow",
+    "inf": "inflation",
+    "unem": "unemployment_rate",
+    "polstb": "political_stability",
 }
 
 
