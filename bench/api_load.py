@@ -1,4 +1,7 @@
-"""Load test of the portal API: start the server, drive country profiles and corridors with 32 connections from a second process.
+(
+    """Load test of the portal API: start the server, drive country profiles and corridors with 32 connections from """
+    """a """
+    """second process.
 
 Run: OBSERVATORY_HOME=var python bench/api_load.py [--seconds 20] [--connections 32] [--client wrk|python]
 Prints throughput and p50/p95/p99 latency per endpoint (target: p95 < 50 ms on two cores).
@@ -6,6 +9,7 @@ The load comes from wrk (Debian package `wrk`, a C client) when it is installed:
 spends more CPU per request than the server does, so on two cores it measures itself. `--client python`
 keeps the pure-Python driver for machines without wrk.
 """
+)
 
 from __future__ import annotations
 
@@ -108,7 +112,8 @@ async def drive(base: str, seconds: float, connections: int) -> dict:
     return {"latencies": latencies, "errors": errors, "wall": wall}
 
 
-WRK_SCRIPT = """
+WRK_SCRIPT = (
+    """
 paths = {%s}
 counter = 0
 request = function()
@@ -116,10 +121,13 @@ request = function()
   return wrk.format("GET", paths[(counter %% #paths) + 1])
 end
 done = function(summary, latency, requests)
-  io.write(string.format("WRK %%d %%d %%f %%f %%f %%f %%f\\n", summary.requests, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout,
-    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.mean / 1000))
+  io.write(string.format("WRK %%d %%d %%f %%f %%f %%f %%f\\n", summary.requests, summary.errors.status + """
+    """summary.errors.connect + summary.errors.read + summary.errors.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / """
+    """1000, latency.mean / 1000))
 end
 """
+)
 
 
 def drive_with_wrk(base: str, seconds: float, connections: int) -> None:
@@ -144,7 +152,8 @@ def drive_with_wrk(base: str, seconds: float, connections: int) -> None:
             line.split()[1:] for line in output.splitlines() if line.startswith("WRK ")
         )
         print(
-            f"  {kind:9s} n={int(requests):6d}  {int(requests) / float(wall):7.0f} req/s  p50={float(p50):6.1f} ms  p95={float(p95):6.1f} ms  "
+            f"  {kind:9s} n={int(requests):6d}  {int(requests) / float(wall):7.0f} req/s  p50={float(p50):6.1f} ms  "
+            f"p95={float(p95):6.1f} ms  "
             f"p99={float(p99):6.1f} ms  mean={float(mean):6.1f} ms  errors={errors}  (wrk, {connections} connections)"
         )
 
@@ -153,18 +162,21 @@ def report(result: dict, connections: int) -> None:
     """Print throughput and latency percentiles."""
     total = sum(len(v) for v in result["latencies"].values())
     print(
-        f"{total} requests in {result['wall']:.1f} s with {connections} connections: {total / result['wall']:.0f} req/s, {result['errors']} errors"
+        f"{total} requests in {result['wall']:.1f} s with {connections} connections: {total / result['wall']:.0f} "
+        f"req/s, {result['errors']} errors"
     )
     for kind, values in result["latencies"].items():
         if values:
             print(
-                f"  {kind:9s} n={len(values):6d}  p50={percentile(values, 50):6.1f} ms  p95={percentile(values, 95):6.1f} ms  "
+                f"  {kind:9s} n={len(values):6d}  p50={percentile(values, 50):6.1f} ms  "
+                f"p95={percentile(values, 95):6.1f} ms  "
                 f"p99={percentile(values, 99):6.1f} ms  mean={statistics.fmean(values):6.1f} ms"
             )
     everything = [v for values in result["latencies"].values() for v in values]
     if everything:
         print(
-            f"  all       p50={percentile(everything, 50):.1f} ms  p95={percentile(everything, 95):.1f} ms  p99={percentile(everything, 99):.1f} ms"
+            f"  all       p50={percentile(everything, 50):.1f} ms  p95={percentile(everything, 95):.1f} ms  "
+            f"p99={percentile(everything, 99):.1f} ms"
         )
 
 
@@ -218,7 +230,8 @@ def main() -> int:
         for origin, destination in CORRIDORS:
             httpx.get(f"{base}/api/corridors/{origin}/{destination}", timeout=120)
         print(
-            f"warm-up (first computation of {len(COUNTRIES)} profiles and {len(CORRIDORS)} corridors): {time.perf_counter() - warm:.1f} s"
+            f"warm-up (first computation of {len(COUNTRIES)} profiles and {len(CORRIDORS)} corridors): "
+            f"{time.perf_counter() - warm:.1f} s"
         )
         if args.client == "wrk":
             drive_with_wrk(base, args.seconds, args.connections)

@@ -184,7 +184,8 @@ def main() -> None:
         build_seconds = time.perf_counter() - started
     observations = sum(report.datasets.values())
     print(
-        f"build_release: {build_seconds:.2f} s ({observations:,} observations, {report.indicator_values:,} indicator values)"
+        f"build_release: {build_seconds:.2f} s ({observations:,} observations, {report.indicator_values:,} indicator "
+        "values)"
     )
     print(f"build / raw read: {build_seconds / read_seconds:.1f}× (target ≤ 5×)")
     print("\nstages (seconds; '(total)' lines include the lines nested in them):")

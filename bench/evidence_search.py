@@ -76,7 +76,7 @@ def scaled(records: pd.DataFrame, labels: pd.DataFrame, ids: list[str], matrix: 
     big_labels = big_labels[big_labels["record_id"].isin(keep)]
     matrix_big = np.vstack(vectors)
     mask = np.array([i in keep for i in all_ids])
-    return big, big_labels, [i for i, m in zip(all_ids, mask) if m], matrix_big[mask]
+    return big, big_labels, [i for i, m in zip(all_ids, mask, strict=True) if m], matrix_big[mask]
 
 
 def main() -> None:
@@ -90,7 +90,8 @@ def main() -> None:
 
     print(
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; BLAS threads: "
-        f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')} (small query-time matrix products suffer under contention)"
+        f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')} (small query-time matrix products suffer under "
+        "contention)"
     )
     store = EvidenceStore(args.store)
     if store.count() == 0:
@@ -116,12 +117,14 @@ def main() -> None:
         index = SearchIndex.build(*frames)
         build_s = time.perf_counter() - start
         print(
-            f"{name}: {len(frames[0]):,} records ({len(index.vector_pos):,} with embeddings), index built in {build_s:.1f} s"
+            f"{name}: {len(frames[0]):,} records ({len(index.vector_pos):,} with embeddings), index built in "
+            f"{build_s:.1f} s"
         )
         for mode, semantic in (("hybrid BM25 + MiniLM", True), ("BM25 only", False)):
             times = measure(index, args.runs, semantic)
             print(
-                f"  {mode:22s} median {statistics.median(times):7.1f} ms   p95 {percentile(times, 95):7.1f} ms   ({len(times)} queries)"
+                f"  {mode:22s} median {statistics.median(times):7.1f} ms   p95 {percentile(times, 95):7.1f} ms   "
+                f"({len(times)} queries)"
             )
 
 

@@ -52,7 +52,7 @@ def main() -> None:
     print(f"{'system':>24} {'seconds':>9} {'peak MiB':>9} {'R seconds':>10} {'speed-up':>9}")
     for n in (50, 100, 200):
         args = random_system(n)
-        secs, peak = measure(lambda: demographic_accounting_flows(*args))
+        secs, peak = measure(lambda args=args: demographic_accounting_flows(*args))
         r = R_SECONDS[n]
         print(f"{f'random, {n} countries':>24} {secs:9.3f} {peak:9.1f} {r:10.2f} {r / secs:8.1f}x")
     mirror = os.environ.get("OBSERVATORY_MIRROR")

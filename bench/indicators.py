@@ -1,6 +1,8 @@
-"""Benchmark: the indicator catalogue on DuckDB and on Spark, and the full catalogue against hand-written SQL.
+(
+    """Benchmark: the indicator catalogue on DuckDB and on Spark, and the full catalogue against hand-written SQL.
 
-Run as `python bench/indicators.py` (OBSERVATORY_MIRROR, else /work/shared/data, for part b; `--part a|b` runs one part).
+Run as `python bench/indicators.py` (OBSERVATORY_MIRROR, else /work/shared/data, for part b; `--part a|b` runs one """
+    """part).
 
 (a) A seeded synthetic observation table shaped like census microdata aggregated to corridors (230 origins ×
     229 destinations × 10 years × 2 sexes × 21 age bands = 22.1 M rows of `migrant_stock`, plus population,
@@ -10,6 +12,7 @@ Run as `python bench/indicators.py` (OBSERVATORY_MIRROR, else /work/shared/data,
     tables emptied) against one hand-written DuckDB query that computes migrant_stock, emigrant_stock and
     sdg_17_3_2 straight from the raw mirror files.
 """
+)
 
 from __future__ import annotations
 
@@ -40,13 +43,21 @@ def write_synthetic(folder: Path) -> dict[str, Path]:
     con = duckdb.connect()
     areas = f"SELECT range AS i, 'C' || lpad(CAST(range AS VARCHAR), 3, '0') AS code FROM range({AREAS})"
     years = f"SELECT 1980 + 5 * range AS year FROM range({YEARS})"
-    ages = f"SELECT range AS k, CAST(5 * range AS VARCHAR) || '-' || CAST(5 * range + 4 AS VARCHAR) AS age FROM range({AGE_BANDS})"
-    tail = "'' AS category, {value} AS value, NULL::DOUBLE AS lower, NULL::DOUBLE AS upper, 'estimated' AS status, NULL::VARCHAR AS note"
+    ages = (
+        "SELECT range AS k, CAST(5 * range AS VARCHAR) || '-' || CAST(5 * range + 4 AS VARCHAR) AS age FROM "
+        f"range({AGE_BANDS})"
+    )
+    tail = (
+        "'' AS category, {value} AS value, NULL::DOUBLE AS lower, NULL::DOUBLE AS upper, 'estimated' AS status, "
+        "NULL::VARCHAR AS note"
+    )
     corridor = (
-        "SELECT 'synthetic' AS dataset_id, 'migrant_stock' AS measure_id, NULL::VARCHAR AS area, o.code AS origin, d.code AS destination, "
+        "SELECT 'synthetic' AS dataset_id, 'migrant_stock' AS measure_id, NULL::VARCHAR AS area, o.code AS origin, "
+        "d.code AS destination, "
         "y.year, '' AS period, s.sex, g.age, "
         + tail.format(value=f"CAST(hash(o.i, d.i, y.year, s.sex, g.k, {SEED}) % 50000 AS DOUBLE)")
-        + f" FROM ({areas}) o, ({areas}) d, ({years}) y, (SELECT unnest(['female', 'male']) AS sex) s, ({ages}) g WHERE o.i <> d.i"
+        + f" FROM ({areas}) o, ({areas}) d, ({years}) y, (SELECT unnest(['female', 'male']) AS sex) s, ({ages}) g "
+        "WHERE o.i <> d.i"
     )
     area_rows = []
     for measure, scale in (("population_total", 10**8), ("remittances_received", 10**10), ("gdp_current_usd", 10**12)):
@@ -57,15 +68,23 @@ def write_synthetic(folder: Path) -> dict[str, Path]:
         )
     paths = {name: folder / f"{name}.parquet" for name in ("observation", "area", "area_membership")}
     con.execute(
-        f"COPY ({corridor} UNION ALL {' UNION ALL '.join(area_rows)}) TO '{paths['observation']}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)"
+        f"COPY ({corridor} UNION ALL {' UNION ALL '.join(area_rows)}) TO '{paths['observation']}' (FORMAT parquet, "
+        "ROW_GROUP_SIZE 1000000)"
     )
-    con.execute(f"""COPY (SELECT code, NULL::INTEGER AS m49, NULL::VARCHAR AS iso2, code AS name, NULL::VARCHAR AS short_name, 'country' AS kind,
+    con.execute(
+        """COPY (SELECT code, NULL::INTEGER AS m49, NULL::VARCHAR AS iso2, code AS name, NULL::VARCHAR AS """
+        f"""short_name, 'country' AS kind,
                               NULL::VARCHAR AS scheme, NULL::VARCHAR AS note FROM ({areas})
-                        UNION ALL SELECT 'R' || range, NULL, NULL, 'Region ' || range, NULL, 'group', 'region', NULL FROM range(5)
+                        UNION ALL SELECT 'R' || range, NULL, NULL, 'Region ' || range, NULL, 'group', 'region', """
+        f"""NULL FROM range(5)
                         UNION ALL SELECT 'WLD', NULL, NULL, 'World', NULL, 'group', 'world', NULL)
-                    TO '{paths["area"]}' (FORMAT parquet)""")
-    con.execute(f"""COPY (SELECT code AS area, 'R' || (i % 5) AS "group", 'region' AS scheme FROM ({areas})
-                        UNION ALL SELECT code, 'WLD', 'world' FROM ({areas})) TO '{paths["area_membership"]}' (FORMAT parquet)""")
+                    TO '{paths["area"]}' (FORMAT parquet)"""
+    )
+    con.execute(
+        f"""COPY (SELECT code AS area, 'R' || (i % 5) AS "group", 'region' AS scheme FROM ({areas})
+                        UNION ALL SELECT code, 'WLD', 'world' FROM ({areas})) TO '{paths["area_membership"]}' """
+        """(FORMAT parquet)"""
+    )
     count = con.execute(f"SELECT count(*) FROM read_parquet('{paths['observation']}')").fetchall()[0][0]
     con.close()
     print(f"synthetic observation table: {count:,} rows, {paths['observation'].stat().st_size / 1e6:.0f} MB Parquet")
@@ -81,7 +100,8 @@ def duckdb_on_parquet(paths: dict[str, Path]):
     con.execute(f"INSERT INTO area SELECT * FROM read_parquet('{paths['area']}')")
     con.execute(f"INSERT INTO area_membership SELECT * FROM read_parquet('{paths['area_membership']}')")
     con.execute(
-        "INSERT INTO dataset VALUES ('synthetic', 's', 'p', 'p', '1', NULL, NULL, NULL, now(), 'none', 'c', NULL, false, 0, NULL)"
+        "INSERT INTO dataset VALUES ('synthetic', 's', 'p', 'p', '1', NULL, NULL, NULL, now(), 'none', 'c', NULL, "
+        "false, 0, NULL)"
     )
     for measure, level in (
         ("migrant_stock", "corridor"),
@@ -134,7 +154,10 @@ def compare(duck, spark) -> str:
     both = merged[merged["_merge"] == "both"]
     a, b = both["value_duckdb"].to_numpy(float), both["value_spark"].to_numpy(float)
     relative = np.abs(a - b) / np.maximum(np.abs(a), 1e-300)
-    return f"{len(duck):,} DuckDB rows, {len(spark):,} Spark rows, {unmatched} unmatched, max relative difference {np.nanmax(relative):.1e}"
+    return (
+        f"{len(duck):,} DuckDB rows, {len(spark):,} Spark rows, {unmatched} unmatched, max relative difference "
+        f"{np.nanmax(relative):.1e}"
+    )
 
 
 def part_a(scratch: Path) -> None:
@@ -147,7 +170,8 @@ def part_a(scratch: Path) -> None:
     print(f"    {'indicator':<36} {'DuckDB s':>9} {'Spark s':>9} {'ratio':>7}")
     for indicator in SYNTHETIC_INDICATORS:
         print(
-            f"    {indicator:<36} {duck_times[indicator]:9.2f} {spark_times[indicator]:9.2f} {spark_times[indicator] / duck_times[indicator]:6.1f}×"
+            f"    {indicator:<36} {duck_times[indicator]:9.2f} {spark_times[indicator]:9.2f} "
+            f"{spark_times[indicator] / duck_times[indicator]:6.1f}×"
         )
     duck_seconds, spark_seconds = sum(duck_times.values()), sum(spark_times.values())
     print(f"    {'all four':<36} {duck_seconds:9.2f} {spark_seconds:9.2f} {spark_seconds / duck_seconds:6.1f}×")
@@ -155,27 +179,33 @@ def part_a(scratch: Path) -> None:
     print(f"    agreement: {compare(duck, spark)}")
 
 
-HAND_WRITTEN = """
+HAND_WRITTEN = (
+    """
 WITH stock AS (
-    SELECT dest, orig, year, lower(sex) AS sex, stock FROM read_csv('{m}/undesa_ims_2020_bilateral/ims2020_bilateral_stock_by_sex.csv')),
+    SELECT dest, orig, year, lower(sex) AS sex, stock FROM """
+    """read_csv('{m}/undesa_ims_2020_bilateral/ims2020_bilateral_stock_by_sex.csv')),
 immigrants AS (
     SELECT 'migrant_stock' AS indicator, dest AS area, year, sex, SUM(stock) AS value FROM stock GROUP BY ALL
     UNION ALL SELECT 'migrant_stock', dest, year, 'total', SUM(stock) FROM stock GROUP BY ALL),
 emigrants AS (
-    SELECT 'emigrant_stock' AS indicator, orig AS area, year, sex, SUM(stock) AS value FROM stock WHERE orig <> 'XXX' GROUP BY ALL
+    SELECT 'emigrant_stock' AS indicator, orig AS area, year, sex, SUM(stock) AS value FROM stock WHERE orig <> """
+    """'XXX' GROUP BY ALL
     UNION ALL SELECT 'emigrant_stock', orig, year, 'total', SUM(stock) FROM stock WHERE orig <> 'XXX' GROUP BY ALL),
 remittances AS (
-    SELECT iso AS area, t AS year, v AS value FROM read_csv('{m}/iom_gdi_gdiviz/indicators.csv') WHERE var = 'remin' AND v IS NOT NULL),
+    SELECT iso AS area, t AS year, v AS value FROM read_csv('{m}/iom_gdi_gdiviz/indicators.csv') WHERE var = """
+    """'remin' AND v IS NOT NULL),
 gdp AS (
     SELECT "Country Code" AS area, CAST(year AS INTEGER) AS year, value
     FROM (UNPIVOT (SELECT * EXCLUDE ("Country Name", "Indicator Name", "Indicator Code")
-                   FROM read_csv('{m}/worldbank_wdi_bulk/API_NY.GDP.MKTP.CD_DS2_en_csv_v2_6298258.csv', skip = 4, header = true))
+                   FROM read_csv('{m}/worldbank_wdi_bulk/API_NY.GDP.MKTP.CD_DS2_en_csv_v2_6298258.csv', skip = 4, """
+    """header = true))
           ON COLUMNS('^[0-9]{{4}}$') INTO NAME year VALUE value)),
 share AS (
     SELECT 'sdg_17_3_2' AS indicator, r.area, r.year, 'total' AS sex, r.value / g.value * 100 AS value
     FROM remittances r JOIN gdp g ON g.area = r.area AND g.year = r.year WHERE g.value > 0)
 SELECT * FROM immigrants UNION ALL SELECT * FROM emigrants UNION ALL SELECT * FROM share
 """
+)
 
 
 def part_b(mirror: Path, scratch: Path, repeat: int = 3) -> None:
@@ -212,18 +242,21 @@ def part_b(mirror: Path, scratch: Path, repeat: int = 3) -> None:
         hand_rows = len(con.execute(HAND_WRITTEN.format(m=mirror)).fetchall())
         hand_times.append(time.perf_counter() - started)
     # Agreement: the hand-written values against the catalogue's (country rows; the raw files' codes are not resolved).
-    agreement = con.execute(f"""WITH hand AS ({HAND_WRITTEN.format(m=mirror)})
+    agreement = con.execute(
+        f"""WITH hand AS ({HAND_WRITTEN.format(m=mirror)})
         SELECT count(*), count(v.value), max(abs(h.value - v.value) / nullif(abs(v.value), 0))
-        FROM hand h LEFT JOIN indicator_value v ON v.indicator = h.indicator AND v.area = h.area AND v.year = h.year AND v.sex = h.sex""").fetchall()[
-        0
-    ]
+        FROM hand h LEFT JOIN indicator_value v ON v.indicator = h.indicator AND v.area = h.area AND v.year = """
+        """h.year AND v.sex = h.sex"""
+    ).fetchall()[0]
     con.close()
     catalogue_seconds, hand_seconds = statistics.median(times), statistics.median(hand_times)
     print(
-        f"    compute_catalogue, {computed}/{len(catalogue)} indicators, {values:,} values: {catalogue_seconds:.2f} s (median of {repeat})"
+        f"    compute_catalogue, {computed}/{len(catalogue)} indicators, {values:,} values: {catalogue_seconds:.2f} s "
+        f"(median of {repeat})"
     )
     print(
-        f"    hand-written SQL from the raw files, 3 indicators, {hand_rows:,} values: {hand_seconds:.2f} s (median of {repeat})"
+        f"    hand-written SQL from the raw files, 3 indicators, {hand_rows:,} values: {hand_seconds:.2f} s (median "
+        f"of {repeat})"
     )
     print(
         f"    compute_catalogue, the same 3 indicators (with group aggregates, {three_values:,} values): "
@@ -231,11 +264,13 @@ def part_b(mirror: Path, scratch: Path, repeat: int = 3) -> None:
         f"{statistics.median(three_times) / hand_seconds:.1f}× the hand-written SQL"
     )
     print(
-        f"    agreement: {agreement[1]:,} of {agreement[0]:,} hand-written values found in the release, max relative difference {agreement[2] or 0:.1e}"
+        f"    agreement: {agreement[1]:,} of {agreement[0]:,} hand-written values found in the release, max relative "
+        f"difference {agreement[2] or 0:.1e}"
     )
     print(
         f"    catalogue / hand-written: {catalogue_seconds / hand_seconds:.1f}× "
-        f"({catalogue_seconds / computed * 1000:.0f} ms per indicator vs {hand_seconds / 3 * 1000:.0f} ms per hand-written indicator)"
+        f"({catalogue_seconds / computed * 1000:.0f} ms per indicator vs {hand_seconds / 3 * 1000:.0f} ms per "
+        "hand-written indicator)"
     )
 
 

@@ -29,7 +29,10 @@ def pytest_runtest_makereport(item, call):
     if _on_ci() and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
-        report.longrepr = f"CI does not skip tests: {reason} (on CI every test runs: test.sh installs the browser, Java and model; the mirror comes from OBSERVATORY_MIRROR)"
+        report.longrepr = (
+            f"CI does not skip tests: {reason} (on CI every test runs: test.sh installs the browser, "
+            "Java and model; the mirror comes from OBSERVATORY_MIRROR)"
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -40,7 +43,10 @@ def pytest_make_collect_report(collector):
     if _on_ci() and report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
-        report.longrepr = f"CI does not skip tests: {reason} (on CI every test runs: test.sh installs the browser, Java and model; the mirror comes from OBSERVATORY_MIRROR)"
+        report.longrepr = (
+            f"CI does not skip tests: {reason} (on CI every test runs: test.sh installs the browser, "
+            "Java and model; the mirror comes from OBSERVATORY_MIRROR)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,8 @@ def write_release(settings: Settings, release_id: str, scale: float = 1.0) -> st
     try:
         con.execute((resources.files("observatory.warehouse") / "schema.sql").read_text(encoding="utf-8"))
         con.execute(
-            "INSERT INTO release_info (release_id, created_at, code_version, raw_root, build_seconds) VALUES (?, ?, 'test', 'synthetic', 0.1)",
+            "INSERT INTO release_info (release_id, created_at, code_version, raw_root, build_seconds) VALUES (?, ?, "
+            "'test', 'synthetic', 0.1)",
             [release_id, datetime(2026, 1, 1)],
         )
         con.executemany(
@@ -55,53 +56,71 @@ def write_release(settings: Settings, release_id: str, scale: float = 1.0) -> st
         )
         con.executemany('INSERT INTO area_membership (area, "group", scheme) VALUES (?, ?, ?)', MEMBERS)
         con.execute(
-            "INSERT INTO dataset (id, title, publisher, producer, version_producer, url_main, date_published, date_accessed, retrieved_at, licence, "
-            "citation_full, note, repackaged, row_count) VALUES ('tiny_stock', 'Tiny stock table', 'Test Publisher', 'Test Producer', 'v1', 'https://example.org', "
-            "'2026', DATE '2026-01-01', TIMESTAMP '2026-01-01', 'CC BY 4.0', 'Test Publisher (2026) Tiny stock table.', NULL, false, 14)"
+            "INSERT INTO dataset (id, title, publisher, producer, version_producer, url_main, date_published, "
+            "date_accessed, retrieved_at, licence, "
+            "citation_full, note, repackaged, row_count) VALUES ('tiny_stock', 'Tiny stock table', 'Test Publisher', "
+            "'Test Producer', 'v1', 'https://example.org', "
+            "'2026', DATE '2026-01-01', TIMESTAMP '2026-01-01', 'CC BY 4.0', 'Test Publisher (2026) Tiny stock "
+            "table.', NULL, false, 14)"
         )
         con.execute(
-            "INSERT INTO dataset_file (dataset_id, path, sha256, bytes, url_download) VALUES ('tiny_stock', 'tiny/stock.csv', 'abc123', 100, NULL)"
+            "INSERT INTO dataset_file (dataset_id, path, sha256, bytes, url_download) VALUES ('tiny_stock', "
+            "'tiny/stock.csv', 'abc123', 100, NULL)"
         )
         con.execute(
-            "INSERT INTO measure (id, dataset_id, label, kind, unit, definition, level, status) VALUES ('migrant_stock', 'tiny_stock', "
-            "'International migrant stock (origin → destination)', 'stock', 'persons', 'Migrants by origin and destination.', 'corridor', 'reported')"
+            "INSERT INTO measure (id, dataset_id, label, kind, unit, definition, level, status) VALUES "
+            "('migrant_stock', 'tiny_stock', "
+            "'International migrant stock (origin → destination)', 'stock', 'persons', 'Migrants by origin and "
+            "destination.', 'corridor', 'reported')"
         )
         for origin, destination, year, female, male in STOCK:
             for sex, value in (("female", female), ("male", male)):
                 con.execute(
-                    "INSERT INTO observation (dataset_id, measure_id, origin, destination, year, period, sex, age, category, value, status) "
+                    "INSERT INTO observation (dataset_id, measure_id, origin, destination, year, period, sex, age, "
+                    "category, value, status) "
                     "VALUES ('tiny_stock', 'migrant_stock', ?, ?, ?, '', ?, 'total', '', ?, 'reported')",
                     [origin, destination, year, sex, value * scale],
                 )
         con.execute(
-            "INSERT INTO framework_objective (framework, code, short_name, text) VALUES ('GCM', '1', 'Data', 'Collect and utilize accurate and disaggregated data.'), "
-            "('GCM', '2', 'Drivers', 'Minimize the adverse drivers.'), ('SDG', '10.7', 'Migration policies', 'Facilitate orderly migration.')"
+            "INSERT INTO framework_objective (framework, code, short_name, text) VALUES ('GCM', '1', 'Data', 'Collect "
+            "and utilize accurate and disaggregated data.'), "
+            "('GCM', '2', 'Drivers', 'Minimize the adverse drivers.'), ('SDG', '10.7', 'Migration policies', "
+            "'Facilitate orderly migration.')"
         )
         con.execute(
-            "INSERT INTO indicator (id, title, definition, unit, kind, level) VALUES ('migrant_stock', 'International migrant stock', "
+            "INSERT INTO indicator (id, title, definition, unit, kind, level) VALUES ('migrant_stock', 'International "
+            "migrant stock', "
             "'Migrants living in the area.', 'persons', 'stock', 'area'), "
-            "('corridor_stock', 'Migrant stock in the corridor', 'Migrants by origin and destination.', 'persons', 'stock', 'corridor')"
+            "('corridor_stock', 'Migrant stock in the corridor', 'Migrants by origin and destination.', 'persons', "
+            "'stock', 'corridor')"
         )
         con.execute(
-            "INSERT INTO indicator_framework (indicator, framework, code) VALUES ('migrant_stock', 'GCM', '1'), ('migrant_stock', 'SDG', '10.7')"
+            "INSERT INTO indicator_framework (indicator, framework, code) VALUES ('migrant_stock', 'GCM', '1'), "
+            "('migrant_stock', 'SDG', '10.7')"
         )
         totals: dict[tuple[str, int], float] = {}
         for origin, destination, year, female, male in STOCK:
             totals[(destination, year)] = totals.get((destination, year), 0) + (female + male) * scale
             for sex, value in (("total", female + male), ("female", female), ("male", male)):
                 con.execute(
-                    "INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, sources, coverage, note) "
-                    "VALUES ('corridor_stock', NULL, ?, ?, ?, '', ?, 'total', '', ?, NULL, NULL, 'reported', ['tiny_stock'], NULL, NULL)",
+                    "INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, "
+                    "category, value, lower, upper, status, sources, coverage, note) "
+                    "VALUES ('corridor_stock', NULL, ?, ?, ?, '', ?, 'total', '', ?, NULL, NULL, 'reported', "
+                    "['tiny_stock'], NULL, NULL)",
                     [origin, destination, year, sex, value * scale],
                 )
         for (destination, year), value in totals.items():
             con.execute(
-                "INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, sources, coverage, note) VALUES ('migrant_stock', ?, NULL, NULL, ?, '', 'total', 'total', '', ?, NULL, NULL, 'reported', ['tiny_stock'], NULL, NULL)",
+                "INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, category, "
+                "value, lower, upper, status, sources, coverage, note) VALUES ('migrant_stock', ?, NULL, NULL, ?, '', "
+                "'total', 'total', '', ?, NULL, NULL, 'reported', ['tiny_stock'], NULL, NULL)",
                 [destination, year, value],
             )
         world = sum(v for (d, y), v in totals.items() if y == 2020)
         con.execute(
-            "INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, sources, coverage, note) VALUES ('migrant_stock', 'WLD', NULL, NULL, 2020, '', 'total', 'total', '', ?, NULL, NULL, 'estimated', ['tiny_stock'], 0.9, NULL)",
+            "INSERT INTO indicator_value (indicator, area, origin, destination, year, period, sex, age, category, "
+            "value, lower, upper, status, sources, coverage, note) VALUES ('migrant_stock', 'WLD', NULL, NULL, 2020, "
+            "'', 'total', 'total', '', ?, NULL, NULL, 'estimated', ['tiny_stock'], 0.9, NULL)",
             [world],
         )
     finally:

@@ -1,4 +1,7 @@
-"""API behaviour on a tiny synthetic release: envelopes, filters, formats, problems, caching headers, release switching."""
+(
+    """API behaviour on a tiny synthetic release: envelopes, filters, formats, problems, caching headers, release """
+    """switching."""
+)
 
 from __future__ import annotations
 

@@ -292,7 +292,7 @@ def test_every_indicator_answers_one_value_per_key_by_default(run, con):
             f"SELECT sex, age, category, period FROM indicator_value WHERE indicator = ? AND {where} AND year = ?",
             [indicator, *codes, year],
         ).fetchall()
-        options = [item for column, code in zip(place, codes) for item in (f"--{column}", code)]
+        options = [item for column, code in zip(place, codes, strict=True) for item in (f"--{column}", code)]
         rows = _json(run("indicator", indicator, *options, "--year", str(year), "--format", "json"))
         assert rows and len({(r["period"], r["category"]) for r in rows}) == len(rows), indicator
         wanted = {"sex": ["total"], "age": [headline_age, "total"], "category": [headline_category, ""], "period": [""]}

@@ -49,14 +49,16 @@ SMALL_CORPUS = [
     Record(
         title="The cost of sending remittances from the United States to Mexico",
         year=2021,
-        abstract="Remittance fees charged by money transfer operators in the US-Mexico corridor fell after mobile transfers spread.",
+        abstract="Remittance fees charged by money transfer operators in the US-Mexico corridor fell after mobile "
+        "transfers spread.",
         doi="10.1000/ev.2",
         type="report",
     ),
     Record(
         title="Drought and out-migration in the Sahel",
         year=2017,
-        abstract="Using panel regressions we find that droughts raise emigration from Niger and Mali to neighbouring countries.",
+        abstract="Using panel regressions we find that droughts raise emigration from Niger and Mali to neighbouring "
+        "countries.",
         doi="10.1000/ev.3",
     ),
     Record(
@@ -92,7 +94,8 @@ SMALL_CORPUS = [
     Record(
         title="Trafficking of Eritrean women through Sudan",
         year=2015,
-        abstract="Qualitative fieldwork on human trafficking and smuggling networks; Eritrean refugees in Sudan are the most exposed.",
+        abstract="Qualitative fieldwork on human trafficking and smuggling networks; Eritrean refugees in Sudan are "
+        "the most exposed.",
         doi="10.1000/ev.9",
     ),
     Record(

@@ -33,7 +33,8 @@ def test_utiac_outcomes_and_links_merge_on_the_decision_page(real_store) -> None
     store, _ = real_store
     with store.connect() as con:
         both = con.execute(
-            "SELECT count(*) FROM records WHERE list_contains(sources, 'uk-utiac-asylum-outcomes') AND list_contains(sources, 'uk-utiac-case-links')"
+            "SELECT count(*) FROM records WHERE list_contains(sources, 'uk-utiac-asylum-outcomes') AND "
+            "list_contains(sources, 'uk-utiac-case-links')"
         ).fetchone()[0]
     assert both > 5000
 

@@ -64,8 +64,8 @@ def harvest(vault, who, dataset: str, dims: list[str], cats: dict[str, list[str]
     released: dict[tuple, float | None] = {}
     options = [[("by", None), ("absent", None), *[("filter", c) for c in cats[d]]] for d in dims]
     for choice in itertools.product(*options):
-        by = [d for d, (kind, _) in zip(dims, choice) if kind == "by"]
-        filters = {d: v for d, (kind, v) in zip(dims, choice) if kind == "filter"}
+        by = [d for d, (kind, _) in zip(dims, choice, strict=True) if kind == "by"]
+        filters = {d: v for d, (kind, v) in zip(dims, choice, strict=True) if kind == "filter"}
         for cell in vault.aggregate(who, dataset, by=by, filters=filters)["cells"]:
             key = tuple(
                 filters[d] if d in filters else (TOTAL if cell.get(d, "total") == "total" else cell[d]) for d in dims

@@ -199,6 +199,6 @@ def test_round_trip_of_valid_records(records):
         writer.writerow([nat, sex, age, status, loc, service, f"2024-{month:02d}"])
     parsed = parse_upload("r.csv", buffer.getvalue().encode(), SCHEMA)
     assert len(parsed.rows) == len(records)
-    for row, (nat, sex, _, status, loc, service, month) in zip(parsed.rows, records):
+    for row, (nat, sex, _, status, loc, service, month) in zip(parsed.rows, records, strict=True):
         assert row[0] == nat.upper() and row[1] == sex.lower() and row[3] == status.replace(" ", "_")
         assert row[4] == loc.upper() and row[5] == service and row[6] == f"2024-{month:02d}"

@@ -114,7 +114,7 @@ def test_account_birth_row_is_dest_by_pob(load_case):
     assert_close(got[n, :n, :], expected[n, :n, :].T)
     # Each slice of the account adds up: births to residence j born in k sit at [birth, j, k].
     arrays, options = _demo_inputs(case)
-    res = ffs_demo(*arrays.values(), **options)
+    ffs_demo(*arrays.values(), **options)
     assert_close(got[n, :n, :].sum(axis=1), arrays["births"])
 
 
@@ -126,7 +126,7 @@ def test_integer_rescaling_calls_match(demo_case_name, load_case):
     res = demographic_accounting_flows(*arrays.values(), **options)
     calls = case["rescale_integer_sum_calls"]
     assert len(res.integer_rescales) == len(calls)
-    for mine, theirs in zip(res.integer_rescales, calls):
+    for mine, theirs in zip(res.integer_rescales, calls, strict=True):
         assert mine["x"] == theirs["x"] and mine["tot"] == theirs["tot"]
         assert mine["result"] == theirs["result"]
         assert mine["rounded_sum_remainder"] == theirs["rounded_sum_remainder"]

@@ -12,9 +12,6 @@ import pandas as pd
 import pytest
 
 from observatory.indicators.engine import KEY_COLUMNS, compute_catalogue
-from observatory.indicators.spec import get_indicator, load_catalogue
-from observatory.warehouse.build import SCHEMA
-
 from observatory.indicators.spark import (
     RESULT_COLUMNS,
     SparkIndicatorEngine,
@@ -22,6 +19,8 @@ from observatory.indicators.spark import (
     spark_session,
     transpile,
 )
+from observatory.indicators.spec import get_indicator, load_catalogue
+from observatory.warehouse.build import SCHEMA
 
 # PySpark reads collected results from a local socket that it leaves to the garbage collector (pyspark 4.0
 # `_load_from_socket`); the ResourceWarning is raised outside this project's code and is harmless.
@@ -103,7 +102,8 @@ def _tiny_release(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.executemany("INSERT INTO area_membership VALUES (?, 'G1', 'test')", [(c,) for c in countries[:4]])
     con.execute(
-        """INSERT INTO dataset VALUES ('tiny', 't', 'p', 'p', '1', NULL, NULL, NULL, now(), 'CC-BY-4.0', 'c', NULL, false, 0, NULL)"""
+        """INSERT INTO dataset VALUES ('tiny', 't', 'p', 'p', '1', NULL, NULL, NULL, now(), 'CC-BY-4.0', 'c', NULL, """
+        """false, 0, NULL)"""
     )
     measures = {
         "migrant_stock": "corridor",
@@ -174,8 +174,11 @@ def _tiny_release(con: duckdb.DuckDBPyConnection) -> None:
         rows, columns=["measure_id", "area", "origin", "destination", "year", "period", "sex", "category", "value"]
     )
     con.register("tiny_rows", frame)
-    con.execute("""INSERT INTO observation SELECT 'tiny', measure_id, area, origin, destination, year, period, sex, 'total', category,
-                   value, NULL, NULL, 'estimated', NULL FROM tiny_rows""")
+    con.execute(
+        """INSERT INTO observation SELECT 'tiny', measure_id, area, origin, destination, year, period, sex, """
+        """'total', category,
+                   value, NULL, NULL, 'estimated', NULL FROM tiny_rows"""
+    )
     con.unregister("tiny_rows")
 
 

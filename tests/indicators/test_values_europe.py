@@ -39,7 +39,7 @@ def sdmx_tsv(mirror, name: str) -> pd.DataFrame:
 def iso3_of_eurostat_geo(raw_csv) -> dict[str, str]:
     """Eurostat geo code -> ISO3, from the country-name reference file."""
     names = raw_csv("iom_gdi_gdiviz/countrynames.csv").dropna(subset=["iso2", "iso3"])
-    by_iso2 = dict(zip(names.iso2, names.iso3))
+    by_iso2 = dict(zip(names.iso2, names.iso3, strict=True))
     return {**by_iso2, **{geo: by_iso2[iso2] for geo, iso2 in EUROSTAT_GEO.items()}}
 
 

@@ -26,10 +26,15 @@ def make_tiny_release(home: Path) -> Settings:
         ('BBB', 902, 'BB', 'Bland', 'Bland', 'country', NULL),
         ('REG', NULL, NULL, 'Tiny Region', 'Tiny Region', 'group', 'un_subregion')""")
     con.execute("""INSERT INTO area_membership VALUES ('AAA', 'REG', 'un_subregion'), ('BBB', 'REG', 'un_subregion')""")
-    con.execute("""INSERT INTO dataset (id, title, publisher, producer, version_producer, url_main, retrieved_at, licence,
+    con.execute(
+        """INSERT INTO dataset (id, title, publisher, producer, version_producer, url_main, retrieved_at, """
+        """licence,
         citation_full, repackaged, row_count) VALUES
-        ('ds_stock', 'Stocks', 'Tiny Statistics Office', 'TSO', 'v1', 'https://example.org/stock', now(), 'CC BY 4.0', 'TSO (2020). Stocks.', false, 10),
-        ('ds_deaths', 'Deaths', 'Tiny Monitor', 'TM', 'v2', NULL, now(), 'CC BY 4.0', 'TM (2024). Deaths.', false, 3)""")
+        ('ds_stock', 'Stocks', 'Tiny Statistics Office', 'TSO', 'v1', 'https://example.org/stock', now(), 'CC BY """
+        """4.0', 'TSO (2020). Stocks.', false, 10),
+        ('ds_deaths', 'Deaths', 'Tiny Monitor', 'TM', 'v2', NULL, now(), 'CC BY 4.0', 'TM (2024). Deaths.', false, """
+        """3)"""
+    )
     con.execute("""INSERT INTO indicator (id, title, definition, unit, kind, level, sdg_indicator, note) VALUES
         ('migrant_stock', 'International migrant stock', 'd', 'persons', 'stock', 'area', NULL, NULL),
         ('migrant_share_of_population', 'Migrants, share of population', 'd', 'percent', 'rate', 'area', NULL, NULL),
@@ -37,8 +42,11 @@ def make_tiny_release(home: Path) -> Settings:
         ('corridor_stock', 'Corridor stock', 'd', 'persons', 'stock', 'corridor', NULL, NULL),
         ('refugees_hosted', 'Refugees hosted', 'd', 'persons', 'stock', 'area', NULL, NULL),
         ('sdg_10_7_3', 'Migrants dead or missing', 'd', 'persons', 'count', 'area', '10.7.3', NULL)""")
-    con.execute("""INSERT INTO indicator_framework VALUES ('migrant_stock', 'GCM', '1'), ('refugees_hosted', 'GCR', '1'),
-        ('sdg_10_7_3', 'SDG', '10.7')""")
+    con.execute(
+        """INSERT INTO indicator_framework VALUES ('migrant_stock', 'GCM', '1'), ('refugees_hosted', 'GCR', """
+        """'1'),
+        ('sdg_10_7_3', 'SDG', '10.7')"""
+    )
     rows = [
         ("migrant_stock", "AAA", None, None, 2010, "total", "", 1000.0, ["ds_stock"]),
         ("migrant_stock", "AAA", None, None, 2020, "total", "", 1500.0, ["ds_stock"]),

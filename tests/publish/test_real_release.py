@@ -56,8 +56,12 @@ def test_profile_numbers_equal_the_indicator_engine(data, con, code):
 
 @pytest.mark.parametrize("code", ["MEX", "NPL", "DEU", "SYR"])
 def test_every_section_of_a_profile_shows_one_value_per_key(data, code):
-    """The same indicator, place, period and breakdown never shows two numbers in one profile (flows section vs monitoring
-    table, at-a-glance vs charts); an indicator with a declared headline method shows that method when none is named."""
+    (
+        """The same indicator, place, period and breakdown never shows two numbers in one profile (flows section vs """
+        """monitoring
+    table, at-a-glance vs charts); an indicator with a declared headline method shows that method when none is """
+        """named."""
+    )
     payload = json.loads(render.to_json(country_profile(data, code)))
     seen: dict[tuple, set] = {}
     for figure in payload["figures"]:

@@ -1,10 +1,13 @@
-"""Real-data checks of the UN DESA, Abel & Cohen, IOM, World Bank, WPP, IDMC and EM-DAT connectors (one build per session)."""
+(
+    """Real-data checks of the UN DESA, Abel & Cohen, IOM, World Bank, WPP, IDMC and EM-DAT connectors (one build """
+    """per """
+    """session)."""
+)
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 
 pytestmark = pytest.mark.mirror
 # Every edition of a measure: the chosen one (observation) and those kept for comparison (observation_alternative).
@@ -35,12 +38,14 @@ def test_no_unresolved_codes_and_no_guessed_names_in_my_sources(con):
 def test_undesa_world_migrant_stock_equals_published_total(con, year, published):
     bilateral = _one(
         con,
-        f"SELECT sum(value) FROM {EDITIONS} WHERE measure_id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral' AND year = ?",
+        f"SELECT sum(value) FROM {EDITIONS} WHERE measure_id = 'migrant_stock' AND dataset_id = "
+        "'undesa_ims_2020_bilateral' AND year = ?",
         [year],
     )
     workbook = _one(
         con,
-        "SELECT value FROM observation WHERE measure_id = 'migrant_stock_total' AND area = 'WLD' AND sex = 'total' AND year = ?",
+        "SELECT value FROM observation WHERE measure_id = 'migrant_stock_total' AND area = 'WLD' AND sex = 'total' "
+        "AND year = ?",
         [year],
     )
     assert bilateral == published and workbook == published
@@ -64,13 +69,15 @@ def test_undesa_bilateral_rows_and_unknown_origin(con, mirror):
 def test_abel_cohen_global_totals_match_the_manifest(con):
     totals = dict(
         con.execute(
-            "SELECT year, sum(value) FROM observation WHERE measure_id = 'migration_flow' AND category = 'da_pb_closed' AND sex = 'total' GROUP BY year"
+            "SELECT year, sum(value) FROM observation WHERE measure_id = 'migration_flow' AND category = "
+            "'da_pb_closed' AND sex = 'total' GROUP BY year"
         ).fetchall()
     )
     assert round(totals[1990] / 1e6, 1) == 72.7 and round(totals[2015] / 1e6, 1) == 101.2
     assert _one(
         con,
-        "SELECT value FROM observation WHERE measure_id = 'migration_flow' AND category = 'da_pb_closed' AND sex = 'total' "
+        "SELECT value FROM observation WHERE measure_id = 'migration_flow' AND category = 'da_pb_closed' AND sex = "
+        "'total' "
         "AND origin = 'MEX' AND destination = 'USA' AND year = 1990",
     ) == pytest.approx(2.24e6, rel=0.01)
     assert _one(con, "SELECT DISTINCT status FROM observation WHERE dataset_id = 'abel_cohen_flows'") == "modelled"
@@ -86,7 +93,8 @@ def test_missing_migrants_minimum_counts_add_up(con):
 def test_world_bank_bulk_values(con):
     assert _one(
         con,
-        f"SELECT value FROM {EDITIONS} WHERE measure_id = 'gdp_current_usd' AND dataset_id = 'wdi_bulk' AND area = 'USA' AND year = 2022",
+        f"SELECT value FROM {EDITIONS} WHERE measure_id = 'gdp_current_usd' AND dataset_id = 'wdi_bulk' AND area = "
+        "'USA' AND year = 2022",
     ) == pytest.approx(25.44e12, rel=0.001)
     assert (
         _one(con, "SELECT count(*) FROM observation WHERE measure_id = 'gdp_current_usd' AND area = 'WLD'") == 0
@@ -103,14 +111,16 @@ def test_remittance_prices_by_migration_direction(con):
     assert (
         _one(
             con,
-            "SELECT count(*) FROM observation WHERE measure_id = 'remittance_cost_usd200' AND origin = 'MEX' AND destination = 'USA'",
+            "SELECT count(*) FROM observation WHERE measure_id = 'remittance_cost_usd200' AND origin = 'MEX' AND "
+            "destination = 'USA'",
         )
         > 0
     )
     assert (
         _one(
             con,
-            "SELECT count(*) FROM observation WHERE measure_id = 'remittance_cost_usd200' AND origin = 'USA' AND destination = 'MEX'",
+            "SELECT count(*) FROM observation WHERE measure_id = 'remittance_cost_usd200' AND origin = 'USA' AND "
+            "destination = 'MEX'",
         )
         == 0
     )
@@ -129,7 +139,8 @@ def test_idmc_and_emdat(con):
     assert (
         _one(
             con,
-            f"SELECT value FROM {EDITIONS} WHERE measure_id = 'internal_displacements_conflict' AND dataset_id = 'idmc_displacements' "
+            f"SELECT value FROM {EDITIONS} WHERE measure_id = 'internal_displacements_conflict' AND dataset_id = "
+            "'idmc_displacements' "
             "AND area = 'UKR' AND year = 2022",
         )
         == 16_870_000
@@ -138,7 +149,8 @@ def test_idmc_and_emdat(con):
     assert (
         _one(
             con,
-            "SELECT value FROM observation WHERE measure_id = 'internal_displacements_conflict' AND area = 'UKR' AND year = 2022",
+            "SELECT value FROM observation WHERE measure_id = 'internal_displacements_conflict' AND area = 'UKR' AND "
+            "year = 2022",
         )
         == 16_870_323
     )
@@ -163,7 +175,8 @@ def test_reestimated_flows_are_close_to_the_published_estimates(con):
     )
     published = dict(
         con.execute(
-            "SELECT year, sum(value) FROM observation WHERE measure_id = 'migration_flow' AND category = 'da_min_closed' AND sex = 'total' GROUP BY year"
+            "SELECT year, sum(value) FROM observation WHERE measure_id = 'migration_flow' AND category = "
+            "'da_min_closed' AND sex = 'total' GROUP BY year"
         ).fetchall()
     )
     assert sorted(ours) == [1990, 1995, 2000, 2005, 2010, 2015]

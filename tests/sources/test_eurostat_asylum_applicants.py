@@ -1,9 +1,11 @@
-"""Eurostat first-time asylum applicants by citizenship from the mirror: counted exclusions, EU-28 2015 total, exact names."""
+(
+    """Eurostat first-time asylum applicants by citizenship from the mirror: counted exclusions, EU-28 2015 total, """
+    """exact names."""
+)
 
 from __future__ import annotations
 
 import pytest
-
 
 SOURCE = "eurostat_asylum_applicants"
 pytestmark = pytest.mark.mirror
@@ -46,7 +48,8 @@ def test_eu28_2015_first_time_applicants(release, eurostat_rows):
     )
     uk = scalar(
         con,
-        "SELECT sum(value) FROM observation WHERE measure_id = 'eurostat_first_time_asylum_applicants' AND year = 2015 AND destination = 'GBR'",
+        "SELECT sum(value) FROM observation WHERE measure_id = 'eurostat_first_time_asylum_applicants' AND year = "
+        "2015 AND destination = 'GBR'",
     )
     assert members + uk == pytest.approx(published, rel=0.001)  # Eurostat rounds every cell to 5
 

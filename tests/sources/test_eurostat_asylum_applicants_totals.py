@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-
 SOURCE = "eurostat_asylum_applicants_totals"
 pytestmark = pytest.mark.mirror
 

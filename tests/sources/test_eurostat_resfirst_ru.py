@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 
 SOURCE = "eurostat_resfirst_ru"
 pytestmark = pytest.mark.mirror

@@ -6,10 +6,9 @@ import hashlib
 import http.server
 import threading
 
+import httpx
 import pytest
 from rich.progress import Progress
-
-import httpx
 
 from observatory.settings import Settings
 from observatory.sources.errors import SourceError

@@ -69,7 +69,7 @@ def test_total_is_the_sum_of_the_twelve_indicators(release):
 def test_unranked_country_year_has_no_rank(release, fsi):
     _, con = release
     unranked = fsi[fsi["rank"].isna()].drop_duplicates(["geo", "t"])
-    assert list(zip(unranked["geo"], unranked["t"])) == [("SSD", 2012)]
+    assert list(zip(unranked["geo"], unranked["t"], strict=True)) == [("SSD", 2012)]
     assert stored(con, "fsi_rank", "SSD", 2012) == []
     assert len(stored(con, "fsi_total", "SSD", 2012)) == 1
 

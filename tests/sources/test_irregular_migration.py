@@ -164,7 +164,7 @@ def test_honduras_total_equals_its_breakdowns(release, raw):
     measure = "honduras_irregular_arrivals_all_nationalities"
     honduras = raw("irreg_honduras")
     totals = grouped(con, "period", measure, "sex = 'total' AND age = 'total'")
-    assert totals == {t[:7]: n for t, n in zip(honduras["t"], honduras["n"])}
+    assert totals == {t[:7]: n for t, n in zip(honduras["t"], honduras["n"], strict=True)}
     by_sex_age = grouped(con, "period", measure, "sex <> 'total'")
     by_nationality = grouped(con, "period", "honduras_irregular_arrivals")
     assert min(by_sex_age) == "2018-01" and all(by_sex_age[p] == totals[p] for p in by_sex_age)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 
 SOURCE = "mipex_2010"
 pytestmark = pytest.mark.mirror

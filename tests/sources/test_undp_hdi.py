@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 
 SOURCE = "undp_hdi"
 pytestmark = pytest.mark.mirror

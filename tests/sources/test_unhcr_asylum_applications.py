@@ -1,4 +1,7 @@
-"""UNHCR asylum applications from the mirror: aggregation rule, persons vs cases, totals equal to the file's own sums."""
+(
+    """UNHCR asylum applications from the mirror: aggregation rule, persons vs cases, totals equal to the file's own """
+    """sums."""
+)
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import csv
 from pathlib import Path
 
 import pytest
-
 
 SOURCE = "unhcr_asylum_applications"
 pytestmark = pytest.mark.mirror

@@ -1,4 +1,7 @@
-"""UNHCR asylum decisions from the mirror: one measure per outcome, persons vs cases, totals equal to the file's sums."""
+(
+    """UNHCR asylum decisions from the mirror: one measure per outcome, persons vs cases, totals equal to the file's """
+    """sums."""
+)
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import csv
 from pathlib import Path
 
 import pytest
-
 
 SOURCE = "unhcr_asylum_decisions"
 pytestmark = pytest.mark.mirror

@@ -1,10 +1,11 @@
-"""UNHCR demographics 2025 from the mirror: sex × age rows, age bands adding up, totals equal to the population table."""
+(
+    """UNHCR demographics 2025 from the mirror: sex × age rows, age bands adding up, totals equal to the population """
+    """table."""
+)
 
 from __future__ import annotations
 
-
 import pytest
-
 
 SOURCE = "unhcr_demographics"
 pytestmark = pytest.mark.mirror
@@ -23,7 +24,8 @@ def test_refugee_total_2025_matches_global_trends(release):
     _, con = release
     total = scalar(
         con,
-        "SELECT sum(value) FROM observation WHERE measure_id = 'unhcr_demographics' AND category = 'REF' AND sex = 'total'",
+        "SELECT sum(value) FROM observation WHERE measure_id = 'unhcr_demographics' AND category = 'REF' AND sex = "
+        "'total'",
     )
     assert total == pytest.approx(28.46e6, abs=0.005e6)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 SOURCE = "unhcr_flows"
 pytestmark = pytest.mark.mirror
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 
 SOURCE = "unhcr_idmc"
 pytestmark = pytest.mark.mirror

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 
 SOURCE = "unhcr_population"
 pytestmark = pytest.mark.mirror

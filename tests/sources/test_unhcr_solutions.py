@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 SOURCE = "unhcr_solutions"
 pytestmark = pytest.mark.mirror
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 
 SOURCE = "unhcr_unrwa"
 pytestmark = pytest.mark.mirror

@@ -130,7 +130,8 @@ def test_parts_not_adding_up_to_total_is_reported(tiny_world):
         )
         return [
             raw.select(
-                "'migrant_stock' AS measure_id, orig AS origin, dest AS destination, year, lower(sex) AS sex, stock AS value, _file, _row"
+                "'migrant_stock' AS measure_id, orig AS origin, dest AS destination, year, lower(sex) AS sex, stock "
+                "AS value, _file, _row"
             )
         ]
 

@@ -1,4 +1,7 @@
-"""Releases: atomic switch, readers see one consistent release, killed builds leave nothing current, pruning, rollback."""
+(
+    """Releases: atomic switch, readers see one consistent release, killed builds leave nothing current, pruning, """
+    """rollback."""
+)
 
 from __future__ import annotations
 
@@ -95,7 +98,8 @@ def test_killed_build_leaves_previous_release_current(tiny_world, tmp_path):
     first = releases.current_release(tiny_world.settings).release_id
     tiny_world.write("tiny/stock.csv", GOOD.replace("800", "900"))
     marker = tmp_path / "inside-build"
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent(
+        f"""
         import sys, time
         sys.path.insert(0, {str(os.path.dirname(__file__) + "/..")!r})
         from pathlib import Path
@@ -106,7 +110,8 @@ def test_killed_build_leaves_previous_release_current(tiny_world, tmp_path):
         from observatory.sources.spec import load_spec
         world.mirror = Path({str(tiny_world.mirror)!r})
         world.settings = Settings(home=Path({str(tiny_world.settings.home)!r}), mirror=world.mirror)
-        world.tiny_spec = load_spec(Path({str(tiny_world.tiny_spec.folder)!r}))  if False else {tiny_world.tiny_spec.model_dump_json()!r}
+        world.tiny_spec = load_spec(Path({str(tiny_world.tiny_spec.folder)!r}))  if False else """
+        f"""{tiny_world.tiny_spec.model_dump_json()!r}
         from observatory.sources.spec import SourceSpec
         world.tiny_spec = SourceSpec.model_validate_json(world.tiny_spec)
         spec = importlib.util.spec_from_file_location("c", {str(tiny_world.connector.__file__)!r})
@@ -118,7 +123,8 @@ def test_killed_build_leaves_previous_release_current(tiny_world, tmp_path):
             return original(ctx)
         world.connector.parse = parse
         world.build()
-    """)
+    """
+    )
     process = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.monotonic() + 30
     while not marker.exists() and time.monotonic() < deadline:

@@ -12,7 +12,10 @@ from observatory.sources.spec import PartialPeriod
 from observatory.warehouse import releases
 from observatory.warehouse.build import BuildError
 
-EDITION_2020 = "dest,orig,year,sex,stock\nFRA,DZA,2015,Male,500\nFRA,DZA,2015,Female,500\nFRA,DZA,2020,Male,800\nFRA,DZA,2020,Female,750\n"
+EDITION_2020 = (
+    "dest,orig,year,sex,stock\nFRA,DZA,2015,Male,500\nFRA,DZA,2015,Female,500\n"
+    "FRA,DZA,2020,Male,800\nFRA,DZA,2020,Female,750\n"
+)
 EDITION_2024 = (
     "dest,orig,year,sex,stock\nFRA,DZA,2015,Male,520\nFRA,DZA,2015,Female,510\nFRA,DZA,2020,Male,780\nFRA,DZA,2020,Female,700\n"
     "FRA,DZA,2024,Male,900\nFRA,DZA,2024,Female,880\n"

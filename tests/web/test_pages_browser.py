@@ -1,4 +1,7 @@
-"""Every page type in real headless Chromium: charts draw, tables and sources are there, the explorer and the claim check work."""
+(
+    """Every page type in real headless Chromium: charts draw, tables and sources are there, the explorer and the """
+    """claim check work."""
+)
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from observatory.api.responses import json_response
 from observatory.api.safe_text import safe_url, spreadsheet_text
 
 
-class Format(str, Enum):
+class Format(str, Enum):  # noqa: UP042 - StrEnum changes str()/format() of members (value instead of Class.member)
     """Download formats."""
 
     json = "json"

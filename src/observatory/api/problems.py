@@ -36,7 +36,11 @@ def bad_request(detail: str) -> ApiProblem:
 def problem_response(
     request: Request, status: int, title: str, detail: str, headers: dict[str, str] | None = None
 ) -> Response:
-    """The problem body, with the release id when one was resolved for this request; portal pages get an HTML page instead."""
+    (
+        """The problem body, with the release id when one was resolved for this request; portal pages get an HTML """
+        """page """
+        """instead."""
+    )
     app = request.scope.get("app")
     html_problem = getattr(app.state, "html_problem", None) if app is not None else None
     if html_problem is not None and not request.url.path.startswith(("/api", "/static", "/geo")):

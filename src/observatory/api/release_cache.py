@@ -51,7 +51,7 @@ class ReleaseHandle:
         try:
             result = cursor.execute(sql, list(params))
             names = [d[0] for d in result.description]
-            return [dict(zip(names, row)) for row in result.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
         finally:
             cursor.close()
 

@@ -54,7 +54,11 @@ def release_etag(release_id: str, url: str) -> str:
 
 
 async def cached_json(handle, request, build) -> Response:
-    """The JSON body for this URL in this release, serialised once (releases never change); a hit never leaves the event loop."""
+    (
+        """The JSON body for this URL in this release, serialised once (releases never change); a hit never leaves """
+        """the """
+        """event loop."""
+    )
     from starlette.concurrency import run_in_threadpool
 
     # The middleware's key holds only the route's declared parameters (unknown ones were refused), sorted.

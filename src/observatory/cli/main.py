@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,11 +23,11 @@ console = Console()
 errors = Console(stderr=True)
 
 MirrorOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--mirror", help="Read raw files from this folder (laid out <source>/<file>) instead of the cache."),
 ]
 HomeOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--home", help="Folder with the cache, releases and stores (default ./var or $OBSERVATORY_HOME)."),
 ]
 
@@ -43,7 +43,7 @@ def fail(message: str, code: int = 1) -> None:
 
 @app.command()
 def fetch(
-    source: Annotated[Optional[list[str]], typer.Argument(help="Source ids (default: all).")] = None,
+    source: Annotated[list[str] | None, typer.Argument(help="Source ids (default: all).")] = None,
     home: HomeOption = None,
 ) -> None:
     """Download raw source files into the cache, verifying each sha256.
@@ -69,7 +69,7 @@ def build(
     mirror: MirrorOption = None,
     home: HomeOption = None,
     source: Annotated[
-        Optional[list[str]], typer.Option("--source", help="Build only these sources (plus the area reference).")
+        list[str] | None, typer.Option("--source", help="Build only these sources (plus the area reference).")
     ] = None,
     allow_changed_files: Annotated[
         bool, typer.Option(help="Accept raw files whose sha256 differs from source.yml (recorded as warnings).")
@@ -153,9 +153,7 @@ def list_releases_command(home: HomeOption = None) -> None:
 
 @app.command()
 def rollback(
-    release_id: Annotated[
-        Optional[str], typer.Argument(help="Release to make current (default: the one before).")
-    ] = None,
+    release_id: Annotated[str | None, typer.Argument(help="Release to make current (default: the one before).")] = None,
     home: HomeOption = None,
 ) -> None:
     """Make an earlier release current again.
@@ -193,7 +191,7 @@ def sql(
 @app.command()
 def check(
     home: HomeOption = None,
-    severity: Annotated[Optional[str], typer.Option(help="Only error, warning or info.")] = None,
+    severity: Annotated[str | None, typer.Option(help="Only error, warning or info.")] = None,
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """Print the data-quality report stored in the current release.
@@ -208,7 +206,8 @@ def check(
     try:
         columns, rows = read_only_query(
             _settings(home),
-            f"SELECT dataset_id, check_name, severity, count, file, row_number, field, message FROM check_result {where} "
+            "SELECT dataset_id, check_name, severity, count, file, row_number, field, message FROM check_result "
+            f"{where} "
             "ORDER BY dataset_id, CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, check_name",
         )
     except QueryError as error:
@@ -223,7 +222,8 @@ def check(
             if part
         )
         console.print(
-            f"[{'red' if level == 'error' else 'yellow' if level == 'warning' else 'dim'}]{level:<7}[/] {dataset} · {check_name} ({count})"
+            f"[{'red' if level == 'error' else 'yellow' if level == 'warning' else 'dim'}]{level:<7}[/] {dataset} · "
+            f"{check_name} ({count})"
             f"{' · ' + where if where else ''}\n        {message}",
             highlight=False,
         )

@@ -18,7 +18,7 @@ from rich.table import Table
 WIDE_LIMIT = 400  # characters: a --wide table is as wide as its columns need, but not wider than this
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(str, enum.Enum):  # noqa: UP042 - StrEnum changes str()/format() of members (value instead of Class.member)
     table = "table"
     csv = "csv"
     json = "json"
@@ -93,7 +93,7 @@ def emit_rows(
 ) -> None:
     """Rows as a table for people (values formatted, folded to the terminal width unless `wide`), or raw CSV or JSON."""
     if format is OutputFormat.json:
-        records = [{c: _plain(v) for c, v in zip(columns, row)} for row in rows]
+        records = [{c: _plain(v) for c, v in zip(columns, row, strict=False)} for row in rows]
         print(json.dumps(records, ensure_ascii=False, indent=1, default=str))
     elif format is OutputFormat.csv:
         buffer = io.StringIO()
@@ -129,5 +129,5 @@ def people_table(
         else:
             table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*[_cell(value, column in percent) for column, value in zip(columns, row)])
+        table.add_row(*[_cell(value, column in percent) for column, value in zip(columns, row, strict=False)])
     return table

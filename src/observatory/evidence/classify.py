@@ -1,4 +1,8 @@
-"""Classify records: countries, corridors, themes (keyword rules + MiniLM similarity), GCM/GCR objectives, method, indicators."""
+(
+    """Classify records: countries, corridors, themes (keyword rules + MiniLM similarity), GCM/GCR objectives, """
+    """method, """
+    """indicators."""
+)
 
 from __future__ import annotations
 
@@ -21,8 +25,12 @@ COSINE_SCALE = 0.04
 
 METHOD_RULES = {
     "meta_analysis": r"meta-?analys\w*|systematic review|scoping review|umbrella review",
-    "qualitative": r"qualitative|interviews?|ethnograph\w*|focus groups?|thematic analysis|narratives?|fieldwork|participant observation|discourse analysis|case stud(y|ies)",
-    "quantitative": r"quantitative|regressions?|panel data|survey data|cross-sectional|cohort|randomi[sz]ed|difference-in-differences|instrumental variables?|logistic|odds ratios?|statistical(ly)?|experiment\w*|conjoint|register data|estimates?|prevalence|sample of \d+",
+    "qualitative": r"qualitative|interviews?|ethnograph\w*|focus groups?|thematic "
+    r"analysis|narratives?|fieldwork|participant observation|discourse analysis|case stud(y|ies)",
+    "quantitative": r"quantitative|regressions?|panel data|survey "
+    r"data|cross-sectional|cohort|randomi[sz]ed|difference-in-differences|instrumental "
+    r"variables?|logistic|odds ratios?|statistical(ly)?|experiment\w*|conjoint|register "
+    r"data|estimates?|prevalence|sample of \d+",
 }
 
 
@@ -121,7 +129,7 @@ def theme_labels(record: Record, vector: np.ndarray | None = None) -> list[Label
     body = " ".join([record.abstract or "", "; ".join(record.keywords)])
     rules = rule_theme_scores(record.title, body)
     ids, protos = theme_prototypes() if vector is not None else (list(theme_rules()), None)
-    cosines = dict(zip(ids, (protos @ vector).tolist())) if protos is not None else {}
+    cosines = dict(zip(ids, (protos @ vector).tolist(), strict=True)) if protos is not None else {}
     labels = []
     for theme in ids:
         rule, hits = rules.get(theme, (0.0, []))

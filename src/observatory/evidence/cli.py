@@ -15,7 +15,8 @@ from observatory.evidence.store import EvidenceStore
 from observatory.settings import get_settings
 
 app = typer.Typer(
-    help="Evidence library: import research records, search them, map knowledge gaps, state findings with calibrated confidence.",
+    help="Evidence library: import research records, search them, map knowledge gaps, state findings with calibrated "
+    "confidence.",
     no_args_is_help=True,
 )
 finding_app = typer.Typer(help="Findings with IPCC-style calibrated confidence.", no_args_is_help=True)
@@ -78,7 +79,8 @@ def import_command(
     for r in reports:
         if not as_json:
             typer.echo(
-                f"{r.file} [{r.format}]: read {r.read}, added {r.added}, merged {r.merged}, skipped {len(r.errors())}, embedded {r.embedded}"
+                f"{r.file} [{r.format}]: read {r.read}, added {r.added}, merged {r.merged}, skipped "
+                f"{len(r.errors())}, embedded {r.embedded}"
             )
         for issue in r.issues[:50] if not as_json else []:
             typer.echo(f"  {issue}", err=True)
@@ -179,10 +181,13 @@ def finding_add(
     confidence_note: Annotated[str | None, typer.Option(help="Why the confidence departs from the matrix.")] = None,
     author: Annotated[str | None, typer.Option(help="Who states the finding.")] = None,
 ) -> None:
-    """Add a finding; its confidence follows the evidence x agreement matrix.
+    (
+        """Add a finding; its confidence follows the evidence x agreement matrix.
 
-    Example: observatory evidence finding add "Drought raises out-migration from agrarian countries" --evidence medium --agreement medium --ref ev-0123456789ab
+    Example: observatory evidence finding add "Drought raises out-migration from agrarian countries" --evidence """
+        """medium --agreement medium --ref ev-0123456789ab
     """
+    )
     from observatory.evidence.findings import EvidenceRef, Finding, save_finding
 
     refs = [EvidenceRef(record_id=r) for r in ref or []] + [

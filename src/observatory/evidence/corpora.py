@@ -165,7 +165,8 @@ def read_hoffmann_meta(path: Path) -> ParseResult:
             ],
         },
         {
-            "title": "Replication data for: A meta-analysis of country-level studies on environmental change and migration",
+            "title": "Replication data for: A meta-analysis of country-level studies on environmental change and "
+            "migration",
             "authors": [
                 "Hoffmann, Roman",
                 "Dimitrova, Anna",
@@ -203,7 +204,8 @@ def read_hoffmann_meta(path: Path) -> ParseResult:
             )
         authors = re.sub(r"\s+\d{4}$", "", str(paper))
         fields = {
-            "title": f"{paper}: country-level study of environmental change and migration (coded in Hoffmann et al. 2020)",
+            "title": f"{paper}: country-level study of environmental change and migration (coded in Hoffmann et al. "
+            "2020)",
             "authors": [a.strip() for a in re.split(r"&|,", authors.replace("et al.", "")) if a.strip()],
             "year": int(first["year"]),
             "type": "journal_article",

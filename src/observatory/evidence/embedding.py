@@ -183,7 +183,7 @@ class MiniLMEncoder:
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
 
-            def dense(h: np.ndarray, name: str) -> np.ndarray:
+            def dense(h: np.ndarray, name: str, p: str = p) -> np.ndarray:
                 flat = h.reshape(-1, h.shape[-1]) @ w[p + name + ".weight"] + w[p + name + ".bias"]
                 return flat.reshape(*h.shape[:-1], -1)
 

@@ -27,7 +27,7 @@ class Scores:
 
 def micro_scores(gold: list[set[str]], predicted: list[set[str]]) -> Scores:
     """Micro precision/recall/F1 of predicted label sets against gold sets."""
-    tp = sum(len(g & p) for g, p in zip(gold, predicted))
+    tp = sum(len(g & p) for g, p in zip(gold, predicted, strict=False))
     n_pred = sum(len(p) for p in predicted)
     n_gold = sum(len(g) for g in gold)
     precision = tp / n_pred if n_pred else 0.0
@@ -66,11 +66,11 @@ def evaluate_themes(sample_csv: Path, mirror: Path) -> dict[str, Scores]:
 
     records, gold = load_sample_records(sample_csv, mirror)
     vectors = embed([embedding_text(r.title, r.abstract) for r in records])
-    combined = [{lab.value for lab in theme_labels(r, v)} for r, v in zip(records, vectors)]
+    combined = [{lab.value for lab in theme_labels(r, v)} for r, v in zip(records, vectors, strict=True)]
     rules = [{lab.value for lab in theme_labels(r, None)} for r in records]
     model = [
         {lab.value for lab in theme_labels(r.model_copy(update={"title": "-", "abstract": None, "keywords": []}), v)}
-        for r, v in zip(records, vectors)
+        for r, v in zip(records, vectors, strict=True)
     ]
     return {
         "combined": micro_scores(gold, combined),

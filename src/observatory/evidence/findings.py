@@ -120,7 +120,7 @@ def render_markdown(finding: Finding, records: dict[str, dict] | None = None, st
         lines.append(f"Confidence note: {finding.confidence_note}")
     if finding.references:
         lines.append("")
-        for n, ref in zip(numbers, finding.references):
+        for n, ref in zip(numbers, finding.references, strict=True):
             rec = (records or {}).get(ref.record_id) or {"title": ref.record_id}
             lines.append(f"{n}. {format_reference(rec)}" + (" (contradicts)" if ref.stance == "contradicts" else ""))
     return "\n".join(lines) + "\n"
@@ -182,7 +182,8 @@ def load_finding(finding_id: str, store: EvidenceStore | None = None) -> Finding
     store = store or EvidenceStore()
     with store.connect(read_only=True) as con:
         row = con.execute(
-            "SELECT id, statement, evidence, agreement, confidence, confidence_note, likelihood, author FROM findings WHERE id = ?",
+            "SELECT id, statement, evidence, agreement, confidence, confidence_note, likelihood, author FROM findings "
+            "WHERE id = ?",
             [finding_id],
         ).fetchone()
         if row is None:
@@ -191,7 +192,9 @@ def load_finding(finding_id: str, store: EvidenceStore | None = None) -> Finding
             "SELECT record_id, stance FROM finding_evidence WHERE finding_id = ? ORDER BY position", [finding_id]
         ).fetchall()
     keys = ["id", "statement", "evidence", "agreement", "confidence", "confidence_note", "likelihood", "author"]
-    return Finding(**dict(zip(keys, row)), references=[EvidenceRef(record_id=r, stance=s) for r, s in refs])
+    return Finding(
+        **dict(zip(keys, row, strict=True)), references=[EvidenceRef(record_id=r, stance=s) for r, s in refs]
+    )
 
 
 def list_findings(store: EvidenceStore | None = None) -> list[dict]:
@@ -199,8 +202,10 @@ def list_findings(store: EvidenceStore | None = None) -> list[dict]:
     store = store or EvidenceStore()
     with store.connect(read_only=True) as con:
         frame = con.execute(
-            """SELECT f.id, f.statement, f.evidence, f.agreement, f.confidence, f.likelihood, count(e.record_id) AS references
-               FROM findings f LEFT JOIN finding_evidence e ON e.finding_id = f.id GROUP BY f.id, f.statement, f.evidence, f.agreement, f.confidence, f.likelihood, f.created_at ORDER BY f.created_at, f.id"""
+            """SELECT f.id, f.statement, f.evidence, f.agreement, f.confidence, f.likelihood, count(e.record_id) AS """
+            """references
+               FROM findings f LEFT JOIN finding_evidence e ON e.finding_id = f.id GROUP BY f.id, f.statement, """
+            """f.evidence, f.agreement, f.confidence, f.likelihood, f.created_at ORDER BY f.created_at, f.id"""
         ).df()
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 

@@ -35,7 +35,7 @@ def country_regions(mirror: Path | None = None) -> pd.DataFrame:
 
 def _record_regions(labels: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
     """(record_id, subregion) pairs from country, corridor-end and region labels."""
-    to_sub = dict(zip(regions["iso3"], regions["subregion"]))
+    to_sub = dict(zip(regions["iso3"], regions["subregion"], strict=True))
     subs_of_region = regions.groupby("region")["subregion"].unique().to_dict()
     known_subs = set(regions["subregion"])
     pairs = []
@@ -90,7 +90,7 @@ def gap_map(
     table = counts.reindex(grid, fill_value=0).rename("records").reset_index()
     table["migrants"] = table["col"].map(denominators).fillna(0.0)
     table["per_million_migrants"] = [
-        round(r / (m / 1e6), 3) if m > 0 else math.nan for r, m in zip(table["records"], table["migrants"])
+        round(r / (m / 1e6), 3) if m > 0 else math.nan for r, m in zip(table["records"], table["migrants"], strict=True)
     ]
     return table.sort_values(
         ["per_million_migrants", "records", "migrants"],
@@ -106,7 +106,7 @@ def load_gcm_titles(mirror: Path | None = None) -> dict[int, str]:
     if not path.exists():
         return {}
     frame = pd.read_csv(path)
-    return dict(zip(frame["objective_no"].astype(int), frame["short_name"]))
+    return dict(zip(frame["objective_no"].astype(int), frame["short_name"], strict=True))
 
 
 def _colour(value: float, top: float) -> str:
@@ -137,9 +137,11 @@ def render_svg(table: pd.DataFrame, title: str = "Evidence coverage per million 
     top_value = float(table["per_million_migrants"].max(skipna=True) or 0.0)
     lookup = {(r.theme, r.col): r for r in table.itertuples(index=False)}
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+        'font-size="11">',
         f'<text x="10" y="20" font-size="14" font-weight="bold">{escape(title)}</text>',
-        '<text x="10" y="38" fill="#555">cell = records; colour = records per million migrants (log); grey = no migrant figure</text>',
+        '<text x="10" y="38" fill="#555">cell = records; colour = records per million migrants (log); grey = no '
+        "migrant figure</text>",
     ]
     for j, col in enumerate(cols):
         x = left + j * cell + cell / 2
@@ -147,7 +149,8 @@ def render_svg(table: pd.DataFrame, title: str = "Evidence coverage per million 
     for i, theme in enumerate(rows):
         y = top_margin + i * cell
         out.append(
-            f'<text x="{left - 6}" y="{y + cell / 2 + 4:.0f}" text-anchor="end">{escape(label_of.get(theme, theme))}</text>'
+            f'<text x="{left - 6}" y="{y + cell / 2 + 4:.0f}" '
+            f'text-anchor="end">{escape(label_of.get(theme, theme))}</text>'
         )
         for j, col in enumerate(cols):
             r = lookup.get((theme, col))
@@ -165,7 +168,8 @@ def render_svg(table: pd.DataFrame, title: str = "Evidence coverage per million 
                 else "#000000"
             )
             out.append(
-                f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" text-anchor="middle" fill="{fill}">{_short(count)}</text>'
+                f'<text x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 4:.0f}" text-anchor="middle" '
+                f'fill="{fill}">{_short(count)}</text>'
             )
     out.append("</svg>")
     return "\n".join(out) + "\n"

@@ -100,7 +100,8 @@ def review_history(record_id: str, store: EvidenceStore | None = None) -> list[d
     store = store or EvidenceStore()
     with store.connect(read_only=True) as con:
         rows = con.execute(
-            "SELECT reviewer AS who, decided_at AS at, decision, comment FROM reviews WHERE record_id = ? ORDER BY decided_at, rowid",
+            "SELECT reviewer AS who, decided_at AS at, decision, comment FROM reviews WHERE record_id = ? ORDER BY "
+            "decided_at, rowid",
             [record_id],
         ).fetchall()
     return [{"who": w, "at": a.isoformat(), "decision": d, "comment": c} for w, a, d, c in rows]

@@ -19,7 +19,8 @@ from observatory.settings import Settings, get_settings
 STORE_FILE = "evidence.duckdb"
 SCHEMA_VERSION = 1
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS records (
     id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, authors VARCHAR[], year INTEGER, type VARCHAR,
     venue VARCHAR, doi VARCHAR, url VARCHAR, abstract VARCHAR, language VARCHAR, access VARCHAR,
@@ -39,8 +40,10 @@ CREATE TABLE IF NOT EXISTS findings (
     confidence_note VARCHAR, likelihood VARCHAR, probability_low DOUBLE, probability_high DOUBLE,
     author VARCHAR, created_at TIMESTAMP);
 CREATE TABLE IF NOT EXISTS finding_evidence (finding_id VARCHAR, record_id VARCHAR, stance VARCHAR, position INTEGER);
-CREATE TABLE IF NOT EXISTS tokens (token_hash VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, created_at TIMESTAMP, revoked BOOLEAN);
-CREATE TABLE IF NOT EXISTS reviews (record_id VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP, decision VARCHAR, comment VARCHAR);
+CREATE TABLE IF NOT EXISTS tokens (token_hash VARCHAR PRIMARY KEY, name VARCHAR, role VARCHAR, created_at """
+    """TIMESTAMP, revoked BOOLEAN);
+CREATE TABLE IF NOT EXISTS reviews (record_id VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP, decision VARCHAR, """
+    """comment VARCHAR);
 CREATE OR REPLACE VIEW curation_latest AS
     SELECT * FROM curations QUALIFY row_number() OVER (PARTITION BY record_id, kind, value ORDER BY seq DESC) = 1;
 CREATE OR REPLACE VIEW effective_labels AS
@@ -56,6 +59,7 @@ CREATE OR REPLACE VIEW effective_labels AS
     WHERE c.action IN ('add', 'confirm')
       AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.record_id = c.record_id AND l.kind = c.kind AND l.value = c.value);
 """
+)
 
 RECORD_COLUMNS = [
     "id",
@@ -305,7 +309,8 @@ class EvidenceStore:
             if not con.execute("SELECT 1 FROM records WHERE id = ?", [record_id]).fetchone():
                 raise KeyError(f"no record {record_id}")
             con.execute(
-                "INSERT INTO curations (record_id, kind, value, action, curator, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO curations (record_id, kind, value, action, curator, comment, decided_at) VALUES (?, ?, "
+                "?, ?, ?, ?, ?)",
                 [record_id, kind, value, action, curator, comment, now()],
             )
             self.bump(con)
@@ -314,7 +319,8 @@ class EvidenceStore:
         """Effective labels of a record (machine labels with curator decisions applied)."""
         with self.connect(read_only=True) as con:
             frame = con.execute(
-                "SELECT kind, value, confidence, origin, status FROM effective_labels WHERE record_id = ? ORDER BY kind, confidence DESC, value",
+                "SELECT kind, value, confidence, origin, status FROM effective_labels WHERE record_id = ? ORDER BY "
+                "kind, confidence DESC, value",
                 [record_id],
             ).df()
         return frame.to_dict("records")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -17,11 +18,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from observatory.firewall.declarations import available_schemas, load_schema
 from observatory.firewall.errors import FirewallError, Unauthenticated, UploadTooLarge
-from observatory.firewall.tokens import Principal
+from observatory.firewall.publish import PUBLICATION_ID
+from observatory.firewall.rules import DATASET_ID, DisclosureRules
+from observatory.firewall.tokens import ORG_PATTERN, Principal
 from observatory.firewall.vault import Vault
 from observatory.settings import Settings, get_settings
 
 PROBLEM = "application/problem+json"
+# A location part of a validation error shown as it is: field names of the models; a caller's dict key never is.
+PLAIN_LOCATION = re.compile(r"[A-Za-z_]{1,40}")
 log = logging.getLogger("observatory.firewall")
 _PROBLEM_BODY = {
     PROBLEM: {
@@ -80,7 +85,11 @@ def explain_request_errors(errors: Any) -> str:
     """Request validation errors in words, naming fields and never echoing the input."""
     parts = []
     for item in errors:
-        where = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+        where = ".".join(
+            str(p) if isinstance(p, int) or PLAIN_LOCATION.fullmatch(str(p)) else "(key)"
+            for p in item.get("loc", ())
+            if p != "body"
+        )
         parts.append(f"{where}: {item.get('msg', 'invalid')}" if where else str(item.get("msg", "invalid")))
     return "; ".join(parts) or "invalid request"
 
@@ -152,8 +161,8 @@ class QueryBody(BaseModel):
 class PublishBody(QueryBody):
     """A publication request body."""
 
-    dataset: str
-    id: str
+    dataset: str = Field(pattern=f"^{DATASET_ID.pattern}$")
+    id: str = Field(pattern=f"^{PUBLICATION_ID.pattern}$")
     title: str = ""
     licence: str = "CC-BY-4.0"
     citation: str = ""
@@ -171,8 +180,8 @@ class TokenBody(BaseModel):
     """A token request body."""
 
     model_config = ConfigDict(extra="forbid")
-    role: str
-    org: str | None = None
+    role: Literal["public", "researcher", "contributor", "steward", "admin"]
+    org: str | None = Field(None, pattern=f"^{ORG_PATTERN.pattern}$", description="Needed for a contributor.")
     days: float = Field(30, gt=0, le=366)
     label: str = ""
 
@@ -213,7 +222,16 @@ def get_rules(dataset_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any
     return vault.get_rules(who, dataset_id)
 
 
-@router.put("/datasets/{dataset_id}/rules")
+# The rules are validated by the vault (its messages never echo a value); the document shows their model.
+RULES_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": DisclosureRules.model_json_schema()}},
+    }
+}
+
+
+@router.put("/datasets/{dataset_id}/rules", openapi_extra=RULES_BODY)
 def set_rules(dataset_id: str, body: dict[str, Any], vault: VaultDep, who: CallerDep) -> dict[str, Any]:
     """Set a dataset's disclosure rules (steward)."""
     return vault.set_rules(who, dataset_id, body)
@@ -297,7 +315,11 @@ def revoke_token(token_id: str, vault: VaultDep, who: CallerDep) -> dict[str, st
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """A standalone app serving only the vault under /api/vault (e.g. `uvicorn observatory.firewall.api:create_app --factory`)."""
+    (
+        """A standalone app serving only the vault under /api/vault (e.g. `uvicorn """
+        """observatory.firewall.api:create_app """
+        """--factory`)."""
+    )
     settings = settings or get_settings()
 
     @asynccontextmanager

@@ -141,7 +141,8 @@ def aggregate(
 
 @vault_app.command(
     "publish",
-    epilog="Example: observatory vault publish shelters-grc --id shelters-grc-2024 --by nationality,sex --title 'People served'",
+    epilog="Example: observatory vault publish shelters-grc --id shelters-grc-2024 --by nationality,sex --title "
+    "'People served'",
 )
 def publish(
     dataset: Annotated[str, typer.Argument(help="Dataset id.")],
@@ -188,7 +189,8 @@ def unpublish(pub_id: Annotated[str, typer.Argument(help="Publication id.")], to
 
 @vault_app.command(
     "set-rules",
-    epilog="Example: observatory vault set-rules shelters-grc --country GRC --year 2024 --dims nationality,sex,legal_status --min-cell 10",
+    epilog="Example: observatory vault set-rules shelters-grc --country GRC --year 2024 --dims "
+    "nationality,sex,legal_status --min-cell 10",
 )
 def set_rules(
     dataset: Annotated[str, typer.Argument(help="Dataset id (created if new).")],

@@ -96,7 +96,10 @@ def frame_index(frame: dict[str, Any]) -> dict[Key, list[Any]]:
 
 
 def slice_frame(frame: dict[str, Any], by: Sequence[str], filters: dict[str, str]) -> list[dict[str, Any]]:
-    """The cells answering a query: each breakdown value and its total, filters fixed, other dimensions at their total."""
+    (
+        """The cells answering a query: each breakdown value and its total, filters fixed, other dimensions at their """
+        """total."""
+    )
     index = frame_index(frame)
     dims = frame["dims"]
     rows: list[dict[str, Any]] = []

@@ -162,7 +162,7 @@ def scan_cells(schema: CaseSchema, header: list[str], body: list[list[str]]) -> 
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
             raise UploadRejected(f"has {len(row)} fields where the header has {len(header)}", row=number)
-        for position, (name, raw) in enumerate(zip(header, row), start=1):
+        for position, (name, raw) in enumerate(zip(header, row, strict=True), start=1):
             field = name if name in sources else None
             if len(raw) > MAX_CELL_CHARS:
                 raise UploadRejected(

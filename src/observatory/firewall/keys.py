@@ -20,7 +20,10 @@ IDENTITY = b"observatory vault: identities v1"
 
 
 def _project_roots() -> list[Path]:
-    """Folders that count as the project (repository or release): the checkout of this code and the current repository."""
+    (
+        """Folders that count as the project (repository or release): the checkout of this code and the current """
+        """repository."""
+    )
     roots: list[Path] = []
     for start in (Path(__file__).resolve(), Path.cwd().resolve()):
         for parent in (start, *start.parents):

@@ -1,4 +1,7 @@
-"""Differential privacy for a release frame: OpenDP discrete Laplace noise on the interior cells, margins by summation."""
+(
+    """Differential privacy for a release frame: OpenDP discrete Laplace noise on the interior cells, margins by """
+    """summation."""
+)
 
 from __future__ import annotations
 
@@ -26,12 +29,12 @@ def noisy_frame(
 ) -> tuple[dict[Key, float], dict[Key, float]]:
     """Noisy counts of every cell (margins summed from noisy interior cells) and the 95% half-width of each."""
     interior = [k for k in keys if TOTAL not in k]
-    noisy = dict(zip(interior, noisy_interior([counts[k] for k in interior], epsilon)))
+    noisy = dict(zip(interior, noisy_interior([counts[k] for k in interior], epsilon), strict=True))
     scale = 1.0 / epsilon
     values: dict[Key, float] = {}
     spread: dict[Key, float] = {}
     for key in keys:
-        members = [k for k in interior if all(p == TOTAL or p == q for p, q in zip(key, k))]
+        members = [k for k in interior if all(p == TOTAL or p == q for p, q in zip(key, k, strict=True))]
         values[key] = float(sum(noisy[k] for k in members))
         spread[key] = half_width(len(members), scale)
     return values, spread

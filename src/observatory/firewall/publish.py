@@ -120,7 +120,10 @@ def check_publishable(by: Sequence[str], filters: dict[str, str]) -> None:
 def canonical_rows(
     pub_id: str, schema: CaseSchema, rules: DisclosureRules, filters: dict[str, str], cells: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Map answer cells to the canonical observation columns; suppressed cells keep a null value and note 'suppressed'."""
+    (
+        """Map answer cells to the canonical observation columns; suppressed cells keep a null value and note """
+        """'suppressed'."""
+    )
     rows = []
     for cell in cells:
         given = {d: v for d, v in cell.items() if d in rules.dimensions}

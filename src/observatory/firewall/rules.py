@@ -71,7 +71,10 @@ class DisclosureRules(BaseModel):
 
     def describe(self) -> str:
         """The rule in words, used in notes and the audit log."""
-        base = f"cells under {self.min_cell} suppressed, rounded to base {self.rounding_base}, at most {self.max_dimensions} dimensions"
+        base = (
+            f"cells under {self.min_cell} suppressed, rounded to base {self.rounding_base}, at most "
+            f"{self.max_dimensions} dimensions"
+        )
         if self.mode == "dp":
             return (
                 f"differential privacy, epsilon {self.epsilon:g} per release of a total budget {self.budget:g}, "

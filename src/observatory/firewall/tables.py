@@ -60,7 +60,7 @@ def count_cells(interior: Sequence[Key], dims: Sequence[str], categories: dict[s
     masks = list(itertools.product((False, True), repeat=len(dims)))
     for key in interior:
         for mask in masks:
-            counts[tuple(TOTAL if m else v for v, m in zip(key, mask))] += 1
+            counts[tuple(TOTAL if m else v for v, m in zip(key, mask, strict=True))] += 1
     return {key: counts.get(key, 0) for key in all_keys(dims, categories)}
 
 
@@ -70,7 +70,7 @@ def with_margins(interior: Mapping[Key, int], dims: Sequence[str], categories: d
     masks = list(itertools.product((False, True), repeat=len(dims)))
     for key, value in interior.items():
         for mask in masks:
-            values[tuple(TOTAL if m else v for v, m in zip(key, mask))] += value
+            values[tuple(TOTAL if m else v for v, m in zip(key, mask, strict=True))] += value
     return {key: values.get(key, 0) for key in all_keys(dims, categories)}
 
 

@@ -1,4 +1,7 @@
-"""The sealed vault: every way in or out checks the caller's role, is audited, and releases only controlled aggregates."""
+(
+    """The sealed vault: every way in or out checks the caller's role, is audited, and releases only controlled """
+    """aggregates."""
+)
 
 from __future__ import annotations
 
@@ -439,7 +442,9 @@ class Vault:
             if keys is None:  # sealed before cell keys existed: draw them once and seal them with the records
                 keys = new_record_keys(len(rows), self._key_source)
                 seal_records(self.key, self.records_dir, row["upload_id"], context, fields, rows, keys)
-            records.extend(KeyedRecord(dict(zip(fields, r)), row["org"], k) for r, k in zip(rows, keys))
+            records.extend(
+                KeyedRecord(dict(zip(fields, r, strict=False)), row["org"], k) for r, k in zip(rows, keys, strict=False)
+            )
         return records
 
     def _data_version(self, uploads: list[Any]) -> str:
@@ -623,7 +628,8 @@ class Vault:
             answer, uploads = self._write_publication(pub_id, meta, version=1, analyst=principal.token_id or "")
             with connect(self.dir) as db:
                 db.execute(
-                    "INSERT OR REPLACE INTO publications (pub_id, dataset_id, spec_json, uploads_json, title, licence, citation, "
+                    "INSERT OR REPLACE INTO publications (pub_id, dataset_id, spec_json, uploads_json, title, "
+                    "licence, citation, "
                     "url_main, version, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 'published')",
                     (
                         pub_id,
@@ -650,7 +656,10 @@ class Vault:
     def _write_publication(
         self, pub_id: str, meta: dict[str, Any], version: int, analyst: str | None
     ) -> tuple[dict[str, Any], list[str]]:
-        """Answer the publication's query on the current records and write its folder; refuse if nothing can be shown."""
+        (
+            """Answer the publication's query on the current records and write its folder; refuse if nothing can be """
+            """shown."""
+        )
         spec = QuerySpec.model_validate(meta["spec"])
         answer, rules, uploads = self._answer(meta["dataset_id"], spec, analyst)
         if all(c["suppressed"] for c in answer["cells"]):

@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(str, Enum):  # noqa: UP042 - StrEnum changes str()/format() of members (value instead of Class.member)
     """How estimate prints its result."""
 
     json = "json"

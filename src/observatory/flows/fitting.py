@@ -76,7 +76,7 @@ def _check_targets(seed: np.ndarray, targets: Sequence[np.ndarray], tol_margins:
     if seed.size and seed.min() < 0 or any(t.size and t.min() < 0 for t in targets):
         raise ValueError("Target and Seed cells must be non-negative!")
     totals = [_exact_total(t) for t in targets]
-    for a, b in zip(totals, totals[1:]):
+    for a, b in zip(totals, totals[1:], strict=False):
         if abs(a - b) > tol_margins:
             raise InconsistentMarginsError(
                 f"target margins sum to different totals ({a!r} vs {b!r}, tolerance {tol_margins}); "
@@ -98,7 +98,7 @@ def ipfp(
     data = [np.asarray(t, dtype=float) for _, t in targets]
     _check_targets(x, data, tol_margins)
     shaped = []
-    for k, t in zip(kept, data):
+    for k, t in zip(kept, data, strict=True):
         if list(k) != sorted(k):
             raise ValueError("target axes must be listed in increasing order")
         full = [x.shape[a] if a in k else 1 for a in range(x.ndim)]
@@ -108,7 +108,7 @@ def ipfp(
     crit = math.inf
     for it in range(1, max_iter + 1):
         before = x
-        for s, t in zip(summed, shaped):
+        for s, t in zip(summed, shaped, strict=True):
             x = x * _factor(t, x.sum(axis=s, keepdims=True))
         crit = float(np.abs(x - before).max()) if x.size else 0.0
         if crit < tol:
@@ -149,7 +149,11 @@ def ipfp_od_by_pob(
     max_iter: int = 100_000,
     tol_margins: float = 1e-3,
 ) -> IpfResult:
-    """mipfp fit of an [orig, dest, pob] array to margins {orig,pob} and {dest,pob} from a 2-d seed repeated over pob."""
+    (
+        """mipfp fit of an [orig, dest, pob] array to margins {orig,pob} and {dest,pob} from a 2-d seed repeated """
+        """over """
+        """pob."""
+    )
     # With a seed constant over pob, every fitted cell is a[i,k] * b[j,k] * m[i,j]; fitting the factors
     # gives mipfp's iterates (up to rounding) at O(n^2) memory per step instead of O(n^3).
     m = np.asarray(seed, dtype=float)
@@ -160,7 +164,7 @@ def ipfp_od_by_pob(
     a = np.ones((n, p))
     b = np.ones((m.shape[1], p))
     crit = math.inf
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` is the iteration count returned after the loop
         a0, b0 = a, b
         a = a * _factor(rt, a * (m @ b))
         b = b * _factor(ct, b * (m.T @ a))
@@ -294,7 +298,8 @@ def _cm(row_tot, col_tot, m2d, tol, maxit):
     if rt.shape != (m2d.shape[0],) or ct.shape != (m2d.shape[1],):
         # migest silently uses only the first entries when lengths disagree; that is never meant.
         raise ValueError(
-            f"row_tot has {rt.size} entries and col_tot {ct.size}, but m has {m2d.shape[0]} rows and {m2d.shape[1]} columns"
+            f"row_tot has {rt.size} entries and col_tot {ct.size}, but m has {m2d.shape[0]} rows and {m2d.shape[1]} "
+            "columns"
         )
     alpha = np.ones(m2d.shape[0])
     beta = np.ones(m2d.shape[1])

@@ -19,7 +19,10 @@ YEARS = (1990, 1995, 2000, 2005, 2010, 2015, 2020)
 
 
 def _stock_table(stocks: pd.DataFrame, year: int, areas: list[str], unknown_origin: str) -> tuple[np.ndarray, float]:
-    """Foreign-born stock matrix [pob, por] for one year, with unknown origins reallocated; returns (table, reallocated)."""
+    (
+        """Foreign-born stock matrix [pob, por] for one year, with unknown origins reallocated; returns (table, """
+        """reallocated)."""
+    )
     pos = pd.Index(areas)
     s = stocks[(stocks["year"] == year) & stocks["dest"].isin(pos) & (stocks["orig"] != stocks["dest"])]
     known = s["orig"].isin(pos)
@@ -108,7 +111,7 @@ def estimate_real_flows(
         "periods": [],
     }
     rows = []
-    for y0, y1 in zip(years[:-1], years[1:]):
+    for y0, y1 in zip(years[:-1], years[1:], strict=True):
         s0, realloc0 = _stock_table(stocks, y0, areas, unknown_origin)
         s1, realloc1 = _stock_table(stocks, y1, areas, unknown_origin)
         p0, p1 = pop.loc[areas, y0].to_numpy(float), pop.loc[areas, y1].to_numpy(float)
@@ -172,7 +175,10 @@ def estimate_real_flows(
 
 
 def read_mirror_inputs(mirror: Path) -> dict[str, pd.DataFrame]:
-    """Tidy inputs from the raw mirror files: UN DESA IMS 2020 stocks, IMS populations, WDI birth rate and net migration."""
+    (
+        """Tidy inputs from the raw mirror files: UN DESA IMS 2020 stocks, IMS populations, WDI birth rate and net """
+        """migration."""
+    )
     raw = pd.read_csv(mirror / "undesa_ims_2020_bilateral" / "ims2020_bilateral_stock_by_sex.csv")
     # Both sexes = Male + Female (the file lists the sexes separately).
     stocks = raw.groupby(["orig", "dest", "year"], as_index=False)["stock"].sum()

@@ -80,7 +80,7 @@ class AreaDirectory:
         def rows(sql: str) -> list[dict]:
             result = con.execute(sql)
             columns = [d[0] for d in result.description]
-            return [dict(zip(columns, row)) for row in result.fetchall()]
+            return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
         return cls(
             rows("SELECT code, name, short_name, kind, iso2 FROM area ORDER BY code"),

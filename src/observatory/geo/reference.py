@@ -15,7 +15,11 @@ WORLD = "WLD"
 
 @dataclass(frozen=True)
 class AreaReference:
-    """`area` (code, m49, iso2, name, short_name, kind, scheme, note), `membership` (area, group, scheme), `alias` (alias, code, scheme, origin)."""
+    (
+        """`area` (code, m49, iso2, name, short_name, kind, scheme, note), `membership` (area, group, scheme), """
+        """`alias` """
+        """(alias, code, scheme, origin)."""
+    )
 
     area: pd.DataFrame
     membership: pd.DataFrame
@@ -170,7 +174,7 @@ def _aliases(tables: dict[str, pd.DataFrame], area: pd.DataFrame, special: list[
     valid = set(area["code"])
 
     def add(values, codes, scheme, origin):
-        for value, code in zip(values, codes):
+        for value, code in zip(values, codes, strict=True):
             if isinstance(value, str) and value.strip() and code in valid:
                 rows.append((value.strip(), code, scheme, origin))
 

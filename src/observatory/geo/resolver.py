@@ -1,11 +1,16 @@
-"""Resolves codes and names as sources write them to area codes; exact matches, flagged guesses, or a full report of failures."""
+(
+    """Resolves codes and names as sources write them to area codes; exact matches, flagged guesses, or a full """
+    """report """
+    """of failures."""
+)
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 import pandas as pd
 
@@ -30,7 +35,11 @@ def _converter_regexes() -> list[tuple[re.Pattern, str]]:
     table = pd.read_csv(
         files("country_converter") / "country_data.tsv", sep="\t", keep_default_na=False, usecols=["regex", "ISO3"]
     )
-    return [(re.compile(regex, re.IGNORECASE), iso3) for regex, iso3 in zip(table["regex"], table["ISO3"]) if regex]
+    return [
+        (re.compile(regex, re.IGNORECASE), iso3)
+        for regex, iso3 in zip(table["regex"], table["ISO3"], strict=True)
+        if regex
+    ]
 
 
 def normalise_name(value: str) -> str:
@@ -75,10 +84,12 @@ class AreaResolver:
     def __init__(self, reference: AreaReference, *, fuzzy: bool = True):
         area = reference.area
         self.codes = set(area["code"])
-        self.names = dict(zip(area["code"], area["name"]))
-        self.kinds = dict(zip(area["code"], area["kind"]))
-        self.by_iso2 = {iso2: code for iso2, code in zip(area["iso2"], area["code"]) if isinstance(iso2, str)}
-        self.by_m49 = {int(m49): code for m49, code in zip(area["m49"], area["code"]) if not pd.isna(m49)}
+        self.names = dict(zip(area["code"], area["name"], strict=True))
+        self.kinds = dict(zip(area["code"], area["kind"], strict=True))
+        self.by_iso2 = {
+            iso2: code for iso2, code in zip(area["iso2"], area["code"], strict=True) if isinstance(iso2, str)
+        }
+        self.by_m49 = {int(m49): code for m49, code in zip(area["m49"], area["code"], strict=True) if not pd.isna(m49)}
         alias = reference.alias
         self.by_code_alias = {row.alias.upper(): row.code for row in alias.itertuples() if row.scheme == "code"}
         self.by_unhcr = {row.alias.upper(): row.code for row in alias.itertuples() if row.scheme == "unhcr"}

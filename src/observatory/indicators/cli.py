@@ -34,14 +34,14 @@ NOT_SHOWN = ("indicator", "release")  # the same on every row: said in the title
 ALL_LABELS = {"category": "(all)", "period": "(year)"}  # what an empty key means, said in a table for people
 
 
-class Breakdown(str, enum.Enum):
+class Breakdown(str, enum.Enum):  # noqa: UP042 - StrEnum changes str()/format() of members (value instead of Class.member)
     sex = "sex"
     age = "age"
     category = "category"
     period = "period"
 
 
-class Sex(str, enum.Enum):
+class Sex(str, enum.Enum):  # noqa: UP042 - StrEnum changes str()/format() of members (value instead of Class.member)
     total = "total"
     female = "female"
     male = "male"

@@ -96,7 +96,8 @@ def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]
         )
     select.append("CAST(note AS VARCHAR) AS note" if "note" in columns else "CAST(NULL AS VARCHAR) AS note")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE indicator_rows AS SELECT {', '.join(select)} FROM indicator_raw WHERE year IS NOT NULL"
+        f"CREATE OR REPLACE TEMP TABLE indicator_rows AS SELECT {', '.join(select)} FROM indicator_raw WHERE year IS "
+        "NOT NULL"
     )
     return columns
 
@@ -136,7 +137,10 @@ def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
     else:
         value = f"SUM(v.numerator) / NULLIF(SUM(v.denominator), 0) * {spec.ratio_scale}"
         filter_ = "v.numerator IS NOT NULL AND v.denominator IS NOT NULL"
-    clamp = "LEAST(GREATEST(v.year, (SELECT MIN(year) FROM coverage_population)), (SELECT MAX(year) FROM coverage_population))"
+    clamp = (
+        "LEAST(GREATEST(v.year, (SELECT MIN(year) FROM coverage_population)), (SELECT MAX(year) FROM "
+        "coverage_population))"
+    )
     # Where country values carry a range across categories (estimation methods), the group's range is taken
     # across its own category values again: summing member bounds would mix methods.
     bounds = (
@@ -197,7 +201,8 @@ def _note_special_members(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, w
     con.execute(
         f"""UPDATE {work} SET note = concat_ws('; ', {work}.note, s.text) FROM (
                 SELECT m."group" AS area, v.year, v.period, v.sex, v.age, v.category,
-                       'includes ' || string_agg(format('{{:,.0f}}', v.value) || ' ' || a.name, ', ' ORDER BY a.code) AS text
+                       'includes ' || string_agg(format('{{:,.0f}}', v.value) || ' ' || a.name, ', ' ORDER BY """
+        f"""a.code) AS text
                 FROM indicator_rows v JOIN area_membership m ON m.area = v.area JOIN area a ON a.code = v.area
                 WHERE a.kind = 'special' AND v.value IS NOT NULL AND v.value <> 0 GROUP BY ALL) s
             WHERE {work}.indicator = ? AND {work}.revision IS NOT DISTINCT FROM ?
@@ -258,12 +263,14 @@ def _prepare_year_sources(
 
 def _finished_rows_sql(work: str) -> str:
     """The work table's rows with the edition of their revised inputs and the cut-off of a partly covered period."""
-    return f"""
+    return (
+        f"""
         WITH editions AS (
             SELECT s.sources, string_agg(DISTINCT d.revision, ', ' ORDER BY d.revision) AS revision
             FROM (SELECT DISTINCT sources FROM {work}) s JOIN dataset d ON list_contains(s.sources, d.id)
             WHERE d.revision IS NOT NULL GROUP BY s.sources),
-        partial AS (SELECT dataset_id, year, period, min(until) AS until, min(note) AS note FROM partial_period GROUP BY ALL),
+        partial AS (SELECT dataset_id, year, period, min(until) AS until, min(note) AS note FROM partial_period """
+        f"""GROUP BY ALL),
         cut_off AS (
             SELECT w.rowid AS row_id, min(p.until) AS until, min(p.note) AS note FROM {work} w
             JOIN partial p ON w.year = p.year AND p.period = w.period AND list_contains(w.sources, p.dataset_id)
@@ -273,13 +280,15 @@ def _finished_rows_sql(work: str) -> str:
                         || strftime(c.until, '%Y-%m-%d') || coalesce(' (' || c.note || ')', '')) END AS note,
                    coalesce(w.revision, e.revision) AS revision, c.until AS partial_until)
         FROM {work} w LEFT JOIN editions e ON e.sources = w.sources LEFT JOIN cut_off c ON c.row_id = w.rowid"""
+    )
 
 
 def _earlier_editions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     """Revision label -> (measure, dataset) pairs of editions that the default series replaces somewhere."""
     rows = con.execute(
         """SELECT DISTINCT d.revision, c.measure_id, d.id
-           FROM (SELECT measure_id, unnest(alternatives) AS dataset_id FROM series_choice) c JOIN dataset d ON d.id = c.dataset_id
+           FROM (SELECT measure_id, unnest(alternatives) AS dataset_id FROM series_choice) c JOIN dataset d ON d.id """
+        """= c.dataset_id
            WHERE d.revision IS NOT NULL ORDER BY 1, 2, 3"""
     ).fetchall()
     editions: dict[str, list[tuple[str, str]]] = {}
@@ -302,7 +311,8 @@ def _compute_earlier_editions(con: duckdb.DuckDBPyConnection, catalogue: tuple[I
             f"""CREATE OR REPLACE TEMP VIEW observation AS
                 SELECT * FROM {table}.observation WHERE measure_id NOT IN ({listed_measures})
                 UNION ALL
-                SELECT * FROM (SELECT * FROM {table}.observation UNION ALL SELECT * FROM {table}.observation_alternative)
+                SELECT * FROM (SELECT * FROM {table}.observation UNION ALL SELECT * FROM """
+            f"""{table}.observation_alternative)
                 WHERE measure_id IN ({listed_measures}) AND dataset_id IN ({listed_datasets})"""
         )
         try:

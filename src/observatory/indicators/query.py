@@ -43,7 +43,8 @@ def values_table(revision: str | None) -> tuple[str, list]:
 def revisions_sql() -> str:
     """Distinct revision labels of one indicator (parameter: the indicator id twice)."""
     return (
-        "SELECT DISTINCT unnest(string_split(revision, ', ')) AS revision FROM indicator_value WHERE indicator = ? AND revision IS NOT NULL "
+        "SELECT DISTINCT unnest(string_split(revision, ', ')) AS revision FROM indicator_value WHERE indicator = ? "
+        "AND revision IS NOT NULL "
         "UNION SELECT DISTINCT revision FROM indicator_value_revision WHERE indicator = ? ORDER BY 1"
     )
 
@@ -51,7 +52,7 @@ def revisions_sql() -> str:
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     result = con.execute(sql, params)
     columns = [d[0] for d in result.description]
-    return [dict(zip(columns, row)) for row in result.fetchall()]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
 
 def _shown(text: str) -> str:
@@ -80,7 +81,8 @@ def indicator_catalogue(con: duckdb.DuckDBPyConnection, framework: str | None = 
         )
     return _rows(
         con,
-        f"""SELECT i.*, (SELECT string_agg(framework || ' ' || code, ', ' ORDER BY framework, TRY_CAST(code AS INTEGER), code)
+        """SELECT i.*, (SELECT string_agg(framework || ' ' || code, ', ' ORDER BY framework, TRY_CAST(code AS """
+        f"""INTEGER), code)
                          FROM indicator_framework f WHERE f.indicator = i.id) AS frameworks
             FROM indicator i {where} ORDER BY i.id""",
         params,
@@ -147,7 +149,8 @@ def framework_report(con: duckdb.DuckDBPyConnection, framework: str, area: str |
     area = _check_area(con, area, "area")
     objectives = _rows(
         con,
-        "SELECT code, short_name, text FROM framework_objective WHERE framework = ? ORDER BY TRY_CAST(code AS DOUBLE), code",
+        "SELECT code, short_name, text FROM framework_objective WHERE framework = ? ORDER BY TRY_CAST(code AS "
+        "DOUBLE), code",
         [framework],
     )
     area_condition = "AND (v.area = ? OR v.origin = ? OR v.destination = ?)" if area else ""

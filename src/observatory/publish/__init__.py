@@ -1,1 +1,4 @@
-"""Publications from a release: country Migration Profiles, corridor profiles, two-page briefs, assessment and thematic reports."""
+(
+    """Publications from a release: country Migration Profiles, corridor profiles, two-page briefs, assessment and """
+    """thematic reports."""
+)

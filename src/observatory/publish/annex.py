@@ -87,7 +87,11 @@ def gaps_section(document: Document, data: ReleaseData) -> Section:
 def sources_section(
     document: Document, data: ReleaseData, title: str = "Sources annex", compact: bool = False
 ) -> Section:
-    """Every dataset cited, numbered as in the text, with version, licence and citation (compact: no citation and URL)."""
+    (
+        """Every dataset cited, numbered as in the text, with version, licence and citation (compact: no citation """
+        """and """
+        """URL)."""
+    )
     ids = source_ids(document)
     rows = []
     for number, ds in enumerate(data.datasets(ids), start=1):

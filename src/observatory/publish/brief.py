@@ -1,4 +1,7 @@
-"""Two-page policy briefs: three to five key messages from the data, two charts and a map, for a country or a corridor."""
+(
+    """Two-page policy briefs: three to five key messages from the data, two charts and a map, for a country or a """
+    """corridor."""
+)
 
 from __future__ import annotations
 

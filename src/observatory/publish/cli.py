@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,17 +11,17 @@ from rich.console import Console
 from observatory.settings import get_settings
 
 HomeOption = Annotated[
-    Optional[Path], typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME).")
+    Path | None, typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME).")
 ]
 MirrorOption = Annotated[
-    Optional[Path], typer.Option("--mirror", help="Raw-file mirror (for the world map file geo/world-atlas/...).")
+    Path | None, typer.Option("--mirror", help="Raw-file mirror (for the world map file geo/world-atlas/...).")
 ]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="html, pdf, md or json.")]
 OutOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--out", "-o", help="Output file (default: print to standard output; required for pdf)."),
 ]
-ReleaseOption = Annotated[Optional[str], typer.Option("--release", help="A named release instead of the current one.")]
+ReleaseOption = Annotated[str | None, typer.Option("--release", help="A named release instead of the current one.")]
 
 
 def _open(home: Path | None, mirror: Path | None, release: str | None):
@@ -87,7 +87,7 @@ def profile(
 def profiles(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the profiles.")],
     all_countries: Annotated[bool, typer.Option("--all", help="Every country of the release.")] = False,
-    countries: Annotated[Optional[list[str]], typer.Argument(help="ISO3 codes or names (or --all).")] = None,
+    countries: Annotated[list[str] | None, typer.Argument(help="ISO3 codes or names (or --all).")] = None,
     fmt: FormatOption = "html",
     home: HomeOption = None,
     mirror: MirrorOption = None,
@@ -142,9 +142,9 @@ def corridor(
 
 
 def brief(
-    iso3: Annotated[Optional[str], typer.Argument(help="ISO3 code or name of a country.")] = None,
+    iso3: Annotated[str | None, typer.Argument(help="ISO3 code or name of a country.")] = None,
     corridor_pair: Annotated[
-        Optional[tuple[str, str]], typer.Option("--corridor", help="ORIGIN DESTINATION instead of a country.")
+        tuple[str, str] | None, typer.Option("--corridor", help="ORIGIN DESTINATION instead of a country.")
     ] = None,
     fmt: FormatOption = "pdf",
     out: OutOption = None,

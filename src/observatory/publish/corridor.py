@@ -1,4 +1,7 @@
-"""Corridor profile (origin → destination): stocks, flows, refugees and asylum, organised as causes, costs and benefits."""
+(
+    """Corridor profile (origin → destination): stocks, flows, refugees and asylum, organised as causes, costs and """
+    """benefits."""
+)
 
 from __future__ import annotations
 
@@ -126,7 +129,8 @@ def flow_section(data: ReleaseData, origin: str, destination: str) -> Section:
             "Flow estimates per period",
             ["Period", f"{data.name(origin)} → {data.name(destination)}"],
             [[f.when, f] for f in flows],
-            note=f"Value: {FLOW_METHOD} estimate (Abel & Cohen 2022); range: lowest and highest estimate across methods.",
+            note=f"Value: {FLOW_METHOD} estimate (Abel & Cohen 2022); range: lowest and highest estimate across "
+            "methods.",
         ),
     ]
     return Section("flows", "Flow estimates", blocks, level=3)

@@ -20,7 +20,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     """Rows as dicts (never fetchone: DuckDB 2.0 leaves that result open)."""
     result = con.execute(sql, params or [])
     names = [column[0] for column in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 @dataclass
@@ -34,7 +34,7 @@ class ReleaseData:
     _values_of_area: dict = field(default_factory=dict)
 
     @classmethod
-    def open(cls, settings: Settings, release_id: str | None = None) -> "ReleaseData":
+    def open(cls, settings: Settings, release_id: str | None = None) -> ReleaseData:
         """The current (or a named) release of a home."""
         release, con = connect(settings, release_id)
         return cls(con=con, release_id=release.release_id, settings=settings)
@@ -305,7 +305,8 @@ class ReleaseData:
         """Corridor values of one end (`by` = 'origin' or 'destination'), latest year, largest first."""
         other = "destination" if by == "origin" else "origin"
         key = (
-            f"indicator = ? AND {by} = ? AND sex = 'total' AND age = 'total' AND category = ? AND period = ? AND value IS NOT NULL "
+            f"indicator = ? AND {by} = ? AND sex = 'total' AND age = 'total' AND category = ? AND period = ? AND "
+            "value IS NOT NULL "
             "AND partial_until IS NULL"
         )  # a partly covered period is not ranked against full ones
         params = [indicator, code, category, period]
@@ -411,7 +412,8 @@ class ReleaseData:
         if not years or years[0]["y"] is None:
             return []
         rows = self.rows(
-            f"SELECT * FROM observation WHERE measure_id = ? AND {by} = ? AND year = ? AND sex = 'total' AND age = 'total' "
+            f"SELECT * FROM observation WHERE measure_id = ? AND {by} = ? AND year = ? AND sex = 'total' AND age = "
+            "'total' "
             f"AND category = '' AND value IS NOT NULL AND {other} IN (SELECT code FROM area WHERE kind = 'country') "
             f"ORDER BY value DESC, {other} LIMIT ?",
             [measure, code, years[0]["y"], limit],

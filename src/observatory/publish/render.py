@@ -90,8 +90,14 @@ def figure_html(figure: Figure, numbering: Numbering, with_reason: bool = True) 
             if with_reason
             else ""
         )
-        return f'<span class="num missing" {_attrs(figure)} data-reason="{html.escape(figure.reason or "")}">no data</span>{reason}'
-    return f'<span class="num" {_attrs(figure)}>{html.escape(display(figure))}</span>{_cite_html(numbering.cites(figure.sources))}'
+        return (
+            f'<span class="num missing" {_attrs(figure)} data-reason="{html.escape(figure.reason or "")}">no '
+            f"data</span>{reason}"
+        )
+    return (
+        '<span class="num" '
+        f"{_attrs(figure)}>{html.escape(display(figure))}</span>{_cite_html(numbering.cites(figure.sources))}"
+    )
 
 
 def inline_html(parts: list, numbering: Numbering) -> str:
@@ -144,7 +150,8 @@ def block_html(block, numbering: Numbering) -> str:
         head = f"Table {number}. " if number else ""
         rows = "".join(
             f'<tr><td>{html.escape(f.label)}</td><td class="value">{figure_html(f, numbering, with_reason=False)}</td>'
-            f"<td>{html.escape(f.when)}</td><td>{html.escape(_status(f) if not f.missing else (f.reason or ''))}</td></tr>"
+            f"<td>{html.escape(f.when)}</td>"
+            f"<td>{html.escape(_status(f) if not f.missing else (f.reason or ''))}</td></tr>"
             for f in block.figures
         )
         return (
@@ -166,7 +173,7 @@ def block_html(block, numbering: Numbering) -> str:
                 for c in row
             )
             + "</tr>"
-            for row_id, row in zip(ids, block.rows)
+            for row_id, row in zip(ids, block.rows, strict=False)
         )
         note = f'<p class="tablenote">{html.escape(block.note)}</p>' if block.note else ""
         return (
@@ -250,7 +257,8 @@ def block_md(block, numbering: Numbering) -> str:
         for f in block.figures:
             value = "no data" if f.missing else figure_md(f, numbering)
             lines.append(
-                f"| {_cell(f.label)} | {_cell(value)} | {f.when} | {_cell(_status(f) if not f.missing else f.reason or '')} |"
+                f"| {_cell(f.label)} | {_cell(value)} | {f.when} | "
+                f"{_cell(_status(f) if not f.missing else f.reason or '')} |"
             )
         return "\n".join(lines)
     if isinstance(block, Table):

@@ -1,4 +1,7 @@
-"""Assessment and thematic reports: a YAML outline of Markdown chapters whose directives pull live numbers from a release.
+(
+    """Assessment and thematic reports: a YAML outline of Markdown chapters whose directives pull live numbers from """
+    """a """
+    """release.
 
 Directives (an unresolvable one is an error naming its file and line):
   inline   {{value INDICATOR area=X [year=Y] [sex=S] [category=C] [origin=O destination=D]}}
@@ -10,6 +13,7 @@ Directives (an unresolvable one is an error naming its file and line):
            ::: bars INDICATOR areas=A,B|members:GROUP [year=Y] id=ID caption="..."
            ::: map INDICATOR [year=Y] id=ID caption="..."
 """
+)
 
 from __future__ import annotations
 

@@ -1,1 +1,4 @@
-"""Source connectors: one folder per dataset with `source.yml` (provenance, files, measures) and `connector.py` (parse)."""
+(
+    """Source connectors: one folder per dataset with `source.yml` (provenance, files, measures) and `connector.py` """
+    """(parse)."""
+)

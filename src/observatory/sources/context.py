@@ -120,7 +120,11 @@ class ParseContext:
         na_values: tuple[str, ...] = ("", "NA"),
         thousands: str | None = None,
     ) -> duckdb.DuckDBPyRelation:
-        """A typed relation over a CSV with `_file` and `_row` (the line in the file); every declared column must parse."""
+        (
+            """A typed relation over a CSV with `_file` and `_row` (the line in the file); every declared column """
+            """must """
+            """parse."""
+        )
         label = self.label(name)
         text = self.decoded_text(name)
         source_path = self.path(name)
@@ -140,7 +144,8 @@ class ParseContext:
                 f"auto_detect = false, columns = {self._sniff_columns(text, header_line, delim, label)})"
             )
             self._numbered(
-                f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () + {header_line} AS _row FROM {scan}"
+                f"CREATE OR REPLACE TEMP TABLE {view} AS SELECT *, row_number() OVER () + {header_line} AS _row FROM "
+                f"{scan}"
             )
         except duckdb.Error:
             raise self._locate_structure_error(label, text, header_line, delim) from None
@@ -192,7 +197,8 @@ class ParseContext:
                     (
                         column,
                         declared,
-                        f"min(CASE WHEN {cleaned} IS NOT NULL AND TRY_CAST({cleaned} AS {target}) IS NULL THEN _row END)",
+                        f"min(CASE WHEN {cleaned} IS NOT NULL AND TRY_CAST({cleaned} AS {target}) IS NULL THEN _row "
+                        "END)",
                     )
                 )
                 cleaned = f"CAST({cleaned} AS {target})"
@@ -203,7 +209,9 @@ class ParseContext:
                 f"SELECT {', '.join(expression for _, _, expression in first_bad)} FROM {view}"
             ).fetchall()[0]
             failures = [
-                (row, column, declared) for row, (column, declared, _) in zip(rows, first_bad) if row is not None
+                (row, column, declared)
+                for row, (column, declared, _) in zip(rows, first_bad, strict=True)
+                if row is not None
             ]
             if failures:
                 row, column, declared = min(failures, key=lambda failure: failure[0])
@@ -258,7 +266,7 @@ class ParseContext:
         """Fail on the first row where `condition` (SQL) is false, naming file, row, field and value."""
         bad = relation.filter(f"NOT ({condition})").order("_row").limit(1).fetchall()
         if bad:
-            row = dict(zip(relation.columns, bad[0]))
+            row = dict(zip(relation.columns, bad[0], strict=True))
             raise SourceError(
                 row["_file"], f"value {row[field]!r} is not allowed; expected {expected}", row=row["_row"], field=field
             )

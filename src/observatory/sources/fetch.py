@@ -155,7 +155,8 @@ def fetch_source(settings: Settings, spec: SourceSpec, client: httpx.Client, pro
         else:
             raise SourceError(
                 raw.path,
-                f"this file cannot be downloaded ({raw.mirror_only or 'no URL declared'}); use a mirror (OBSERVATORY_MIRROR)",
+                f"this file cannot be downloaded ({raw.mirror_only or 'no URL declared'}); use a mirror "
+                "(OBSERVATORY_MIRROR)",
             )
     return done
 

@@ -6,7 +6,11 @@ from observatory.sources.context import ParseContext
 
 
 def corridor_measures(ctx: ParseContext, name: str, measures: dict[str, str]):
-    """One relation per value column (origin = coo_iso, destination = coa_iso); empty cells give no row, zeros are kept."""
+    (
+        """One relation per value column (origin = coo_iso, destination = coa_iso); empty cells give no row, zeros """
+        """are """
+        """kept."""
+    )
     columns = {"year": "INTEGER", "coo_iso": "VARCHAR", "coa_iso": "VARCHAR"} | {
         column: "DOUBLE" for column in measures
     }
@@ -15,7 +19,8 @@ def corridor_measures(ctx: ParseContext, name: str, measures: dict[str, str]):
     ctx.require(raw, "coo_iso IS NOT NULL AND coa_iso IS NOT NULL", "coo_iso", "an ISO3 origin and asylum code")
     return [
         raw.filter(f"{column} IS NOT NULL").select(
-            f"'{measure}' AS measure_id, coo_iso AS origin, coa_iso AS destination, year, {column} AS value, _file, _row"
+            f"'{measure}' AS measure_id, coo_iso AS origin, coa_iso AS destination, year, {column} AS value, _file, "
+            "_row"
         )
         for column, measure in measures.items()
     ]

@@ -6,7 +6,7 @@ import fcntl
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -156,7 +156,7 @@ class ReleaseBuilder:
         self.rows: dict[str, int] = {}
         self.indicator_values = 0
         self.resolver: AreaResolver | None = None
-        self.retrieved_at = datetime.now(timezone.utc).replace(tzinfo=None)
+        self.retrieved_at = datetime.now(UTC).replace(tzinfo=None)
 
     def _connector(self, spec: SourceSpec) -> ModuleType:
         return self.connectors.get(spec.id) or registry.connector(spec)
@@ -164,7 +164,7 @@ class ReleaseBuilder:
     def _files(self, spec: SourceSpec, strict_checksums: bool) -> dict[str, Path]:
         paths = locate(self.settings, spec)
         records = [file_record(raw, paths[raw.path]) for raw in spec.files]
-        for raw, record in zip(spec.files, records):
+        for raw, record in zip(spec.files, records, strict=True):
             if record["sha256"] != raw.sha256:
                 message = (
                     f"sha256 {record['sha256'][:16]}… differs from the declared {raw.sha256[:16]}…: "
@@ -253,7 +253,8 @@ class ReleaseBuilder:
     def _resolve_areas(self, spec: SourceSpec) -> None:
         """Map raw area values to codes; every value that does not resolve is reported with file and rows."""
         mapping = _source_mapping(spec)
-        # A name mapped to null in countries.yml is a published aggregate, not an area: its rows are left out, and counted.
+        # A name mapped to null in countries.yml is a published aggregate, not an area: its rows are left out,
+        # and counted.
         excluded = sorted(name for name, code in mapping.items() if code is None)
         if excluded:
             listed = ", ".join("'" + name.replace("'", "''") + "'" for name in excluded)
@@ -326,13 +327,15 @@ class ReleaseBuilder:
         self.con.execute("INSERT INTO area_resolution SELECT * FROM resolution_frame")
         for column in present:
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE map_{column} AS SELECT raw_value, code FROM resolution_frame WHERE field = '{column}'"
+                f"CREATE OR REPLACE TEMP TABLE map_{column} AS SELECT raw_value, code FROM resolution_frame WHERE "
+                f"field = '{column}'"
             )
         self.con.unregister("resolution_frame")
         replaced = ", ".join(f"map_{c}.code AS {c}" for c in present)
         joins = " ".join(f"LEFT JOIN map_{c} ON map_{c}.raw_value = s.{c}" for c in present)
         self.con.execute(
-            f"CREATE TEMP TABLE resolved AS SELECT s.*{f' REPLACE ({replaced})' if present else ''} FROM stage s {joins}"
+            f"CREATE TEMP TABLE resolved AS SELECT s.*{f' REPLACE ({replaced})' if present else ''} FROM stage s "
+            f"{joins}"
         )
 
     def _record_dataset(self, spec: SourceSpec, row_count: int) -> None:
@@ -418,7 +421,10 @@ class ReleaseBuilder:
         self.rows[dataset_id] = contributed.observations.num_rows
 
     def choose_series(self) -> None:
-        """Where several sources give one measure, keep one per period (sources/series.yml), the others for comparison."""
+        (
+            """Where several sources give one measure, keep one per period (sources/series.yml), the others for """
+            """comparison."""
+        )
         try:
             self.findings += apply_series(self.con, self.series)
         except ValueError as error:
@@ -444,10 +450,17 @@ class ReleaseBuilder:
     def validate(self) -> None:
         """Release-wide invariants checked before anyone can see the release."""
         checks = {
-            "observation codes missing from area": "SELECT count(*) FROM observation o WHERE (o.area IS NOT NULL AND o.area NOT IN (SELECT code FROM area)) OR (o.origin IS NOT NULL AND o.origin NOT IN (SELECT code FROM area)) OR (o.destination IS NOT NULL AND o.destination NOT IN (SELECT code FROM area))",
-            "observations of undeclared measures": "SELECT count(*) FROM observation WHERE measure_id NOT IN (SELECT id FROM measure)",
-            "observations without a dataset": "SELECT count(*) FROM observation WHERE dataset_id NOT IN (SELECT id FROM dataset)",
-            "observations with neither area nor corridor": "SELECT count(*) FROM observation WHERE area IS NULL AND (origin IS NULL OR destination IS NULL)",
+            "observation codes missing from "
+            "area": "SELECT count(*) FROM observation o WHERE (o.area IS NOT NULL AND o.area NOT IN (SELECT code FROM "
+            "area)) OR (o.origin IS NOT NULL AND o.origin NOT IN (SELECT code FROM area)) OR (o.destination "
+            "IS NOT NULL AND o.destination NOT IN (SELECT code FROM area))",
+            "observations of undeclared "
+            "measures": "SELECT count(*) FROM observation WHERE measure_id NOT IN (SELECT id FROM measure)",
+            "observations without a "
+            "dataset": "SELECT count(*) FROM observation WHERE dataset_id NOT IN (SELECT id FROM dataset)",
+            "observations with neither area nor "
+            "corridor": "SELECT count(*) FROM observation WHERE area IS NULL AND (origin IS NULL OR destination IS "
+            "NULL)",
         }
         for label, sql in checks.items():
             count = self.con.execute(sql).fetchall()[0][0]

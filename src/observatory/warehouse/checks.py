@@ -48,7 +48,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
     if suspects:
         duplicates = con.execute(
             f"SELECT {_key_sql()}, count(*) AS n, min(_file), min(_row) FROM {table} WHERE hash({_key_sql()}) IN "
-            f"(SELECT hash({_key_sql()}) FROM {table} GROUP BY ALL HAVING count(*) > 1) GROUP BY ALL HAVING count(*) > 1 ORDER BY min(_row)"
+            f"(SELECT hash({_key_sql()}) FROM {table} GROUP BY ALL HAVING count(*) > 1) GROUP BY ALL HAVING count(*) "
+            "> 1 ORDER BY min(_row)"
         ).fetchall()
     if duplicates:
         first = duplicates[0]
@@ -57,7 +58,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
                 dataset,
                 "duplicate_key",
                 "error",
-                f"{len(duplicates)} key(s) occur more than once, e.g. {dict(zip(KEY, first[:9]))} ({first[9]} times)",
+                f"{len(duplicates)} key(s) occur more than once, e.g. {dict(zip(KEY, first[:9], strict=True))} "
+                f"({first[9]} times)",
                 len(duplicates),
                 first[10],
                 first[11],
@@ -70,7 +72,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
             continue
         listed = ", ".join(f"'{m}'" for m in sorted(ids))
         negative = con.execute(
-            f"SELECT count(*), min(_file), min(_row), min(value) FROM {table} WHERE measure_id IN ({listed}) AND value < 0"
+            f"SELECT count(*), min(_file), min(_row), min(value) FROM {table} WHERE measure_id IN ({listed}) AND "
+            "value < 0"
         ).fetchall()[0]
         if negative[0]:
             findings.append(
@@ -89,7 +92,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
     if corridor and spec.checks.origin_not_destination:
         ids = ", ".join(f"'{m}'" for m in corridor)
         same = con.execute(
-            f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({ids}) AND origin = destination"
+            f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({ids}) AND origin "
+            "= destination"
         ).fetchall()[0]
         if same[0]:
             findings.append(
@@ -137,7 +141,8 @@ def _sum_check(con, table: str, dataset: str, check) -> list[Finding]:
             dataset,
             "parts_vs_total",
             check.severity,
-            f"{check.measure}: {rows[0]} total(s) differ from the sum of {part_column} {list(part_values)} by more than "
+            f"{check.measure}: {rows[0]} total(s) differ from the sum of {part_column} {list(part_values)} by more "
+            "than "
             f"{check.tolerance:.1%} (largest gap {rows[3]:.1%})",
             rows[0],
             rows[1],
@@ -155,7 +160,8 @@ def _jump_check(con, table: str, dataset: str, check, measures) -> list[Finding]
             SELECT *, lag(value) OVER (PARTITION BY {", ".join(group)} ORDER BY year) AS previous,
                       lag(year) OVER (PARTITION BY {", ".join(group)} ORDER BY year) AS previous_year
             FROM {table} WHERE measure_id = ?)
-        SELECT count(*), min(_file), min(_row), arg_max(coalesce(area, origin || '→' || destination) || ' ' || previous_year || '→' || year, value / previous)
+        SELECT count(*), min(_file), min(_row), arg_max(coalesce(area, origin || '→' || destination) || ' ' || """
+        """previous_year || '→' || year, value / previous)
         FROM series
         WHERE previous IS NOT NULL AND greatest(value, previous) >= ? AND
               (value > previous * ? OR value * ? < previous)
@@ -169,7 +175,8 @@ def _jump_check(con, table: str, dataset: str, check, measures) -> list[Finding]
             dataset,
             "year_on_year_jump",
             "warning",
-            f"{check.measure}: {rows[0]} change(s) between consecutive years beyond ×{check.factor:g} (largest: {rows[3]})",
+            f"{check.measure}: {rows[0]} change(s) between consecutive years beyond ×{check.factor:g} (largest: "
+            f"{rows[3]})",
             rows[0],
             rows[1],
             rows[2],

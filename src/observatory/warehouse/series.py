@@ -34,8 +34,9 @@ def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | N
         # The best rank among the sources that have the period, or over the whole measure for an edition series.
         window = "PARTITION BY year, period" if series.choose_by == "period" else ""
         con.execute(
-            f"""INSERT INTO series_choice
-                SELECT measure_id, year, period, arg_min(dataset_id, r), coalesce(list_sort(list(DISTINCT dataset_id) FILTER (WHERE r > best)), [])
+            """INSERT INTO series_choice
+                SELECT measure_id, year, period, arg_min(dataset_id, r), coalesce(list_sort(list(DISTINCT """
+            f"""dataset_id) FILTER (WHERE r > best)), [])
                 FROM (SELECT measure_id, year, period, dataset_id, r, min(r) OVER ({window}) AS best
                       FROM (SELECT DISTINCT measure_id, year, period, dataset_id, CASE dataset_id {rank} END AS r
                             FROM observation WHERE measure_id = ?))
@@ -43,12 +44,17 @@ def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | N
             [measure_id],
         )
         # Rows of a source that is not the chosen one for their period (for an edition series: any other source).
-        not_chosen = """observation.measure_id = ? AND NOT EXISTS (SELECT 1 FROM series_choice c WHERE c.measure_id = observation.measure_id
-                         AND c.year = observation.year AND c.period = observation.period AND c.dataset_id = observation.dataset_id)"""
+        not_chosen = (
+            """observation.measure_id = ? AND NOT EXISTS (SELECT 1 FROM series_choice c WHERE """
+            """c.measure_id = observation.measure_id
+                         AND c.year = observation.year AND c.period = observation.period AND c.dataset_id = """
+            """observation.dataset_id)"""
+        )
         con.execute(f"INSERT INTO observation_alternative SELECT * FROM observation WHERE {not_chosen}", [measure_id])
         moved = con.execute(f"DELETE FROM observation WHERE {not_chosen}", [measure_id]).fetchall()[0][0]
         used = con.execute(
-            "SELECT dataset_id, min(year), max(year), count(*) FROM series_choice WHERE measure_id = ? GROUP BY dataset_id ORDER BY 2",
+            "SELECT dataset_id, min(year), max(year), count(*) FROM series_choice WHERE measure_id = ? GROUP BY "
+            "dataset_id ORDER BY 2",
             [measure_id],
         ).fetchall()
         described = "; ".join(

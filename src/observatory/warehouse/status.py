@@ -11,7 +11,7 @@ def dataset_status(settings: Settings) -> tuple[releases.Release, list[dict]]:
     try:
         result = con.execute("SELECT * FROM dataset ORDER BY id")
         columns = [c[0] for c in result.description]
-        datasets = [dict(zip(columns, row)) for row in result.fetchall()]
+        datasets = [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
         files = con.execute(
             "SELECT dataset_id, path, sha256, bytes, url_download FROM dataset_file ORDER BY dataset_id, path"
         ).fetchall()

@@ -130,7 +130,10 @@ def _threshold_scale(values: list[dict[str, Any]], classes: int = 6) -> dict[str
 
 
 def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highlight: str | None = None) -> Chart:
-    """A choropleth of country values joined to world-atlas geometries on the M49 code; values are {m49, name, code, value}."""
+    (
+        """A choropleth of country values joined to world-atlas geometries on the M49 code; values are {m49, name, """
+        """code, value}."""
+    )
     spec = _base(height=360)
     lookup_values = [
         {"m49": v["m49"], "name": v["name"], "value": v["value"], "url": f"/countries/{v['code']}"}
@@ -189,5 +192,8 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
         )
     ordered = sorted(values, key=lambda v: -(v["value"] or 0))
     top = ", ".join(v["name"] for v in ordered[:3])
-    alt = f"World map of {title.lower()} for {len(values)} countries; highest: {top}. The data table below lists every country."
+    alt = (
+        f"World map of {title.lower()} for {len(values)} countries; highest: {top}. The data table below lists "
+        "every country."
+    )
     return Chart(title, spec, alt, ["Country", legend_title], [[v["name"], v["value"]] for v in ordered])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,15 +14,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         host: Annotated[
-            Optional[str], typer.Option("--host", help="Address to listen on (default 127.0.0.1 or $OBSERVATORY_HOST).")
+            str | None, typer.Option("--host", help="Address to listen on (default 127.0.0.1 or $OBSERVATORY_HOST).")
         ] = None,
-        port: Annotated[Optional[int], typer.Option("--port", help="Port (default 8000 or $OBSERVATORY_PORT).")] = None,
+        port: Annotated[int | None, typer.Option("--port", help="Port (default 8000 or $OBSERVATORY_PORT).")] = None,
         home: Annotated[
-            Optional[Path],
+            Path | None,
             typer.Option("--home", help="Folder with the releases (default ./var or $OBSERVATORY_HOME)."),
         ] = None,
         mirror: Annotated[
-            Optional[Path], typer.Option("--mirror", help="Data mirror, used for the world map geometry.")
+            Path | None, typer.Option("--mirror", help="Data mirror, used for the world map geometry.")
         ] = None,
     ) -> None:
         """Serve the web portal and the API on the current release; a new release is picked up without restart.

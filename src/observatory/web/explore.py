@@ -24,7 +24,10 @@ CLAIM_GROUP_SCHEMES = ("world", "continent", "sdg_region", "un_region", "wb_inco
 def corridor_explorer(
     request: Request, handle: Release, settings: AppSettings, origin: Code = None, destination: Code = None
 ):
-    """Choose an origin and a destination; see the corridor's stock by sex, shares, flows, refugees, costs and evidence."""
+    (
+        """Choose an origin and a destination; see the corridor's stock by sex, shares, flows, refugees, costs and """
+        """evidence."""
+    )
     origin, destination = (
         check_area(handle, origin or None, "origin"),
         check_area(handle, destination or None, "destination"),
@@ -41,7 +44,8 @@ def corridor_explorer(
         if points:
             charts.append(
                 line_chart(
-                    f"Migrants born in {area_label(handle, origin)} living in {area_label(handle, destination)}, by sex",
+                    f"Migrants born in {area_label(handle, origin)} living in {area_label(handle, destination)}, by "
+                    "sex",
                     points,
                     "Migrants",
                     "sex",
@@ -73,7 +77,8 @@ def corridor_explorer(
             {
                 "name": r["name"],
                 "value": r["value"],
-                "url": f"/corridors?origin={code if direction == 'out' else r['code']}&destination={r['code'] if direction == 'out' else code}",
+                "url": f"/corridors?origin={code if direction == 'out' else r['code']}"
+                f"&destination={r['code'] if direction == 'out' else code}",
             }
             for r in ranking["rows"]
         ]
@@ -160,7 +165,8 @@ def claim_check(
             )
             if result.get("distribution"):
                 chart = bar_chart(
-                    f"Share by {SCHEMES[scheme][:-1] if SCHEMES[scheme].endswith('s') else SCHEMES[scheme]} of {result['direction'][:-1]}, {result['year']}",
+                    f"Share by {SCHEMES[scheme][:-1] if SCHEMES[scheme].endswith('s') else SCHEMES[scheme]} of "
+                    f"{result['direction'][:-1]}, {result['year']}",
                     [{"name": d["name"], "value": d["share"]} for d in result["distribution"]],
                     "Share",
                     percent=True,

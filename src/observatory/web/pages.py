@@ -1,4 +1,7 @@
-"""Portal pages: home, countries, indicators, frameworks and sources; mount_portal adds every page, the static files and the map geometry."""
+(
+    """Portal pages: home, countries, indicators, frameworks and sources; mount_portal adds every page, the static """
+    """files and the map geometry."""
+)
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from observatory.api.queries.catalogue import (
     measures,
     memberships,
 )
-from observatory.api.queries.corridors import stock_series, top_partners
+from observatory.api.queries.corridors import top_partners
 from observatory.api.queries.external import evidence_for
 from observatory.api.queries.profiles import country_summary, key_figures
 from observatory.api.queries.series import area_series, collapsed, latest_year, map_values

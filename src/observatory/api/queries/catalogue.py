@@ -119,7 +119,8 @@ def indicators(handle: ReleaseHandle) -> dict[str, dict[str, Any]]:
         counts = {
             r["indicator"]: r
             for r in handle.rows(
-                "SELECT indicator, count(*) AS n_values, min(year) AS first_year, max(year) AS last_year FROM indicator_value GROUP BY indicator"
+                "SELECT indicator, count(*) AS n_values, min(year) AS first_year, max(year) AS last_year FROM "
+                "indicator_value GROUP BY indicator"
             )
         }
         out = {}

@@ -114,12 +114,16 @@ def _first_available(handle: ReleaseHandle, ids: tuple[str, ...]) -> str | None:
 
 
 def parse_claim(handle: ReleaseHandle, text: str) -> dict[str, Any]:
-    """Suggested measure, origin, destination or area, year and claimed number for a sentence; the person confirms them."""
+    (
+        """Suggested measure, origin, destination or area, year and claimed number for a sentence; the person """
+        """confirms """
+        """them."""
+    )
     lowered = text.lower()
     mentions = find_areas(handle, text)
     codes = list(dict.fromkeys(code for _, _, code in mentions))
     origin = destination = area = None
-    for position, surface, code in mentions:
+    for position, _surface, code in mentions:
         before = text[max(0, position - 12) : position].lower()
         if re.search(r"\b(from|of|born in)\s+$", before) and origin is None:
             origin = code
@@ -233,7 +237,10 @@ def check_claim(
 def _corridor_distribution(
     handle: ReleaseHandle, series: Series, origin: str | None, destination: str | None, year: int | None, scheme: str
 ) -> dict[str, Any]:
-    """How the people from the origin(s) are spread over groups of destinations (or, given only a destination, where they come from)."""
+    (
+        """How the people from the origin(s) are spread over groups of destinations (or, given only a destination, """
+        """where they come from)."""
+    )
     known = areas(handle)
     by_destination = origin is not None
     anchor = origin if by_destination else destination

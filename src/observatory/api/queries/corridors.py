@@ -1,4 +1,7 @@
-"""Corridor profiles (origin -> destination) and corridor rankings, from the corridor stock and every corridor measure."""
+(
+    """Corridor profiles (origin -> destination) and corridor rankings, from the corridor stock and every corridor """
+    """measure."""
+)
 
 from __future__ import annotations
 
@@ -85,7 +88,10 @@ def top_partners(
 
 
 def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> dict[str, Any]:
-    """Everything the release knows about one corridor: stock by year and sex, shares, and every other corridor measure."""
+    (
+        """Everything the release knows about one corridor: stock by year and sex, shares, and every other corridor """
+        """measure."""
+    )
 
     def compute() -> dict[str, Any]:
         index = _stock_index(handle)
@@ -140,7 +146,8 @@ def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list
     present = [
         r["measure_id"]
         for r in handle.rows(
-            "SELECT DISTINCT measure_id FROM observation WHERE origin = ? AND destination = ? AND measure_id <> ? ORDER BY 1",
+            "SELECT DISTINCT measure_id FROM observation WHERE origin = ? AND destination = ? AND measure_id <> ? "
+            "ORDER BY 1",
             [origin, destination, STOCK_MEASURE],
         )
     ]

@@ -1,4 +1,7 @@
-"""Optional neighbours looked up at run time: the publications' profile builder, the evidence library, written reports."""
+(
+    """Optional neighbours looked up at run time: the publications' profile builder, the evidence library, written """
+    """reports."""
+)
 
 from __future__ import annotations
 

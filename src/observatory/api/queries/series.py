@@ -1,4 +1,7 @@
-"""Values of an indicator (indicator_value) or a measure (observation), raw or collapsed to one value per place and year."""
+(
+    """Values of an indicator (indicator_value) or a measure (observation), raw or collapsed to one value per place """
+    """and year."""
+)
 
 from __future__ import annotations
 
@@ -50,13 +53,16 @@ def source_sql(series: Series, revision: str | None = None) -> tuple[str, list]:
     if series.kind == "indicator":
         table, params = values_table(revision)
         return (
-            "SELECT indicator AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
+            "SELECT indicator AS key, area, origin, destination, year, period, sex, age, category, value, lower, "
+            "upper, status, "
             f"sources, revision, partial_until, coverage, note FROM {table} WHERE indicator = ?",
             params + [series.id],
         )
     return (
-        "SELECT measure_id AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, status, "
-        "[dataset_id] AS sources, (SELECT revision FROM dataset WHERE id = dataset_id) AS revision, CAST(NULL AS DATE) AS partial_until, "
+        "SELECT measure_id AS key, area, origin, destination, year, period, sex, age, category, value, lower, upper, "
+        "status, "
+        "[dataset_id] AS sources, (SELECT revision FROM dataset WHERE id = dataset_id) AS revision, CAST(NULL AS "
+        "DATE) AS partial_until, "
         "CAST(NULL AS DOUBLE) AS coverage, note FROM observation WHERE measure_id = ?",
         [series.id],
     )
@@ -99,16 +105,23 @@ def raw_values(
     """Total count and one page of the series' rows, in a stable order."""
     base, params = source_sql(series, revision)
     where, more = _filters(**filters)
-    sql = f"SELECT * EXCLUDE (key) FROM ({base}{where}) ORDER BY year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, period, sex, age, category"
+    sql = (
+        f"SELECT * EXCLUDE (key) FROM ({base}{where}) ORDER BY year, area NULLS FIRST, origin NULLS FIRST, "
+        "destination NULLS FIRST, period, sex, age, category"
+    )
     total = handle.rows(f"SELECT count(*) AS n FROM ({base}{where})", params + more)[0]["n"]
     rows = handle.rows(f"{sql} LIMIT ? OFFSET ?", params + more + [limit, offset])
     return total, rows
 
 
 def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **filters: Any) -> list[dict]:
-    """One value per (area, origin, destination, year): the declared headline age band and category (else age total and
-    the all-categories value), the last period of the year, and for sex 'total' the published total or else female + male.
+    (
+        """One value per (area, origin, destination, year): the declared headline age band and category (else age """
+        """total and
+    the all-categories value), the last period of the year, and for sex 'total' the published total or else female """
+        """+ male.
     `partial_until` is set where the period is covered only in part."""
+    )
     base, params = source_sql(series)
     where, more = _filters(**filters)
     headline = {"headline_category": None, "headline_age": None}
@@ -125,18 +138,22 @@ def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **fi
     else:
         sex_filter, value_expr, derived = " AND sex = ?", "sum(value)", "false"
     preferred = "CASE WHEN bool_or(category = ?) THEN ? WHEN bool_or(category = '') THEN '' ELSE min(category) END"
-    sql = f"""
+    sql = (
+        f"""
     WITH base AS ({base}{where} AND age = ?{sex_filter}),
     pick AS (SELECT {preferred} AS category FROM base),
     chosen AS (SELECT base.* FROM base JOIN pick USING (category)
                QUALIFY period = max(period) OVER (PARTITION BY area, origin, destination, year))
     SELECT area, origin, destination, year, any_value(period) AS period, any_value(category) AS category,
            {value_expr} AS value,
-           CASE WHEN count(*) = 1 THEN any_value(lower) END AS lower, CASE WHEN count(*) = 1 THEN any_value(upper) END AS upper,
-           min(status) AS status, list_sort(list_distinct(flatten(list(sources)))) AS sources, max(coverage) AS coverage,
+           CASE WHEN count(*) = 1 THEN any_value(lower) END AS lower, CASE WHEN count(*) = 1 THEN any_value(upper) """
+        """END AS upper,
+           min(status) AS status, list_sort(list_distinct(flatten(list(sources)))) AS sources, max(coverage) AS """
+        f"""coverage,
            max(partial_until) AS partial_until, {derived} AS summed_by_sex
     FROM chosen GROUP BY area, origin, destination, year
     ORDER BY year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST"""
+    )
     category = headline["headline_category"] or ""
     return handle.rows(sql, params + more + [age] + ([sex] if sex != "total" else []) + [category, category])
 
@@ -154,7 +171,10 @@ def latest_year(rows: list[dict], minimum_share: float = 0.5) -> int | None:
 
 
 def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, sex: str = "total") -> dict[str, Any]:
-    """Country values of an area-level series for one year (the latest well-covered year by default), with names and M49 codes."""
+    (
+        """Country values of an area-level series for one year (the latest well-covered year by default), with names """
+        """and M49 codes."""
+    )
 
     def compute() -> dict[str, Any]:
         rows = [r for r in collapsed(handle, series, sex=sex) if r["area"] is not None]

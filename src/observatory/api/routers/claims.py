@@ -38,7 +38,10 @@ def check(
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
     scheme: Scheme = "continent",
 ):
-    """For corridor measures, how the origin's people are spread over groups of destinations; for area measures, the value."""
+    (
+        """For corridor measures, how the origin's people are spread over groups of destinations; for area measures, """
+        """the value."""
+    )
     series = find_series(handle, measure)
     if series is None:
         raise not_found("measure or indicator", measure, "see /api/indicators and /api/measures")

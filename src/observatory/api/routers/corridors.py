@@ -71,7 +71,10 @@ def list_corridors(
     "/corridors/{origin}/{destination}", response_model=Envelope, responses=DOWNLOADS, summary="Corridor profile"
 )
 async def get_corridor(request: Request, origin: str, destination: str, handle: Release, format: Format = Format.json):
-    """Stock by year and sex, shares of the origin's emigrants and the destination's immigrants, and every other corridor measure."""
+    (
+        """Stock by year and sex, shares of the origin's emigrants and the destination's immigrants, and every other """
+        """corridor measure."""
+    )
     origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
     if origin == destination:
         raise bad_request("origin and destination are the same area")

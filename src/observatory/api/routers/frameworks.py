@@ -27,7 +27,8 @@ def framework_coverage(handle: ReleaseHandle, framework: str) -> dict[str, Any]:
         counts = {
             r["indicator"]: r["n"]
             for r in handle.rows(
-                "SELECT indicator, count(DISTINCT coalesce(area, origin)) AS n FROM indicator_value v JOIN area a ON a.code = coalesce(v.area, v.origin) "
+                "SELECT indicator, count(DISTINCT coalesce(area, origin)) AS n FROM indicator_value v JOIN area a ON "
+                "a.code = coalesce(v.area, v.origin) "
                 "WHERE a.kind = 'country' AND value IS NOT NULL GROUP BY indicator"
             )
         }

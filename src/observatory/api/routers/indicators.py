@@ -107,7 +107,10 @@ def indicator_values(
         "sex": sex,
         "revision": revision,
     }
-    compute = lambda: raw_values(handle, series, limit=paging.limit, offset=paging.offset, **filters)
+
+    def compute():
+        return raw_values(handle, series, limit=paging.limit, offset=paging.offset, **filters)
+
     key = ("values", indicator_id, tuple(filters.items()), paging.limit, paging.offset)
     total, rows = handle.memo(key, compute) if paging.limit <= 1000 else compute()
     offset_beyond(total, paging)
@@ -125,7 +128,10 @@ def indicator_values(
 def indicator_map(
     indicator_id: str, handle: Release, year: Annotated[int | None, Query(ge=1900, le=2100)] = None, sex: Sex = "total"
 ):
-    """Country values of an area-level indicator in one year (default: the latest well-covered year), and group values."""
+    (
+        """Country values of an area-level indicator in one year (default: the latest well-covered year), and group """
+        """values."""
+    )
     series = _indicator(handle, indicator_id)
     if series.level != "area":
         raise not_found(

@@ -74,7 +74,10 @@ def list_observations(
         clauses.append("year <= ?")
         params.append(years.year_to)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
-    order = "ORDER BY measure_id, year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, period, sex, age, category"
+    order = (
+        "ORDER BY measure_id, year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, period, sex, "
+        "age, category"
+    )
 
     def compute():
         total = handle.rows(f"SELECT count(*) AS n FROM observation{where}", params)[0]["n"]

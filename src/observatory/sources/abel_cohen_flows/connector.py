@@ -1,4 +1,8 @@
-"""Abel & Cohen flow estimates: the wide Parquet of 27 variants unpivoted to one row per corridor, period, method and sex."""
+(
+    """Abel & Cohen flow estimates: the wide Parquet of 27 variants unpivoted to one row per corridor, period, """
+    """method """
+    """and sex."""
+)
 
 from __future__ import annotations
 
@@ -42,8 +46,10 @@ def parse(ctx: ParseContext):
         )
         selects.append(
             f"SELECT '{measure}' AS measure_id, orig AS origin, dest AS destination, CAST(year0 AS INTEGER) AS year, "
-            f"year0 || '-' || (year0 + 5) AS period, '{sex}' AS sex, '{category}' AS category, sum(\"{column}\") AS value, "
-            f'min(_file) AS _file, min(_row) AS _row FROM abel_wide WHERE "{column}" IS NOT NULL AND "{column}" <> 0 GROUP BY ALL'
+            f"year0 || '-' || (year0 + 5) AS period, '{sex}' AS sex, '{category}' AS category, sum(\"{column}\") AS "
+            "value, "
+            f'min(_file) AS _file, min(_row) AS _row FROM abel_wide WHERE "{column}" IS NOT NULL AND "{column}" <> 0 '
+            "GROUP BY ALL"
         )
     long = ctx.con.sql(" UNION ALL ".join(selects))
     _cross_check(ctx)
@@ -59,7 +65,8 @@ def _cross_check(ctx: ParseContext) -> None:
     ctx.con.register("abel_csv", csv)
     for method in METHODS:
         csv_total, parquet_total = ctx.con.execute(
-            f'SELECT (SELECT coalesce(sum("flow_{method}"), 0) FROM abel_csv), (SELECT coalesce(sum("flow_{method}"), 0) FROM abel_wide)'
+            f'SELECT (SELECT coalesce(sum("flow_{method}"), 0) FROM abel_csv), (SELECT coalesce(sum("flow_{method}"), '
+            "0) FROM abel_wide)"
         ).fetchall()[0]
         if abs(csv_total - parquet_total) > 1e-6 * max(parquet_total, 1):
             raise SourceError(

@@ -21,6 +21,7 @@ def parse(ctx: ParseContext):
     cases = " ".join(f"WHEN '{c}' THEN '{m}'" for c, m in _MEASURES.items())
     return [
         raw.filter("v IS NOT NULL").select(
-            f"CASE category {cases} END AS measure_id, iso AS area, t AS year, type AS category, v AS value, _file, _row"
+            f"CASE category {cases} END AS measure_id, iso AS area, t AS year, type AS category, v AS value, _file, "
+            "_row"
         )
     ]

@@ -48,7 +48,8 @@ def check_members_add_up(ctx: ParseContext, raw, keys: str, known_gaps: str = "f
         f"""
         SELECT e._file, e._row, e.value AS eu28, m.members
         FROM (SELECT * FROM raw WHERE GEO = '{EU28}' AND value IS NOT NULL AND NOT ({known_gaps})) e
-        JOIN (SELECT {keys}, sum(value) AS members FROM raw WHERE GEO NOT IN ({excluded}) GROUP BY ALL) m USING ({keys})""",
+        JOIN (SELECT {keys}, sum(value) AS members FROM raw WHERE GEO NOT IN ({excluded}) GROUP BY ALL) m USING """
+        f"""({keys})""",
     )
     ctx.require(
         joined,
@@ -67,7 +68,8 @@ def parse(ctx: ParseContext):
     non_area = ", ".join(f"'{name}'" for name in NON_AREA_CITIZEN)
     return [
         raw.filter(f"value IS NOT NULL AND GEO NOT IN ({aggregates}) AND CITIZEN NOT IN ({non_area})").select(
-            f"'eurostat_first_time_asylum_applicants' AS measure_id, CITIZEN AS origin, GEO AS destination, year, value, "
+            "'eurostat_first_time_asylum_applicants' AS measure_id, CITIZEN AS origin, GEO AS destination, year, "
+            "value, "
             f"{FLAG_NOTE} AS note, _file, _row"
         )
     ]

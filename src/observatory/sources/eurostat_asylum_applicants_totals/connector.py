@@ -1,4 +1,7 @@
-"""Eurostat asylum applicants by reporting country: citizenship group as category; EU-28 and Total rows checked, then excluded."""
+(
+    """Eurostat asylum applicants by reporting country: citizenship group as category; EU-28 and Total rows checked, """
+    """then excluded."""
+)
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Eurostat first-instance asylum decisions by reporting country: one measure per outcome, citizenship group as category."""
+(
+    """Eurostat first-instance asylum decisions by reporting country: one measure per outcome, citizenship group as """
+    """category."""
+)
 
 from __future__ import annotations
 

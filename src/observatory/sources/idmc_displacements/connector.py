@@ -10,6 +10,7 @@ def parse(ctx: ParseContext):
     ctx.require(raw, "category IN ('Conflict', 'Disaster')", "category", "Conflict or Disaster")
     return [
         raw.filter("v IS NOT NULL").select(
-            "'internal_displacements_' || lower(category) AS measure_id, iso AS area, t AS year, v AS value, _file, _row"
+            "'internal_displacements_' || lower(category) AS measure_id, iso AS area, t AS year, v AS value, _file, "
+            "_row"
         )
     ]

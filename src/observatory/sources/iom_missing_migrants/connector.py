@@ -6,7 +6,10 @@ from observatory.sources.context import ParseContext
 
 
 def parse(ctx: ParseContext):
-    """Dead, missing and both together by route, and both by cause of death; undated incidents are left out and counted."""
+    (
+        """Dead, missing and both together by route, and both by cause of death; undated incidents are left out and """
+        """counted."""
+    )
     raw = ctx.read_csv(
         "mmp.csv",
         columns={
@@ -26,13 +29,15 @@ def parse(ctx: ParseContext):
     if undated[0]:
         ctx.note(
             "undated_incidents",
-            f"{undated[0]} incident row(s) without a date ({undated[1]:g} persons) cannot be placed in a year and are not in the series",
+            f"{undated[0]} incident row(s) without a date ({undated[1]:g} persons) cannot be placed in a year and are "
+            "not in the series",
             undated[0],
             "warning",
         )
     by_route = dated.aggregate(
         "CASE \"count\" WHEN 'Dead' THEN 'migrants_dead' ELSE 'migrants_missing' END AS measure_id, location AS area, "
-        "CAST(year(date) AS INTEGER) AS year, coalesce(route, 'unknown route') AS category, sum(v) AS value, min(_file) AS _file, min(_row) AS _row",
+        "CAST(year(date) AS INTEGER) AS year, coalesce(route, 'unknown route') AS category, sum(v) AS value, "
+        "min(_file) AS _file, min(_row) AS _row",
         "measure_id, area, year, category",
     )
     by_cause = dated.aggregate(

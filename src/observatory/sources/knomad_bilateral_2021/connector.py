@@ -145,7 +145,7 @@ def _numbers(ctx: ParseContext, body: pd.DataFrame, name: str, corner_row: int) 
     text = body.notna() & numbers.isna()
     marked = text & body.isin(NOT_AVAILABLE)
     if (text & ~marked).any().any():
-        row, column = next((r, c) for r, c in zip(*text.to_numpy().nonzero()) if not marked.iat[r, c])
+        row, column = next((r, c) for r, c in zip(*text.to_numpy().nonzero(), strict=True) if not marked.iat[r, c])
         raise SourceError(
             ctx.label(name),
             f"value {body.iat[row, column]!r} is not a number",

@@ -9,14 +9,18 @@ from observatory.sources.context import ParseContext
 
 INPUTS = {
     # The 2020 revision's stocks with the 2020 revision's population denominators: one edition throughout.
-    "stocks": "SELECT origin AS orig, destination AS dest, year, SUM(value) AS stock FROM (SELECT * FROM observation UNION ALL "
-    "SELECT * FROM observation_alternative) WHERE measure_id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral' "
+    "stocks": "SELECT origin AS orig, destination AS dest, year, SUM(value) AS stock FROM (SELECT * FROM observation "
+    "UNION ALL "
+    "SELECT * FROM observation_alternative) WHERE measure_id = 'migrant_stock' AND dataset_id = "
+    "'undesa_ims_2020_bilateral' "
     "GROUP BY origin, destination, year",
     "population": "SELECT area, year, value AS population FROM observation WHERE measure_id = 'population_ims'",
     # Birth rates and net migration of the WDI vintage built on WPP 2022, like the IMS 2020 revision's populations.
-    "birth_rate": "SELECT area, year, value AS cbr FROM (SELECT * FROM observation UNION ALL SELECT * FROM observation_alternative) "
+    "birth_rate": "SELECT area, year, value AS cbr FROM (SELECT * FROM observation UNION ALL SELECT * FROM "
+    "observation_alternative) "
     "WHERE measure_id = 'crude_birth_rate' AND dataset_id = 'wdi_indicators'",
-    "net_migration": "SELECT area, year, value AS net_migration FROM (SELECT * FROM observation UNION ALL SELECT * FROM observation_alternative) "
+    "net_migration": "SELECT area, year, value AS net_migration FROM (SELECT * FROM observation UNION ALL SELECT * "
+    "FROM observation_alternative) "
     "WHERE measure_id = 'net_migration_wdi' AND dataset_id = 'wdi_indicators'",
 }
 

@@ -33,7 +33,8 @@ def parse(ctx: ParseContext):
     quarter_columns = ", ".join(f'"{q} [YR{q}]"' for q in quarters)
     return [
         ctx.con.sql(
-            f"""SELECT 'remittance_cost_usd200' AS measure_id, "Receiving Countries  Code" AS origin, "Sending Countries Code" AS destination,
+            """SELECT 'remittance_cost_usd200' AS measure_id, "Receiving Countries  Code" AS origin, "Sending """
+            f"""Countries Code" AS destination,
                    CAST(left(quarter, 4) AS INTEGER) AS year, left(quarter, 6) AS period, value, _file, _row
             FROM (UNPIVOT rpw_wide ON {quarter_columns} INTO NAME quarter VALUE value) WHERE value IS NOT NULL"""
         )

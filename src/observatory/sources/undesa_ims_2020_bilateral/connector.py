@@ -14,6 +14,7 @@ def parse(ctx: ParseContext):
     ctx.require(raw, "sex IN ('Male', 'Female')", "sex", "Male or Female")
     return [
         raw.select(
-            "'migrant_stock' AS measure_id, orig AS origin, dest AS destination, year, lower(sex) AS sex, stock AS value, _file, _row"
+            "'migrant_stock' AS measure_id, orig AS origin, dest AS destination, year, lower(sex) AS sex, stock AS "
+            "value, _file, _row"
         )
     ]

@@ -92,7 +92,8 @@ def parse(ctx: ParseContext):
     aggregates_left_out = long.loc[~keep, "name"].unique()
     ctx.note(
         "published_aggregates",
-        f"{len(aggregates_left_out)} published aggregates without an observatory group left out (e.g. {', '.join(sorted(aggregates_left_out)[:4])})",
+        f"{len(aggregates_left_out)} published aggregates without an observatory group left out (e.g. "
+        f"{', '.join(sorted(aggregates_left_out)[:4])})",
         len(aggregates_left_out),
     )
     long = long[keep].copy()
@@ -129,7 +130,10 @@ def _check_world_total(ctx: ParseContext, long: pd.DataFrame) -> None:
 
 
 def _check_corridors_add_up(ctx: ParseContext, long: pd.DataFrame) -> None:
-    """Each destination's corridors (bilateral table, loaded earlier in the build) must add up to its published total."""
+    (
+        """Each destination's corridors (bilateral table, loaded earlier in the build) must add up to its published """
+        """total."""
+    )
     if not ctx.con.execute(
         "SELECT 1 FROM measure WHERE id = 'migrant_stock' AND dataset_id = 'undesa_ims_2020_bilateral'"
     ).fetchall():
@@ -138,16 +142,20 @@ def _check_corridors_add_up(ctx: ParseContext, long: pd.DataFrame) -> None:
     ctx.con.register("published_totals", totals[["code", "year", "value"]])
     gaps = ctx.con.execute(
         """WITH corridors AS (
-               SELECT a.m49 AS code, o.year, sum(o.value) AS value FROM observation o JOIN area a ON a.code = o.destination
-               WHERE o.measure_id = 'migrant_stock' AND o.dataset_id = 'undesa_ims_2020_bilateral' GROUP BY a.m49, o.year)
-           SELECT count(*), max(abs(c.value - p.value) / p.value) FROM published_totals p JOIN corridors c ON c.code = p.code AND c.year = p.year
+               SELECT a.m49 AS code, o.year, sum(o.value) AS value FROM observation o JOIN area a ON a.code = """
+        """o.destination
+               WHERE o.measure_id = 'migrant_stock' AND o.dataset_id = 'undesa_ims_2020_bilateral' GROUP BY a.m49, """
+        """o.year)
+           SELECT count(*), max(abs(c.value - p.value) / p.value) FROM published_totals p JOIN corridors c ON """
+        """c.code = p.code AND c.year = p.year
            WHERE abs(c.value - p.value) > 0.001 * p.value"""
     ).fetchall()[0]
     ctx.con.unregister("published_totals")
     if gaps[0]:
         ctx.note(
             "corridors_vs_destination_total",
-            f"{gaps[0]} destination-year(s) whose corridors differ from the published total by more than 0.1 % (largest {gaps[1]:.1%})",
+            f"{gaps[0]} destination-year(s) whose corridors differ from the published total by more than 0.1 % "
+            f"(largest {gaps[1]:.1%})",
             gaps[0],
             "warning",
         )

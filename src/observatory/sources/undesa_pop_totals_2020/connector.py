@@ -16,11 +16,13 @@ def parse(ctx: ParseContext):
     aggregates = raw.filter("country_code >= 900").aggregate("count(DISTINCT name)").fetchall()[0][0]
     ctx.note(
         "published_aggregates",
-        f"{aggregates} regional aggregates (M49 code 900 and above) left out; one of them is mislabelled CHN in the file",
+        f"{aggregates} regional aggregates (M49 code 900 and above) left out; one of them is mislabelled CHN in the "
+        "file",
         aggregates,
     )
     return [
         raw.filter("country_code < 900 AND pop IS NOT NULL").select(
-            "'population_ims' AS measure_id, CAST(country_code AS VARCHAR) AS area, year, pop * 1000 AS value, _file, _row"
+            "'population_ims' AS measure_id, CAST(country_code AS VARCHAR) AS area, year, pop * 1000 AS value, _file, "
+            "_row"
         )
     ]

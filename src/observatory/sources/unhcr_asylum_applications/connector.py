@@ -28,7 +28,8 @@ def parse(ctx: ParseContext):
         raw.filter("applied IS NOT NULL").query(
             "raw",
             """
-        SELECT CASE app_pc WHEN 'P' THEN 'unhcr_asylum_applications' ELSE 'unhcr_asylum_applications_cases' END AS measure_id,
+        SELECT CASE app_pc WHEN 'P' THEN 'unhcr_asylum_applications' ELSE 'unhcr_asylum_applications_cases' END AS """
+            """measure_id,
                coo_iso AS origin, coa_iso AS destination, year, app_type AS category,
                sum(applied) AS value, min(_file) AS _file, min(_row) AS _row
         FROM raw GROUP BY ALL""",

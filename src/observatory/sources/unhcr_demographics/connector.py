@@ -1,4 +1,8 @@
-"""UNHCR demographics (2025): f_/m_ age-band columns become sex × age rows, summed over locations; pop_type is the category."""
+(
+    """UNHCR demographics (2025): f_/m_ age-band columns become sex × age rows, summed over locations; pop_type is """
+    """the """
+    """category."""
+)
 
 from __future__ import annotations
 

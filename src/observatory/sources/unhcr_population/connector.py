@@ -1,4 +1,7 @@
-"""UNHCR population table: one row per year × origin (coo_iso) × asylum country (coa_iso), one column per population type."""
+(
+    """UNHCR population table: one row per year × origin (coo_iso) × asylum country (coa_iso), one column per """
+    """population type."""
+)
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ def parse(ctx: ParseContext):
     ctx.require(raw, "coo_iso IS NOT NULL AND coa_iso IS NOT NULL", "coo_iso", "ISO3 origin and asylum codes")
     return [
         raw.filter("total IS NOT NULL").select(
-            "'unhcr_unrwa_refugees' AS measure_id, coo_iso AS origin, coa_iso AS destination, year, total AS value, _file, _row"
+            "'unhcr_unrwa_refugees' AS measure_id, coo_iso AS origin, coa_iso AS destination, year, total AS value, "
+            "_file, _row"
         )
     ]

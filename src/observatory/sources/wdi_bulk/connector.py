@@ -50,8 +50,10 @@ def parse(ctx: ParseContext):
         year_columns = ", ".join(f'"{y}"' for y in years)
         relations.append(
             ctx.con.sql(
-                f"""SELECT '{measure}' AS measure_id, "Country Code" AS area, CAST(year AS INTEGER) AS year, value, _file, _row
-                FROM (UNPIVOT (SELECT w.* FROM wdi_{measure} w JOIN wdi_meta m USING ("Country Code") WHERE m.Region IS NOT NULL)
+                f"""SELECT '{measure}' AS measure_id, "Country Code" AS area, CAST(year AS INTEGER) AS year, value, """
+                f"""_file, _row
+                FROM (UNPIVOT (SELECT w.* FROM wdi_{measure} w JOIN wdi_meta m USING ("Country Code") WHERE """
+                f"""m.Region IS NOT NULL)
                       ON {year_columns} INTO NAME year VALUE value)
                 WHERE value IS NOT NULL"""
             )
