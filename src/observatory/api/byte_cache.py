@@ -32,6 +32,7 @@ def _estimate(item: Any, seen: set[int], depth: int) -> int:
     size = sys.getsizeof(item, 64)
     if isinstance(item, _LEAVES) or depth >= MAX_DEPTH:
         return size
+    children: list | tuple
     if isinstance(item, dict):
         keys = list(item)
         picked, scale = _sample(keys)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 
@@ -96,7 +96,13 @@ Paging = Annotated[Page, Depends(page)]
 
 def pagination_block(request: Request, total: int, paging: Page) -> dict:
     """Totals and links to the next and previous pages."""
-    block = {"total": total, "limit": paging.limit, "offset": paging.offset, "next": None, "previous": None}
+    block: dict[str, Any] = {
+        "total": total,
+        "limit": paging.limit,
+        "offset": paging.offset,
+        "next": None,
+        "previous": None,
+    }
     if paging.offset + paging.limit < total:
         block["next"] = str(request.url.include_query_params(offset=paging.offset + paging.limit))
     if paging.offset > 0:

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import duckdb
 
@@ -43,7 +43,7 @@ class ReleaseHandle:
     @property
     def memo_size_bytes(self) -> int:
         """Estimated bytes the memo holds now."""
-        return self._memo.bytes
+        return cast(ByteLRU, self._memo).bytes
 
     def rows(self, sql: str, params: list | tuple = ()) -> list[dict[str, Any]]:
         """Rows of one query as dicts, on a private cursor (connections are not thread-safe)."""
@@ -57,15 +57,15 @@ class ReleaseHandle:
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
         """The cached result for key in this release, computed once while it fits the budget (releases never change)."""
-        value = self._memo.get(key)
+        value = cast(ByteLRU, self._memo).get(key)
         if value is MISSING:
             value = compute()
-            self._memo.put(key, value)
+            cast(ByteLRU, self._memo).put(key, value)
         return value
 
     def peek(self, key: Any) -> Any:
         """The cached value for key, or None (never computes)."""
-        value = self._memo.get(key)
+        value = cast(ByteLRU, self._memo).get(key)
         return None if value is MISSING else value
 
     def close(self) -> None:

@@ -37,7 +37,7 @@ def _plain(value):
 
 def is_percent_unit(unit: str | None) -> bool:
     """'percent', 'percent of GDP', 'percent of the amount sent': shown with one decimal."""
-    return bool(unit) and unit.strip().lower().startswith("percent")
+    return bool(unit and unit.strip().lower().startswith("percent"))
 
 
 def human_number(value: float | decimal.Decimal | None, percent: bool = False) -> str:

@@ -196,8 +196,8 @@ def finding_add(
     try:
         finding = Finding(
             statement=statement,
-            evidence=evidence,
-            agreement=agreement,
+            evidence=evidence,  # type: ignore[arg-type]  # pydantic validates the text into the enum
+            agreement=agreement,  # type: ignore[arg-type]  # likewise
             references=refs,
             likelihood=likelihood,
             confidence=confidence,

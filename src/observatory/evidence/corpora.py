@@ -6,6 +6,7 @@ import json
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -56,7 +57,8 @@ def _text(value: object) -> str | None:
 
 def read_immigration_papers(path: Path) -> ParseResult:
     """immigration_papers_relevant.jsonl: Crossref records of immigration research (2025-2026)."""
-    records, issues = [], []
+    records: list[Any] = []
+    issues: list[ImportIssue] = []
     for record_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -96,7 +98,8 @@ def _mesh_keywords(value: str | None) -> list[str]:
 def read_zotero_csv(path: Path) -> ParseResult:
     """A Zotero CSV export (the PubMed refugee-children corpus is one)."""
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    records, issues = [], []
+    records: list[Any] = []
+    issues: list[ImportIssue] = []
     for record_no, row in enumerate(frame.to_dict("records"), 1):
         item_type = row.get("Item Type", "")
         pmid = re.search(r"PMID:\s*(\d+)", row.get("Extra", ""))
@@ -137,7 +140,8 @@ def read_hoffmann_meta(path: Path) -> ParseResult:
         frame = frame.loc[:, [c for c in frame.columns if not str(c).startswith("Unnamed")]]
     else:
         frame = pd.read_csv(path)
-    records, issues = [], []
+    records: list[Any] = []
+    issues: list[ImportIssue] = []
     source_labels = [
         Label(kind=LabelKind.theme, value="climate_environment", confidence=1.0, origin="source:hoffmann2020 coding"),
         Label(kind=LabelKind.gcm, value="2", confidence=0.9, origin="source:hoffmann2020 coding"),
@@ -252,7 +256,8 @@ def _flag(row: dict, name: str) -> bool:
 def read_utiac_outcomes(path: Path) -> ParseResult:
     """UTIAC decisions with machine-extracted outcome and country (hackathon data, noisy)."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    records, issues = [], []
+    records: list[Any] = []
+    issues: list[ImportIssue] = []
     for record_no, row in enumerate(frame.to_dict("records"), 1):
         case_id = row.get("case_id", "").strip()
         slug = utiac_slug(case_id)
@@ -327,7 +332,8 @@ def _slug_year(slug: str) -> int | None:
 def read_utiac_links(path: Path) -> ParseResult:
     """Index of UTIAC decision page slugs (2019): one legal-decision record per page."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    records, issues = [], []
+    records: list[Any] = []
+    issues: list[ImportIssue] = []
     for record_no, link in enumerate(frame["case_links"], 1):
         slug = link.strip().rsplit("/", 1)[-1]
         if not slug:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -51,7 +52,7 @@ def load_sample_records(sample_csv: Path, mirror: Path) -> tuple[list[Record], l
     by_doi = _corpus_by_doi(str(mirror))
     records, gold = [], []
     for row in sample.itertuples(index=False):
-        rec = by_doi.get(normalise_doi(row.doi))
+        rec = by_doi.get(cast(str, normalise_doi(row.doi)))
         if rec is None:
             raise KeyError(f"sample DOI {row.doi} not found in the mirror corpora")
         records.append(rec)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
+from typing import cast
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -64,7 +65,7 @@ class EvidenceRef(BaseModel):
     """A record cited by a finding, supporting or contradicting it."""
 
     record_id: str
-    stance: str = Field("supports", pattern="^(supports|contradicts)$")
+    stance: str = Field(default="supports", pattern="^(supports|contradicts)$")
 
 
 class Finding(BaseModel):
@@ -174,7 +175,7 @@ def save_finding(finding: Finding, store: EvidenceStore | None = None) -> str:
             )
         con.execute("COMMIT")
         store.bump(con)
-    return finding.id
+    return cast(str, finding.id)
 
 
 def load_finding(finding_id: str, store: EvidenceStore | None = None) -> Finding:

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -85,11 +86,11 @@ class SearchIndex:
         row_of = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
         counts.data = (idf[counts.indices] * tf * (K1 + 1) / (tf + norm[row_of])).astype(np.float32)
         position = {rid: i for i, rid in enumerate(records["id"])}
-        rows = [(position[rid], i) for i, rid in enumerate(emb_ids) if rid in position]
-        vector_pos = np.array([p for p, _ in rows], dtype=np.int64)
+        pairs = [(position[rid], i) for i, rid in enumerate(emb_ids) if rid in position]
+        vector_pos = np.array([p for p, _ in pairs], dtype=np.int64)
         vectors = (
-            np.ascontiguousarray(matrix[[i for _, i in rows]], dtype=np.float32)
-            if rows
+            np.ascontiguousarray(matrix[[i for _, i in pairs]], dtype=np.float32)
+            if pairs
             else np.zeros((0, 384), np.float32)
         )
         return cls(records, vocab, counts.tocsc(), vectors, vector_pos, *cls._label_sets(labels, position))
@@ -159,7 +160,7 @@ class SearchIndex:
         if semantic and len(self.vector_pos) and (embedder is not None or embedding_available()):
             if embedder is None:
                 from observatory.evidence.embedding import embed as embedder
-            cosine[self.vector_pos] = self.vectors @ embedder([query])[0]
+            cosine[self.vector_pos] = self.vectors @ cast(Callable, embedder)([query])[0]
         score = BM25_WEIGHT * lexical_norm + (1 - BM25_WEIGHT) * np.clip(cosine, 0.0, None)
         keep = self.mask(**filters) & ((lexical > 0) | (cosine >= MIN_SEMANTIC))
         candidates = np.flatnonzero(keep)

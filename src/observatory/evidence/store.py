@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -339,8 +340,8 @@ class EvidenceStore:
         """Number of records (with the given status, or all)."""
         with self.connect(read_only=True) as con:
             if status is None:
-                return con.execute("SELECT count(*) FROM records").fetchone()[0]
-            return con.execute("SELECT count(*) FROM records WHERE status = ?", [status]).fetchone()[0]
+                return cast(tuple, con.execute("SELECT count(*) FROM records").fetchone())[0]
+            return cast(tuple, con.execute("SELECT count(*) FROM records WHERE status = ?", [status]).fetchone())[0]
 
     def records_frame(self, status: str = "public") -> pd.DataFrame:
         """Records with the given status as a DataFrame."""

@@ -37,11 +37,11 @@ class UploadLimits(BaseModel):
     """Size limits that reject an upload whole."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    max_bytes: int = Field(5_000_000, gt=0)
-    max_rows: int = Field(50_000, gt=0)
-    max_zip_entries: int = Field(40, gt=0)
-    max_unzipped_bytes: int = Field(50_000_000, gt=0)
-    max_zip_ratio: int = Field(100, gt=1)
+    max_bytes: int = Field(default=5_000_000, gt=0)
+    max_rows: int = Field(default=50_000, gt=0)
+    max_zip_entries: int = Field(default=40, gt=0)
+    max_unzipped_bytes: int = Field(default=50_000_000, gt=0)
+    max_zip_ratio: int = Field(default=100, gt=1)
 
 
 class FieldSpec(BaseModel):

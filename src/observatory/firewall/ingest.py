@@ -128,6 +128,7 @@ def check_header(schema: CaseSchema, first: list[str]) -> list[str]:
             f"the first row names no declared column: the file needs a header row (accepted: {accepted})", row=1
         )
     declared_forms = {normalise_column(name): name for name in sources}
+    position: int | None
     for position, name in enumerate(header, start=1):
         if name in sources:
             continue
@@ -209,6 +210,7 @@ def validate_table(schema: CaseSchema, table: list[list[str]]) -> tuple[tuple[st
         raise UploadRejected(f"the file has more than {schema.limits.max_rows} records", row=schema.limits.max_rows + 2)
     scan_cells(schema, header, body)
     sources = schema.source_columns()
+    position: int | None
     for position, name in enumerate(header, start=1):
         if name not in sources:
             raise UploadRejected(

@@ -34,16 +34,20 @@ class WorkerLimits(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="OBSERVATORY_UPLOAD_WORKER_", frozen=True)
 
-    cpu_seconds: int = Field(60, ge=1, le=3600, description="CPU time a worker may use before the kernel stops it.")
-    wall_seconds: float = Field(120.0, gt=0, le=3600, description="Elapsed time before the worker is killed.")
-    memory_bytes: int = Field(
-        1 << 30, ge=64 << 20, description="Address space a worker may map beyond what it starts with (RLIMIT_AS)."
+    cpu_seconds: int = Field(
+        default=60, ge=1, le=3600, description="CPU time a worker may use before the kernel stops it."
     )
-    result_bytes: int = Field(64 << 20, ge=1 << 10, description="Largest answer a worker may send back.")
-    workers: int = Field(2, ge=1, le=64, description="Uploads parsed at the same time; further ones wait.")
+    wall_seconds: float = Field(default=120.0, gt=0, le=3600, description="Elapsed time before the worker is killed.")
+    memory_bytes: int = Field(
+        default=1 << 30,
+        ge=64 << 20,
+        description="Address space a worker may map beyond what it starts with (RLIMIT_AS).",
+    )
+    result_bytes: int = Field(default=64 << 20, ge=1 << 10, description="Largest answer a worker may send back.")
+    workers: int = Field(default=2, ge=1, le=64, description="Uploads parsed at the same time; further ones wait.")
     # Short, because a waiting upload holds one of the server's threads.
-    queue_seconds: float = Field(1.0, ge=0, le=600, description="How long an upload waits for a free worker.")
-    nice: int = Field(10, ge=0, le=19, description="How much lower than the server a worker is scheduled.")
+    queue_seconds: float = Field(default=1.0, ge=0, le=600, description="How long an upload waits for a free worker.")
+    nice: int = Field(default=10, ge=0, le=19, description="How much lower than the server a worker is scheduled.")
 
 
 @lru_cache(maxsize=8)

@@ -40,7 +40,10 @@ class AttackerSystem:
 
     def __init__(self, lines: Sequence[tuple[list[Key], Key]], counts: dict[Key, int], suppressed: set[Key]):
         self.index = {key: i for i, key in enumerate(sorted(suppressed))}
-        rows, cols, data, rhs = [], [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        rhs: list[float] = []
         for members, total in lines:
             line = [(m, 1.0) for m in members] + [(total, -1.0)]
             if not any(c in self.index for c, _ in line):

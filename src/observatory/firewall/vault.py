@@ -619,7 +619,9 @@ class Vault:
                 "citation": (citation, 500),
                 "url_main": (url_main, 300),
             }
-            meta = {name: check_publication_text(name, text, limit) for name, (text, limit) in texts.items()}
+            meta: dict[str, Any] = {
+                name: check_publication_text(name, text, limit) for name, (text, limit) in texts.items()
+            }
             with connect(self.dir) as db:
                 existing = db.execute("SELECT status FROM publications WHERE pub_id = ?", (pub_id,)).fetchone()
             if existing is not None and existing["status"] == "published":

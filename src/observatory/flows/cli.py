@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import pandas as pd
 import typer
@@ -58,7 +58,7 @@ def _table_text(name: str, value) -> str:
         sl = LabelledArray(
             arr.data[:, :, k],
             arr.dims[:2],
-            None if arr.labels is None else {d: arr.labels.get(d) for d in arr.dims[:2]},
+            None if arr.labels is None else {d: cast(list[str], arr.labels.get(d)) for d in arr.dims[:2]},
         )
         parts.append(f"{name} [{arr.dims[2]} = {lab}]:\n" + _frame(sl).round(3).to_string())
     return "\n\n".join(parts)

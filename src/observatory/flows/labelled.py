@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -103,7 +103,7 @@ def _od_labels(a: LabelledArray) -> dict[str, list[str]] | None:
     """orig/dest labels copied from a stock table's two axes."""
     if a.labels is None:
         return None
-    return {"orig": a.axis_labels(0), "dest": a.axis_labels(1)}
+    return {"orig": cast(list[str], a.axis_labels(0)), "dest": cast(list[str], a.axis_labels(1))}
 
 
 def _run_ffs_demo(args):

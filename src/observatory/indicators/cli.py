@@ -6,7 +6,7 @@ import difflib
 import enum
 import json
 import re
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -47,7 +47,7 @@ class Sex(str, enum.Enum):  # noqa: UP042 - StrEnum changes str()/format() of me
     male = "male"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     # soft_wrap: the terminal wraps the message; hard line breaks would split codes and names mid-suggestion
     Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
@@ -81,7 +81,12 @@ def headline_rows(
     """One value per place and year unless a breakdown is kept: dimension by dimension, the total (or the declared
     headline category or age band) where the group has one, else every row of the group, never summed.
     Returns the rows, in their order, and the dimensions whose breakdown was left out."""
-    preferred = {"sex": ["total"], "age": [headline_age, "total"], "category": [headline_category, ""], "period": [""]}
+    preferred: dict[str, list[str | None]] = {
+        "sex": ["total"],
+        "age": [headline_age, "total"],
+        "category": [headline_category, ""],
+        "period": [""],
+    }
     # Groups are keyed by place, year and the dimensions already settled, not by the ones still to come: in a
     # sex × age table the sex total exists only for all ages, so "female, 0-4" must not count as a group of its own.
     settled = [*PLACE_COLUMNS, "year", *sorted(keep)]

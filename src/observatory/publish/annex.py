@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import duckdb
 
 from observatory.publish.data import ReleaseData
@@ -38,7 +40,7 @@ def related_evidence(
         records = (
             evidence_for_corridor(*corridor, limit=limit, store=store)
             if corridor
-            else evidence_for_area(area, limit=limit, store=store)
+            else evidence_for_area(cast(str, area), limit=limit, store=store)
         )
     except (duckdb.Error, OSError):  # the store is being written by an import: publish without it
         return []
@@ -116,7 +118,7 @@ def sources_section(
         {k: (str(v) if v is not None and k in {"retrieved_at", "date_accessed"} else v) for k, v in ds.items()}
         for ds in data.datasets(ids)
     ]
-    blocks = [
+    blocks: list[Any] = [
         Notice(
             f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
             "engine, and context observations as published by their producers.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import cast
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -16,7 +17,7 @@ SUFFIX = {"html": "html", "pdf": "pdf", "md": "md", "json": "json"}
 
 def write_profile(data: ReleaseData, code: str, out_dir: Path, fmt: str) -> Path:
     """One country's profile into out_dir/<ISO3>.<ext>."""
-    return write(country_profile(data, code), fmt, out_dir / f"{code}.{SUFFIX[fmt]}")
+    return cast(Path, write(country_profile(data, code), fmt, out_dir / f"{code}.{SUFFIX[fmt]}"))
 
 
 def write_profiles(

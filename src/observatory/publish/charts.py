@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import altair as alt
 import pandas as pd
@@ -111,7 +113,9 @@ def pyramid(figures: list[Figure], caption: str, width: int = 200, height: int =
             continue
         start = min(int(f.age) // 5 * 5, 100)
         band = f"{start}+" if start == 100 else f"{start}-{start + 4}"
-        rows.append({"band": band, "start": start, "sex": f.sex, "value": -f.value if f.sex == "male" else f.value})
+        rows.append(
+            {"band": band, "start": start, "sex": f.sex, "value": -cast(float, f.value) if f.sex == "male" else f.value}
+        )
     frame = pd.DataFrame(rows).groupby(["band", "start", "sex"], as_index=False)["value"].sum()
     chart = (
         alt.Chart(frame)
@@ -145,7 +149,7 @@ def choropleth(
     figures: list[Figure],
     m49_of: dict[str, int],
     caption: str,
-    highlight: list[str] = (),
+    highlight: Sequence[str] = (),
     legend: str = "",
     width: int = 460,
     height: int = 230,

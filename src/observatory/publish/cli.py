@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -104,7 +104,9 @@ def profiles(
     data = _open(home, mirror, release)
     try:
         try:
-            codes = data.countries() if all_countries else [_code(data, country) for country in countries]
+            codes = (
+                data.countries() if all_countries else [_code(data, country) for country in cast(list[str], countries)]
+            )
         except ValueError as error:
             _fail(str(error))
         timings = write_profiles(data, codes, out, fmt, progress=True)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from observatory.publish import charts
 from observatory.publish.annex import evidence_section, gaps_section, sources_section
 from observatory.publish.data import PublishError, ReleaseData
@@ -141,7 +143,9 @@ def asylum_section(data: ReleaseData, origin: str, destination: str) -> Section:
     key = {"origin": origin, "destination": destination}
     series = []
     for measure, category, label in ASYLUM_MEASURES:
-        series += [f for f in data.observation_series(measure, label, category=category, **key) if f.year >= 2000]
+        series += [
+            f for f in data.observation_series(measure, label, category=category, **key) if cast(int, f.year) >= 2000
+        ]
     if not series:
         return Section(
             "asylum",
@@ -246,7 +250,7 @@ def nationals_blocks(data: ReleaseData, origin: str, destination: str) -> list:
         for figure in crossings:  # Frontex by route would repeat its total: its all-routes series stands for it
             if figure.category.endswith("all routes") or not figure.category.startswith("Frontex"):
                 by_series.setdefault(figure.category, []).append(figure)
-        years = sorted({f.year for f in crossings})[-4:]
+        years = sorted({cast(int, f.year) for f in crossings})[-4:]
         rows = [
             [
                 series,

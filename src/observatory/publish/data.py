@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import duckdb
 
@@ -158,7 +159,8 @@ class ReleaseData:
                 for row in self._area_values(area).get(indicator, [])
                 if all(value is None or row[column] == value for column, value in wanted.items())
             ]
-        clauses, params = ["indicator = ?"], [indicator]
+        clauses: list[str] = ["indicator = ?"]
+        params: list[Any] = [indicator]
         for column, value in (
             ("area", area),
             ("origin", origin),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import cast
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def display(figure: Figure) -> str:
     """The value as text, with its range, or 'no data' (the reason is shown beside it)."""
     if figure.missing or (isinstance(figure.value, float) and math.isnan(figure.value)):
         return "no data"
-    text = format_number(figure.value, figure.unit)
+    text = format_number(cast(float, figure.value), figure.unit)
     if (
         figure.lower is not None
         and figure.upper is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from observatory.publish import charts
 from observatory.publish.annex import evidence_section, gaps_section, sources_section
 from observatory.publish.data import ReleaseData
@@ -91,7 +93,7 @@ def revision_blocks(data: ReleaseData, indicator: str, code: str, what: str) -> 
             latest,
             earlier.label.removeprefix("revision "),
             earlier,
-            f"{(latest.value - earlier.value) / earlier.value:+.1%}",
+            f"{(cast(float, latest.value) - cast(float, earlier.value)) / cast(float, earlier.value):+.1%}",
         ]
         for latest, earlier in changes
     ]
@@ -356,7 +358,7 @@ def impact_section(data: ReleaseData, code: str) -> Section:
             Table(
                 f"Cost of sending US$ 200 to {name} (SDG 10.c.1), {costs[0].when}",
                 ["Sent from", "Average cost"],
-                [[f.label, f] for f in sorted(costs, key=lambda f: f.value)],
+                [[f.label, f] for f in sorted(costs, key=lambda f: cast(float, f.value))],
             )
         )
     else:

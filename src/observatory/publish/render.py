@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -108,7 +109,7 @@ def prose_html(block: Prose, numbering: Numbering) -> str:
     """Render the author's Markdown, then put each Figure (with its citation) where its directive stood."""
     from markdown_it import MarkdownIt
 
-    slots = []
+    slots: list[str] = []
     text = ""
     for part in block.parts:
         if isinstance(part, Figure):
@@ -163,7 +164,7 @@ def block_html(block, numbering: Numbering) -> str:
         number = numbering.next_table() if block.numbered else None
         head = f"Table {number}. " if number else ""
         header = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
-        ids = block.row_ids or [None] * len(block.rows)
+        ids: Sequence[str | None] = block.row_ids or [None] * len(block.rows)
         body = "".join(
             (f'<tr id="{row_id}">' if row_id else "<tr>")
             + "".join(

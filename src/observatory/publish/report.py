@@ -21,6 +21,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
 
@@ -66,7 +67,7 @@ def _key(named: dict[str, str], where: str) -> dict:
     unknown = set(named) - KEY_ARGS
     if unknown:
         raise ReportError(f"{where}: unknown argument(s) {sorted(unknown)}; allowed: {sorted(KEY_ARGS)}")
-    key = {k: v.upper() if k in {"area", "origin", "destination"} else v for k, v in named.items()}
+    key: dict[str, Any] = {k: v.upper() if k in {"area", "origin", "destination"} else v for k, v in named.items()}
     if "year" in key:
         if not key["year"].isdigit():
             raise ReportError(f"{where}: year must be a number, not {key['year']!r}")
@@ -151,6 +152,7 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
         raise ReportError(f"{where}: id {block_id!r} is used twice")
     title = data.indicator_title(indicator)
     sex = named.pop("sex", "total")
+    block: Any
     if kind == "chart":
         codes = _areas(data, named.pop("areas", ""), where)
         first, last = int(named.pop("from", 0)), int(named.pop("to", 9999))
@@ -158,7 +160,7 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
             f
             for code in codes
             for f in data.series(indicator, data.name(code), area=code, sex=sex)
-            if first <= f.year <= last
+            if first <= cast(int, f.year) <= last
         ]
         block = charts.time_series(series, caption, y_title=data.indicators[indicator]["unit"]) if series else None
     elif kind in {"table", "bars"}:
@@ -169,7 +171,7 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
         if kind == "table":
             block = Table(caption, ["Area", title, "Year"], [[f.label, f, f.when or "—"] for f in figures])
         else:
-            present = sorted((f for f in figures if not f.missing), key=lambda f: -f.value)[:15]
+            present = sorted((f for f in figures if not f.missing), key=lambda f: -cast(float, f.value))[:15]
             block = charts.bars(present, caption) if present else None
     elif kind == "map":
         year = named.pop("year", None)
@@ -228,7 +230,9 @@ def read_chapter(data: ReleaseData, path: Path, state: ReportState) -> Section:
     if not path.is_file():
         raise ReportError(f"{path}: chapter file not found")
     lines = path.read_text(encoding="utf-8").splitlines()
-    title, blocks, pending = path.stem, [], []
+    title = path.stem
+    blocks: list[Any] = []
+    pending: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
         if line.startswith("# ") and title == path.stem and not blocks and not any(t.strip() for _, t in pending):
             title = line[2:].strip()

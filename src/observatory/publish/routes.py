@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Notice, Table
 
@@ -33,6 +35,7 @@ def deaths_blocks(data: ReleaseData, regions: list[dict], what: str) -> list:
         last = max(r["year"] for r in present)
         years = list(range(last - YEARS_SHOWN + 1, last + 1))
         routes: dict[str, dict[int, dict]] = {}
+        row: dict | None
         for row in present:
             routes.setdefault(row["category"], {})[row["year"]] = row
         order = sorted(
@@ -45,7 +48,7 @@ def deaths_blocks(data: ReleaseData, regions: list[dict], what: str) -> list:
         )
         table_rows = []
         for route in order[: ROUTES_SHOWN + 1]:
-            cells = [route or "All routes"]
+            cells: list[Any] = [route or "All routes"]
             for year in years:
                 row = routes[route].get(year)
                 cells.append(

@@ -240,9 +240,9 @@ class ParseContext:
                     f"AND TRY_CAST({_quote(column)} AS DOUBLE) IS NULL ORDER BY _row LIMIT 1"
                 ).fetchall()
                 if bad:
-                    bad = bad[0]
+                    first = bad[0]
                     raise SourceError(
-                        label, f"value {bad[1]!r} is not a valid {declared.lower()}", row=bad[0], field=column
+                        label, f"value {first[1]!r} is not a valid {declared.lower()}", row=first[0], field=column
                     )
         return self.con.sql(f"SELECT *, {_quote_literal(label)} AS _file FROM {view}")
 

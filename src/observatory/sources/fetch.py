@@ -25,7 +25,8 @@ def sha256_of(path: Path) -> str:
 def locate(settings: Settings, spec: SourceSpec) -> dict[str, Path]:
     """Every declared raw file of a source on disk, from the mirror if set, else the cache."""
     root = settings.raw_dir()
-    found, missing = {}, []
+    found: dict[str, Path] = {}
+    missing: list[str] = []
     for raw in spec.files:
         path = root / raw.path
         (found.__setitem__(raw.path, path) if path.is_file() else missing.append(raw.path))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 import duckdb
 import pandas as pd
@@ -280,7 +281,9 @@ class ReleaseBuilder:
             ).fetchall()
             if values:
                 present.append(column)
-            resolved = self.resolver.resolve_values([value for value, _ in values], spec.area_scheme, mapping)
+            resolved = cast(AreaResolver, self.resolver).resolve_values(
+                [value for value, _ in values], spec.area_scheme, cast(dict[str, str], mapping)
+            )
             for value, file in values:
                 hit = resolved.get(value.strip())
                 if hit is None:

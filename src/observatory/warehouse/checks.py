@@ -90,10 +90,10 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
             )
     corridor = [m.id for m in spec.measures if m.level == "corridor"]
     if corridor and spec.checks.origin_not_destination:
-        ids = ", ".join(f"'{m}'" for m in corridor)
+        listed = ", ".join(f"'{m}'" for m in corridor)
         same = con.execute(
-            f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({ids}) AND origin "
-            "= destination"
+            f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({listed}) AND "
+            "origin = destination"
         ).fetchall()[0]
         if same[0]:
             findings.append(
@@ -110,8 +110,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
             )
     for check in spec.checks.sums:
         findings += _sum_check(con, table, dataset, check)
-    for check in spec.checks.jumps:
-        findings += _jump_check(con, table, dataset, check, measures)
+    for jump in spec.checks.jumps:
+        findings += _jump_check(con, table, dataset, jump, measures)
     return findings
 
 

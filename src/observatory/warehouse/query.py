@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import cast
 
 import duckdb
 
@@ -54,7 +55,7 @@ def check_query(con: duckdb.DuckDBPyConnection, query: str) -> None:
     if statements[0].type != duckdb.StatementType.SELECT:
         raise QueryError(f"only SELECT queries are allowed; refused a {statements[0].type.name} statement")
     try:
-        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [query]).fetchone()[0])
+        tree = json.loads(cast(tuple, con.execute("SELECT json_serialize_sql(?)", [query]).fetchone())[0])
     except (duckdb.Error, ValueError, TypeError):
         raise QueryError("cannot analyse the query; give one plain SELECT") from None
     if not isinstance(tree, dict) or tree.get("error"):

@@ -12,7 +12,7 @@ def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | N
     """Choose, for every (year, period) of a declared series, the first source in its order that has values."""
     declared = declared_series() if declared is None else declared
     findings: list[Finding] = []
-    loaded = {}
+    loaded: dict[str, list[str]] = {}
     for measure_id, dataset_id in con.execute("SELECT id, dataset_id FROM measure").fetchall():
         loaded.setdefault(measure_id, []).append(dataset_id)
     undeclared = sorted(

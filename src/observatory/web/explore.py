@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request
 
@@ -72,7 +72,7 @@ def corridor_explorer(
         evidence = evidence_for(settings, corridor=(origin, destination), limit=6)
     elif origin or destination:
         code, direction = (origin, "out") if origin else (destination, "in")
-        ranking = top_partners(handle, code, direction, limit=15)
+        ranking = top_partners(handle, cast(str, code), direction, limit=15)
         bars = [
             {
                 "name": r["name"],
@@ -142,7 +142,13 @@ def claim_check(
         check_area(handle, area or None),
     )
     parsed = parse_claim(handle, claim) if claim and len(claim.strip()) >= 3 else None
-    choice = {"measure": measure, "origin": origin, "destination": destination, "area": area, "year": year}
+    choice: dict[str, Any] = {
+        "measure": measure,
+        "origin": origin,
+        "destination": destination,
+        "area": area,
+        "year": year,
+    }
     if parsed and not measure:
         choice = {k: parsed.get(k) for k in choice}
     result, chart = None, None

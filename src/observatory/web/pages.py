@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse
@@ -119,7 +119,7 @@ def country_list(request: Request, handle: Release):
 @router.get("/countries/{code}")
 def country_page(request: Request, code: str, handle: Release, settings: AppSettings):
     """A country profile: key figures, map of where its emigrants live, charts, downloads, evidence, sources."""
-    code = check_area(handle, code, "country")
+    code = cast(str, check_area(handle, code, "country"))
     summary = country_summary(handle, code)
     area = areas(handle)[code]
     charts = []
@@ -192,7 +192,7 @@ def country_page(request: Request, code: str, handle: Release, settings: AppSett
 @router.get("/indicators")
 def indicator_list(request: Request, handle: Release):
     """The indicator catalogue and the raw measures."""
-    by_level = {"area": [], "corridor": []}
+    by_level: dict[str, list[Any]] = {"area": [], "corridor": []}
     for ind in indicators(handle).values():
         by_level[ind["level"]].append(ind)
     return render(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from observatory.api.queries.catalogue import (
     Series,
@@ -247,7 +247,7 @@ def _corridor_distribution(
     if anchor is None:
         return {"kind": "corridor", "error": "choose an origin (or a destination)"}
     anchors = expand(handle, anchor)
-    filters = {"origin": anchors} if by_destination else {"destination": anchors}
+    filters: dict[str, Any] = {"origin": anchors} if by_destination else {"destination": anchors}
     rows = [r for r in collapsed(handle, series, **filters) if r["value"] is not None]
     partner_col = "destination" if by_destination else "origin"
     rows = [r for r in rows if known.get(r[partner_col], {}).get("kind") != "group"]
@@ -275,14 +275,14 @@ def _corridor_distribution(
             }
             for g, v in grouped.items()
         ),
-        key=lambda r: -r["value"],
+        key=lambda r: -cast(float, r["value"]),
     )
     partners = sorted(
         (
             {"code": c, "name": area_label(handle, c), "value": v, "share": v / total if total else None}
             for c, v in by_partner.items()
         ),
-        key=lambda r: -r["value"],
+        key=lambda r: -cast(float, r["value"]),
     )[:15]
     focus = destination if by_destination else None
     focus_share = None

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from observatory.api.queries.catalogue import Series, area_label, cite, find_series, indicator_has_values, measures
 from observatory.api.queries.series import collapsed
@@ -121,7 +121,7 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
                     "share_of_destination_immigrants": (total / in_total) if total is not None and in_total else None,
                 }
             )
-        sources = set(stock.dataset_id and [stock.dataset_id] or [])
+        sources: set[str] = set(cast(Any, stock).dataset_id and [cast(Any, stock).dataset_id] or [])
         for sex_rows in [collapsed(handle, stock, origin=origin, destination=destination)] if stock else []:
             for row in sex_rows:
                 sources.update(row["sources"] or [])
@@ -155,7 +155,7 @@ def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list
     out = []
     for measure_id in present:
         series = find_series(handle, measure_id)
-        values = collapsed(handle, series, origin=origin, destination=destination)
+        values = collapsed(handle, cast(Series, series), origin=origin, destination=destination)
         values = [v for v in values if v["value"] is not None]
         if not any(v["value"] for v in values):
             continue

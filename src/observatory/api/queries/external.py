@@ -10,7 +10,7 @@ import json
 import logging
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from observatory.api.release_cache import ReleaseHandle
 from observatory.settings import Settings
@@ -39,7 +39,7 @@ def _as_data(result: Any) -> Any:
         return json.loads(to_json(result))
     except Exception:  # fall back to the dataclass fields
         if is_dataclass(result):
-            return json.loads(json.dumps(asdict(result), default=str))
+            return json.loads(json.dumps(asdict(cast(Any, result)), default=str))
         raise
 
 

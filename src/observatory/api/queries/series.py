@@ -77,7 +77,8 @@ def _filters(
     sex: str | None = None,
 ) -> tuple[str, list]:
     """A WHERE fragment (starting with AND) for the usual filters; lists mean any of."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     for column, value in (("area", area), ("origin", origin), ("destination", destination)):
         if value is None:
             continue
@@ -185,7 +186,9 @@ def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, s
             if year is not None
             else latest_year([r for r in rows if known.get(r["area"], {}).get("kind") == "country"])
         )
-        out, groups, sources = [], [], set()
+        out: list[Any] = []
+        groups: list[Any] = []
+        sources: set[str] = set()
         for row in rows:
             if row["year"] != chosen or row["value"] is None:
                 continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query
 
@@ -39,7 +39,7 @@ def list_areas(
 @router.get("/areas/{code}", response_model=Envelope, summary="One area")
 def get_area(code: str, handle: Release):
     """An area, the groups it belongs to, and for a group its members."""
-    code = check_area(handle, code)
+    code = cast(str, check_area(handle, code))
     area = areas(handle)[code]
     groups = [
         {"scheme": s, "code": g, "name": area_label(handle, g)} for s, g in memberships(handle).get(code, {}).items()

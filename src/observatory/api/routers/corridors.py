@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -30,13 +30,16 @@ def list_corridors(
     format: Format = Format.json,
 ):
     """Corridors ranked by migrant stock, from one origin or into one destination."""
-    origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
+    origin, destination = (
+        cast(str, check_area(handle, origin, "origin")),
+        cast(str, check_area(handle, destination, "destination")),
+    )
     if (origin is None) == (destination is None):
         raise bad_request("give exactly one of origin or destination")
     if year is not None and year not in stock_years(handle):
         raise not_found("year", str(year), f"corridor stock years: {', '.join(map(str, stock_years(handle)))}")
     code, direction = (origin, "out") if origin else (destination, "in")
-    ranking = top_partners(handle, code, direction, year, limit)
+    ranking = top_partners(handle, cast(str, code), direction, year, limit)
     rows = [
         {
             "origin": code if direction == "out" else r["code"],
@@ -75,7 +78,10 @@ async def get_corridor(request: Request, origin: str, destination: str, handle: 
         """Stock by year and sex, shares of the origin's emigrants and the destination's immigrants, and every other """
         """corridor measure."""
     )
-    origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
+    origin, destination = (
+        cast(str, check_area(handle, origin, "origin")),
+        cast(str, check_area(handle, destination, "destination")),
+    )
     if origin == destination:
         raise bad_request("origin and destination are the same area")
     if format == Format.json:

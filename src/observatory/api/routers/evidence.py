@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query
 
@@ -37,7 +37,7 @@ def evidence_search(
 @router.get("/evidence/areas/{code}", response_model=Envelope, summary="Evidence about an area")
 def evidence_area(code: str, handle: Release, settings: AppSettings, limit: Annotated[int, Query(ge=1, le=100)] = 20):
     """Records linked to a country (or to a corridor it is an end of)."""
-    code = check_area(handle, code)
+    code = cast(str, check_area(handle, code))
     return json_response(
         {"release": handle.release_id, "area": code, "results": evidence_for(settings, area=code, limit=limit)}
     )
@@ -52,7 +52,10 @@ def evidence_corridor(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ):
     """Records linked to one corridor."""
-    origin, destination = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
+    origin, destination = (
+        cast(str, check_area(handle, origin, "origin")),
+        cast(str, check_area(handle, destination, "destination")),
+    )
     return json_response(
         {
             "release": handle.release_id,

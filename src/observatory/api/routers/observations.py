@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -55,7 +55,8 @@ def list_observations(
         raise bad_request(
             "give at least one of measure, dataset, area, origin or destination (the whole table has millions of rows)"
         )
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     for column, value in (
         ("measure_id", measure),
         ("dataset_id", dataset),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Request
 
@@ -26,7 +26,7 @@ async def get_profile(
     ] = False,
 ):
     """Identity, groups, key figures, indicators, main corridors and sources of one country or group."""
-    code = check_area(handle, code)
+    code = cast(str, check_area(handle, code))
 
     def build() -> dict:
         body = {"release": handle.release_id, **country_summary(handle, code)}

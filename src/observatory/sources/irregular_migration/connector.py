@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import duckdb
 
 from observatory.sources.context import ParseContext
@@ -183,15 +185,18 @@ def _mexico(ctx: ParseContext) -> list[duckdb.DuckDBPyRelation]:
 
 def _demography(relation: duckdb.DuckDBPyRelation, measure: str, area: str) -> duckdb.DuckDBPyRelation:
     """men/women/boys/girls rows: in a month that lists boys and girls, men and women are adults; else all ages."""
-    return relation.query(
-        "demography",
-        f"""
+    return cast(
+        duckdb.DuckDBPyRelation,
+        relation.query(
+            "demography",
+            f"""
         SELECT '{measure}' AS measure_id, '{area}' AS area, {MONTH},
                CASE WHEN demog IN ('men', 'boys') THEN 'male' ELSE 'female' END AS sex,
                CASE WHEN demog IN ('boys', 'girls') THEN '0-17'
                     WHEN bool_or(demog IN ('boys', 'girls')) OVER (PARTITION BY t) THEN '18+' ELSE 'total' END AS age,
                n AS value, _file, _row
         FROM demography""",
+        ),
     )
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from observatory.sources.context import ParseContext
 from observatory.sources.errors import SourceError
+
+if TYPE_CHECKING:
+    import duckdb
 
 FILE = "International-migration-database.csv"
 # The export must be the one series the measure declares: all nationalities, both sexes, persons, annual.
@@ -46,12 +50,15 @@ def parse(ctx: ParseContext):
     typed = raw.select(
         "REF_AREA AS area, CAST(TIME_PERIOD AS INTEGER) AS year, CAST(OBS_VALUE AS DOUBLE) AS value, _file, _row"
     )
-    absent = typed.query(
-        "oecd_imd_typed",
-        """
+    absent = cast(
+        "duckdb.DuckDBPyRelation",
+        typed.query(
+            "oecd_imd_typed",
+            """
         SELECT count(*) FROM (SELECT DISTINCT area FROM oecd_imd_typed) areas
         CROSS JOIN (SELECT DISTINCT year FROM oecd_imd_typed) years
         WHERE NOT EXISTS (SELECT 1 FROM oecd_imd_typed t WHERE t.area = areas.area AND t.year = years.year)""",
+        ),
     ).fetchall()[0][0]
     if absent:
         ctx.note(
