@@ -24,6 +24,15 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
+_KEYED_VALUE = ("value", "lower", "upper", "status", "area", "origin", "destination", "year", "period", "sex", "age",
+                "category", "note")
+
+
+def _keyed_value(row: dict) -> dict:
+    """The value of a release row (indicator_value or observation) with its status, key and note."""
+    return {column: row.get(column) for column in _KEYED_VALUE}
+
+
 @dataclass
 class ReleaseData:
     """Read-only access to one release; every Figure it returns names the release's datasets as sources."""
@@ -198,26 +207,14 @@ class ReleaseData:
             origin_kind="indicator",
             key=indicator,
             unit=meta.get("unit", ""),
-            value=row["value"],
-            lower=row["lower"],
-            upper=row["upper"],
-            status=row["status"],
             sources=tuple(row["sources"] or ()),
-            area=row["area"],
-            origin=row["origin"],
-            destination=row["destination"],
-            year=row["year"],
-            period=row["period"],
-            sex=row["sex"],
-            age=row["age"],
-            category=row["category"],
             coverage=row.get("coverage"),
-            note=row.get("note"),
             partial_until=row.get("partial_until"),
             revision=row.get("revision"),
             reason=None
             if row["value"] is not None
             else (row.get("note") or "the value is not available in the sources"),
+            **_keyed_value(row),
         )
 
     def missing(self, indicator: str, label: str | None = None, reason: str | None = None, **key) -> Figure:
@@ -359,20 +356,8 @@ class ReleaseData:
             origin_kind="observation",
             key=measure,
             unit=info.get("unit", ""),
-            value=row["value"],
-            lower=row["lower"],
-            upper=row["upper"],
-            status=row["status"],
             sources=(row["dataset_id"],),
-            area=row["area"],
-            origin=row["origin"],
-            destination=row["destination"],
-            year=row["year"],
-            period=row["period"],
-            sex=row["sex"],
-            age=row["age"],
-            category=row["category"],
-            note=row["note"],
+            **_keyed_value(row),
         )
 
     def observation_latest(self, measure: str, label: str | None = None, **key) -> Figure:
