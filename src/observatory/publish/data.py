@@ -24,8 +24,21 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
-_KEYED_VALUE = ("value", "lower", "upper", "status", "area", "origin", "destination", "year", "period", "sex", "age",
-                "category", "note")
+_KEYED_VALUE = (
+    "value",
+    "lower",
+    "upper",
+    "status",
+    "area",
+    "origin",
+    "destination",
+    "year",
+    "period",
+    "sex",
+    "age",
+    "category",
+    "note",
+)
 
 
 def _keyed_value(row: dict) -> dict:
