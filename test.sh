@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh
 bash scripts/system_packages.sh
+bash scripts/lint.sh  # ruff (lint and format) and mypy: the same checks as before each commit
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then
