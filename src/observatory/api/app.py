@@ -28,6 +28,8 @@ log = logging.getLogger("observatory.api")
 # Paths whose content depends on more than the release (evidence store, publication files, the vault): no release ETag.
 VOLATILE_PREFIXES = ("/api/evidence", "/api/publications", "/api/vault", "/evidence", "/reports", "/static", "/geo")
 # JSON answers that depend only on the release and the URL: kept as finished bytes, served without routing.
+# Paths served before any release is built: the vault only needs its key (an NGO may upload before the first build).
+RELEASE_FREE_PREFIXES = ("/api/vault/",)
 REPLAYABLE_PREFIXES = ("/api/profiles/", "/api/corridors", "/api/indicators", "/api/areas", "/api/frameworks")
 REPLAY_BYTES = 64 * 2**20  # finished answers kept for replay, all releases together
 REPLAY_ENTRY_BYTES = 8 * 2**20  # a larger answer is recomputed (from the memo) rather than kept whole
@@ -52,23 +54,20 @@ class ReleaseHeaders:
             if path.startswith(("/static", "/api/openapi.json", "/api/docs")):
                 await self.app(scope, receive, send)
                 return
+            if path.startswith(RELEASE_FREE_PREFIXES):  # an NGO may upload before the first build
+                guarded = await _guarded(self.index, scope, receive, send, None)
+                if guarded is not None:
+                    await self.app(scope, guarded[0], _uncached(send))
+                return
             await problem_response(Request(scope), 503, "No release", str(error))(scope, receive, send)
             return
         state = scope.setdefault("state", {})
         state["release"], state["release_id"] = handle, handle.release_id
         release_header = (b"x-observatory-release", handle.release_id.encode())
-        entry = self.index.match(scope) if path.startswith(API_PREFIX) else None
-        try:
-            if not raw_body_route(entry, scope["method"]):
-                receive = await bounded_body(scope, receive, MAX_JSON_BYTES)
-            key = checked_query(entry, scope.get("query_string", b"")) if entry is not None else None
-        except Refusal as refusal:
-            headers = {"Cache-Control": "no-cache"}
-            if refusal.status == 413:  # the rest of the body is never read: the connection cannot carry another request
-                headers["Connection"] = "close"
-            response = problem_response(Request(scope), refusal.status, refusal.title, refusal.detail, headers=headers)
-            await response(scope, receive, _with_header(send, release_header))
+        guarded = await _guarded(self.index, scope, receive, send, release_header)
+        if guarded is None:
             return
+        receive, key = guarded
         state["cache_key"] = key
         etag = None
         url = f"{path}?{scope.get('query_string', b'').decode('latin-1')}"
@@ -129,6 +128,37 @@ class ReleaseHeaders:
             body = b"".join(captured["body"])
             size = len(body) + sum(len(name) + len(value) for name, value in captured["headers"])
             self.replay.put(replay_key, (captured["headers"], body), size=size)
+
+
+async def _guarded(index: RouteIndex, scope, receive, send, release_header: tuple[bytes, bytes] | None):
+    """(receive replaying the bounded body, cache key of the query), or None once a refusal has been answered."""
+    entry = index.match(scope) if scope["path"].startswith(API_PREFIX) else None
+    try:
+        if not raw_body_route(entry, scope["method"]):
+            receive = await bounded_body(scope, receive, MAX_JSON_BYTES)
+        key = checked_query(entry, scope.get("query_string", b"")) if entry is not None else None
+    except Refusal as refusal:
+        headers = {"Cache-Control": "no-cache"}
+        if refusal.status == 413:  # the rest of the body is never read: the connection cannot carry another request
+            headers["Connection"] = "close"
+        response = problem_response(Request(scope), refusal.status, refusal.title, refusal.detail, headers=headers)
+        await response(scope, receive, _with_header(send, release_header) if release_header else send)
+        return None
+    return receive, key
+
+
+def _uncached(send):
+    """A send that marks a response no-cache unless it says otherwise (answers that depend on more than a release)."""
+
+    async def sending(message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            if b"cache-control" not in {name.lower() for name, _ in headers}:
+                headers.append((b"cache-control", b"no-cache"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _with_header(send, header: tuple[bytes, bytes]):

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -211,7 +211,9 @@ def publish(body: PublishBody, vault: VaultDep, who: CallerDep) -> dict[str, Any
 
 
 @router.delete("/publications/{pub_id}")
-def unpublish(pub_id: str, vault: VaultDep, who: CallerDep) -> dict[str, Any]:
+def unpublish(
+    pub_id: Annotated[str, Path(pattern=f"^{PUBLICATION_ID.pattern}$")], vault: VaultDep, who: CallerDep
+) -> dict[str, Any]:
     """Remove a publication (steward)."""
     return vault.unpublish(who, pub_id)
 
