@@ -44,13 +44,14 @@ class DisclosureRules(BaseModel):
             raise ValueError("dimensions repeat")
         if len(self.dimensions) > self.max_dimensions:
             raise ValueError(f"{len(self.dimensions)} dimensions exceed max_dimensions={self.max_dimensions}")
-        for dim in self.dimensions:
+        # Names the caller sent are not repeated (they may be anything); declared field names are.
+        for position, dim in enumerate(self.dimensions, start=1):
             if dim not in schema.fields:
-                raise ValueError(f"dimension {dim!r} is not a field of schema {schema.id!r}")
+                raise ValueError(f"dimension {position} is not a field of schema {schema.id!r}")
         for dim, values in self.categories.items():
             spec = schema.fields.get(dim)
             if spec is None or not spec.open:
-                raise ValueError(f"categories may only be fixed for open dimensions, not {dim!r}")
+                raise ValueError("categories may only be fixed for open dimensions of the schema")
             bad = [v for v in values if not spec.accepts(v)]
             if bad or len(set(values)) != len(values):
                 raise ValueError(f"categories of {dim!r} must be distinct valid codes")
