@@ -131,9 +131,13 @@ def publication_files(settings: Settings) -> list[dict[str, Any]]:
     out = []
     for folder in PUBLICATION_FOLDERS:
         root = settings.home / folder
-        if not root.is_dir():
+        if not root.is_dir() or root.is_symlink():
             continue
+        resolved_root = root.resolve()
         for path in root.rglob("*"):
+            # A link (or anything resolving outside the folder) is never listed, so it can never be served.
+            if path.is_symlink() or not path.resolve().is_relative_to(resolved_root):
+                continue
             if path.is_file() and path.suffix.lower() in PUBLICATION_TYPES and not path.name.startswith("."):
                 stat = path.stat()
                 relative = path.relative_to(settings.home).as_posix()
