@@ -14,6 +14,7 @@ from observatory.settings import Settings
 
 YEAR_MIN, YEAR_MAX = 1900, 2100
 MAX_PAGE = 10_000
+DEFAULT_PAGE = 1000
 
 
 def get_registry(request: Request) -> ReleaseRegistry:
@@ -76,18 +77,30 @@ def year_range(
 
 @dataclass(frozen=True)
 class Page:
-    """Limit and offset of a page."""
+    """Limit and offset of a page; `chosen` is false when the caller left the limit to its default."""
 
     limit: int
     offset: int
+    chosen: bool = True
+
+    def for_download(self, whole: int) -> Page:
+        """A download's page: the caller's limit if given, else the whole selection (up to `whole` rows)."""
+        return self if self.chosen else Page(whole, self.offset, False)
 
 
 def page(
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Rows per page (1..{MAX_PAGE}).")] = 1000,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_PAGE,
+            description=f"Rows per page (1..{MAX_PAGE}; default 1000 for JSON, the whole selection for downloads).",
+        ),
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=100_000_000, description="Rows to skip.")] = 0,
 ) -> Page:
     """Validated pagination."""
-    return Page(limit, offset)
+    return Page(limit if limit is not None else DEFAULT_PAGE, offset, limit is not None)
 
 
 Years = Annotated[YearRange, Depends(year_range)]
@@ -108,6 +121,16 @@ def pagination_block(request: Request, total: int, paging: Page) -> dict:
     if paging.offset > 0:
         block["previous"] = str(request.url.include_query_params(offset=max(paging.offset - paging.limit, 0)))
     return block
+
+
+def page_links(request: Request, total: int, paging: Page) -> dict[str, str]:
+    """URLs of the next and previous pages (rel name to URL); empty when the page holds the whole selection."""
+    links: dict[str, str] = {}
+    if paging.offset + paging.limit < total:
+        links["next"] = str(request.url.include_query_params(offset=paging.offset + paging.limit))
+    if paging.offset > 0:
+        links["prev"] = str(request.url.include_query_params(offset=max(paging.offset - paging.limit, 0)))
+    return links
 
 
 def offset_beyond(total: int, paging: Page) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from observatory.api.queries.catalogue import Series, areas, indicators
@@ -46,6 +47,22 @@ VALUE_COLUMNS = [
     "coverage",
     "note",
 ]
+# Declared types of VALUE_COLUMNS (the others are text): downloads keep one schema whatever the rows hold.
+VALUE_TYPES = {
+    "year": "int32",
+    "value": "float64",
+    "lower": "float64",
+    "upper": "float64",
+    "sources": "strings",
+    "partial_until": "date",
+    "coverage": "float64",
+}
+# The full key of a value row (and then its edition), so that every page and download comes in one order.
+VALUE_ORDER = (
+    "year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, period, sex, age, category, "
+    "revision NULLS FIRST, status, value NULLS FIRST"
+)
+CHUNK_ROWS = 20_000
 
 
 def source_sql(series: Series, revision: str | None = None) -> tuple[str, list]:
@@ -100,19 +117,68 @@ def _filters(
     return "".join(f" AND {c}" for c in clauses), params
 
 
+def _raw_sql(series: Series, revision: str | None, filters: dict[str, Any]) -> tuple[str, str, list]:
+    """The counting query, the ordered selection and their parameters for a series' rows under the filters."""
+    base, params = source_sql(series, revision)
+    where, more = _filters(**filters)
+    select = f"SELECT * EXCLUDE (key) FROM ({base}{where}) ORDER BY {VALUE_ORDER}"
+    return f"SELECT count(*) AS n FROM ({base}{where})", select, params + more
+
+
 def raw_values(
     handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, revision: str | None = None, **filters: Any
 ) -> tuple[int, list[dict]]:
     """Total count and one page of the series' rows, in a stable order."""
-    base, params = source_sql(series, revision)
-    where, more = _filters(**filters)
-    sql = (
-        f"SELECT * EXCLUDE (key) FROM ({base}{where}) ORDER BY year, area NULLS FIRST, origin NULLS FIRST, "
-        "destination NULLS FIRST, period, sex, age, category"
-    )
-    total = handle.rows(f"SELECT count(*) AS n FROM ({base}{where})", params + more)[0]["n"]
-    rows = handle.rows(f"{sql} LIMIT ? OFFSET ?", params + more + [limit, offset])
+    count, select, params = _raw_sql(series, revision, filters)
+    total = handle.rows(count, params)[0]["n"]
+    rows = handle.rows(f"{select} LIMIT ? OFFSET ?", params + [limit, offset])
     return total, rows
+
+
+def raw_count(handle: ReleaseHandle, series: Series, *, revision: str | None = None, **filters: Any) -> int:
+    """How many rows the series has under the filters."""
+    count, _, params = _raw_sql(series, revision, filters)
+    return handle.rows(count, params)[0]["n"]
+
+
+def raw_sources(
+    handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, revision: str | None = None, **filters: Any
+) -> list[str]:
+    """The dataset ids behind one page of the series' rows."""
+    _, select, params = _raw_sql(series, revision, filters)
+    sql = f"SELECT DISTINCT unnest(sources) AS id FROM ({select} LIMIT ? OFFSET ?) ORDER BY id"
+    return [row["id"] for row in handle.rows(sql, params + [limit, offset])]
+
+
+def raw_chunks(
+    handle: ReleaseHandle, series: Series, *, limit: int, offset: int = 0, revision: str | None = None, **filters: Any
+) -> Iterator[list[dict]]:
+    """One page of the series' rows in chunks, read as they are sent (a whole selection never sits in memory)."""
+    _, select, params = _raw_sql(series, revision, filters)
+    yield from chunked_rows(handle, f"{select} LIMIT ? OFFSET ?", params + [limit, offset])
+
+
+def series_sources(handle: ReleaseHandle, series: Series, **filters: Any) -> list[str]:
+    """The dataset ids behind the series' rows under the filters (for a ranking or a table built from them)."""
+    base, params = source_sql(series)
+    where, more = _filters(**filters)
+    sql = f"SELECT DISTINCT unnest(sources) AS id FROM ({base}{where}) ORDER BY id"
+    return [row["id"] for row in handle.rows(sql, params + more)]
+
+
+def chunked_rows(handle: ReleaseHandle, sql: str, params: list) -> Iterator[list[dict]]:
+    """The rows of one query as dicts, CHUNK_ROWS at a time, on a private cursor closed when done or abandoned."""
+    cursor = handle.connection.cursor()
+    try:
+        result = cursor.execute(sql, params)
+        names = [d[0] for d in result.description]
+        while True:
+            batch = result.fetchmany(CHUNK_ROWS)
+            if not batch:
+                return
+            yield [dict(zip(names, row, strict=True)) for row in batch]
+    finally:
+        cursor.close()
 
 
 def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **filters: Any) -> list[dict]:

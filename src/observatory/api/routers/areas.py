@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from observatory.api.deps import Release, check_area
 from observatory.api.formats import Format, table_response
 from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, TableEnvelope
-from observatory.api.queries.catalogue import area_label, areas, members, memberships
+from observatory.api.queries.catalogue import area_label, areas, cite, members, memberships
 from observatory.api.responses import json_response
+from observatory.sources import registry
 
 router = APIRouter(tags=["areas"], responses=PROBLEMS)
 AREA_COLUMNS = ["code", "m49", "iso2", "name", "short_name", "kind", "scheme", "note"]
@@ -33,7 +34,17 @@ def list_areas(
         for a in areas(handle).values()
         if (kind is None or a["kind"] == kind) and (scheme is None or a["scheme"] == scheme)
     ]
-    return table_response(format, rows, AREA_COLUMNS, release=handle.release_id, name="areas")
+    rows.sort(key=lambda a: (a["name"], a["code"]))  # the JSON order (by name), made total by the code
+    reference = [spec.id for spec in registry.all_specs() if spec.provides == "areas"]
+    return table_response(
+        format,
+        rows,
+        AREA_COLUMNS,
+        release=handle.release_id,
+        name="areas",
+        sources=cite(handle, reference),
+        types={"m49": "int32"},
+    )
 
 
 @router.get("/areas/{code}", response_model=Envelope, summary="One area")

@@ -13,9 +13,19 @@ from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, TableEnvelope
 from observatory.api.problems import bad_request, not_found
 from observatory.api.queries.catalogue import area_label, cite
 from observatory.api.queries.corridors import corridor_profile, stock_series, stock_years, top_partners
+from observatory.api.queries.series import series_sources
 from observatory.api.responses import cached_json
 
 router = APIRouter(tags=["corridors"], responses=PROBLEMS)
+DEFAULT_PARTNERS, MAX_PARTNERS = 20, 300  # a ranking of every partner has fewer than 300 areas
+CORRIDOR_TYPES = {
+    "year": "int32",
+    "total": "float64",
+    "female": "float64",
+    "male": "float64",
+    "share_of_origin_emigrants": "float64",
+    "share_of_destination_immigrants": "float64",
+}
 
 
 @router.get("/corridors", response_model=TableEnvelope, responses=DOWNLOADS, summary="Largest corridors of a country")
@@ -26,7 +36,9 @@ def list_corridors(
         str | None, Query(max_length=64, description="Rank the origins of this destination.")
     ] = None,
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
-    limit: Annotated[int, Query(ge=1, le=300)] = 20,
+    limit: Annotated[
+        int | None, Query(ge=1, le=MAX_PARTNERS, description="Corridors to rank (default 20; downloads: all).")
+    ] = None,
     format: Format = Format.json,
 ):
     """Corridors ranked by migrant stock, from one origin or into one destination."""
@@ -39,6 +51,8 @@ def list_corridors(
     if year is not None and year not in stock_years(handle):
         raise not_found("year", str(year), f"corridor stock years: {', '.join(map(str, stock_years(handle)))}")
     code, direction = (origin, "out") if origin else (destination, "in")
+    if limit is None:
+        limit = DEFAULT_PARTNERS if format == Format.json else MAX_PARTNERS
     ranking = top_partners(handle, cast(str, code), direction, year, limit)
     rows = [
         {
@@ -51,8 +65,18 @@ def list_corridors(
         }
         for r in ranking["rows"]
     ]
+    rows.sort(key=lambda r: (-(r["value"] or 0.0), r["origin"], r["destination"]))
     series = stock_series(handle)
-    sources = cite(handle, [series.dataset_id] if series and series.dataset_id else [])
+    side = {"origin": code} if direction == "out" else {"destination": code}
+    used = (
+        handle.memo(
+            ("ranking_sources", series.kind, series.id, direction, code, ranking["year"]),
+            lambda: series_sources(handle, series, **side, year_from=ranking["year"], year_to=ranking["year"]),
+        )
+        if series and ranking["year"] is not None
+        else []
+    )
+    sources = cite(handle, used)
     meta = {
         "series": ranking["series"],
         "area": {"code": code, "name": area_label(handle, code)},
@@ -67,6 +91,7 @@ def list_corridors(
         name=f"corridors-{code}",
         meta=meta,
         sources=sources,
+        types={"year": "int32", "value": "float64", "share": "float64"},
     )
 
 
@@ -109,6 +134,7 @@ def _corridor_download(handle, origin: str, destination: str, format: Format):
             }
             for v in item["series"]
         ]
+    rows.sort(key=lambda r: (r["series"] or "", r["year"], r.get("period") or ""))
     columns = [
         "origin",
         "destination",
@@ -128,4 +154,5 @@ def _corridor_download(handle, origin: str, destination: str, format: Format):
         release=handle.release_id,
         name=f"corridor-{origin}-{destination}",
         sources=profile["sources"],
+        types=CORRIDOR_TYPES,
     )

@@ -40,7 +40,16 @@ def list_datasets(handle: Release, format: Format = Format.json):
         "retrieved_at",
         "row_count",
     ]
-    return table_response(format, rows, columns, release=handle.release_id, name="datasets")
+    rows.sort(key=lambda ds: ds["id"])
+    return table_response(
+        format,
+        rows,
+        columns,
+        release=handle.release_id,
+        name="datasets",
+        sources=cite(handle, [ds["id"] for ds in rows]),
+        types={"retrieved_at": "timestamp", "row_count": "int64"},
+    )
 
 
 @router.get("/datasets/{dataset_id}", response_model=Envelope, summary="One dataset")
@@ -61,11 +70,12 @@ def get_dataset(dataset_id: str, handle: Release):
 @router.get("/measures", response_model=TableEnvelope, responses=DOWNLOADS, summary="Measures (raw statistics)")
 def list_measures(handle: Release, format: Format = Format.json):
     """Every measure: label, kind (stock, flow, ...), unit, level (area or corridor), definition, dataset."""
-    rows = list(measures(handle).values())
+    rows = sorted(measures(handle).values(), key=lambda m: (m["id"], m["dataset_id"]))
     return table_response(
         format,
         rows,
         ["id", "dataset_id", "label", "kind", "unit", "level", "definition", "category_label"],
         release=handle.release_id,
         name="measures",
+        sources=cite(handle, [m["dataset_id"] for m in rows]),
     )

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from observatory.api.deps import Paging, Release, Years, check_area, offset_beyond, pagination_block
-from observatory.api.formats import Format, table_response
+from observatory.api.deps import Paging, Release, Years, check_area, offset_beyond, page_links, pagination_block
+from observatory.api.formats import DOWNLOAD_MAX_ROWS, Format, Selection, table_response
 from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, PagedEnvelope, TableEnvelope
 from observatory.api.problems import not_found
 from observatory.api.queries.catalogue import cite, find_series, indicators
-from observatory.api.queries.series import VALUE_COLUMNS, map_values, raw_values
+from observatory.api.queries.series import (
+    VALUE_COLUMNS,
+    VALUE_TYPES,
+    map_values,
+    raw_chunks,
+    raw_count,
+    raw_sources,
+    raw_values,
+)
 from observatory.api.responses import json_response
 from observatory.indicators.query import revisions_sql
 
@@ -31,6 +39,7 @@ CATALOGUE_COLUMNS = [
     "definition",
     "note",
 ]
+CATALOGUE_TYPES = {"n_values": "int64", "first_year": "int32", "last_year": "int32"}
 
 
 def _indicator(handle, indicator_id: str):
@@ -55,7 +64,27 @@ def list_indicators(
         for i in indicators(handle).values()
         if framework is None or any(t["framework"] == framework for t in i["frameworks"])
     ]
-    return table_response(format, rows, CATALOGUE_COLUMNS, release=handle.release_id, name="indicators")
+    ids = sorted(r["id"] for r in rows)
+    used = handle.memo(
+        ("indicator_sources", tuple(ids)),
+        lambda: [
+            r["id"]
+            for r in handle.rows(
+                "SELECT DISTINCT unnest(sources) AS id FROM indicator_value "
+                "WHERE indicator IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
+                [ids],
+            )
+        ],
+    )
+    return table_response(
+        format,
+        rows,
+        CATALOGUE_COLUMNS,
+        release=handle.release_id,
+        name="indicators",
+        sources=cite(handle, used),
+        types=CATALOGUE_TYPES,
+    )
 
 
 @router.get("/indicators/{indicator_id}", response_model=Envelope, summary="One indicator")
@@ -98,7 +127,7 @@ def indicator_values(
                 if known
                 else "its inputs have a single edition",
             )
-    filters = {
+    filters: dict[str, Any] = {
         "area": check_area(handle, area),
         "origin": check_area(handle, origin, "origin"),
         "destination": check_area(handle, destination, "destination"),
@@ -108,6 +137,26 @@ def indicator_values(
         "revision": revision,
     }
 
+    meta = {"indicator": {"id": series.id, "title": series.title, "unit": series.unit}}
+    if format != Format.json:
+        part = paging.for_download(DOWNLOAD_MAX_ROWS)
+        total = raw_count(handle, series, **filters)
+        offset_beyond(total, part)
+        cited = raw_sources(handle, series, limit=part.limit, offset=part.offset, **filters)
+        return table_response(
+            format,
+            raw_chunks(handle, series, limit=part.limit, offset=part.offset, **filters),
+            VALUE_COLUMNS,
+            release=handle.release_id,
+            name=indicator_id,
+            meta=meta,
+            sources=cite(handle, cited),
+            types=VALUE_TYPES,
+            selection=Selection(
+                total, part.offset, max(min(part.limit, total - part.offset), 0), page_links(request, total, part)
+            ),
+        )
+
     def compute():
         return raw_values(handle, series, limit=paging.limit, offset=paging.offset, **filters)
 
@@ -115,10 +164,7 @@ def indicator_values(
     total, rows = handle.memo(key, compute) if paging.limit <= 1000 else compute()
     offset_beyond(total, paging)
     used = {s for r in rows for s in (r["sources"] or [])}
-    meta = {
-        "indicator": {"id": series.id, "title": series.title, "unit": series.unit},
-        "pagination": pagination_block(request, total, paging),
-    }
+    meta["pagination"] = pagination_block(request, total, paging)
     return table_response(
         format, rows, VALUE_COLUMNS, release=handle.release_id, name=indicator_id, meta=meta, sources=cite(handle, used)
     )

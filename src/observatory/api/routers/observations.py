@@ -6,11 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from observatory.api.deps import Paging, Release, Years, check_area, offset_beyond, pagination_block
-from observatory.api.formats import Format, table_response
+from observatory.api.deps import Paging, Release, Years, check_area, offset_beyond, page_links, pagination_block
+from observatory.api.formats import DOWNLOAD_MAX_ROWS, Format, Selection, table_response
 from observatory.api.models import DOWNLOADS, PROBLEMS, PagedEnvelope
 from observatory.api.problems import bad_request, not_found
 from observatory.api.queries.catalogue import cite, datasets, measures
+from observatory.api.queries.series import chunked_rows
 
 router = APIRouter(tags=["observations"], responses=PROBLEMS)
 COLUMNS = [
@@ -30,6 +31,7 @@ COLUMNS = [
     "status",
     "note",
 ]
+TYPES = {"year": "int32", "value": "float64", "lower": "float64", "upper": "float64"}
 
 
 @router.get("/observations", response_model=PagedEnvelope, responses=DOWNLOADS, summary="Observations")
@@ -76,9 +78,31 @@ def list_observations(
         params.append(years.year_to)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     order = (
-        "ORDER BY measure_id, year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, period, sex, "
-        "age, category"
+        "ORDER BY dataset_id, measure_id, year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST, "
+        "period, sex, age, category, status, value NULLS FIRST"
     )
+    name = measure or dataset or "observations"
+    if format != Format.json:
+        part = paging.for_download(DOWNLOAD_MAX_ROWS)
+        total = handle.rows(f"SELECT count(*) AS n FROM observation{where}", params)[0]["n"]
+        offset_beyond(total, part)
+        select = f"SELECT {', '.join(COLUMNS)} FROM observation{where} {order} LIMIT ? OFFSET ?"
+        cited = [
+            r["dataset_id"]
+            for r in handle.rows(f"SELECT DISTINCT dataset_id FROM ({select})", params + [part.limit, part.offset])
+        ]
+        return table_response(
+            format,
+            chunked_rows(handle, select, params + [part.limit, part.offset]),
+            COLUMNS,
+            release=handle.release_id,
+            name=name,
+            sources=cite(handle, cited),
+            types=TYPES,
+            selection=Selection(
+                total, part.offset, max(min(part.limit, total - part.offset), 0), page_links(request, total, part)
+            ),
+        )
 
     def compute():
         total = handle.rows(f"SELECT count(*) AS n FROM observation{where}", params)[0]["n"]
@@ -97,7 +121,7 @@ def list_observations(
         rows,
         COLUMNS,
         release=handle.release_id,
-        name=measure or dataset or "observations",
+        name=name,
         meta={"pagination": pagination_block(request, total, paging)},
         sources=cite(handle, used),
     )
