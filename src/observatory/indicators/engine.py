@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import duckdb
@@ -214,7 +215,7 @@ def _note_special_members(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, w
 def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
     """The indicator's declaration and framework tags, written into the release."""
     con.execute(
-        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             spec.id,
             spec.title,
@@ -226,6 +227,8 @@ def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
             spec.note,
             spec.headline_category,
             spec.headline_age,
+            json.dumps(spec.category_labels, ensure_ascii=False) if spec.category_labels else None,
+            [*spec.inputs, *spec.labelled_measures] if spec.category_labels else None,
         ],
     )
     tags = (

@@ -46,6 +46,13 @@ class IndicatorSpec(BaseModel):
     # recommended estimation method of a modelled flow): every surface shows this one unless asked for another.
     headline_category: str | None = None
     headline_age: str | None = None  # likewise the age band, where the indicator has no all-ages value (e.g. 20-64)
+    # What each category code means (UNHCR application types, decision levels, flow methods), in display order, so
+    # no surface shows a bare code; where no headline is declared and there is no all-categories value, the first
+    # code listed that has a value is the headline. Codes of different kinds are never summed into one number.
+    category_labels: dict[str, str] = {}
+    # Further measures coded the same way as the inputs (e.g. the cases twin of a persons measure): the labels
+    # explain their categories too.
+    labelled_measures: list[str] = []
     status: Status | None = None  # None: inherited from the inputs (the least certain one wins)
     # SQL over `observation`, `area`, `area_membership` returning the key columns and `value`
     # (or `numerator` and `denominator` when the indicator is a ratio); standard SQL so Spark can run it too.
@@ -62,6 +69,10 @@ class IndicatorSpec(BaseModel):
             )
         if self.level == "corridor" and self.aggregate != "none":
             raise ValueError(f"{self.id}: corridor indicators are not aggregated to groups")
+        if self.category_labels and self.headline_category and self.headline_category not in self.category_labels:
+            raise ValueError(f"{self.id}: the headline category needs a label in category_labels")
+        if self.labelled_measures and not self.category_labels:
+            raise ValueError(f"{self.id}: labelled_measures needs category_labels")
         return self
 
 
@@ -78,6 +89,14 @@ def load_catalogue() -> tuple[IndicatorSpec, ...]:
     if duplicates:
         raise ValueError(f"indicator ids declared twice: {duplicates}")
     return tuple(specs)
+
+
+def measure_category_labels(measure_id: str) -> dict[str, str]:
+    """What the category codes of a measure mean, from the indicator that declares them ({} when none does)."""
+    for spec in load_catalogue():
+        if spec.category_labels and measure_id in (*spec.inputs, *spec.labelled_measures):
+            return dict(spec.category_labels)
+    return {}
 
 
 def get_indicator(indicator_id: str) -> IndicatorSpec:

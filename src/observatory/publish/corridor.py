@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from observatory.indicators.spec import measure_category_labels
 from observatory.publish import charts
 from observatory.publish.annex import evidence_section, gaps_section, sources_section
 from observatory.publish.data import PublishError, ReleaseData
@@ -29,12 +30,23 @@ DRIVER_OBSERVATIONS = [
     ("unemployment_rate", "Unemployment rate"),
     ("political_stability", "Political stability (WGI)"),
 ]
-ASYLUM_MEASURES = [
+# The coded categories shown (new applications, first-instance decisions) are named from the catalogue's declaration,
+# so the publication says what the code means in the same words as the portal and the API.
+ASYLUM_MEASURES = (
     ("unhcr_refugees", "", "Refugees"),
     ("unhcr_asylum_seekers", "", "Asylum-seekers with pending claims"),
-    ("unhcr_asylum_applications", "N", "New asylum applications"),
-    ("unhcr_asylum_decisions_recognized", "FI", "Recognised as refugees (first instance)"),
-]
+    (
+        "unhcr_asylum_applications",
+        "N",
+        f"Asylum applications: {measure_category_labels('unhcr_asylum_applications').get('N', 'category N')}",
+    ),
+    (
+        "unhcr_asylum_decisions_recognized",
+        "FI",
+        "Recognised as refugees: "
+        + measure_category_labels("unhcr_asylum_decisions_recognized").get("FI", "category FI"),
+    ),
+)
 
 
 def _sex_label(figure: Figure) -> str:

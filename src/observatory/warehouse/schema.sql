@@ -165,7 +165,9 @@ CREATE TABLE indicator (
     sdg_indicator VARCHAR,             -- e.g. '10.7.4'
     note VARCHAR,                      -- caveats users must see (what is included, what is excluded)
     headline_category VARCHAR,         -- the category one headline number shows (e.g. the recommended flow method)
-    headline_age VARCHAR               -- the age band it shows where there is no all-ages value (e.g. '20-64')
+    headline_age VARCHAR,              -- the age band it shows where there is no all-ages value (e.g. '20-64')
+    category_labels VARCHAR,           -- JSON object: what each category code means, in display order
+    category_measures VARCHAR[]        -- measures whose categories those labels explain (inputs and declared twins)
 );
 
 CREATE TABLE indicator_framework (

@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from observatory.api.deps import AppSettings, Release, check_area
-from observatory.api.problems import not_found
+from observatory.api.problems import ApiProblem, not_found
 from observatory.api.queries.catalogue import (
     Series,
     area_label,
@@ -29,9 +29,10 @@ from observatory.api.queries.catalogue import (
 )
 from observatory.api.queries.corridors import top_partners
 from observatory.api.queries.external import evidence_for
-from observatory.api.queries.profiles import country_summary, key_figures
+from observatory.api.queries.profiles import country_summary, global_key_figures
 from observatory.api.queries.series import area_series, collapsed, latest_year, map_values
 from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
+from observatory.geo.lookup import AreaDirectory, AreaLookupError
 from observatory.web.charts import bar_chart, line_chart, world_map
 from observatory.web.templating import render
 
@@ -84,10 +85,11 @@ def home(
     if series is None:
         raise not_found("indicator", series_id, "choose one from the list on the home page")
     data = map_values(handle, series)
+    year_note = unavailable_year_note(year, data)
     if year is not None and year in data["years"]:
         data = map_values(handle, series, year)
-    chart = world_map(f"{series.title}, {data['year']}", data["countries"], series.unit)
-    figures = key_figures(handle, "WLD")
+    chart = world_map(f"{series.title}, {data['year']}", data["countries"], legend_title(series))
+    figures = global_key_figures(handle)
     used = set(data["sources"]) | {s for f in figures for s in f["sources"]}
     return render(
         request,
@@ -99,8 +101,52 @@ def home(
         data=data,
         chart=chart,
         figures=figures,
+        year_note=year_note,
         sources=used,
     )
+
+
+def legend_title(series: Series) -> str:
+    """A map legend says what is coloured and in which unit."""
+    return f"{series.title} ({series.unit})"
+
+
+def unavailable_year_note(year: int | None, data: dict[str, Any]) -> str | None:
+    """Why the page shows another year than the one asked for (None when the asked year is shown)."""
+    if year is None or year in data["years"]:
+        return None
+    shown = data["year"]
+    years = data["years"]
+    span = f" (years with values: {years[0]}–{years[-1]})" if years else ""
+    return f"No values for {year} in this series{span}; showing {shown} instead."
+
+
+def area_directory(handle) -> AreaDirectory:
+    """The release's codes, names and aliases, for resolving what a person typed."""
+    return handle.memo(
+        ("area_directory",),
+        lambda: AreaDirectory(
+            handle.rows("SELECT code, name, short_name, kind, iso2 FROM area ORDER BY code"),
+            handle.rows("SELECT alias, code, scheme FROM area_alias ORDER BY scheme, alias, code"),
+        ),
+    )
+
+
+def resolve_country(handle, text: str) -> str:
+    """The area code a person's name or code denotes; 404 naming the closest codes (never echoing the input)."""
+    directory = area_directory(handle)
+    try:
+        return directory.resolve(text, "country")
+    except AreaLookupError as error:
+        candidates = error.candidates or directory.suggestions(text)
+        hint = (
+            f"did you mean {candidates[0].label()}?"
+            if len(candidates) == 1
+            else f"did you mean one of {', '.join(c.label() for c in candidates)}?"
+            if candidates
+            else "see /countries for the list"
+        )
+        raise ApiProblem(404, "Unknown country", f"no country with that code or name in this release; {hint}") from None
 
 
 @router.get("/countries")
@@ -119,7 +165,10 @@ def country_list(request: Request, handle: Release):
 @router.get("/countries/{code}")
 def country_page(request: Request, code: str, handle: Release, settings: AppSettings):
     """A country profile: key figures, map of where its emigrants live, charts, downloads, evidence, sources."""
-    code = cast(str, check_area(handle, code, "country"))
+    resolved = resolve_country(handle, code)
+    if resolved != code:
+        # A name ("nepal") or lower-case code: one address per country, so links and bookmarks agree.
+        return RedirectResponse(f"/countries/{resolved}", status_code=307)
     summary = country_summary(handle, code)
     area = areas(handle)[code]
     charts = []
@@ -221,13 +270,15 @@ def indicator_page(
         raise not_found("indicator or measure", series_id, "see /indicators")
     area = check_area(handle, area)
     charts, ranking_rows, used, map_chart, data = [], [], set(), None, None
+    year_note: str | None = None
     if series.level == "area":
-        data = map_values(handle, series, year if year else None) if year else map_values(handle, series)
-        if year and year not in data["years"]:
-            data = map_values(handle, series)
+        data = map_values(handle, series)
+        year_note = unavailable_year_note(year, data)
+        if year is not None and year in data["years"]:
+            data = map_values(handle, series, year)
         used.update(data["sources"])
         if data["countries"]:
-            map_chart = world_map(f"{series.title}, {data['year']}", data["countries"], series.unit)
+            map_chart = world_map(f"{series.title}, {data['year']}", data["countries"], legend_title(series))
             top = data["countries"][:20]
             charts.append(
                 bar_chart(
@@ -253,7 +304,11 @@ def indicator_page(
         ranking_rows = data["countries"]
     else:
         rows = handle.memo(("corridor_ranking", series.id), lambda: collapsed(handle, series))
-        chosen = year if year else latest_year(rows)
+        available = sorted({r["year"] for r in rows if r["value"] is not None})
+        chosen = year if year in available else latest_year(rows)
+        if year is not None and year not in available:
+            span = f" (years with values: {available[0]}–{available[-1]})" if available else ""
+            year_note = f"No values for {year} in this series{span}; showing {chosen} instead."
         top = sorted(
             (
                 r
@@ -294,6 +349,7 @@ def indicator_page(
         ranking=ranking_rows,
         evidence=evidence,
         focus_area=area,
+        year_note=year_note,
         sources=used,
     )
 

@@ -5,9 +5,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
-from observatory.api.queries.catalogue import Series, area_label, cite, find_series, indicator_has_values, measures
+from observatory.api.queries.catalogue import (
+    Series,
+    area_label,
+    cite,
+    find_series,
+    indicator_has_values,
+    indicators,
+    measures,
+)
 from observatory.api.queries.series import collapsed
 from observatory.api.release_cache import ReleaseHandle
 
@@ -141,8 +150,62 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
     return handle.memo(("corridor_profile", origin, destination), compute)
 
 
+def category_labels(handle: ReleaseHandle, series_id: str) -> dict[str, str]:
+    """What the category codes of an indicator or measure mean, as the release's catalogue declares them."""
+
+    def build() -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for row in indicators(handle).values():
+            if not row.get("category_labels"):
+                continue
+            labels = json.loads(row["category_labels"])
+            for measure_id in row.get("category_measures") or []:
+                out.setdefault(measure_id, labels)
+            out[row["id"]] = labels
+        return out
+
+    return handle.memo(("category_labels",), build).get(series_id, {})
+
+
+def _by_category(handle: ReleaseHandle, measure_id: str, origin: str, destination: str) -> dict[str, list[dict]]:
+    """A corridor measure's yearly values per category (last period of the year; published total else women + men)."""
+    rows = handle.rows(
+        """WITH chosen AS (
+               SELECT category, year, period, sex, value, dataset_id FROM observation
+               WHERE measure_id = ? AND origin = ? AND destination = ? AND age = 'total' AND value IS NOT NULL
+               QUALIFY period = max(period) OVER (PARTITION BY category, year))
+           SELECT category, year, any_value(period) AS period,
+                  CASE WHEN bool_or(sex = 'total') THEN sum(value) FILTER (WHERE sex = 'total')
+                       ELSE sum(value) FILTER (WHERE sex IN ('female', 'male')) END AS value,
+                  list_sort(list_distinct(list(dataset_id))) AS sources
+           FROM chosen GROUP BY category, year ORDER BY category, year""",
+        [measure_id, origin, destination],
+    )
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["value"] is not None:
+            out.setdefault(row["category"], []).append(row)
+    return out
+
+
+def headline_category(present: list[str], labels: dict[str, str]) -> str:
+    """The category one headline number shows: the all-categories value, else the first declared code with values."""
+    if "" in present:
+        return ""
+    declared = [code for code in labels if code in present]
+    # Without a declaration no code is preferred over another; the order is only stable, and the code is shown.
+    return declared[0] if declared else sorted(present)[0]
+
+
+def category_label(category: str, labels: dict[str, str]) -> str | None:
+    """The meaning of a category code, or a plain statement that the release does not declare it."""
+    if category in labels:
+        return labels[category]
+    return None if category == "" else f"category {category} (meaning not declared)"
+
+
 def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list[dict[str, Any]]:
-    """Every corridor measure other than the stock, with its series for this origin and destination."""
+    """Every corridor measure other than the stock: the headline category's series and every category on its own."""
     present = [
         r["measure_id"]
         for r in handle.rows(
@@ -154,12 +217,25 @@ def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list
     known = measures(handle)
     out = []
     for measure_id in present:
-        series = find_series(handle, measure_id)
-        values = collapsed(handle, cast(Series, series), origin=origin, destination=destination)
-        values = [v for v in values if v["value"] is not None]
-        if not any(v["value"] for v in values):
+        by_category = _by_category(handle, measure_id, origin, destination)
+        if not any(v["value"] for values in by_category.values() for v in values):
             continue
+        labels = category_labels(handle, measure_id)
+        chosen = headline_category(list(by_category), labels)
+        order = {code: position for position, code in enumerate(labels)}
+        values = by_category[chosen]
         latest = values[-1]
+        categories = [
+            {
+                "category": code,
+                "label": category_label(code, labels),
+                "latest_year": rows[-1]["year"],
+                "latest_period": rows[-1]["period"],
+                "latest_value": rows[-1]["value"],
+                "series": [{"year": v["year"], "period": v["period"], "value": v["value"]} for v in rows],
+            }
+            for code, rows in sorted(by_category.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+        ]
         out.append(
             {
                 "measure": measure_id,
@@ -169,7 +245,10 @@ def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list
                 "latest_year": latest["year"],
                 "latest_period": latest["period"],
                 "latest_value": latest["value"],
-                "category": latest["category"],
+                "category": chosen,
+                "category_label": category_label(chosen, labels),
+                # Each kind on its own: codes of different kinds (new applications, appeals) are never added up.
+                "categories": categories if len(categories) > 1 else [],
                 "series": [{"year": v["year"], "period": v["period"], "value": v["value"]} for v in values],
                 "sources": sorted({s for v in values for s in (v["sources"] or [])}),
             }

@@ -25,6 +25,11 @@ KEY_FIGURES: tuple[tuple[str, str | None], ...] = (
     ("sdg_10_c_1", None),
 )
 
+# Figures whose world value is not a fact about the world: every migrant who arrives somewhere left somewhere else,
+# so world net migration is zero by construction and its sum over areas is only a rounding and coverage residue.
+NOT_GLOBAL: frozenset[str] = frozenset({"net_migration"})
+WORLD = "WLD"
+
 
 def latest(handle: ReleaseHandle, series_id: str, area: str) -> dict[str, Any] | None:
     """The latest non-null collapsed value of a series for an area, with the series' metadata."""
@@ -51,10 +56,12 @@ def latest(handle: ReleaseHandle, series_id: str, area: str) -> dict[str, Any] |
     }
 
 
-def key_figures(handle: ReleaseHandle, area: str) -> list[dict[str, Any]]:
+def key_figures(
+    handle: ReleaseHandle, area: str, chosen: tuple[tuple[str, str | None], ...] = KEY_FIGURES
+) -> list[dict[str, Any]]:
     """The headline numbers of a country: indicator values, or the named raw measures when an indicator is missing."""
     out = []
-    for indicator_id, fallback in KEY_FIGURES:
+    for indicator_id, fallback in chosen:
         figure = latest(handle, indicator_id, area)
         if figure is None and fallback:
             figure = latest(handle, fallback, area)
@@ -63,6 +70,12 @@ def key_figures(handle: ReleaseHandle, area: str) -> list[dict[str, Any]]:
         if figure is not None:
             out.append(figure)
     return out
+
+
+def global_key_figures(handle: ReleaseHandle) -> list[dict[str, Any]]:
+    """The world's headline numbers: only figures whose world total means something."""
+    chosen = tuple((indicator, fallback) for indicator, fallback in KEY_FIGURES if indicator not in NOT_GLOBAL)
+    return key_figures(handle, WORLD, chosen)
 
 
 def all_indicator_values(handle: ReleaseHandle, area: str) -> list[dict[str, Any]]:
