@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from observatory.api.deps import AppSettings, Release, check_area
 from observatory.api.problems import bad_request
 from observatory.api.queries.catalogue import area_label, countries, find_series, groups
-from observatory.api.queries.claims import SCHEMES, check_claim, claim_series, parse_claim
+from observatory.api.queries.claims import SCHEMES, answer_claim, check_claim, claim_series, parse_claim
 from observatory.api.queries.corridors import corridor_profile, stock_years, top_partners
 from observatory.api.queries.external import evidence_for, publication_files, search_evidence
 from observatory.web.charts import bar_chart, line_chart
@@ -142,6 +142,7 @@ def claim_check(
         check_area(handle, area or None),
     )
     parsed = parse_claim(handle, claim) if claim and len(claim.strip()) >= 3 else None
+    answered = answer_claim(handle, claim) if parsed and claim else None
     choice: dict[str, Any] = {
         "measure": measure,
         "origin": origin,
@@ -187,6 +188,7 @@ def claim_check(
         title="Check a claim",
         claim=claim or "",
         parsed=parsed,
+        answered=answered,
         choice=choice,
         series_options=claim_series(handle),
         countries=countries(handle),

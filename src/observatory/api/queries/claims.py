@@ -15,6 +15,7 @@ from observatory.api.queries.catalogue import (
     members,
     memberships,
 )
+from observatory.api.queries.claim_reading import people_number, read_claim, share_text
 from observatory.api.queries.corridors import stock_series
 from observatory.api.queries.series import collapsed
 from observatory.api.release_cache import ReleaseHandle
@@ -41,25 +42,26 @@ GROUP_WORDS = {
     "EU27": ["European Union", "the EU", "EU"],
     "WLD": ["the world", "worldwide"],
     "SDG_SUB_SAHARAN_AFRICA": ["Sub-Saharan Africa", "sub-Saharan Africa", "sub-Saharan African"],
-    "WBI_HIGH_INCOME": ["rich countries", "high-income countries"],
-    "WBI_LOW_INCOME": ["poor countries", "low-income countries"],
+    "WBI_HIGH_INCOME": [
+        f"{rich} {kind}"
+        for rich in ("rich", "richer", "richest", "wealthy", "wealthier", "high-income", "high income")
+        for kind in ("countries", "nations", "economies", "states", "world")
+    ],
+    "WBI_LOW_INCOME": [
+        f"{poor} {kind}"
+        for poor in ("poor", "poorer", "poorest", "low-income", "low income")
+        for kind in ("countries", "nations", "economies", "states")
+    ],
 }
-# (words that select it, corridor series ids in order of preference, area series ids in order of preference)
-MEASURE_RULES: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
-    (("asylum",), ("unhcr_asylum_applications",), ("asylum_applications", "eurostat_asylum_applicants")),
-    (("refugee",), ("unhcr_refugees",), ("refugees_hosted", "refugees_undesa")),
-    (("remittance", "money sent"), (), ("remittances_received_usd", "remittances_received")),
-    (("displaced", "idp"), (), ("idps_conflict", "unhcr_idmc_idps")),
-    (
-        ("migrant", "immigrant", "emigrant", "born", "foreigner", "diaspora", "live abroad", "go to", "move"),
-        ("corridor_stock", "migrant_stock"),
-        ("migrant_stock", "migrant_stock_total"),
-    ),
+# Country words the gazetteer leaves out (too short or ambiguous there) but claims use all the time.
+COUNTRY_WORDS = {"US": "USA", "UK": "GBR", "America": "USA", "American": "USA", "Indian": "IND", "Britain": "GBR"}
+VERDICTS = (
+    "supported by the data",
+    "partly supported by the data",
+    "not supported by the data",
+    "the data cannot say",
+    "cannot read this claim",
 )
-NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(million|billion|thousand|per ?cent|percent|%|m\b|bn\b|k\b)?", re.IGNORECASE
-)
-SCALE = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3, "k": 1e3}
 
 
 def _surfaces(handle: ReleaseHandle) -> dict[str, str]:
@@ -80,6 +82,8 @@ def _surfaces(handle: ReleaseHandle) -> dict[str, str]:
                 table[area["name"]] = code
                 if area.get("short_name"):
                     table[area["short_name"]] = code
+        for word, code in COUNTRY_WORDS.items():
+            table.setdefault(word, code)
         for code, words in GROUP_WORDS.items():
             if code in areas(handle):
                 for word in words:
@@ -96,7 +100,7 @@ def find_areas(handle: ReleaseHandle, text: str) -> list[tuple[int, str, str]]:
     taken: list[tuple[int, int]] = []
     for surface in sorted(table, key=len, reverse=True):
         flags = 0 if surface.isupper() else re.IGNORECASE
-        for match in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?:s|es)?(?![\w-])", text, flags):
+        for match in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?:s|es)?(?![\w$-])", text, flags):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
             taken.append((match.start(), match.end()))
@@ -114,65 +118,12 @@ def _first_available(handle: ReleaseHandle, ids: tuple[str, ...]) -> str | None:
 
 
 def parse_claim(handle: ReleaseHandle, text: str) -> dict[str, Any]:
-    (
-        """Suggested measure, origin, destination or area, year and claimed number for a sentence; the person """
-        """confirms """
-        """them."""
-    )
-    lowered = text.lower()
-    mentions = find_areas(handle, text)
-    codes = list(dict.fromkeys(code for _, _, code in mentions))
-    origin = destination = area = None
-    for position, _surface, code in mentions:
-        before = text[max(0, position - 12) : position].lower()
-        if re.search(r"\b(from|of|born in)\s+$", before) and origin is None:
-            origin = code
-        elif re.search(r"\b(to|in|into|towards|reach)\s+(the\s+)?$", before) and destination is None and code != origin:
-            destination = code
-    rest = [c for c in codes if c not in (origin, destination)]
-    if origin is None and rest:
-        origin = rest.pop(0)
-    if destination is None and rest:
-        destination = rest.pop(0)
-    corridor_ids: tuple[str, ...] = ("corridor_stock", "migrant_stock")
-    area_ids: tuple[str, ...] = ("migrant_stock", "migrant_stock_total")
-    for words, corridor_rule, area_rule in MEASURE_RULES:
-        if any(word in lowered for word in words):
-            corridor_ids, area_ids = corridor_rule, area_rule
-            break
-    single = destination is None and (
-        not corridor_ids or re.search(r"\b(host|hosts|hosted|live in|living in|receive|received)\b", lowered)
-    )
-    if single and origin is not None:
-        area, origin = origin, None
-    measure = _first_available(handle, area_ids if area else corridor_ids) or _first_available(
-        handle, corridor_ids or area_ids
-    )
-    years = [int(y) for y in re.findall(r"\b(19[5-9]\d|20[0-4]\d)\b", text)]
-    number = None
-    for match in NUMBER.finditer(text):
-        raw, unit = match.group(1), (match.group(2) or "").lower().replace(" ", "")
-        if not unit and re.fullmatch(r"(19|20)\d\d", raw):
-            continue
-        value = float(raw.replace(",", ""))
-        number = {
-            "text": match.group(0).strip(),
-            "value": value * SCALE.get(unit, 1.0),
-            "percent": unit in ("%", "percent", "percent"),
-        }
-        break
-    if number is None and re.search(r"\b(most|majority|more than half)\b", lowered):
-        number = {"text": "most", "value": 50.0, "percent": True}
-    return {
-        "text": text,
-        "measure": measure,
-        "origin": origin,
-        "destination": destination,
-        "area": area,
-        "year": years[0] if years else None,
-        "number": number,
-        "mentions": [{"surface": s, "code": c, "name": area_label(handle, c)} for _, s, c in mentions],
-    }
+    """Measure, who moves where (origin and destination), year, claimed number and the question a sentence asks."""
+    # "in the world" means everywhere, which is what no origin or destination already means
+    mentions = [m for m in find_areas(handle, text) if m[2] != "WLD"]
+    reading = read_claim(handle, text, mentions, _first_available)
+    reading["mentions"] = [{"surface": s, "code": c, "name": area_label(handle, c)} for _, s, c in mentions]
+    return reading
 
 
 def expand(handle: ReleaseHandle, code: str) -> list[str]:
@@ -334,11 +285,11 @@ def _statement(
         else f"people counted in {area_label(handle, anchor)} who came from other countries"
     )
     text = (
-        f"In {year}, {series.title} ({series.unit}): {total:,.0f} {people}. "
+        f"In {year}, {series.title} ({series.unit}): {people_number(total, series.unit)} {people}. "
         f"The largest {where} group is {top['name']} ({top['share']:.0%})."
     )
     if focus is not None and focus["share"] is not None:
-        text += f" {focus['name']} accounted for {focus['share']:.0%} ({focus['value']:,.0f})."
+        text += f" {focus['name']} accounted for {focus['share']:.0%} ({people_number(focus['value'], series.unit)})."
     return text
 
 
@@ -353,7 +304,7 @@ def _area_values(handle: ReleaseHandle, series: Series, area: str | None, year: 
     value = value_row["value"] if value_row else None
     sources = {s for r in rows for s in (r["sources"] or [])}
     statement = (
-        f"In {chosen}, {series.title.lower()} for {area_label(handle, area)} was {value:,.6g} ({series.unit})."
+        f"In {chosen}, {series.title.lower()} for {area_label(handle, area)} was {people_number(value, series.unit)}."
         if value is not None
         else f"The release has no {series.title.lower()} value for {area_label(handle, area)}."
     )
@@ -386,3 +337,279 @@ def stock_default(handle: ReleaseHandle) -> str | None:
     """The default corridor series for claims."""
     series = stock_series(handle)
     return series.id if series else None
+
+
+def _kind(handle: ReleaseHandle, code: str | None) -> str | None:
+    """'country', 'group' or None for an area code."""
+    return areas(handle).get(code or "", {}).get("kind")
+
+
+def _corridor_rows(handle: ReleaseHandle, series: Series, origin: str | None, destination: str | None) -> list[dict]:
+    """Complete-year rows between two countries or groups (None: anywhere), never a group as a partner."""
+
+    def build() -> list[dict]:
+        filters: dict[str, Any] = {}
+        if origin:
+            filters["origin"] = expand(handle, origin)
+        if destination:
+            filters["destination"] = expand(handle, destination)
+        rows = collapsed(handle, series, **filters)
+        return [
+            r
+            for r in rows
+            if r["value"] is not None
+            and r["partial_until"] is None
+            and _kind(handle, r["destination"]) == "country"
+            and _kind(handle, r["origin"]) != "group"
+        ]
+
+    return handle.memo(("claim_corridor_rows", series.id, origin, destination), build)
+
+
+def _by_year(rows: list[dict], partner: str | None = None) -> dict[int, dict[str, float]]:
+    """Year -> partner (or '' for all) -> summed value."""
+    table: dict[int, dict[str, float]] = {}
+    for row in rows:
+        key = row[partner] if partner else ""
+        year = table.setdefault(row["year"], {})
+        year[key] = year.get(key, 0.0) + row["value"]
+    return table
+
+
+def _area_rows(handle: ReleaseHandle, series: Series, code: str | None) -> dict[int, float]:
+    """Year -> value of an area measure for a country, or summed over a group's (or the world's) countries."""
+
+    def build() -> dict[int, float]:
+        wanted = set(expand(handle, code)) if code else None
+        table: dict[int, float] = {}
+        for row in collapsed(handle, series):
+            if row["value"] is None or row["partial_until"] is not None or _kind(handle, row["area"]) != "country":
+                continue
+            if wanted is None or row["area"] in wanted:
+                table[row["year"]] = table.get(row["year"], 0.0) + row["value"]
+        return table
+
+    if code and _kind(handle, code) == "country":
+        rows = collapsed(handle, series, area=code)
+        return {r["year"]: r["value"] for r in rows if r["value"] is not None and r["partial_until"] is None}
+    return handle.memo(("claim_area_rows", series.id, code), build)
+
+
+def _pick_year(wanted: int | None, *tables: dict[int, Any]) -> int | None:
+    """The claim's year if every table has it, else the latest year they share."""
+    common = set.intersection(*(set(t) for t in tables)) if tables else set()
+    if wanted in common:
+        return wanted
+    return max(common) if common else None
+
+
+def _grade(gap: float, close: float, near: float) -> str:
+    """A verdict from how far the data are from what the claim says (0 or less: as claimed)."""
+    return VERDICTS[0] if gap <= close else VERDICTS[1] if gap <= near else VERDICTS[2]
+
+
+def _against_number(value: float, number: dict[str, Any], close: float, near: float) -> str:
+    """Verdict of a value against a claimed number: about, above or below it, relative gaps for amounts."""
+    target = number["value"]
+    scale = 1.0 if number["percent"] else max(abs(target), 1e-9)
+    if number["comparison"] == "above":
+        return _grade((target - value) / scale, 0.0, close)
+    if number["comparison"] == "below":
+        return _grade((value - target) / scale, 0.0, close)
+    return _grade(abs(value - target) / scale, close, near)
+
+
+def answer_claim(handle: ReleaseHandle, text: str) -> dict[str, Any]:
+    """A claim read, the figures that answer its question, and a plain verdict (or why it cannot be read)."""
+    reading = parse_claim(handle, text)
+    series = find_series(handle, reading["measure"]) if reading["measure"] else None
+    if not reading["understood"] or series is None:
+        return {
+            **reading,
+            "verdict": VERDICTS[4],
+            "answer": None,
+            "figures": [],
+            "statement": "Cannot read this claim: " + "; ".join(reading["problems"] or ["no data for this measure"]),
+            "sources": [],
+        }
+    if series.level == "corridor":
+        body = _answer_corridor(handle, series, reading)
+    else:
+        body = _answer_area(handle, series, reading)
+    return {**reading, **body}
+
+
+def _figure(label: str, value: float | None, unit: str, year: int | None) -> dict[str, Any]:
+    """One figure behind a verdict, with its text for people."""
+    text = share_text(value) if unit == "share" else people_number(value, unit)
+    return {"label": label, "value": value, "unit": unit, "year": year, "text": text}
+
+
+def _no_data(label: str) -> dict[str, Any]:
+    """The answer when the release holds nothing for the question."""
+    return {"verdict": VERDICTS[3], "answer": None, "figures": [], "statement": f"No data for {label}.", "sources": []}
+
+
+def _answer_corridor(handle: ReleaseHandle, series: Series, reading: dict[str, Any]) -> dict[str, Any]:
+    """Answer a claim about people between places from a corridor measure."""
+    origin, destination, question = reading["origin"], reading["destination"], reading["question"]
+    name = {code: area_label(handle, code) if code else "anywhere" for code in (origin, destination)}
+    pair_rows = _corridor_rows(handle, series, origin, destination)
+    pair = {y: v[""] for y, v in _by_year(pair_rows).items()}
+    origin_total = {y: v[""] for y, v in _by_year(_corridor_rows(handle, series, origin, None)).items()}
+    destination_total = {y: v[""] for y, v in _by_year(_corridor_rows(handle, series, None, destination)).items()}
+    year = _pick_year(reading["year"], pair, origin_total, destination_total)
+    label = f"{_first_lower(series.title)} from {name[origin]} in {name[destination]}"
+    if year is None:
+        return _no_data(label)
+    sources = {s for r in pair_rows if r["year"] == year for s in (r["sources"] or [])}
+    value = pair[year]
+    of_origin = value / origin_total[year] if origin_total[year] else None
+    of_destination = value / destination_total[year] if destination_total[year] else None
+    figures = [
+        _figure(series.title + label[len(series.title) :], value, series.unit, year),
+        _figure(f"Share of all from {name[origin]}", of_origin, "share", year),
+        _figure(f"Share of all in {name[destination]}", of_destination, "share", year),
+    ]
+    answer: float | None = value
+    verdict = VERDICTS[3] if reading["loaded"] else (VERDICTS[0] if value > 0 else VERDICTS[2])
+    number = reading["number"]
+    if question == "share":
+        answer = of_destination if reading["denominator"] == "destination" else of_origin
+        scope = reading.get("scope")
+        if scope and reading["denominator"] == "origin":
+            # "most asylum seekers in the EU": the share is of those in the scope, not of everyone
+            within = {y: v[""] for y, v in _by_year(_corridor_rows(handle, series, origin, scope)).items()}
+            answer = value / within[year] if within.get(year) else None
+            figures.append(
+                _figure(f"Share of all from {name[origin]} in {area_label(handle, scope)}", answer, "share", year)
+            )
+        if answer is None:
+            return _no_data(label)
+        if number is not None:
+            verdict = _against_number(answer, number, 0.03, 0.08)
+        elif reading["majority"]:
+            verdict = _grade(0.5 - answer, 0.0, 0.1)
+        else:
+            verdict = _grade(answer - 0.25, 0.0, 0.25)
+    elif question == "amount" and number is not None:
+        verdict = _against_number(value, number, 0.1, 0.25)
+    elif question == "rank":
+        by_source = bool(
+            re.search(r"\b(source|origin|group|sends?|sending|come from|comes from)\b", reading["text"], re.I)
+        )
+        partner, anchor, code = ("origin", destination, origin) if by_source else ("destination", origin, destination)
+        ranking = _by_year(_corridor_rows(handle, series, *((None, anchor) if by_source else (anchor, None))), partner)
+        allowed = set(expand(handle, reading["scope"])) if reading.get("scope") else None
+        ordered = sorted(
+            ((c, v) for c, v in ranking.get(year, {}).items() if allowed is None or c in allowed), key=lambda kv: -kv[1]
+        )
+        place = next((i + 1 for i, (c, _) in enumerate(ordered) if c == code), None)
+        if place is None or _kind(handle, code) != "country":
+            verdict = VERDICTS[3]
+        else:
+            verdict = VERDICTS[0] if place == 1 else VERDICTS[1] if place <= 3 else VERDICTS[2]
+            answer = float(place)
+            top, top_value = ordered[0]
+            figures.append(_figure(f"Rank of {name[code]}", float(place), "", year))
+            figures.append(_figure(f"Largest: {area_label(handle, top)}", top_value, series.unit, year))
+    elif question == "trend":
+        verdict, extra = _trend(pair, year, reading["direction"], series.unit)
+        figures.extend(extra)
+    headline = figures[0]["text"]
+    share_part = next((f for f in figures[1:3] if f["value"] is not None), None)
+    statement = f"In {year}, {label}: {headline}"
+    if share_part:
+        statement += f" ({share_part['text']} of all {share_part['label'].split(' ', 3)[-1]})"
+    if question == "share" and answer is not None:
+        whole, part = (
+            (f"in {name[destination]}", f"came from {name[origin]}")
+            if reading["denominator"] == "destination"
+            else (f"from {name[origin]}", f"were in {name[destination]}")
+        )
+        statement = f"In {year}, {share_text(answer)} of {_first_lower(series.title)} {whole} {part} ({headline})"
+    return {
+        "verdict": verdict,
+        "answer": answer,
+        "year": year,
+        "figures": figures,
+        "statement": statement + ".",
+        "sources": cite(handle, sources),
+    }
+
+
+def _trend(values: dict[int, float], year: int, direction: str, unit: str) -> tuple[str, list[dict[str, Any]]]:
+    """Verdict on a rising (or falling) claim: the chosen year against about ten years before."""
+    earlier_years = [y for y in values if year - 12 <= y < year]
+    if not earlier_years:
+        return VERDICTS[3], []
+    start = min(earlier_years)
+    change = values[year] / values[start] - 1 if values[start] else 0.0
+    if direction == "falling":
+        change = -change
+    verdict = VERDICTS[0] if change > 0.05 else VERDICTS[1] if change > -0.05 else VERDICTS[2]
+    return verdict, [_figure(f"In {start}", values[start], unit, start)]
+
+
+def _answer_area(handle: ReleaseHandle, series: Series, reading: dict[str, Any]) -> dict[str, Any]:
+    """Answer a claim about a country's (or group's) own total from an area measure."""
+    code = reading["area"] or reading["destination"] or reading["origin"]
+    values = _area_rows(handle, series, code)
+    world = _area_rows(handle, series, None)
+    year = _pick_year(reading["year"], values, world) if code else _pick_year(reading["year"], world)
+    name = area_label(handle, code) if code else "the world"
+    label = f"{_first_lower(series.title)}, {name}"
+    if year is None:
+        return _no_data(label)
+    value = values[year] if code else world[year]
+    sources = {s for r in collapsed(handle, series, area=code) if r["year"] == year for s in (r["sources"] or [])}
+    share = value / world[year] if world[year] and code else None
+    figures = [_figure(series.title + label[len(series.title) :], value, series.unit, year)]
+    if share is not None and _kind(handle, code) == "group":
+        figures.append(_figure("Share of the world (countries)", share, "share", year))
+    answer: float | None = value
+    verdict = VERDICTS[3] if reading["loaded"] else VERDICTS[0] if value > 0 else VERDICTS[2]
+    number, question = reading["number"], reading["question"]
+    if question == "share" and share is not None:
+        answer = share
+        figures.append(_figure("Share of the world (countries)", share, "share", year))
+        verdict = _against_number(share, number, 0.03, 0.08) if number else _grade(0.5 - share, 0.0, 0.1)
+    elif question == "amount" and number is not None:
+        verdict = _against_number(value, number, 0.1, 0.25)
+    elif question == "rank" and code and _kind(handle, code) == "country":
+        allowed = set(expand(handle, reading["scope"])) if reading.get("scope") else None
+        ranking = sorted(
+            (
+                (r["area"], r["value"])
+                for r in collapsed(handle, series)
+                if r["year"] == year
+                and r["value"] is not None
+                and _kind(handle, r["area"]) == "country"
+                and (allowed is None or r["area"] in allowed)
+            ),
+            key=lambda kv: -kv[1],
+        )
+        place = next((i + 1 for i, (c, _) in enumerate(ranking) if c == code), None)
+        verdict = (
+            VERDICTS[3] if place is None else VERDICTS[0] if place == 1 else VERDICTS[1] if place <= 3 else VERDICTS[2]
+        )
+        answer = float(place) if place else None
+        if place:
+            figures.append(_figure(f"Rank of {name}", float(place), "", year))
+            figures.append(_figure(f"Largest: {area_label(handle, ranking[0][0])}", ranking[0][1], series.unit, year))
+    elif question == "trend":
+        verdict, extra = _trend(values if code else world, year, reading["direction"], series.unit)
+        figures.extend(extra)
+    return {
+        "verdict": verdict,
+        "answer": answer,
+        "year": year,
+        "figures": figures,
+        "statement": f"In {year}, {label}: {figures[0]['text']}.",
+        "sources": cite(handle, sources),
+    }
+
+
+def _first_lower(title: str) -> str:
+    """A title inside a sentence: first letter lower-cased unless it starts an acronym (UNHCR, IDMC)."""
+    return title if title[:2].isupper() else title[:1].lower() + title[1:]

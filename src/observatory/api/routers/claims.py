@@ -10,7 +10,7 @@ from observatory.api.deps import Release, check_area
 from observatory.api.models import PROBLEMS, Envelope
 from observatory.api.problems import bad_request, not_found
 from observatory.api.queries.catalogue import find_series
-from observatory.api.queries.claims import check_claim, parse_claim
+from observatory.api.queries.claims import answer_claim, check_claim, parse_claim
 from observatory.api.responses import json_response
 
 router = APIRouter(tags=["claims"], responses=PROBLEMS)
@@ -26,6 +26,17 @@ def read_claim(
 ):
     """Suggested measure, origin, destination or area, year and number; a person confirms them before checking."""
     return json_response({"release": handle.release_id, **parse_claim(handle, text)})
+
+
+@router.get("/claims/answer", response_model=Envelope, summary="Answer a claim with a verdict")
+def answer(
+    handle: Release,
+    text: Annotated[
+        str, Query(min_length=3, max_length=300, description="The claim, e.g. 'Most refugees live in rich countries'.")
+    ],
+):
+    """The claim as read, the figures that answer its question, and a verdict, or 'cannot read this claim'."""
+    return json_response({"release": handle.release_id, **answer_claim(handle, text)})
 
 
 @router.get("/claims/check", response_model=Envelope, summary="The data bearing on a claim")
