@@ -30,19 +30,27 @@ def test_the_collection_is_large_and_labelled():
         assert claim.get("verdict") in (None, *VERDICTS), claim
 
 
+@pytest.fixture(scope="module")
+def handle(real_release):
+    registry = ReleaseRegistry(real_release)
+    yield registry.current()
+    registry.close()
+
+
+@pytest.fixture(scope="module")
+def answers(handle):
+    return [(claim, answer_claim(handle, claim["text"])) for claim in CLAIMS]
+
+
+@pytest.fixture(scope="module")
+def client(real_server):
+    with httpx.Client(base_url=real_server, timeout=60) as http:
+        yield http
+
+
 @pytest.mark.mirror
 @pytest.mark.slow
 class TestOnTheRealRelease:
-    @pytest.fixture(scope="class")
-    def handle(self, real_release):
-        registry = ReleaseRegistry(real_release)
-        yield registry.current()
-        registry.close()
-
-    @pytest.fixture(scope="class")
-    def answers(self, handle):
-        return [(claim, answer_claim(handle, claim["text"])) for claim in CLAIMS]
-
     def test_parse_accuracy(self, answers):
         correct = []
         for claim, answer in answers:
@@ -93,11 +101,6 @@ class TestOnTheRealRelease:
 @pytest.mark.mirror
 @pytest.mark.slow
 class TestOneNumberPerQuestion:
-    @pytest.fixture(scope="class")
-    def client(self, real_server):
-        with httpx.Client(base_url=real_server, timeout=60) as http:
-            yield http
-
     def answer(self, client, text):
         response = client.get("/api/claims/answer", params={"text": text})
         assert response.status_code == 200
