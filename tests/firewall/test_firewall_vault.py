@@ -16,27 +16,12 @@ from observatory.firewall.metadata import connect
 from observatory.firewall.publish import list_contributed
 from observatory.firewall.vault import Vault
 from observatory.settings import Settings
+from observatory.sources.context import OBSERVATION_COLUMNS
 
 from .conftest import DATA, RULES, fixture_rows, snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-CANONICAL = [
-    "dataset_id",
-    "measure_id",
-    "area",
-    "origin",
-    "destination",
-    "year",
-    "period",
-    "sex",
-    "age",
-    "category",
-    "value",
-    "lower",
-    "upper",
-    "status",
-    "note",
-]
+CANONICAL = ["dataset_id", *OBSERVATION_COLUMNS]  # the release's observation columns
 
 
 def test_vault_refuses_to_start_without_a_key(tmp_path):

@@ -13,26 +13,11 @@ import pytest
 
 from observatory.firewall.errors import InvalidQuery
 from observatory.firewall.publish import ContributedMeta, list_contributed
+from observatory.sources.context import OBSERVATION_COLUMNS
 
 from .conftest import RULES
 
-CANONICAL = [
-    "dataset_id",
-    "measure_id",
-    "area",
-    "origin",
-    "destination",
-    "year",
-    "period",
-    "sex",
-    "age",
-    "category",
-    "value",
-    "lower",
-    "upper",
-    "status",
-    "note",
-]
+CANONICAL = ["dataset_id", *OBSERVATION_COLUMNS]  # the release's observation columns
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "src" / "observatory" / "warehouse" / "schema.sql"
 SHAPES = [
     (["sex", "legal_status"], ["sex", "legal_status"], {}),

@@ -12,25 +12,10 @@ from observatory.api.models import DOWNLOADS, PROBLEMS, PagedEnvelope
 from observatory.api.problems import bad_request, not_found
 from observatory.api.queries.catalogue import cite, datasets, measures
 from observatory.api.queries.series import chunked_rows
+from observatory.sources.context import OBSERVATION_COLUMNS
 
 router = APIRouter(tags=["observations"], responses=PROBLEMS)
-COLUMNS = [
-    "dataset_id",
-    "measure_id",
-    "area",
-    "origin",
-    "destination",
-    "year",
-    "period",
-    "sex",
-    "age",
-    "category",
-    "value",
-    "lower",
-    "upper",
-    "status",
-    "note",
-]
+COLUMNS = ["dataset_id", *OBSERVATION_COLUMNS]  # the release's observation columns
 TYPES = {"year": "int32", "value": "float64", "lower": "float64", "upper": "float64"}
 
 
