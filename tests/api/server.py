@@ -24,10 +24,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, log: Path) -> Iterator[str]:
-    """Start uvicorn on the app factory for this home; yield the base URL; stop it afterwards."""
+def running_server(settings: Settings, log: Path, environment: dict[str, str] | None = None) -> Iterator[str]:
+    """Start uvicorn on the app factory for this home (in `environment`, default this process's); yield the base URL."""
     port = free_port()
-    env = {**os.environ, "OBSERVATORY_HOME": str(settings.home)}
+    env = {**(os.environ if environment is None else environment), "OBSERVATORY_HOME": str(settings.home)}
     if settings.mirror is not None:
         env["OBSERVATORY_MIRROR"] = str(settings.mirror)
     else:

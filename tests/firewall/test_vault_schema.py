@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,6 @@ from observatory.firewall.vault import Vault
 from observatory.settings import Settings
 
 from .conftest import RULES, environ_without_token, leaks, make_settings, scan_tree
-from .test_firewall_api import free_port
 
 DATASET = "schema-grc"
 API_TESTS = Path(__file__).parent.parent / "api"
@@ -38,36 +36,12 @@ def write_synthetic_release(settings: Settings) -> None:
 @contextmanager
 def portal_server(settings: Settings, log_path: Path) -> Iterator[str]:
     """The whole portal (observatory.api.app) in uvicorn on a free port, with the vault configured; yields its URL."""
-    port = free_port()
-    env = {
-        **environ_without_token(),
-        "OBSERVATORY_HOME": str(settings.home),
-        "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file),
-    }
-    env.pop("OBSERVATORY_MIRROR", None)
-    command = [sys.executable, "-m", "uvicorn", "observatory.api.app:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    httpx.get(f"{base}/api/openapi.json", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("uvicorn did not start:\n" + log_path.read_text()) from None
-                    time.sleep(0.1)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    spec = importlib.util.spec_from_file_location("vault_schema_server", API_TESTS / "server.py")
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)
+    environment = {**environ_without_token(), "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file)}
+    with server.running_server(settings, log_path, environment) as base:
+        yield base
     assert leaks(log_path.read_text()) == []
     assert scan_tree(settings.home) == {}
 
