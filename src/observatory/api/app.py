@@ -196,6 +196,7 @@ def _mount_routers(app: FastAPI) -> None:
         corridors,
         datasets,
         evidence,
+        findings,
         frameworks,
         indicators,
         observations,
@@ -212,6 +213,7 @@ def _mount_routers(app: FastAPI) -> None:
         frameworks,
         profiles,
         evidence,
+        findings,
         publications,
         claims,
     ):

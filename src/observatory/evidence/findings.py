@@ -217,3 +217,105 @@ def finding_markdown(finding_id: str, store: EvidenceStore | None = None) -> str
     finding = load_finding(finding_id, store)
     records = {ref.record_id: store.get(ref.record_id) for ref in finding.references}
     return render_markdown(finding, {k: v for k, v in records.items() if v})
+
+
+FINDING_COLUMNS = "f.id, f.statement, f.evidence, f.agreement, f.confidence, f.confidence_note, f.likelihood, " + (
+    "f.probability_low, f.probability_high, f.author, f.created_at"
+)
+
+
+def _finding_rows(con, where: str = "", params: list | None = None, limit: int = 200) -> list[dict]:
+    """Findings (with their number of references) matching a WHERE clause over `f`, oldest first."""
+    result = con.execute(
+        f"""SELECT {FINDING_COLUMNS}, (SELECT count(*) FROM finding_evidence e WHERE e.finding_id = f.id) AS references
+            FROM findings f {where} ORDER BY f.created_at, f.id LIMIT ?""",
+        [*(params or []), limit],
+    )
+    names = [column[0] for column in result.description]
+    rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    for row in rows:
+        row["created_at"] = row["created_at"].isoformat() if row["created_at"] is not None else None
+        row["confidence_rank"] = CONFIDENCE_LEVELS.index(row["confidence"]) if row["confidence"] else None
+    return rows
+
+
+def search_findings(
+    q: str | None = None,
+    *,
+    confidence: str | None = None,
+    area: str | None = None,
+    corridor: tuple[str, str] | None = None,
+    limit: int = 100,
+    store: EvidenceStore | None = None,
+) -> list[dict]:
+    """Findings whose statement holds every word of q, at least `confidence`, about an area or a corridor."""
+    store = store or EvidenceStore()
+    clauses: list[str] = []
+    params: list[object] = []
+    for word in (q or "").split()[:12]:
+        clauses.append("f.statement ILIKE ? ESCAPE '\\'")
+        params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if confidence is not None:
+        if confidence not in CONFIDENCE_LEVELS:
+            raise ValueError(f"confidence must be one of {CONFIDENCE_LEVELS}")
+        clauses.append("list_position(?, f.confidence) >= ?")
+        params += [CONFIDENCE_LEVELS, CONFIDENCE_LEVELS.index(confidence) + 1]
+    # A finding is about a place when a record it cites is labelled with that country (or a corridor it is an end
+    # of), or with that very corridor.
+    about = "f.id IN (SELECT e.finding_id FROM finding_evidence e JOIN effective_labels l USING (record_id) WHERE {})"
+    if corridor is not None:
+        clauses.append(about.format("l.kind = 'corridor' AND l.value = ?"))
+        params.append(f"{corridor[0].upper()}-{corridor[1].upper()}")
+    elif area is not None:
+        clauses.append(
+            about.format(
+                "(l.kind = 'area' AND l.value = ?) OR (l.kind = 'corridor' AND list_contains(string_split(l.value, "
+                "'-'), ?))"
+            )
+        )
+        params += [area.upper(), area.upper()]
+    where = "WHERE " + " AND ".join(clauses) if clauses else ""
+    with store.connect(read_only=True) as con:
+        return _finding_rows(con, where, params, limit)
+
+
+def finding_detail(finding_id: str, store: EvidenceStore | None = None) -> dict:
+    """A finding with its references resolved (title, year, link, stance), the places they are about, and Markdown."""
+    store = store or EvidenceStore()
+    with store.connect(read_only=True) as con:
+        rows = _finding_rows(con, "WHERE f.id = ?", [finding_id], 1)
+        if not rows:
+            raise KeyError(f"no finding {finding_id}")
+        result = con.execute(
+            """SELECT e.record_id, e.stance, r.title, r.year, r.doi, r.url, r.authors, r.venue,
+                      (SELECT list(DISTINCT l.value ORDER BY l.value) FROM effective_labels l
+                       WHERE l.record_id = e.record_id AND l.kind IN ('area', 'corridor')) AS places
+               FROM finding_evidence e LEFT JOIN records r ON r.id = e.record_id
+               WHERE e.finding_id = ? ORDER BY e.position""",
+            [finding_id],
+        )
+        names = [column[0] for column in result.description]
+        references = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    detail = rows[0]
+    for ref in references:
+        ref["authors"] = list(ref["authors"] or [])
+        ref["places"] = list(ref["places"] or [])
+        ref["reference"] = format_reference({**ref, "title": ref["title"] or ref["record_id"]})
+        ref["link"] = f"https://doi.org/{ref['doi']}" if ref["doi"] else ref["url"]
+    detail["references"] = references
+    detail["places"] = sorted({p for ref in references for p in ref["places"]})
+    detail["probability_range"] = list(LIKELIHOOD[detail["likelihood"]]) if detail["likelihood"] else None
+    detail["markdown"] = render_markdown(
+        load_finding(finding_id, store),
+        {r["record_id"]: {**r, "title": r["title"] or r["record_id"]} for r in references},
+    )
+    return detail
+
+
+def confidence_phrase(finding: dict) -> str:
+    """'{high confidence}' or 'likely (66–100 %), {medium confidence}': the calibrated words of a finding."""
+    words = f"{{{finding['confidence']} confidence}}"
+    if finding.get("likelihood"):
+        lo, hi = LIKELIHOOD[finding["likelihood"]]
+        words = f"*{finding['likelihood']}* ({lo}–{hi} %), {words}"
+    return words

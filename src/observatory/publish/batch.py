@@ -1,4 +1,4 @@
-"""Write many country profiles at once, timing each one."""
+"""Write many country profiles at once, timing each one; or a release's batch of profiles and briefs, catalogued."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import cast
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from observatory.publish.data import ReleaseData
+from observatory.publish.on_demand import Wanted, write_publication
 from observatory.publish.profile import country_profile
 from observatory.publish.render import write
 
@@ -44,4 +45,23 @@ def write_profiles(
             write_profile(data, code, out_dir, fmt)
             timings[code] = time.perf_counter() - start
             bar.advance(task)
+    return timings
+
+
+def publish_batch(
+    data: ReleaseData, codes: list[str], kinds: tuple[str, ...], formats: tuple[str, ...], progress: bool = False
+) -> dict[str, float]:
+    """The release's batch: each country's publications of the given kinds into the release folder, catalogued."""
+    if data.settings is None:
+        raise ValueError("a release batch needs the home's settings")
+    timings: dict[str, float] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), disable=not progress) as bar:
+        task = bar.add_task("publications", total=len(codes) * len(kinds))
+        for code in codes:
+            for kind in kinds:
+                bar.update(task, description=f"{kind} {code}")
+                start = time.perf_counter()
+                write_publication(data.settings, data, Wanted(kind, area=code), formats)
+                timings[f"{kind} {code}"] = time.perf_counter() - start
+                bar.advance(task)
     return timings

@@ -85,22 +85,34 @@ def profile(
 
 
 def profiles(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the profiles.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the profiles (default: the release's publication folder, catalogued)."
+        ),
+    ] = None,
     all_countries: Annotated[bool, typer.Option("--all", help="Every country of the release.")] = False,
     countries: Annotated[list[str] | None, typer.Argument(help="ISO3 codes or names (or --all).")] = None,
     fmt: FormatOption = "html",
+    kinds: Annotated[
+        list[str] | None, typer.Option("--kind", help="profile and/or brief (repeatable; release batch only).")
+    ] = None,
     home: HomeOption = None,
     mirror: MirrorOption = None,
     release: ReleaseOption = None,
 ) -> None:
-    """Write many country profiles (one file each) with a progress bar.
+    """Write many country profiles (one file each) with a progress bar; without --out, the release's catalogued batch.
 
-    Example: observatory profiles --all --format html --out profiles/
+    Example: observatory profiles --all --format html --out profiles/   |   observatory profiles --all --kind profile
+    --kind brief --format pdf
     """
-    from observatory.publish.batch import write_profiles
+    from observatory.publish.batch import publish_batch, write_profiles
 
     if not all_countries and not countries:
         _fail("name countries or pass --all")
+    chosen_kinds = tuple(dict.fromkeys(kinds or ["profile"]))
+    if set(chosen_kinds) - {"profile", "brief"}:
+        _fail("--kind must be profile or brief")
     data = _open(home, mirror, release)
     try:
         try:
@@ -109,12 +121,16 @@ def profiles(
             )
         except ValueError as error:
             _fail(str(error))
-        timings = write_profiles(data, codes, out, fmt, progress=True)
+        if out is None:
+            timings = publish_batch(data, codes, chosen_kinds, (fmt,), progress=True)
+        else:
+            timings = write_profiles(data, codes, out, fmt, progress=True)
     finally:
         data.close()
     total = sum(timings.values())
+    where = out or "the release's publication folder (catalogued)"
     Console(stderr=True).print(
-        f"{len(timings)} profiles in {total:.1f} s ({total / max(len(timings), 1):.2f} s each) -> {out}"
+        f"{len(timings)} publications in {total:.1f} s ({total / max(len(timings), 1):.2f} s each) -> {where}"
     )
 
 

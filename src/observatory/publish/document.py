@@ -76,6 +76,24 @@ class Prose:
 
 
 @dataclass
+class FindingBox:
+    """A finding stated in a publication: statement, calibrated confidence, likelihood and its references."""
+
+    id: str
+    statement: str
+    confidence: str
+    evidence: str
+    agreement: str
+    likelihood: str | None = None
+    probability: tuple[int, int] | None = None
+    confidence_note: str | None = None
+    citations: list[int] = field(default_factory=list)  # numbers in the document's references (reports)
+    references: list[str] = field(default_factory=list)  # written out under the finding (profiles)
+    number: str = ""
+    chapter: str = ""
+
+
+@dataclass
 class Section:
     """A titled part of a document."""
 

@@ -15,6 +15,7 @@ from observatory.publish.document import (
     Chart,
     Document,
     FigureTable,
+    FindingBox,
     Notice,
     Prose,
     Table,
@@ -134,8 +135,39 @@ def _table_id(number: int | None) -> str:
     return f' id="tab-{number}"' if number else ""
 
 
+def _calibrated(box: FindingBox) -> tuple[str, str]:
+    """(likelihood words, confidence words) of a finding, as plain text."""
+    likely = (
+        f"{box.likelihood} ({box.probability[0]}–{box.probability[1]} %)" if box.likelihood and box.probability else ""
+    )
+    return likely, f"{{{box.confidence} confidence}}"
+
+
+def finding_html(box: FindingBox) -> str:
+    """A finding as an aside: number, statement, likelihood, {confidence}, citations and references."""
+    likely, confident = _calibrated(box)
+    cites = "".join(f"[{n}]" for n in box.citations)  # plain, like the report's [@key] citations
+    statement = html.escape(box.statement.rstrip(". "))
+    words = (f", <em>{html.escape(likely)}</em>" if likely else "") + f' <span class="confidence">{confident}</span>'
+    note = f" Confidence note: {html.escape(box.confidence_note)}" if box.confidence_note else ""
+    refs = (
+        '<ol class="finding-refs">' + "".join(f"<li>{html.escape(r)}</li>" for r in box.references) + "</ol>"
+        if box.references
+        else ""
+    )
+    label = f"<strong>{html.escape(box.number)}.</strong> " if box.number else ""
+    return (
+        f'<aside class="finding" id="finding-{html.escape(box.id)}" data-finding="{html.escape(box.id)}" '
+        f'data-confidence="{html.escape(box.confidence)}"><p>{label}{statement}{words}{cites}.</p>'
+        f'<p class="small">Evidence: {html.escape(box.evidence)}; agreement: {html.escape(box.agreement)}.{note}</p>'
+        f"{refs}</aside>"
+    )
+
+
 def block_html(block, numbering: Numbering) -> str:
     """One block as HTML."""
+    if isinstance(block, FindingBox):
+        return finding_html(block)
     if isinstance(block, Text):
         return f'<p class="{block.style}">{inline_html(block.parts, numbering)}</p>'
     if isinstance(block, Bullets):
@@ -235,8 +267,23 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def finding_md(box: FindingBox) -> str:
+    """A finding as a Markdown quote with its calibrated words, citations and references."""
+    likely, confident = _calibrated(box)
+    label = f"**{box.number}.** " if box.number else ""
+    text = f"> {label}{box.statement.rstrip('. ')}" + (f", *{likely}*" if likely else "") + f" {confident}"
+    text += "".join(f"[{n}]" for n in box.citations) + "."
+    lines = [text, ">", f"> Evidence: {box.evidence}; agreement: {box.agreement}."]
+    if box.confidence_note:
+        lines[-1] += f" Confidence note: {box.confidence_note}"
+    lines += [f"> {n}. {r}" for n, r in enumerate(box.references, start=1)]
+    return "\n".join(lines)
+
+
 def block_md(block, numbering: Numbering) -> str:
     """One block as Markdown."""
+    if isinstance(block, FindingBox):
+        return finding_md(block)
     if isinstance(block, Text):
         text = inline_md(block.parts, numbering)
         return f"> {text}" if block.style == "lead" else text
@@ -312,6 +359,8 @@ def block_json(block) -> dict:
     def parts(items):
         return [p.to_dict() if isinstance(p, Figure) else p for p in items]
 
+    if isinstance(block, FindingBox):
+        return {"type": "finding", **{k: v for k, v in vars(block).items()}}
     if isinstance(block, Text):
         return {"type": "text", "style": block.style, "parts": parts(block.parts)}
     if isinstance(block, Bullets):

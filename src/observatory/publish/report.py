@@ -12,6 +12,8 @@ Directives (an unresolvable one is an error naming its file and line):
            ::: table INDICATOR areas=A,B|members:GROUP [year=Y] id=ID caption="..."
            ::: bars INDICATOR areas=A,B|members:GROUP [year=Y] id=ID caption="..."
            ::: map INDICATOR [year=Y] id=ID caption="..."
+           ::: finding FINDING_ID                 a stored finding with its confidence; its records join References
+Every report opens with a summary for policy makers listing each finding with its confidence.
 """
 )
 
@@ -28,8 +30,9 @@ import yaml
 from observatory.publish import charts
 from observatory.publish.annex import sources_section
 from observatory.publish.data import PublishError, ReleaseData
-from observatory.publish.document import Bullets, Chart, Document, Notice, Prose, Section, Table
+from observatory.publish.document import Bullets, Chart, Document, FindingBox, Notice, Prose, Section, Table
 from observatory.publish.figures import Figure
+from observatory.publish.findings import finding_box, load_detail, summary_for_policy_makers
 
 INLINE = re.compile(r"\{\{\s*(value|obs|ref)\s+([^}]*)\}\}|\[@([A-Za-z0-9_:.-]+)\]")
 BLOCK = re.compile(r"^:::\s*(\w+)\s+(.*)$")
@@ -49,6 +52,7 @@ class ReportState:
     cited: list[str] = field(default_factory=list)
     figures: int = 0
     tables: int = 0
+    findings: list[FindingBox] = field(default_factory=list)
 
 
 def _arguments(text: str, where: str) -> tuple[list[str], dict[str, str]]:
@@ -201,6 +205,31 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
     return block
 
 
+def finding_directive(data: ReleaseData, text: str, where: str, state: ReportState) -> FindingBox:
+    """Resolve '::: finding ID' to a numbered finding whose records are cited in the report's References."""
+    positional, named = _arguments(text, where)
+    if len(positional) != 1 or named:
+        raise ReportError(f"{where}: '::: finding' needs exactly one finding id and nothing else")
+    finding_id = positional[0]
+    if any(box.id == finding_id for box in state.findings):
+        raise ReportError(f"{where}: finding {finding_id!r} is stated twice")
+    try:
+        detail = load_detail(data, finding_id, where)
+    except PublishError as error:
+        raise ReportError(str(error)) from None
+    citations = []
+    for ref in detail["references"]:
+        key = f"record:{ref['record_id']}"
+        state.outline_refs.setdefault(key, ref["reference"])
+        if key not in state.cited:
+            state.cited.append(key)
+        citations.append(state.cited.index(key) + 1)
+    box = finding_box(detail, citations)
+    box.number = f"Finding {len(state.findings) + 1}"
+    state.findings.append(box)
+    return box
+
+
 def _prose(data: ReleaseData, lines: list[tuple[int, str]], path: Path, state: ReportState) -> Prose:
     """Markdown lines with inline directives resolved to Figures, refs and citation marks (refs resolved later)."""
     parts: list = []
@@ -242,7 +271,10 @@ def read_chapter(data: ReleaseData, path: Path, state: ReportState) -> Section:
             if pending:
                 blocks.append(_prose(data, pending, path, state))
                 pending = []
-            blocks.append(block_directive(data, match.group(1), match.group(2), f"{path}:{number}", state))
+            if match.group(1) == "finding":
+                blocks.append(finding_directive(data, match.group(2), f"{path}:{number}", state))
+            else:
+                blocks.append(block_directive(data, match.group(1), match.group(2), f"{path}:{number}", state))
         elif line.strip().startswith(":::"):
             raise ReportError(f"{path}:{number}: malformed block directive {line.strip()!r}")
         elif "{{" in line and not INLINE.search(line):
@@ -252,6 +284,9 @@ def read_chapter(data: ReleaseData, path: Path, state: ReportState) -> Section:
     if pending:
         blocks.append(_prose(data, pending, path, state))
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    for block in blocks:
+        if isinstance(block, FindingBox):
+            block.chapter = title
     return Section(f"ch-{slug}", title, blocks)
 
 
@@ -301,6 +336,8 @@ def build_report(data: ReleaseData, outline_path: Path) -> Document:
             raise ReportError(f"{outline_path}: a chapter entry needs 'file'")
         document.sections.append(read_chapter(data, outline_path.parent / file, state))
     _resolve_refs(document, state)
+    document.sections.insert(0, summary_for_policy_makers(state.findings))
+    document.meta["findings"] = [box.id for box in state.findings]
     if state.cited:
         document.sections.append(
             Section(
