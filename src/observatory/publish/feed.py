@@ -47,9 +47,8 @@ def atom_feed(settings: Settings, base_url: str, limit: int = FEED_ENTRIES) -> b
             item.author({"name": name})
         item.link(href=f"{base}/reports/{entry['id']}", rel="alternate", type="text/html")
         release = f" Data release {entry['release']}." if entry["release"] else ""
-        item.summary(
-            f"{entry['series_title']} No. {entry['number']}, {entry['date']}.{release} {entry['summary'] or entry['subtitle'] or ''}"
-        )
+        about = entry["summary"] or entry["subtitle"] or ""
+        item.summary(f"{entry['series_title']} No. {entry['number']}, {entry['date']}.{release} {about}".strip())
         item.category(term=entry["series"], label=entry["series_title"])
     return _with_enclosures(feed.atom_str(pretty=False), {f"{TAG}:publication:{e['id']}": e for e in entries}, base)
 

@@ -1,4 +1,4 @@
-"""Portal pages to explore: corridor explorer, check a claim, evidence search, reports and briefs."""
+"""Portal pages to explore: corridor explorer, check a claim, evidence search."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from observatory.api.problems import bad_request
 from observatory.api.queries.catalogue import area_label, countries, find_series, groups
 from observatory.api.queries.claims import SCHEMES, answer_claim, check_claim, claim_series, parse_claim
 from observatory.api.queries.corridors import corridor_profile, stock_years, top_partners
-from observatory.api.queries.external import evidence_for, publication_files, search_evidence
+from observatory.api.queries.external import evidence_for, search_evidence
 from observatory.web.charts import bar_chart, line_chart
+from observatory.web.publication_pages import corridor_publication_context
 from observatory.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,7 @@ def corridor_explorer(
         check_area(handle, origin or None, "origin"),
         check_area(handle, destination or None, "destination"),
     )
-    profile, charts, ranking, evidence = None, [], None, []
+    profile, charts, ranking, evidence, published = None, [], None, [], {}
     if origin and destination and origin != destination:
         profile = corridor_profile(handle, origin, destination)
         points = [
@@ -70,6 +71,7 @@ def corridor_explorer(
             chart.spec["encoding"]["y"]["axis"] = {"format": ".0%"}
             charts.append(chart)
         evidence = evidence_for(settings, corridor=(origin, destination), limit=6)
+        published = corridor_publication_context(settings, handle, origin, destination)
     elif origin or destination:
         code, direction = (origin, "out") if origin else (destination, "in")
         ranking = top_partners(handle, cast(str, code), direction, limit=15)
@@ -105,7 +107,12 @@ def corridor_explorer(
         ranking=ranking,
         evidence=evidence,
         years=stock_years(handle),
-        sources=profile["sources"] if profile else _stock_sources(handle) if ranking else [],
+        sources=[*profile["sources"], *published["profile_sources"]]
+        if profile
+        else _stock_sources(handle)
+        if ranking
+        else [],
+        **published,
     )
 
 
@@ -222,9 +229,3 @@ def evidence_page(
         found=found,
         countries=countries(handle),
     )
-
-
-@router.get("/reports")
-def reports_page(request: Request, handle: Release, settings: AppSettings):
-    """Reports, briefs and profiles written by the publications module."""
-    return render(request, handle, "reports.html", title="Reports and briefs", files=publication_files(settings))

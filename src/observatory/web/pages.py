@@ -34,6 +34,7 @@ from observatory.api.queries.series import area_series, collapsed, latest_year, 
 from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
 from observatory.geo.lookup import AreaDirectory, AreaLookupError
 from observatory.web.charts import bar_chart, line_chart, world_map
+from observatory.web.publication_pages import country_publication_context
 from observatory.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -235,6 +236,7 @@ def country_page(request: Request, code: str, handle: Release, settings: AppSett
         emigrant_map=emigrant_map,
         evidence=evidence,
         sources=summary["sources"],
+        **country_publication_context(settings, handle, code),
     )
 
 
@@ -413,6 +415,7 @@ def geo_file(settings) -> Path | None:
 def mount_portal(app: FastAPI) -> None:
     """Add the pages, the explorer pages, the static files and the map geometry route to the app."""
     from observatory.web.explore import router as explore_router
+    from observatory.web.publication_pages import router as publication_router
 
     @app.get("/geo/countries-110m.json", include_in_schema=False)
     def world_geometry(settings: AppSettings):
@@ -428,6 +431,7 @@ def mount_portal(app: FastAPI) -> None:
         return render(request, handle, "error.html", title=title, heading=title, detail=detail, status_code=status)
 
     app.state.html_problem = html_problem
+    app.include_router(publication_router)  # before the explorer: its /reports is the catalogue's
     app.include_router(router)
     app.include_router(explore_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
