@@ -254,12 +254,14 @@ def _mount_sub_apps() -> None:
     from observatory.firewall.cli import token_app, vault_app
     from observatory.flows.cli import app as flows_app
     from observatory.indicators import cli as indicators_cli
+    from observatory.knowledge.cli import register as register_knowledge
     from observatory.publish import cli as publish_cli
     from observatory.web import cli as web_cli
 
     indicators_cli.register(app)
     publish_cli.register(app)
     web_cli.register(app)
+    register_knowledge(app)
     app.add_typer(flows_app, name="flows", help="Estimate migration flows from stock tables (migest methods).")
     app.add_typer(
         evidence_app, name="evidence", help="Evidence library: import, search, findings, knowledge gaps, review."
