@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -55,7 +57,7 @@ def import_command(
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Import records; duplicates merge by DOI or title+year; bad records are reported one by one.
+    """Import records; records of one work merge (DOI, or title + year + first author); bad ones are reported.
 
     Example: observatory evidence import refs.bib   |   observatory evidence import --mirror
     """
@@ -303,6 +305,69 @@ def token_create(
     typer.echo(create_token(name, role, _store()))
 
 
+# A submission is a handful of records typed or exported by a person; anything larger is not read at all.
+MAX_SUBMISSION_BYTES = 2_000_000
+# Byte order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one); None: refused.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, None),
+    (codecs.BOM_UTF32_BE, None),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "cp1252": "Latin-1 (Windows-1252)"}
+SUBMISSION_FORMATS = {".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".json": "csl-json"}
+
+
+def _refuse(path: Path, offset: int, why: str) -> typer.BadParameter:
+    """A refusal naming the file and the byte where reading stopped (never the bytes themselves)."""
+    return typer.BadParameter(
+        f"{path.name}: {why} at byte {offset}; save it as UTF-8, UTF-16 with a byte order mark, or Latin-1"
+    )
+
+
+def read_submission(path: Path) -> tuple[str, str]:
+    """The text of a submitted file and its encoding's name: UTF-8, UTF-16 by its byte order mark, else Latin-1."""
+    too_large = typer.BadParameter(f"{path.name}: larger than {MAX_SUBMISSION_BYTES:,} bytes; submit fewer records")
+    if not path.is_file():
+        raise typer.BadParameter(f"{path.name}: no such file")
+    if path.stat().st_size > MAX_SUBMISSION_BYTES:
+        raise too_large
+    with path.open("rb") as handle:
+        data = handle.read(MAX_SUBMISSION_BYTES + 1)
+    if len(data) > MAX_SUBMISSION_BYTES:  # the file grew after it was measured
+        raise too_large
+    mark, codec = next(((m, c) for m, c in BYTE_ORDER_MARKS if data.startswith(m)), (b"", "utf-8"))
+    if codec is None:
+        raise _refuse(path, 0, "UTF-32 is not read")
+    try:
+        text = data[len(mark) :].decode(codec)
+    except UnicodeDecodeError as error:
+        # Bad bytes after a byte order mark, or after text that was UTF-8 beyond ASCII, mean a mix of encodings:
+        # reading the file as Latin-1 would garble the part that was right.
+        if mark or not data[: error.start].isascii():
+            raise _refuse(path, len(mark) + error.start, f"not valid {ENCODING_NAMES[codec]}") from None
+        try:
+            text, codec = data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError as latin_error:
+            raise _refuse(path, latin_error.start, "neither UTF-8 nor Latin-1") from None
+    control = next((i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
+    if control is not None:  # the NUL bytes of UTF-16 without a byte order mark, or binary data
+        raise _refuse(path, len(mark) + len(text[:control].encode(codec)), "control character")
+    return text, ENCODING_NAMES[codec]
+
+
+def _submission_format(path: Path, text: str) -> str:
+    """bibtex, ris or csl-json from the extension, else from the first characters of the decoded text."""
+    if path.suffix.lower() in SUBMISSION_FORMATS:
+        return SUBMISSION_FORMATS[path.suffix.lower()]
+    head = text[:2000].lstrip()
+    for start, fmt in (("TY  -", "ris"), ("@", "bibtex"), ("[", "csl-json")):
+        if head.startswith(start):
+            return fmt
+    raise typer.BadParameter(f"{path.name}: submissions must be BibTeX, RIS or CSL-JSON")
+
+
 @app.command()
 def submit(
     token: Annotated[str, typer.Option(envvar="OBSERVATORY_EVIDENCE_TOKEN", help="Contributor token.")],
@@ -319,16 +384,16 @@ def submit(
     Example: observatory evidence submit --token $TOKEN --title "Deaths at the Darien Gap" --year 2024 --type report
     """
     from observatory.evidence.formats import READERS
-    from observatory.evidence.importer import detect_format
     from observatory.evidence.records import Record
     from observatory.evidence.review import AuthError
     from observatory.evidence.review import submit as submit_record
 
     if file is not None:
-        fmt = detect_format(file)
-        if fmt not in READERS:
-            raise typer.BadParameter("submissions must be BibTeX, RIS or CSL-JSON")
-        parsed = READERS[fmt](file.read_text(encoding="utf-8"), file.name)
+        text, encoding = read_submission(file)
+        fmt = _submission_format(file, text)
+        if encoding != "UTF-8":
+            typer.echo(f"  {file.name}: read as {encoding}", err=True)
+        parsed = READERS[fmt](text, file.name)
         for issue in parsed.issues:
             typer.echo(f"  {issue}", err=True)
         records = parsed.records

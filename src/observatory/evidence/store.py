@@ -14,11 +14,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from observatory.evidence.records import Label, Record, title_key
+from observatory.evidence.records import Label, Record, first_author_family, title_key
 from observatory.settings import Settings, get_settings
 
 STORE_FILE = "evidence.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = (
     """
@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS records (
     venue VARCHAR, doi VARCHAR, url VARCHAR, abstract VARCHAR, language VARCHAR, access VARCHAR,
     licence VARCHAR, method VARCHAR, peer_review VARCHAR, keywords VARCHAR[], sources VARCHAR[],
     source_keys VARCHAR[], note VARCHAR, embed_text BOOLEAN, title_key VARCHAR, status VARCHAR,
-    submitted_by VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP);
+    submitted_by VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP, genre VARCHAR, work_key VARCHAR);
 CREATE TABLE IF NOT EXISTS labels (
     record_id VARCHAR, kind VARCHAR, value VARCHAR, confidence DOUBLE, origin VARCHAR);
 CREATE SEQUENCE IF NOT EXISTS curation_seq;
@@ -62,6 +62,12 @@ CREATE OR REPLACE VIEW effective_labels AS
 """
 )
 
+# A version 1 file gains the columns added since; work keys of its rows are filled in by EvidenceStore.
+UPGRADE_FROM_1 = """
+ALTER TABLE records ADD COLUMN IF NOT EXISTS genre VARCHAR;
+ALTER TABLE records ADD COLUMN IF NOT EXISTS work_key VARCHAR;
+"""
+
 RECORD_COLUMNS = [
     "id",
     "title",
@@ -87,8 +93,10 @@ RECORD_COLUMNS = [
     "submitted_by",
     "created_at",
     "updated_at",
+    "genre",
+    "work_key",
 ]
-MERGE_FILL = ["year", "venue", "doi", "url", "abstract", "language", "access", "licence", "method", "note"]
+MERGE_FILL = ["genre", "year", "venue", "doi", "url", "abstract", "language", "access", "licence", "method", "note"]
 
 
 def now() -> datetime:
@@ -138,6 +146,8 @@ def _row_from_record(rec: Record, rid: str, status: str, submitted_by: str | Non
         "submitted_by": submitted_by,
         "created_at": stamp,
         "updated_at": stamp,
+        "genre": rec.genre.value if rec.genre else None,
+        "work_key": rec.work_key(),
     }
 
 
@@ -155,8 +165,81 @@ def _merge_row(row: dict, rec: Record) -> dict:
     for name in ("keywords", "sources", "source_keys"):
         merged[name] = list(dict.fromkeys([*(merged.get(name) or []), *(incoming[name] or [])]))
     merged["embed_text"] = bool(merged.get("embed_text")) or bool(incoming["embed_text"])
+    if merged.get("doi"):  # a DOI filled in from the duplicate now names the work
+        merged["work_key"] = "doi:" + merged["doi"]
+    elif not merged.get("work_key"):
+        merged["work_key"] = incoming["work_key"]
     merged["updated_at"] = now()
     return merged
+
+
+def mergeable(work_key: str | None) -> bool:
+    """Whether a work key can identify a work: a DOI, or a title with letters or digits (not only its year)."""
+    # A title with no Latin letters or digits normalises to nothing; such records would all share one key per
+    # year and author, so they merge only by DOI or source key.
+    return bool(work_key) and not str(work_key).startswith("work:|")
+
+
+def content_key(stored_title_key: str | None, authors: Iterable[str] | None) -> str:
+    """A stored row's work key without its DOI, as Record.work_key() gives it (normalised title, year, first author)."""
+    return f"work:{stored_title_key or ''}|{first_author_family(list(authors or []))}"
+
+
+class WorkIndex:
+    """Stored records by work key and source key: which stored record, if any, is the same work as a new one."""
+
+    SQL = "SELECT id, doi, work_key, title_key, authors[1:1] AS first_author, source_keys FROM records ORDER BY id"
+
+    def __init__(self, stored: Iterable[tuple]):
+        self.ids: set[str] = set()
+        self.by_work: dict[str, str] = {}  # the DOI key of a record with a DOI, else its title-year-author key
+        # Title-year-author keys of records that have a DOI: a new record without a DOI may be the same work.
+        self.by_content_of_doi: dict[str, str] = {}
+        self.by_source_key: dict[str, str] = {}
+        for rid, doi, work_key, stored_title_key, first_author, source_keys in stored:
+            content = content_key(stored_title_key, first_author)
+            self._index(rid, work_key or (f"doi:{doi}" if doi else content), content if doi else None, source_keys)
+
+    def _index(self, rid: str, work_key: str, content_of_doi: str | None, source_keys: Iterable[str] | None) -> None:
+        self.ids.add(rid)
+        if mergeable(work_key):
+            self.by_work.setdefault(work_key, rid)
+        if content_of_doi is not None and mergeable(content_of_doi):
+            self.by_content_of_doi.setdefault(content_of_doi, rid)
+        for key in source_keys or ():
+            self.by_source_key.setdefault(key, rid)
+
+    def find(self, rec: Record) -> str | None:
+        """The stored record that is the same work as `rec`, or None."""
+        found = self.by_source_key.get(rec.source_key) if rec.source_key else None
+        work_key = rec.work_key()
+        if found is None and mergeable(work_key):
+            found = self.by_work.get(work_key)
+        content = rec.model_copy(update={"doi": None}).work_key()
+        if found is None and mergeable(content):
+            # With a DOI: a stored record of the same title, year and author that has none yet is this work; two
+            # different DOIs are two works however alike their titles. Without one: any record of that content.
+            found = self.by_work.get(content) if rec.doi else self.by_content_of_doi.get(content)
+        return found
+
+    def add(self, rid: str, rec: Record) -> None:
+        """Index a record just written (new or merged) so later records of the same batch find it."""
+        content = rec.model_copy(update={"doi": None}).work_key()
+        self._index(rid, rec.work_key(), content if rec.doi else None, [rec.source_key] if rec.source_key else [])
+        if rec.doi and self.by_work.get(content) == rid:
+            del self.by_work[content]  # the record has a DOI now: a record with another DOI is another work
+
+    def new_id(self, rec: Record) -> str:
+        """An id for a new record: its usual stable id, or one from its work key when another work holds that."""
+        rid = rec.record_id()
+        if rid in self.ids:  # e.g. two works sharing title and year, told apart by their authors
+            basis = rec.work_key()
+            rid = "ev-" + hashlib.sha1(f"work:{basis}".encode()).hexdigest()[:12]
+            counter = 1
+            while rid in self.ids:
+                rid = "ev-" + hashlib.sha1(f"work:{basis}#{counter}".encode()).hexdigest()[:12]
+                counter += 1
+        return rid
 
 
 class EvidenceStore:
@@ -168,7 +251,23 @@ class EvidenceStore:
         if self._schema_version() < SCHEMA_VERSION:
             with self.connect() as con:
                 con.execute(SCHEMA)
+                con.execute(UPGRADE_FROM_1)
+                self._fill_work_keys(con)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+    @staticmethod
+    def _fill_work_keys(con: duckdb.DuckDBPyConnection) -> None:
+        """Work keys of rows stored before the column existed, as Record.work_key() gives them."""
+        stored = con.execute("SELECT id, doi, title_key, authors FROM records WHERE work_key IS NULL").fetchall()
+        if not stored:
+            return
+        keys = [
+            (rid, f"doi:{doi}" if doi else content_key(stored_title_key, authors))
+            for rid, doi, stored_title_key, authors in stored
+        ]
+        con.register("filled", pd.DataFrame(keys, columns=["id", "work_key"]))
+        con.execute("UPDATE records SET work_key = filled.work_key FROM filled WHERE records.id = filled.id")
+        con.unregister("filled")
 
     def _schema_version(self) -> int:
         """Schema version of an existing file (read-only look), 0 for a new or older file."""
@@ -214,36 +313,25 @@ class EvidenceStore:
     def write_records(
         self, records: Iterable[Record], status: str = "public", submitted_by: str | None = None
     ) -> WriteResult:
-        """Insert records, merging duplicates (same DOI, source key, or normalised title + year) into stored ones."""
+        """Insert records, merging each into a stored one of the same work (DOI, source key or work key)."""
         records = list(records)
         result = WriteResult()
         if not records:
             return result
         with self.connect() as con:
-            keys = con.execute("SELECT id, doi, title_key, source_keys FROM records").fetchall()
-            by_doi = {doi: rid for rid, doi, _, _ in keys if doi}
-            by_title = {tk: rid for rid, _, tk, _ in keys if tk and not tk.startswith("|")}
-            by_key = {k: rid for rid, _, _, sks in keys for k in (sks or [])}
+            index = WorkIndex(con.execute(WorkIndex.SQL).fetchall())
             rows: dict[str, dict] = {}
             pending: list[tuple[str, Record]] = []
             for rec in records:
-                tk = title_key(rec.title, rec.year)
-                rid = (by_doi.get(rec.doi) if rec.doi else None) or (
-                    by_key.get(rec.source_key) if rec.source_key else None
-                )
-                rid = rid or by_title.get(tk)
+                rid = index.find(rec)
                 if rid is None:
-                    rid = rec.record_id()
+                    rid = index.new_id(rec)
                     rows[rid] = _row_from_record(rec, rid, status, submitted_by)
                     result.added += 1
                 else:
                     pending.append((rid, rec))
                     result.merged += 1
-                if rec.doi:
-                    by_doi.setdefault(rec.doi, rid)
-                if rec.source_key:
-                    by_key.setdefault(rec.source_key, rid)
-                by_title.setdefault(tk, rid)
+                index.add(rid, rec)
                 result.ids.append(rid)
             stored_ids = [rid for rid, _ in pending if rid not in rows]
             if stored_ids:
@@ -260,14 +348,9 @@ class EvidenceStore:
         return result
 
     def find_duplicate(self, rec: Record) -> str | None:
-        """Id of a stored record that `rec` would merge into (same DOI, source key, or title + year), if any."""
+        """Id of a stored record that `rec` would merge into (the same work), if any."""
         with self.connect(read_only=True) as con:
-            row = con.execute(
-                """SELECT id FROM records WHERE (doi IS NOT NULL AND doi = ?) OR list_contains(source_keys, ?)
-                   OR (title_key = ? AND NOT starts_with(title_key, '|')) ORDER BY id LIMIT 1""",
-                [rec.doi, rec.source_key, title_key(rec.title, rec.year)],
-            ).fetchone()
-        return row[0] if row else None
+            return WorkIndex(con.execute(WorkIndex.SQL).fetchall()).find(rec)
 
     @staticmethod
     def _replace_rows(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
@@ -276,7 +359,8 @@ class EvidenceStore:
         con.execute("BEGIN")
         con.register("incoming", frame)
         con.execute("DELETE FROM records WHERE id IN (SELECT id FROM incoming)")
-        con.execute(f"INSERT INTO records SELECT {', '.join(RECORD_COLUMNS)} FROM incoming")
+        columns = ", ".join(RECORD_COLUMNS)
+        con.execute(f"INSERT INTO records ({columns}) SELECT {columns} FROM incoming")
         con.unregister("incoming")
         con.execute("COMMIT")
 
