@@ -52,15 +52,20 @@ def related_evidence(
 def evidence_section(
     data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None, title: str = "Related evidence"
 ) -> Section:
-    """Research and testimonies linked to the place, most certain first, or 'no related evidence yet'."""
+    """Findings about the place with their confidence, then research and testimonies linked to it, most certain
+    first; or 'no related evidence yet'."""
+    from observatory.publish.findings import finding_blocks
+
+    findings = finding_blocks(data, area=area, corridor=corridor)
     records = related_evidence(data, area=area, corridor=corridor)
-    if not records:
+    if not records and not findings:
         return Section("evidence", title, [Notice(NO_EVIDENCE, kind="info")])
     lines = [
         f"{n}. {r['reference']} (themes: {', '.join(r['themes']) or 'none'}; link confidence {r['confidence']:.2f})\n"
         for n, r in enumerate(records, start=1)
     ]
-    return Section("evidence", title, [Prose(lines)])
+    blocks = [*findings, Prose(lines)] if lines else findings
+    return Section("evidence", f"Findings and {title.lower()}" if findings else title, blocks)
 
 
 def gaps_section(document: Document, data: ReleaseData) -> Section:

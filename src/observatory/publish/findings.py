@@ -12,7 +12,6 @@ import duckdb
 from observatory.publish.data import PublishError, ReleaseData
 from observatory.publish.document import FindingBox, Notice, Section, Table
 
-NO_FINDINGS = "No finding of the evidence library is about this place yet."
 PROFILE_FINDINGS = 6
 
 
@@ -96,24 +95,24 @@ def summary_for_policy_makers(findings: list[FindingBox]) -> Section:
     )
 
 
-def findings_section(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None) -> Section:
-    """Findings about a country (or a corridor), most confident first, with their references; or a notice."""
+def finding_blocks(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None) -> list:
+    """Findings about a country (or a corridor), most confident first, with their references ([] when none)."""
     try:
         from observatory.evidence.findings import finding_detail, search_findings
     except ImportError:
-        return Section("findings", "Findings about this place", [Notice(NO_FINDINGS, "info")])
+        return []
     store = evidence_store(data)
+    if store is None:
+        return []
     try:
-        found = search_findings(area=area, corridor=corridor, store=store, limit=200) if store else []
+        found = search_findings(area=area, corridor=corridor, store=store, limit=200)
         found.sort(key=lambda f: (-(f["confidence_rank"] or 0), f["id"]))
         details = [finding_detail(f["id"], store) for f in found[:PROFILE_FINDINGS]]
     except (duckdb.Error, OSError):  # the store is being written by an import: publish without it
-        details = []
-    if not details:
-        return Section("findings", "Findings about this place", [Notice(NO_FINDINGS, "info")])
-    boxes: list = [finding_box(d, with_references=True) for d in details]
-    for number, box in enumerate(boxes, start=1):
+        return []
+    blocks: list = [finding_box(d, with_references=True) for d in details]
+    for number, box in enumerate(blocks, start=1):
         box.number = f"Finding {number}"
     if len(found) > PROFILE_FINDINGS:
-        boxes.append(Notice(f"{len(found) - PROFILE_FINDINGS} more findings in the portal's findings pages.", "info"))
-    return Section("findings", "Findings about this place", boxes)
+        blocks.append(Notice(f"{len(found) - PROFILE_FINDINGS} more findings in the portal's findings pages.", "info"))
+    return blocks
