@@ -31,7 +31,7 @@ def tagged_indicators(data: ReleaseData, objectives: list[int]) -> list[dict[str
     wanted = {f"GCM {o}" for o in objectives}
     out = []
     for ind_id, meta in data.indicators.items():
-        tags = [t for t in meta["frameworks"] if t in wanted]
+        tags = [t.upper() for t in meta["frameworks"] if t.upper() in wanted]
         if tags:
             out.append({"id": ind_id, "title": meta.get("title", ind_id), "level": meta.get("level"), "tags": tags})
     return out

@@ -1,0 +1,45 @@
+"""One schema, migrated step by step: an old file keeps its data and gains the new tables."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from observatory.knowledge.store import SCHEMA_VERSION, KnowledgeStore
+
+
+def test_a_version_1_file_is_migrated_without_loss(tmp_path):
+    path = tmp_path / "knowledge.duckdb"
+    old = KnowledgeStore(path, target_version=1)
+    assert old.schema_version() == 1
+    with old.connect() as con:
+        con.execute(
+            "INSERT INTO people (id, name, origin, state, expertise, regions) VALUES ('pe-1', 'Ana Lopez', 'import', "
+            "'published', ['health'], [])"
+        )
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("SELECT count(*) FROM policies")
+    store = KnowledgeStore(path)
+    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.rows("SELECT name, expertise FROM people") == [{"name": "Ana Lopez", "expertise": ["health"]}]
+    assert store.rows("SELECT count(*) AS n FROM policies") == [{"n": 0}]
+    assert store.migrate() == []  # nothing left to apply
+
+
+def test_a_file_from_a_newer_program_is_refused(tmp_path):
+    store = KnowledgeStore(tmp_path / "knowledge.duckdb")
+    with store.connect() as con:
+        con.execute("UPDATE meta SET value = 99 WHERE key = 'schema_version'")
+    with pytest.raises(RuntimeError, match="newer"):
+        KnowledgeStore(tmp_path / "knowledge.duckdb")
+
+
+def test_history_is_append_only_and_ordered(tmp_path):
+    store = KnowledgeStore(tmp_path / "knowledge.duckdb")
+    with store.connect() as con:
+        store.log(con, "policy", "po-1", "contributed", "ana")
+        store.log(con, "policy", "po-1", "accept", "rita", "checked")
+    assert [(h["action"], h["who"], h["comment"]) for h in store.history("policy", "po-1")] == [
+        ("contributed", "ana", None),
+        ("accept", "rita", "checked"),
+    ]
