@@ -1,0 +1,199 @@
+"""Mutation check of the core modules with mutmut: killed, survived and timed-out mutants per module, and the score."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".mutation"  # one mutmut working folder per module (kept out of git)
+MUTMUT = Path(sys.executable).with_name("mutmut")
+THRESHOLD = 0.85
+# mutmut's exit codes per mutant (mutmut/stats.py): a failing test run (1) or a pytest internal error (3) kills it.
+KILLED = {1, 3}
+SURVIVED = {0}
+TIMEOUT = {24, -24, 36, 152, 255}
+NO_TESTS = {5, 33}
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module under mutation and the fast tests that must kill its mutants."""
+
+    path: str
+    rules_tests: tuple[str, ...]  # the tests written against its domain rules
+    baseline_tests: tuple[str, ...] = ()  # fast tests that existed before (used alone with --baseline)
+    test_folders: tuple[str, ...] = ()  # test subpackages (conftest, fixtures) the selection needs
+
+
+MODULES = {
+    "engine": Module(
+        "src/observatory/indicators/engine.py",
+        ("tests/indicators/test_engine_rules.py",),
+        test_folders=("tests/indicators",),
+    ),
+    "checks": Module(
+        "src/observatory/warehouse/checks.py",
+        ("tests/warehouse/test_checks_rules.py",),
+        test_folders=("tests/warehouse",),
+    ),
+    "suppression": Module(
+        "src/observatory/firewall/suppression.py",
+        ("tests/firewall/test_suppression_rules.py",),
+        test_folders=("tests/firewall",),
+    ),
+    "demographic": Module(
+        "src/observatory/flows/demographic.py",
+        ("tests/flows/test_demographic_rules.py",),
+        ("tests/flows/test_fitting.py", "tests/flows/test_reference_cases.py"),
+        test_folders=("tests/flows",),
+    ),
+}
+
+# Mutants with no behavioural difference: (module, mutated line as mutmut shows it, why no test can tell).
+# They leave the denominator only when the named mutant's diff still contains that line.
+EQUIVALENT: dict[str, tuple[str, str]] = {}
+
+
+def _mutant_diffs(folder: Path, names: list[str]) -> dict[str, str]:
+    """The diff mutmut shows for each named mutant (one process for all of them)."""
+    if not names:
+        return {}
+    program = (
+        "import json, sys\n"
+        "from mutmut.__main__ import find_mutant, get_diff_for_mutant\n"
+        "names = json.loads(sys.stdin.read())\n"
+        "print(json.dumps({n: get_diff_for_mutant(n, path=find_mutant(n).path) for n in names}))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", program], cwd=folder, input=json.dumps(names), capture_output=True, text=True, check=True
+    )
+    return json.loads(shown.stdout.splitlines()[-1])
+
+
+def _prepare(name: str, module: Module, tests: tuple[str, ...]) -> Path:
+    """A fresh working folder: the sources, the selected tests with their fixtures, and a mutmut config."""
+    folder = WORK / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "artifacts", "*.pyc")
+    shutil.copytree(ROOT / "src", folder / "src", ignore=ignore)
+    (folder / "tests").mkdir()
+    shutil.copy2(ROOT / "tests" / "conftest.py", folder / "tests" / "conftest.py")
+    shutil.copytree(ROOT / "tests" / "data", folder / "tests" / "data", ignore=ignore)
+    for sub in module.test_folders:
+        target = folder / sub
+        target.mkdir(parents=True, exist_ok=True)
+        for item in (ROOT / sub).iterdir():
+            # Only the package's shared files; test files come in only when selected.
+            if item.name in ("__init__.py", "conftest.py") or item.is_dir() and item.name != "__pycache__":
+                if item.is_dir():
+                    shutil.copytree(item, target / item.name, ignore=ignore)
+                else:
+                    shutil.copy2(item, target / item.name)
+    for test in tests:
+        shutil.copy2(ROOT / test, folder / test)
+    config = (
+        "\n[tool.mutmut]\n"
+        f"source_paths = {json.dumps(['src'])}\n"
+        f"only_mutate = {json.dumps([module.path])}\n"
+        f"pytest_add_cli_args_test_selection = {json.dumps(list(tests))}\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        "use_git_change_detection = false\n"
+    )
+    (folder / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8") + config)
+    return folder
+
+
+def _exit_codes(folder: Path, module: Module) -> dict[str, int | None]:
+    """Mutant name -> mutmut's exit code, from the meta file it keeps next to the mutated copy."""
+    meta = folder / "mutants" / (module.path + ".meta")
+    return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+
+
+def run_module(name: str, module: Module, baseline: bool, jobs: int) -> dict:
+    """Mutate one module, run its test selection against every mutant, and count the outcomes."""
+    tests = module.baseline_tests if baseline else module.baseline_tests + module.rules_tests
+    started = time.monotonic()
+    if not tests:
+        return {"module": name, "seconds": 0.0, "note": "no fast tests in the selection", "score": 0.0}
+    folder = _prepare(name, module, tests)
+    log = folder / "mutmut.log"
+    with log.open("w") as out:
+        subprocess.run(
+            [str(MUTMUT), "run", "--max-children", str(jobs)], cwd=folder, stdout=out, stderr=out, check=False
+        )
+    codes = _exit_codes(folder, module)
+    declared = [m for m in EQUIVALENT if codes.get(m) in SURVIVED]
+    diffs = _mutant_diffs(folder, declared)
+    equivalent = {m: EQUIVALENT[m][1] for m in declared if EQUIVALENT[m][0] in diffs[m]}
+    counted = {m: c for m, c in codes.items() if m not in equivalent}
+    killed = [m for m, c in counted.items() if c in KILLED]
+    timeout = [m for m, c in counted.items() if c in TIMEOUT]
+    survived = sorted(m for m, c in counted.items() if c in SURVIVED)
+    other = sorted(m for m, c in counted.items() if c not in KILLED | TIMEOUT | SURVIVED)
+    # A timed-out mutant is detected too (the tests did not pass), as mutmut and cosmic-ray count it.
+    score = (len(killed) + len(timeout)) / len(counted) if counted else 0.0
+    return {
+        "module": name,
+        "mutants": len(codes),
+        "killed": len(killed),
+        "timeout": len(timeout),
+        "survived": survived,
+        "other": {m: codes[m] for m in other},
+        "equivalent": equivalent,
+        "score": score,
+        "seconds": round(time.monotonic() - started, 1),
+        "log": str(log.relative_to(ROOT)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--module", choices=sorted(MODULES), action="append", help="only this module (repeatable)")
+    parser.add_argument("--baseline", action="store_true", help="only the tests that existed before the rules tests")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run in parallel (default 2)")
+    parser.add_argument("--survivors-of", choices=sorted(MODULES), help="only print the last run's survivors' diffs")
+    parser.add_argument("--show-survivors", action="store_true", help="print the diff of every surviving mutant")
+    args = parser.parse_args()
+    if args.survivors_of:
+        folder = WORK / args.survivors_of
+        codes = _exit_codes(folder, MODULES[args.survivors_of])
+        for mutant, diff in _mutant_diffs(folder, sorted(m for m, c in codes.items() if c in SURVIVED)).items():
+            print(f"# {mutant}\n{diff}")
+        return 0
+    failed = False
+    for name in args.module or list(MODULES):
+        result = run_module(name, MODULES[name], args.baseline, args.jobs)
+        if "note" in result:
+            print(f"{name}: {result['note']}")
+            failed = True
+            continue
+        print(
+            f"{name}: {result['mutants']} mutants, {result['killed']} killed, {len(result['survived'])} survived, "
+            f"{result['timeout']} timeout, {len(result['other'])} other, {len(result['equivalent'])} equivalent "
+            f"excluded; score {result['score']:.1%} in {result['seconds']} s (log {result['log']})"
+        )
+        for mutant, reason in result["equivalent"].items():
+            print(f"  equivalent {mutant}: {reason}")
+        for mutant, code in result["other"].items():
+            print(f"  not decided {mutant} (mutmut exit code {code})")
+        diffs = _mutant_diffs(WORK / name, result["survived"]) if args.show_survivors else {}
+        for mutant in result["survived"]:
+            print(f"  survived {mutant}")
+            if mutant in diffs:
+                print(diffs[mutant])
+        failed |= result["score"] < THRESHOLD
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(main())
