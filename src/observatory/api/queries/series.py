@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -182,19 +183,17 @@ def chunked_rows(handle: ReleaseHandle, sql: str, params: list) -> Iterator[list
 
 
 def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **filters: Any) -> list[dict]:
-    (
-        """One value per (area, origin, destination, year): the declared headline age band and category (else age """
-        """total and
-    the all-categories value), the last period of the year, and for sex 'total' the published total or else female """
-        """+ male.
-    `partial_until` is set where the period is covered only in part."""
-    )
+    """One value per (area, origin, destination, year): the headline age band and category, the last period."""
+    # The category is the first of category_order present in the selection (the declared headline, else the
+    # all-categories value, else the first declared code): every surface that collapses shows the declared fact.
+    # For sex 'total' the published total is used, else female + male; `partial_until` marks a partly covered period.
     base, params = source_sql(series)
     where, more = _filters(**filters)
     headline = {"headline_category": None, "headline_age": None}
     if series.kind == "indicator":
         headline = indicators(handle).get(series.id, headline)
     age = headline["headline_age"] or "total"
+    order = category_order(handle, series)
     if sex == "total":
         sex_filter = ""
         value_expr = (
@@ -204,11 +203,16 @@ def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **fi
         derived = "NOT bool_or(sex = 'total')"
     else:
         sex_filter, value_expr, derived = " AND sex = ?", "sum(value)", "false"
-    preferred = "CASE WHEN bool_or(category = ?) THEN ? WHEN bool_or(category = '') THEN '' ELSE min(category) END"
+    # The first category of the declared order that the selection holds; undeclared codes only after every
+    # declared one, in code order, so the choice is stable (and the code is shown with it).
+    preferred = (
+        "SELECT category FROM (SELECT DISTINCT category FROM base) "
+        "ORDER BY coalesce(list_position(?::VARCHAR[], category), 2147483647), category LIMIT 1"
+    )
     sql = (
         f"""
     WITH base AS ({base}{where} AND age = ?{sex_filter}),
-    pick AS (SELECT {preferred} AS category FROM base),
+    pick AS ({preferred}),
     chosen AS (SELECT base.* FROM base JOIN pick USING (category)
                QUALIFY period = max(period) OVER (PARTITION BY area, origin, destination, year))
     SELECT area, origin, destination, year, any_value(period) AS period, any_value(category) AS category,
@@ -221,8 +225,25 @@ def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **fi
     FROM chosen GROUP BY area, origin, destination, year
     ORDER BY year, area NULLS FIRST, origin NULLS FIRST, destination NULLS FIRST"""
     )
-    category = headline["headline_category"] or ""
-    return handle.rows(sql, params + more + [age] + ([sex] if sex != "total" else []) + [category, category])
+    return handle.rows(sql, params + more + [age] + ([sex] if sex != "total" else []) + [order])
+
+
+def declared_labels(handle: ReleaseHandle, series: Series) -> dict[str, str]:
+    """What the series' category codes mean, in the catalogue's display order ({} when nothing declares them)."""
+    for row in indicators(handle).values():
+        if not row.get("category_labels"):
+            continue
+        if (series.kind == "indicator" and row["id"] == series.id) or (
+            series.kind == "measure" and series.id in (row.get("category_measures") or [])
+        ):
+            return json.loads(row["category_labels"])
+    return {}
+
+
+def category_order(handle: ReleaseHandle, series: Series) -> list[str]:
+    """Categories as one headline number prefers them: declared headline, all-categories value, declared codes."""
+    headline = indicators(handle).get(series.id, {}).get("headline_category") if series.kind == "indicator" else None
+    return list(dict.fromkeys([*([headline] if headline else []), "", *declared_labels(handle, series)]))
 
 
 def latest_year(rows: list[dict], minimum_share: float = 0.5) -> int | None:
