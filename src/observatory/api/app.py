@@ -199,6 +199,7 @@ def _mount_routers(app: FastAPI) -> None:
         findings,
         frameworks,
         indicators,
+        knowledge,
         observations,
         profiles,
         publications,
@@ -216,6 +217,7 @@ def _mount_routers(app: FastAPI) -> None:
         findings,
         publications,
         claims,
+        knowledge,
     ):
         app.include_router(module.router, prefix="/api")
     try:

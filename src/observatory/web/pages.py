@@ -34,6 +34,8 @@ from observatory.api.queries.series import area_series, collapsed, latest_year, 
 from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
 from observatory.geo.lookup import AreaDirectory, AreaLookupError
 from observatory.web.charts import bar_chart, line_chart, world_map
+from observatory.web.knowledge_pages import country_policies_context
+from observatory.web.knowledge_pages import router as knowledge_router
 from observatory.web.publication_pages import country_publication_context
 from observatory.web.templating import render
 
@@ -237,6 +239,7 @@ def country_page(request: Request, code: str, handle: Release, settings: AppSett
         evidence=evidence,
         sources=summary["sources"],
         **country_publication_context(settings, handle, code),
+        knowledge=country_policies_context(settings, handle, code),
     )
 
 
@@ -434,4 +437,5 @@ def mount_portal(app: FastAPI) -> None:
     app.include_router(publication_router)  # before the explorer: its /reports is the catalogue's
     app.include_router(router)
     app.include_router(explore_router)
+    app.include_router(knowledge_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
