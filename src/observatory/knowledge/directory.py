@@ -384,3 +384,27 @@ def top_themes(store: KnowledgeStore, person_ids: list[str]) -> dict[str, list[s
     for r in rows:
         out.setdefault(r["person_id"], Counter())[r["value"]] = r["n"]
     return {pid: [t for t, _ in c.most_common(3)] for pid, c in out.items()}
+
+
+def people_on_themes(store: KnowledgeStore, themes: list[str], limit: int = 15) -> list[dict[str, Any]]:
+    """People with the most distinct records on any of the themes, with the themes they cover."""
+    rows = store.rows(
+        """SELECT pn.person_id AS id, p.name, count(DISTINCT t.record_id) AS records,
+                  list(DISTINCT t.value ORDER BY t.value) AS themes
+           FROM record_topics t JOIN authorships a USING (record_id) JOIN person_names pn USING (name_key)
+           JOIN people p ON p.id = pn.person_id
+           WHERE t.kind = 'theme' AND list_contains(?, t.value) AND p.state = 'published' AND p.merged_into IS NULL
+           GROUP BY ALL ORDER BY records DESC, p.name LIMIT ?""",
+        [themes, max(1, min(limit, MAX_LIMIT))],
+    )
+    places = store.rows(
+        """SELECT pn.person_id, t.value, count(DISTINCT t.record_id) AS n FROM person_names pn
+           JOIN authorships a USING (name_key) JOIN record_topics t USING (record_id)
+           WHERE list_contains(?, pn.person_id) AND t.kind = 'area' GROUP BY ALL ORDER BY n DESC, t.value""",
+        [[r["id"] for r in rows]],
+    )
+    labels = theme_labels()
+    for row in rows:
+        row["theme_labels"] = [labels.get(t, t) for t in row["themes"]]
+        row["countries"] = [p["value"] for p in places if p["person_id"] == row["id"]][:5]
+    return rows

@@ -8,7 +8,7 @@ from observatory.evidence.findings import list_findings
 from observatory.evidence.records import load_vocab
 from observatory.evidence.store import EvidenceStore
 from observatory.knowledge.dialogues import get_theme, get_workshop
-from observatory.knowledge.directory import find_people, theme_labels
+from observatory.knowledge.directory import people_on_themes, theme_labels
 from observatory.knowledge.policies import list_policies
 from observatory.knowledge.store import KnowledgeStore
 from observatory.publish.annex import gaps_section, sources_section
@@ -165,13 +165,7 @@ def background_paper(data: ReleaseData, store: KnowledgeStore, evidence: Evidenc
         )
     )  # fmt: skip
 
-    people: dict[str, dict[str, Any]] = {}
-    for theme_key in themes:
-        for person in find_people(store, theme=theme_key, limit=PEOPLE_SHOWN)["results"]:
-            entry = people.setdefault(person["id"], {**person, "themes": [], "total": 0})
-            entry["themes"].append(labels.get(theme_key, theme_key))
-            entry["total"] += person["records"]
-    ranked = sorted(people.values(), key=lambda p: (-p["total"], p["name"]))[:PEOPLE_SHOWN]
+    ranked = people_on_themes(store, themes, PEOPLE_SHOWN)
     document.sections.append(
         Section(
             "people",
@@ -180,7 +174,10 @@ def background_paper(data: ReleaseData, store: KnowledgeStore, evidence: Evidenc
                 Table(
                     "People in the directory with the most records on the theme",
                     ["Name", "Records", "Themes", "Countries studied"],
-                    [[p["name"], p["total"], ", ".join(p["themes"]), ", ".join(p["countries"])] for p in ranked],
+                    [
+                        [p["name"], p["records"], ", ".join(p["theme_labels"]), ", ".join(p["countries"])]
+                        for p in ranked
+                    ],
                 )
             ]
             if ranked
