@@ -93,8 +93,9 @@ def _uses_term(translation: str, term_text: str, lang: str) -> bool:
 
 
 def _english_has_term(english: str, term_text: str) -> bool:
-    """The English glossary term as a phrase of the text, singular or plural."""
-    return re.search(rf"\b{re.escape(term_text)}s?\b", english, re.IGNORECASE) is not None
+    """The English glossary term as a phrase of the text, singular or plural (person, persons or people)."""
+    phrase = re.sub(r"person$", "(?:person|people)", re.escape(term_text))
+    return re.search(rf"\b{phrase}s?\b", english, re.IGNORECASE) is not None
 
 
 def _area_reference(root: Path) -> pd.DataFrame:
@@ -326,6 +327,7 @@ def test_the_checks_catch_what_they_are_for():
     assert _uses_term("اللاجئون المستضافون", "لاجئ", "ar")
     assert not _uses_term("流离失所者", "难民", "zh")
     assert _english_has_term("Refugees hosted", "refugee") and not _english_has_term("Emigrants", "migrant")
+    assert _english_has_term("Internally displaced people, by cause", "internally displaced person")
     assert _numbers("per 1,000 people, USD 200 in 2019Q2") == _numbers("pour 1 000 personnes, 200 USD, 2019T2")
     assert _numbers("indicator 10.7.2") != _numbers("indicateur 10.7")
     assert ASCII_SENTENCE.search("الهجرة the number of people left") and not ASCII_SENTENCE.search("IDMC 2024")
