@@ -225,8 +225,8 @@ def _match_zero_fb(m1, m2, dd):
     s1, s2 = _scale_global(s1, s2, np.zeros(1), np.zeros(1), None)
     dz = s1.sum(axis=1) - s2.sum(axis=1)
     out1, out2 = np.zeros_like(m1), np.zeros_like(m2)
-    out1[np.ix_(keep, keep)] = _two_margin_fit(s1, s1.sum(axis=1) - dz, s1.sum(axis=0))
-    out2[np.ix_(keep, keep)] = _two_margin_fit(s2, s2.sum(axis=1) + dz, s2.sum(axis=0))
+    out1[np.ix_(keep, keep)] = _two_margin_fit(s1, s1.sum(axis=1) - dz / 2, s1.sum(axis=0))
+    out2[np.ix_(keep, keep)] = _two_margin_fit(s2, s2.sum(axis=1) + dz / 2, s2.sum(axis=0))
     with np.errstate(divide="ignore", invalid="ignore"):
         out1[z] = m1[z] * np.nan_to_num(target[z] / m1[z].sum(axis=1))[:, None]
         out2[z] = m2[z] * np.nan_to_num(target[z] / m2[z].sum(axis=1))[:, None]
