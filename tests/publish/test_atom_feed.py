@@ -1,4 +1,4 @@
-"""The catalogue's Atom feed validates: RELAX NG of RFC 4287's required structure, plus its rules a schema cannot say."""
+"""The catalogue's Atom feed validates: RELAX NG of RFC 4287's required structure, and rules a schema cannot say."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ SCHEMA = """<?xml version="1.0"?>
          datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
   <start><ref name="feed"/></start>
   <define name="common"><optional><attribute name="xml:lang" ns=""><text/></attribute></optional></define>
-  <define name="text"><optional><attribute name="type"><choice><value>text</value><value>html</value></choice></attribute></optional><text/></define>
+  <define name="text"><optional><attribute name="type">
+    <choice><value>text</value><value>html</value></choice></attribute></optional><text/></define>
   <define name="date"><data type="dateTime"/></define>
   <define name="person"><element name="author"><interleave>
     <element name="name"><text/></element>
@@ -28,17 +29,20 @@ SCHEMA = """<?xml version="1.0"?>
   <define name="link"><element name="link"><attribute name="href"><data type="anyURI"/></attribute>
     <optional><attribute name="rel"><text/></attribute></optional>
     <optional><attribute name="type"><text/></attribute></optional>
-    <optional><attribute name="length"><data type="nonNegativeInteger"/></attribute></optional><empty/></element></define>
+    <optional><attribute name="length"><data type="nonNegativeInteger"/></attribute></optional>
+    <empty/></element></define>
   <define name="category"><element name="category"><attribute name="term"><text/></attribute>
     <optional><attribute name="label"><text/></attribute></optional><empty/></element></define>
-  <define name="feed"><element name="feed"><optional><attribute name="xml:lang"><text/></attribute></optional><interleave>
+  <define name="feed"><element name="feed">
+    <optional><attribute name="xml:lang"><text/></attribute></optional><interleave>
     <element name="id"><data type="anyURI"/></element>
     <element name="title"><ref name="text"/></element>
     <element name="updated"><ref name="date"/></element>
     <oneOrMore><ref name="person"/></oneOrMore>
     <oneOrMore><ref name="link"/></oneOrMore>
     <optional><element name="subtitle"><ref name="text"/></element></optional>
-    <optional><element name="generator"><optional><attribute name="uri"/></optional><optional><attribute name="version"/></optional><text/></element></optional>
+    <optional><element name="generator"><optional><attribute name="uri"/></optional>
+      <optional><attribute name="version"/></optional><text/></element></optional>
     <zeroOrMore><ref name="entry"/></zeroOrMore></interleave></element></define>
   <define name="entry"><element name="entry"><interleave>
     <element name="id"><data type="anyURI"/></element>
