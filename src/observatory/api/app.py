@@ -249,7 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "problem details. Unknown or repeated query parameters are refused (400); request bodies are "
         "limited (413); a method a path does not list is answered 405 with an Allow header.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is the portal's page on vendored Swagger UI (works offline)
         redoc_url=None,
         lifespan=lifespan,
     )

@@ -1,13 +1,26 @@
-"""Vega-Lite specifications for the portal's charts, each shipped with alt text and the rows of its data table."""
+"""Vega-Lite specifications for the portal's charts, each shipped with alt text and the rows of its data table, and
+their downloads (CSV with metadata, SVG, PNG)."""
 
 from __future__ import annotations
 
+import copy
+import csv
+import hashlib
+import io
+import json
 import math
-import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 GEO_URL = "/geo/countries-110m.json"
+GEO_FILE = Path("geo") / "world-atlas" / "countries-110m.json"
+# Series colours: Okabe & Ito's colour-blind-safe set (yellow and sky blue swapped for black and a violet that keep
+# 3:1 contrast on white); every pair stays apart under protanopia, deuteranopia and tritanopia (tests/web).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#7B2FD0")
+BAR_COLOUR = "#2a6f97"
+MAX_SERIES = len(PALETTE)  # more lines than distinguishable colours would need a legend nobody can read
+EXPORT_WIDTH = 760
 
 
 @dataclass
@@ -20,7 +33,19 @@ class Chart:
     columns: list[str]
     rows: list[list[Any]]
     note: str = ""
-    chart_id: str = field(default_factory=lambda: f"chart-{uuid.uuid4().hex[:10]}")
+    links: list[str | None] = field(default_factory=list)  # per row: where a click on the mark leads (keyboard too)
+    chart_id: str = ""
+    page_url: str = ""  # the page showing the chart (set when the page is drawn): downloads are that URL + download=
+
+    def download_href(self, file_format: str) -> str:
+        """The address of this chart's data or drawing in one format."""
+        separator = "&" if "?" in self.page_url else "?"
+        return f"{self.page_url}{separator}download={self.chart_id}.{file_format}"
+
+    def __post_init__(self) -> None:
+        if not self.chart_id:  # stable across requests, so a download link names the same chart
+            self.chart_id = "chart-" + hashlib.sha256(self.title.encode()).hexdigest()[:10]
+        self.spec["description"] = self.alt  # Vega gives the drawn SVG this as its accessible name
 
 
 def _base(width: int | str = "container", height: int = 260) -> dict[str, Any]:
@@ -33,32 +58,78 @@ def _base(width: int | str = "container", height: int = 260) -> dict[str, Any]:
         "config": {
             "font": "system-ui, sans-serif",
             "axis": {"labelFontSize": 12, "titleFontSize": 12},
-            "legend": {"labelFontSize": 12},
+            "legend": {"labelFontSize": 12, "labelLimit": 0},  # legend labels are never cut ("share o…")
+            "range": {"category": list(PALETTE)},
         },
     }
 
 
-def line_chart(title: str, points: list[dict[str, Any]], y_title: str, series_field: str | None = None) -> Chart:
-    """Values over years; points are {year, value[, series]}."""
-    spec = _base()
+def line_chart(
+    title: str,
+    points: list[dict[str, Any]],
+    y_title: str,
+    series_field: str | None = None,
+    highlight_year: int | None = None,
+    series_order: list[str] | None = None,
+) -> Chart:
+    """Values over years; points are {year, value[, series]}; a highlighted year is marked with a rule; series_order
+    binds each series to its palette colour by name (the first named gets the first colour)."""
+    spec = _base(height=300 if series_field else 260)
     encoding: dict[str, Any] = {
         "x": {"field": "year", "type": "quantitative", "axis": {"format": "d"}, "title": "Year"},
         "y": {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": "~s"}},
         "tooltip": [{"field": "year"}, {"field": "value", "format": ",.4~r"}],
     }
     if series_field:
-        encoding["color"] = {"field": series_field, "type": "nominal", "title": None, "legend": {"orient": "bottom"}}
+        # Colour and point shape both tell the series apart, so colour is never the only cue (WCAG 1.4.1).
+        legend = {"orient": "bottom", "columns": 2}
+        encoding["color"] = {"field": series_field, "type": "nominal", "title": None, "legend": legend}
+        encoding["shape"] = {"field": series_field, "type": "nominal", "title": None, "legend": legend}
+        if series_order:
+            encoding["color"]["scale"] = {"domain": series_order, "range": list(PALETTE[: len(series_order)])}
+            encoding["shape"]["scale"] = {"domain": series_order}
         encoding["tooltip"].insert(0, {"field": series_field})
-    spec.update({"data": {"values": points}, "mark": {"type": "line", "point": True}, "encoding": encoding})
+    line = {"mark": {"type": "line", "point": True}, "encoding": encoding}
+    spec["data"] = {"values": points}
+    if highlight_year is not None:
+        rule = {
+            "data": {"values": [{"year": highlight_year}]},
+            "mark": {"type": "rule", "color": "#5a6470", "strokeDash": [4, 3], "aria": False},
+            "encoding": {"x": {"field": "year", "type": "quantitative"}},
+        }
+        spec["layer"] = [line, rule]
+    else:
+        spec.update(line)
     years = sorted({p["year"] for p in points})
+    latest = _latest_by_series(points, series_field) if series_field else ""
     alt = (
         f"Line chart of {title.lower()}"
         + (f", {years[0]}–{years[-1]}" if years else " (no data)")
+        + (f". Latest values: {latest}" if latest else "")
         + ". The data table below gives every value."
     )
     columns = ["Year", *([series_field.capitalize()] if series_field else []), y_title]
     rows = [[p["year"], *([p[series_field]] if series_field else []), p["value"]] for p in points]
     return Chart(title, spec, alt, columns, rows)
+
+
+def _latest_by_series(points: list[dict[str, Any]], series_field: str) -> str:
+    """Each series' last value and year, for the text alternative."""
+    last: dict[str, dict[str, Any]] = {}
+    for point in points:
+        name = str(point[series_field])
+        if name not in last or point["year"] >= last[name]["year"]:
+            last[name] = point
+    return "; ".join(f"{name} {_spoken(p['value'])} in {p['year']}" for name, p in last.items())
+
+
+def _spoken(value: float) -> str:
+    """A value as read aloud: 16.8 million, 12,345, 3.53."""
+    if abs(value) >= 1e9:
+        return f"{value / 1e9:.3g} billion"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.3g} million"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: bool = False, href: bool = False) -> Chart:
@@ -79,7 +150,7 @@ def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: boo
     spec.update(
         {
             "data": {"values": bars},
-            "mark": {"type": "bar", "color": "#2a6f97", "cursor": "pointer" if href else "default"},
+            "mark": {"type": "bar", "color": BAR_COLOUR, "cursor": "pointer" if href else "default"},
             "encoding": encoding,
         }
     )
@@ -88,7 +159,8 @@ def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: boo
         f"Bar chart of {title.lower()}: {len(bars)} bars, the largest is {top}. The data table below gives every value."
     )
     rows = [[b["name"], b["value"]] for b in bars]
-    return Chart(title, spec, alt, ["Name", x_title], rows)
+    links = [b.get("url") for b in bars] if href else []
+    return Chart(title, spec, alt, ["Name", x_title], rows, links=links)
 
 
 def _round2(value: float) -> float:
@@ -148,7 +220,13 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
                 {
                     "data": geo,
                     "transform": [{"filter": "datum.id != '010'"}],
-                    "mark": {"type": "geoshape", "fill": "#e4e4e4", "stroke": "#fff", "strokeWidth": 0.5},
+                    "mark": {
+                        "type": "geoshape",
+                        "fill": "#e4e4e4",
+                        "stroke": "#fff",
+                        "strokeWidth": 0.5,
+                        "aria": False,
+                    },
                 },
                 {
                     "data": geo,
@@ -187,7 +265,7 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
             {
                 "data": geo,
                 "transform": [{"filter": f"datum.id == '{highlight}'"}],
-                "mark": {"type": "geoshape", "fill": None, "stroke": "#d1495b", "strokeWidth": 2},
+                "mark": {"type": "geoshape", "fill": None, "stroke": "#d1495b", "strokeWidth": 2, "aria": False},
             }
         )
     ordered = sorted(values, key=lambda v: -(v["value"] or 0))
@@ -196,4 +274,58 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
         f"World map of {title.lower()} for {len(values)} countries; highest: {top}. The data table below lists "
         "every country."
     )
-    return Chart(title, spec, alt, ["Country", legend_title], [[v["name"], v["value"]] for v in ordered])
+    rows = [[v["name"], v["value"]] for v in ordered]
+    links = [f"/countries/{v['code']}" if v.get("code") else None for v in ordered]
+    return Chart(title, spec, alt, ["Country", legend_title], rows, links=links)
+
+
+def export_spec(chart: Chart, geometry: Path | None) -> dict[str, Any]:
+    """The chart's spec at a fixed width, with the map geometry inlined (a file has no server to fetch it from)."""
+    spec = copy.deepcopy(chart.spec)
+    spec["width"] = EXPORT_WIDTH
+    spec["title"] = chart.title
+    layers = spec.get("layer") or []
+    if any(layer.get("data", {}).get("url") == GEO_URL for layer in layers):
+        if geometry is None:
+            raise FileNotFoundError("map geometry")
+        topology = json.loads(geometry.read_text(encoding="utf-8"))
+        for layer in layers:
+            if layer.get("data", {}).get("url") == GEO_URL:
+                layer["data"] = {"values": topology, "format": layer["data"]["format"]}
+    return spec
+
+
+def render_image(chart: Chart, image_format: str, geometry: Path | None) -> bytes:
+    """The chart as an SVG or PNG file, drawn on the server by vl-convert (the same Vega-Lite as the page)."""
+    import vl_convert
+
+    spec = export_spec(chart, geometry)
+    if image_format == "svg":
+        return vl_convert.vegalite_to_svg(spec).encode()
+    return vl_convert.vegalite_to_png(spec, scale=2)
+
+
+def chart_metadata(chart: Chart, release_id: str | None, permalink: str, sources: list[dict]) -> dict[str, Any]:
+    """What a downloaded view is: title, description, columns, release, where it was shown and its sources."""
+    return {
+        "title": chart.title,
+        "description": chart.alt,
+        "note": chart.note or None,
+        "columns": chart.columns,
+        "rows": len(chart.rows),
+        "release": release_id,
+        "view": permalink,
+        "sources": sources,
+    }
+
+
+def chart_csv(chart: Chart, release_id: str | None, sources: list[dict]) -> str:
+    """The chart's data table as CSV; every row names the release and the sources, so a file alone says where its
+    numbers come from."""
+    cited = "; ".join(f"{s['publisher']}, {s['title']} ({s['version']})" for s in sources)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*chart.columns, "Release", "Sources"])
+    for row in chart.rows:
+        writer.writerow([*row, release_id or "", cited])
+    return out.getvalue()

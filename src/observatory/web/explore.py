@@ -187,7 +187,12 @@ def claim_check(
                 )
             elif result.get("history"):
                 chart = line_chart(f"{series.title}: {result['area']['name']}", result["history"], series.unit)
-    claim_groups = [g for g in groups(handle) if g["scheme"] in CLAIM_GROUP_SCHEMES]
+    claim_groups = sorted(
+        (g for g in groups(handle) if g["scheme"] in CLAIM_GROUP_SCHEMES),
+        key=lambda g: (CLAIM_GROUP_SCHEMES.index(g["scheme"]), g["name"]),
+    )
+    # The form says which end is grouped: the destinations of an origin, or the origins of a destination alone.
+    grouped_end = result["direction"] if result and result.get("direction") else _grouped_end(choice)
     return render(
         request,
         handle,
@@ -202,10 +207,18 @@ def claim_check(
         groups=claim_groups,
         schemes=SCHEMES,
         scheme=scheme,
+        grouped_end=grouped_end,
         result=result,
         chart=chart,
         sources=result["sources"] if result else [],
     )
+
+
+def _grouped_end(choice: dict[str, Any]) -> str:
+    """Which end of a corridor claim the grouping applies to before the data are shown (as check_claim decides)."""
+    if choice.get("destination") and not choice.get("origin"):
+        return "origins"
+    return "destinations" if choice.get("origin") else "partner countries"
 
 
 @router.get("/evidence")

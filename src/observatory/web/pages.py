@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from observatory.api.deps import AppSettings, Release, check_area
-from observatory.api.problems import ApiProblem, not_found
+from observatory.api.problems import ApiProblem, bad_request, not_found
 from observatory.api.queries.catalogue import (
     Series,
     area_label,
@@ -30,18 +30,28 @@ from observatory.api.queries.catalogue import (
 from observatory.api.queries.corridors import top_partners
 from observatory.api.queries.external import evidence_for
 from observatory.api.queries.profiles import country_summary, global_key_figures
-from observatory.api.queries.series import area_series, collapsed, latest_year, map_values
+from observatory.api.queries.series import collapsed, latest_year, map_values
 from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
 from observatory.geo.lookup import AreaDirectory, AreaLookupError
-from observatory.web.charts import bar_chart, line_chart, world_map
+from observatory.web.charts import GEO_FILE, bar_chart, line_chart, world_map
+from observatory.web.compare import (
+    SCALE_TITLES,
+    VIEWS,
+    compare_chart,
+    parse_compare,
+    scaled_countries,
+    scaled_unit,
+    scales_for,
+    view_href,
+    year_steps,
+)
 from observatory.web.knowledge_pages import country_policies_context
 from observatory.web.knowledge_pages import router as knowledge_router
 from observatory.web.publication_pages import country_publication_context
-from observatory.web.templating import render
+from observatory.web.templating import geometry_file, render
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
-GEO_FILE = Path("geo") / "world-atlas" / "countries-110m.json"
 MAP_FALLBACK_MEASURES = (
     "migrant_stock_total",
     "migrant_share_published",
@@ -268,77 +278,26 @@ def indicator_page(
     settings: AppSettings,
     area: Annotated[str | None, Query(max_length=64)] = None,
     year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    compare: Annotated[str | None, Query(max_length=200, description="Area codes, comma-separated")] = None,
+    add: Annotated[str | None, Query(max_length=64)] = None,
+    view: Annotated[str | None, Query(max_length=10)] = None,
+    scale: Annotated[str, Query(max_length=12)] = "value",
 ):
-    """An indicator (or measure): definition, framework tags, map, ranking, time series, related evidence."""
+    """An indicator (or measure): definition, framework tags, compared areas, map, table, sources, related evidence."""
     series = find_series(handle, series_id)
     if series is None:
         raise not_found("indicator or measure", series_id, "see /indicators")
     area = check_area(handle, area)
-    charts, ranking_rows, used, map_chart, data = [], [], set(), None, None
-    year_note: str | None = None
     if series.level == "area":
-        data = map_values(handle, series)
-        year_note = unavailable_year_note(year, data)
-        if year is not None and year in data["years"]:
-            data = map_values(handle, series, year)
-        used.update(data["sources"])
-        if data["countries"]:
-            map_chart = world_map(f"{series.title}, {data['year']}", data["countries"], legend_title(series))
-            top = data["countries"][:20]
-            charts.append(
-                bar_chart(
-                    f"Highest values, {data['year']}",
-                    [{"name": r["name"], "value": r["value"], "url": f"/countries/{r['code']}"} for r in top],
-                    series.unit,
-                    href=True,
-                )
-            )
-        focus = area or (
-            "WLD"
-            if any(g["code"] == "WLD" for g in data["groups"])
-            else (data["countries"][0]["code"] if data["countries"] else None)
-        )
-        if focus:
-            points = [
-                {"year": r["year"], "value": r["value"]}
-                for r in area_series(handle, series, focus)
-                if r["value"] is not None
-            ]
-            if points:
-                charts.insert(0, line_chart(f"{series.title}: {area_label(handle, focus)}", points, series.unit))
-        ranking_rows = data["countries"]
+        compared = parse_compare(handle, compare, add)
+        if add:  # one address per view: the added area joins the list in the URL, so the page can be shared
+            return RedirectResponse(view_href(request, compare=",".join(compared)), status_code=303)
+        page = _area_indicator_views(handle, series, compared, area, year, view, scale)
     else:
-        rows = handle.memo(("corridor_ranking", series.id), lambda: collapsed(handle, series))
-        available = sorted({r["year"] for r in rows if r["value"] is not None})
-        chosen = year if year in available else latest_year(rows)
-        if year is not None and year not in available:
-            span = f" (years with values: {available[0]}–{available[-1]})" if available else ""
-            year_note = f"No values for {year} in this series{span}; showing {chosen} instead."
-        top = sorted(
-            (
-                r
-                for r in rows
-                if r["year"] == chosen
-                and r["value"] is not None
-                and areas(handle).get(r["destination"], {}).get("kind") != "group"
-                and areas(handle).get(r["origin"], {}).get("kind") != "group"
-            ),
-            key=lambda r: -r["value"],
-        )[:20]
-        for r in top:
-            used.update(r["sources"] or [])
-        ranking_rows = [
-            {
-                "name": f"{area_label(handle, r['origin'])} → {area_label(handle, r['destination'])}",
-                "value": r["value"],
-                "url": f"/corridors?origin={r['origin']}&destination={r['destination']}",
-            }
-            for r in top
-        ]
-        if ranking_rows:
-            charts.append(bar_chart(f"Largest corridors, {chosen}", ranking_rows, series.unit, href=True))
+        page = _corridor_indicator_view(handle, series, year)
     info = indicators(handle).get(series.id) if series.kind == "indicator" else measures(handle).get(series.id)
     evidence = evidence_for(settings, indicator=series.id, limit=8) if series.kind == "indicator" else []
+    used = page.pop("used")
     if series.kind == "measure":
         used.add(series.dataset_id)
     return render(
@@ -348,15 +307,114 @@ def indicator_page(
         title=series.title,
         series=series,
         info=info,
-        map_chart=map_chart,
-        charts=charts,
-        data=data,
-        ranking=ranking_rows,
         evidence=evidence,
         focus_area=area,
-        year_note=year_note,
         sources=used,
+        cited_here=cite(handle, used),
+        **page,
     )
+
+
+def _area_indicator_views(
+    handle, series: Series, compared: list[str], area: str | None, year: int | None, view: str | None, scale: str
+) -> dict[str, Any]:
+    """The compare chart, map, table or sources of an area-level series in the chosen scale and year."""
+    scales = scales_for(handle, series)
+    if scale not in scales:
+        raise bad_request(f"scale must be one of {', '.join(scales)}")
+    view = view or ("chart" if compared else "map")
+    if view not in VIEWS:
+        raise bad_request(f"view must be one of {', '.join(VIEWS)}")
+    raw = map_values(handle, series)
+    year_note = unavailable_year_note(year, raw)
+    data = scaled_countries(handle, series, scale, year if year in raw["years"] else None)
+    unit = scaled_unit(series, scale)
+    if not compared:
+        default = area or ("WLD" if any(g["code"] == "WLD" for g in raw["groups"]) else None)
+        default = default or (raw["countries"][0]["code"] if raw["countries"] else None)
+        compared_shown = [default] if default else []
+    else:
+        compared_shown = compared
+    charts: list = []
+    map_chart = table_chart = None
+    title_year = f"{series.title}{'' if scale == 'value' else ' — ' + SCALE_TITLES[scale].lower()}, {data['year']}"
+    if view == "chart":
+        line = compare_chart(handle, series, compared_shown, scale, data["year"])
+        if line:
+            charts.append(line)
+        if data["countries"]:
+            top = [
+                {"name": r["name"], "value": r["value"], "url": f"/countries/{r['code']}"}
+                for r in data["countries"][:20]
+            ]
+            charts.append(bar_chart(f"Highest values, {data['year']}", top, unit, href=True))
+    elif view == "map" and data["countries"]:
+        map_chart = world_map(title_year, data["countries"], f"{series.title} ({unit})")
+    elif view == "table" and data["countries"]:
+        rows = [{"name": r["name"], "value": r["value"], "url": f"/countries/{r['code']}"} for r in data["countries"]]
+        table_chart = bar_chart(title_year, rows, unit, href=True)
+    earlier, later = year_steps(raw["years"], data["year"])
+    return {
+        "data": data,
+        "charts": charts,
+        "map_chart": map_chart,
+        "table_chart": table_chart,
+        "ranking": data["countries"],
+        "year_note": year_note,
+        "compared": compared,
+        "compared_names": [(c, area_label(handle, c)) for c in compared],
+        "view": view,
+        "views": VIEWS,
+        "scale": scale,
+        "scales": scales,
+        "shown_unit": unit,
+        "earlier": earlier,
+        "later": later,
+        "used": set(data["sources"]),
+    }
+
+
+def _corridor_indicator_view(handle, series: Series, year: int | None) -> dict[str, Any]:
+    """The largest corridors of a corridor-level series in a year."""
+    rows = handle.memo(("corridor_ranking", series.id), lambda: collapsed(handle, series))
+    available = sorted({r["year"] for r in rows if r["value"] is not None})
+    chosen = year if year in available else latest_year(rows)
+    year_note = None
+    if year is not None and year not in available:
+        span = f" (years with values: {available[0]}–{available[-1]})" if available else ""
+        year_note = f"No values for {year} in this series{span}; showing {chosen} instead."
+    known = areas(handle)
+    top = sorted(
+        (
+            r
+            for r in rows
+            if r["year"] == chosen
+            and r["value"] is not None
+            and known.get(r["destination"], {}).get("kind") != "group"
+            and known.get(r["origin"], {}).get("kind") != "group"
+        ),
+        key=lambda r: -r["value"],
+    )[:20]
+    used: set[str] = set()
+    for r in top:
+        used.update(r["sources"] or [])
+    ranking_rows = [
+        {
+            "name": f"{area_label(handle, r['origin'])} → {area_label(handle, r['destination'])}",
+            "value": r["value"],
+            "url": f"/corridors?origin={r['origin']}&destination={r['destination']}",
+        }
+        for r in top
+    ]
+    charts = [bar_chart(f"Largest corridors, {chosen}", ranking_rows, series.unit, href=True)] if ranking_rows else []
+    return {
+        "data": None,
+        "charts": charts,
+        "map_chart": None,
+        "ranking": ranking_rows,
+        "year_note": year_note,
+        "used": used,
+    }
 
 
 @router.get("/frameworks")
@@ -407,14 +465,6 @@ def sources_page(request: Request, handle: Release):
     )
 
 
-def geo_file(settings) -> Path | None:
-    """The world-atlas TopoJSON from the mirror (or the download cache); never stored in the repository."""
-    for root in (settings.mirror, settings.cache_dir):
-        if root is not None and (Path(root) / GEO_FILE).is_file():
-            return Path(root) / GEO_FILE
-    return None
-
-
 def mount_portal(app: FastAPI) -> None:
     """Add the pages, the explorer pages, the static files and the map geometry route to the app."""
     from observatory.web.explore import router as explore_router
@@ -423,7 +473,7 @@ def mount_portal(app: FastAPI) -> None:
     @app.get("/geo/countries-110m.json", include_in_schema=False)
     def world_geometry(settings: AppSettings):
         """World country boundaries (Natural Earth via world-atlas), read from the mirror at run time."""
-        path = geo_file(settings)
+        path = geometry_file(settings)
         if path is None:
             raise not_found("map geometry", str(GEO_FILE), "set OBSERVATORY_MIRROR to a mirror holding geo/world-atlas")
         return FileResponse(path, media_type="application/json", headers={"Cache-Control": "public, max-age=86400"})
@@ -432,6 +482,11 @@ def mount_portal(app: FastAPI) -> None:
         """An error page in the portal's layout."""
         handle = getattr(request.state, "release", None)
         return render(request, handle, "error.html", title=title, heading=title, detail=detail, status_code=status)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request):
+        """Swagger UI from the vendored bundle in /static (no CDN), so the documentation works offline."""
+        return render(request, None, "api_docs.html", title="API documentation", openapi_url=app.openapi_url)
 
     app.state.html_problem = html_problem
     app.include_router(publication_router)  # before the explorer: its /reports is the catalogue's

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from observatory.api.problems import not_found
 from observatory.api.queries.catalogue import cite, release_info
+from observatory.api.queries.series import SCHEME_LABELS
 from observatory.api.release_cache import ReleaseHandle
+from observatory.web.charts import GEO_FILE, PALETTE, Chart, chart_csv, chart_metadata, render_image
+from observatory.web.compare import view_href
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAV = (
@@ -28,6 +33,14 @@ NAV = (
     ("/reports", "Reports"),
     ("/sources", "Sources"),
 )
+# ?download=<chart id>.<format> on any page: that view's data or drawing (the page's own URL, so it can be shared).
+DOWNLOAD = re.compile(r"^(chart-[0-9a-f]{10})\.(csv|json|svg|png)$")
+DOWNLOAD_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+}
 
 
 def number(value: Any, unit: str = "") -> str:
@@ -76,6 +89,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(number=number, share=share, tojson_script=tojson_script)
+    env.globals.update(scheme_labels=SCHEME_LABELS, view_href=view_href, palette=PALETTE)
     return env
 
 
@@ -88,7 +102,7 @@ def render(
     sources: list[dict] | set[str] | None = None,
     status_code: int = 200,
     **context: Any,
-) -> HTMLResponse:
+) -> Response:
     """A page with the shared context: navigation, release, permalink and the sources it cites."""
     cited = (
         sources
@@ -96,6 +110,12 @@ def render(
         else (cite(handle, sources or []) if handle else [])
     )
     query = request.url.query
+    permalink = request.url.path + (f"?{query}" if query else "")
+    wanted = request.query_params.get("download")
+    if wanted is not None and status_code == 200:
+        return download(request, handle, wanted, context, cited, permalink)
+    for chart in page_charts(context):
+        chart.page_url = permalink
     html = (
         environment()
         .get_template(template)
@@ -104,7 +124,7 @@ def render(
             title=title,
             nav=NAV,
             path=request.url.path,
-            permalink=request.url.path + (f"?{query}" if query else ""),
+            permalink=permalink,
             release=release_info(handle) if handle else None,
             release_id=handle.release_id if handle else None,
             sources=cited,
@@ -112,3 +132,55 @@ def render(
         )
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def page_charts(context: dict[str, Any]) -> list[Chart]:
+    """Every chart a page shows (alone or in a list)."""
+    found: list[Chart] = []
+    for value in context.values():
+        if isinstance(value, Chart):
+            found.append(value)
+        elif isinstance(value, list | tuple):
+            found.extend(v for v in value if isinstance(v, Chart))
+    return found
+
+
+def geometry_file(settings: Any) -> Path | None:
+    """The world-atlas TopoJSON from the mirror (or the download cache); never stored in the repository."""
+    for root in (getattr(settings, "mirror", None), getattr(settings, "cache_dir", None)):
+        if root is not None and (Path(root) / GEO_FILE).is_file():
+            return Path(root) / GEO_FILE
+    return None
+
+
+def download(
+    request: Request,
+    handle: ReleaseHandle | None,
+    wanted: str,
+    context: dict[str, Any],
+    sources: list[dict],
+    permalink: str,
+) -> Response:
+    """One chart of the page as CSV (with release and sources), JSON metadata, SVG or PNG."""
+    match = DOWNLOAD.match(wanted)
+    chart = next((c for c in page_charts(context) if match and c.chart_id == match.group(1)), None)
+    if match is None or chart is None:
+        raise not_found("chart", "download", "use a download link of this page")
+    kind = match.group(2)
+    release_id = handle.release_id if handle else None
+    view = permalink.split("download=")[0].rstrip("?&")
+    if kind == "csv":
+        body: bytes = chart_csv(chart, release_id, sources).encode()
+    elif kind == "json":
+        body = json.dumps(chart_metadata(chart, release_id, view, sources), ensure_ascii=False, indent=1).encode()
+    else:
+        try:
+            body = render_image(chart, kind, geometry_file(request.app.state.settings))
+        except FileNotFoundError:
+            raise not_found("map geometry", "download", "the server's mirror lacks geo/world-atlas") from None
+    filename = f"{chart.chart_id}.{kind}"
+    return Response(
+        body,
+        media_type=DOWNLOAD_TYPES[kind],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-cache"},
+    )

@@ -1,0 +1,145 @@
+"""Compare several areas on one chart: the reader's list of areas (in the URL), years to move through, and views
+scaled per inhabitant or as a share of the world total."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from observatory.api.deps import check_area
+from observatory.api.problems import bad_request
+from observatory.api.queries.catalogue import Series, area_label, find_series
+from observatory.api.queries.series import area_series, map_values
+from observatory.web.charts import MAX_SERIES, Chart, line_chart
+
+# The series a per-inhabitant view divides by, and which units can be divided (a count of people or money).
+PER_CAPITA_DENOMINATOR = "population"
+PER_CAPITA_UNITS = {"persons": (1000.0, "per 1,000 inhabitants"), "current USD": (1.0, "current USD per inhabitant")}
+SCALE_TITLES = {"value": "As published", "share": "Share of the world total", "per_capita": "Per inhabitant"}
+VIEWS = {"chart": "Chart", "map": "Map", "table": "Table", "sources": "Sources"}
+
+
+def parse_compare(handle, text: str | None, add: str | None = None) -> list[str]:
+    """Area codes from 'A,B,C' (plus one added), known to the release, without repeats, at most MAX_SERIES."""
+    codes: list[str] = []
+    for part in [*(text or "").split(","), add or ""]:
+        code = check_area(handle, part.strip() or None, "compare")
+        if code and code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_SERIES:
+        raise bad_request(f"compare at most {MAX_SERIES} areas at once")
+    return codes
+
+
+def per_capita_factor(series: Series) -> tuple[float, str] | None:
+    """(multiplier, wording) of the per-inhabitant view, or None when the unit is not a count of people or money."""
+    if series.id == PER_CAPITA_DENOMINATOR or series.value_kind not in ("stock", "flow", "count"):
+        return None
+    for unit, factor in PER_CAPITA_UNITS.items():
+        if series.unit == unit or series.unit.startswith(unit + " "):
+            return factor
+    return None
+
+
+def scales_for(handle, series: Series) -> dict[str, str]:
+    """The views of the values this series supports: as published, share of the world, per inhabitant."""
+    scales = {"value": SCALE_TITLES["value"]}
+    if series.level != "area":
+        return scales
+    data = map_values(handle, series)
+    world = next((g["value"] for g in data["groups"] if g["code"] == "WLD"), None)
+    if world and world > 0 and all(c["value"] >= 0 for c in data["countries"]):  # a share of a net sum means nothing
+        scales["share"] = SCALE_TITLES["share"]
+    if per_capita_factor(series) and find_series(handle, PER_CAPITA_DENOMINATOR) is not None:
+        scales["per_capita"] = f"{SCALE_TITLES['per_capita']} ({per_capita_factor(series)[1]})"  # type: ignore[index]
+    return scales
+
+
+def scaled_unit(series: Series, scale: str) -> str:
+    """The unit of the values a view shows."""
+    if scale == "share":
+        return "percent of the world total"
+    factor = per_capita_factor(series)
+    if scale == "per_capita" and factor:
+        base = next(u for u in PER_CAPITA_UNITS if series.unit == u or series.unit.startswith(u + " "))
+        return factor[1] + series.unit[len(base) :]  # "persons per year" -> "per 1,000 inhabitants per year"
+    return series.unit
+
+
+def _divisors(handle, series: Series, scale: str, code: str) -> dict[int, float]:
+    """year -> what a value of this area is divided by in this view (world total, or population / multiplier)."""
+    if scale == "share":
+        return {r["year"]: r["value"] / 100 for r in area_series(handle, series, "WLD") if r["value"]}
+    factor = per_capita_factor(series)
+    population = find_series(handle, PER_CAPITA_DENOMINATOR)
+    if scale == "per_capita" and factor and population is not None:
+        return {r["year"]: r["value"] / factor[0] for r in area_series(handle, population, code) if r["value"]}
+    return {}
+
+
+def scaled_series(handle, series: Series, scale: str, code: str) -> list[dict[str, Any]]:
+    """{year, value} of one area in this view; years without a divisor are left out, never guessed."""
+    points = [r for r in area_series(handle, series, code) if r["value"] is not None]
+    if scale == "value":
+        return [{"year": r["year"], "value": r["value"]} for r in points]
+    divisors = _divisors(handle, series, scale, "WLD" if scale == "share" else code)
+    return [{"year": r["year"], "value": r["value"] / divisors[r["year"]]} for r in points if r["year"] in divisors]
+
+
+def scaled_countries(handle, series: Series, scale: str, year: int | None) -> dict[str, Any]:
+    """map_values of the year with each country's value in this view (countries without a divisor are left out)."""
+    data = map_values(handle, series, year)
+    if scale == "value":
+        return data
+    chosen = data["year"]
+    if scale == "share":
+        world = next((g["value"] for g in data["groups"] if g["code"] == "WLD"), None)
+        divisor = {c["code"]: world / 100 for c in data["countries"]} if world else {}
+        sources = data["sources"]
+    else:
+        population = find_series(handle, PER_CAPITA_DENOMINATOR)
+        factor = per_capita_factor(series)
+        people = map_values(handle, population, chosen) if population and factor else {"countries": [], "sources": []}
+        divisor = {c["code"]: c["value"] / factor[0] for c in people["countries"] if c["value"] and factor}
+        sources = sorted({*data["sources"], *people["sources"]}) if divisor else data["sources"]
+    countries = sorted(
+        ({**c, "value": c["value"] / divisor[c["code"]]} for c in data["countries"] if c["code"] in divisor),
+        key=lambda c: -c["value"],
+    )
+    return {**data, "countries": countries, "groups": [], "sources": sources}
+
+
+def compare_chart(handle, series: Series, codes: list[str], scale: str, year: int | None = None) -> Chart | None:
+    """One line per chosen area over the years, in the chosen view; None when no area has values."""
+    points = [
+        {"year": p["year"], "value": p["value"], "area": area_label(handle, code)}
+        for code in codes
+        for p in scaled_series(handle, series, scale, code)
+    ]
+    if not points:
+        return None
+    names = ", ".join(area_label(handle, c) for c in codes)
+    title = f"{series.title}{'' if scale == 'value' else ' — ' + SCALE_TITLES[scale].lower()}: {names}"
+    order = [area_label(handle, code) for code in codes]
+    return line_chart(title, points, scaled_unit(series, scale), "area", highlight_year=year, series_order=order)
+
+
+def view_href(request, **changes: Any) -> str:
+    """This page's address with some query parameters changed (None removes one); never a download or an add."""
+    params = {k: v for k, v in request.query_params.items() if k not in ("download", "add")}
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = urlencode(params, safe=",")
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def year_steps(years: list[int], year: int | None) -> tuple[int | None, int | None]:
+    """The years with values just before and just after the shown one."""
+    if year is None or not years:
+        return None, None
+    earlier = [y for y in years if y < year]
+    later = [y for y in years if y > year]
+    return (earlier[-1] if earlier else None), (later[0] if later else None)
