@@ -1,0 +1,133 @@
+"""Cell suppression rules on small hand-made tables: thresholds, partners, and what an attacker can still derive."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from observatory.firewall.suppression import feasible_interval, is_protected, round_to_base, suppress
+from observatory.firewall.tables import TOTAL, additivity_lines
+
+
+def table(rows: dict[str, dict[str, int]]) -> tuple[dict, list]:
+    """Counts of a two-way table with its margins, and its additivity relations."""
+    columns = list(next(iter(rows.values())))
+    counts = {(r, c): v for r, cells in rows.items() for c, v in cells.items()}
+    for r, cells in rows.items():
+        counts[(r, TOTAL)] = sum(cells.values())
+    for c in columns:
+        counts[(TOTAL, c)] = sum(cells[c] for cells in rows.values())
+    counts[(TOTAL, TOTAL)] = sum(counts[(r, TOTAL)] for r in rows)
+    return counts, additivity_lines(["region", "age"], {"region": list(rows), "age": columns})
+
+
+def assert_safe(counts, lines, hidden, min_cell):
+    """Every small count is hidden, no relation holds one hidden cell, and none can be narrowed below min_cell."""
+    small = {k for k, v in counts.items() if 0 < v < min_cell}
+    assert small, "the table must have small cells"
+    assert small <= hidden
+    for members, total in lines:
+        assert sum(c in hidden for c in [*members, total]) != 1
+    for cell in small:
+        low, high = feasible_interval(cell, lines, counts, hidden)
+        assert low <= 0.5 and high >= min_cell - 0.5, (cell, low, high)
+
+
+def test_counts_below_the_threshold_are_hidden_and_the_threshold_itself_is_not():
+    counts, lines = table(
+        {"a": {"x": 4, "y": 50, "z": 60}, "b": {"x": 30, "y": 5, "z": 70}, "c": {"x": 0, "y": 40, "z": 80}}
+    )
+    hidden = suppress(counts, lines, min_cell=5)
+    assert ("a", "x") in hidden
+    assert_safe(counts, lines, hidden, 5)
+
+
+def test_a_table_without_small_counts_is_published_whole():
+    # 10 is not below the threshold 10, and a zero is not a small count.
+    counts, lines = table({"a": {"x": 10, "y": 0}, "b": {"x": 20, "y": 30}})
+    assert suppress(counts, lines, min_cell=10) == set()
+    assert suppress(counts, lines, min_cell=11) >= {("a", "x")}
+
+
+def test_partners_are_interior_cells_before_margins():
+    counts, lines = table({"a": {"x": 2, "y": 50}, "b": {"x": 30, "y": 40}})
+    hidden = suppress(counts, lines, min_cell=5)
+    # Hiding the other interior cells of the row and column keeps every margin published.
+    assert hidden == {("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")}
+    assert_safe(counts, lines, hidden, 5)
+    low, high = feasible_interval(("a", "x"), lines, counts, hidden)
+    assert (low, high) == pytest.approx((0.0, 32.0))
+
+
+def test_partners_are_non_zero_and_small():
+    counts, lines = table({"a": {"x": 2, "y": 0, "z": 50, "w": 45}, "b": {"x": 30, "y": 9, "z": 40, "w": 60}})
+    hidden = suppress(counts, lines, min_cell=5)
+    assert ("a", "y") not in hidden  # a known zero protects nothing
+    assert ("a", "w") in hidden and ("a", "z") not in hidden  # 45 is a cheaper partner than 50
+    assert ("b", "x") in hidden
+    assert_safe(counts, lines, hidden, 5)
+
+
+def test_secondary_suppression_continues_until_no_small_cell_can_be_narrowed():
+    # Two small cells in one row of a three-way split: hiding only them would reveal their sum.
+    counts, lines = table(
+        {"a": {"x": 1, "y": 2, "z": 900}, "b": {"x": 100, "y": 120, "z": 800}, "c": {"x": 3, "y": 110, "z": 700}}
+    )
+    hidden = suppress(counts, lines, min_cell=10)
+    assert_safe(counts, lines, hidden, 10)
+    assert len(hidden) < len(counts)
+
+
+def test_the_attacker_interval_uses_every_published_cell():
+    counts, lines = table({"a": {"x": 3, "y": 7}, "b": {"x": 8, "y": 9}})
+    hidden = {("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")}
+    # a.x + a.y = 10, a.x + b.x = 11, so a.x lies in [0, 10].
+    assert feasible_interval(("a", "x"), lines, counts, hidden) == pytest.approx((0.0, 10.0))
+    # b.y = 17 - b.x and b.x = 11 - a.x with a.x in [0, 10]: b.y lies in [6, 16].
+    assert feasible_interval(("b", "y"), lines, counts, hidden) == pytest.approx((6.0, 16.0))
+    # A cell with its whole line hidden, margins included, is unbounded above.
+    everything = set(counts)
+    low, high = feasible_interval(("a", "x"), lines, counts, everything)
+    assert low == 0.0 and math.isinf(high)
+
+
+def test_a_hidden_cell_that_the_margins_pin_down_is_not_protected():
+    counts, lines = table({"a": {"x": 3, "y": 7}, "b": {"x": 8, "y": 9}})
+    hidden = {("a", "x"), ("a", "y")}  # row a's margin and both column margins published: a.x = 11 - 8
+    low, high = feasible_interval(("a", "x"), lines, counts, hidden)
+    assert low == pytest.approx(3.0) and high == pytest.approx(3.0)
+    assert not is_protected(low, high, 5)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "protected"),
+    [
+        (0.0, 4.5, True),
+        (0.5, 9.0, True),
+        (0.51, 9.0, False),
+        (0.0, 4.49, False),
+        (math.nan, 9.0, False),
+        (0.0, math.nan, False),
+    ],
+)
+def test_a_small_cell_is_protected_when_it_could_be_zero_and_could_reach_the_threshold(low, high, protected):
+    assert is_protected(low, high, min_cell=5) is protected
+
+
+@pytest.mark.parametrize(
+    ("value", "base", "rounded"),
+    [
+        (12.5, 5, 15.0),
+        (12.4, 5, 10.0),
+        (7.5, 5, 10.0),
+        (2.49, 5, 0.0),
+        (-2.5, 5, 0.0),
+        (3.4, 1, 3.0),
+        (3.6, 1, 4.0),
+        (14, 3, 15.0),
+    ],
+)
+def test_rounding_goes_to_the_nearest_multiple_of_the_base_halves_up(value, base, rounded):
+    assert round_to_base(value, base) == rounded
+    assert isinstance(round_to_base(value, base), float)
