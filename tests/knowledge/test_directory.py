@@ -13,8 +13,8 @@ from observatory.knowledge.contributions import (
     decide,
     import_entries,
     merge_candidates,
-    propose,
     proposals,
+    propose,
 )
 from observatory.knowledge.directory import counts, find_people, person_page, sync_from_evidence
 from observatory.knowledge.names import parse_name, person_id
