@@ -1,4 +1,4 @@
-"""Run the portal on a free 127.0.0.1 port in a child process (real uvicorn), for the API and browser tests."""
+"""Run the portal in a child process (real uvicorn) on a loopback port the kernel picks, for API and browser tests."""
 
 from __future__ import annotations
 
@@ -16,17 +16,20 @@ import httpx
 from observatory.settings import Settings
 
 
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def loopback_socket() -> socket.socket:
+    """A socket bound to a port the kernel picks (port 0), for a child server to inherit: no two servers can race for
+    the same port, even in parallel test workers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.set_inheritable(True)
+    return sock
 
 
 @contextmanager
 def running_server(settings: Settings, log: Path, environment: dict[str, str] | None = None) -> Iterator[str]:
     """Start uvicorn on the app factory for this home (in `environment`, default this process's); yield the base URL."""
-    port = free_port()
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
     env = {**(os.environ if environment is None else environment), "OBSERVATORY_HOME": str(settings.home)}
     if settings.mirror is not None:
         env["OBSERVATORY_MIRROR"] = str(settings.mirror)
@@ -38,16 +41,17 @@ def running_server(settings: Settings, log: Path, environment: dict[str, str] | 
         "uvicorn",
         "observatory.api.app:create_app",
         "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        "--fd",
+        str(sock.fileno()),
         "--log-level",
         "warning",
         "--no-access-log",
     ]
     with log.open("w") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        with sock:
+            process = subprocess.Popen(
+                command, env=env, stdout=sink, stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),)
+            )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 import subprocess
 import sys
 import time
@@ -21,16 +20,18 @@ from observatory.firewall.api import router
 from observatory.firewall.vault import Vault
 from observatory.settings import Settings
 
-from .conftest import DATA, RULES, environ_without_token, leaks, make_settings, scan_tree
+from .conftest import (
+    DATA,
+    RULES,
+    assert_no_record_values,
+    environ_without_token,
+    leaks,
+    loopback_socket,
+    make_settings,
+    scan_tree,
+)
 
 PROBLEM = "application/problem+json"
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +39,15 @@ def server(tmp_path_factory):
     """A real uvicorn process serving the vault router; its log and home are scanned for record values at the end."""
     base = tmp_path_factory.mktemp("server")
     settings = make_settings(base)
-    port = free_port()
+    sock = loopback_socket()
+    port = sock.getsockname()[1]
     env = {
         **environ_without_token(),
         "OBSERVATORY_HOME": str(settings.home),
         "OBSERVATORY_VAULT_KEY_FILE": str(settings.vault_key_file),
     }
     log_path = base / "server.log"
-    with open(log_path, "wb") as log:
+    with open(log_path, "wb") as log, sock:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -53,14 +55,13 @@ def server(tmp_path_factory):
                 "uvicorn",
                 "observatory.firewall.api:create_app",
                 "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
+                "--fd",
+                str(sock.fileno()),
             ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
         )
         url = f"http://127.0.0.1:{port}/api/vault"
         try:
@@ -75,22 +76,25 @@ def server(tmp_path_factory):
                     raise RuntimeError("uvicorn did not start:\n" + log_path.read_text())
                 time.sleep(0.1)
             with httpx.Client(base_url=url, timeout=30) as client:
-                yield SimpleNamespace(client=client, settings=settings, log=log_path, bodies=[])
+                server = SimpleNamespace(client=client, settings=settings, log=log_path, bodies=[])
+                yield server
         finally:
             process.terminate()
             process.wait(timeout=15)
     server_log = log_path.read_text()
     assert "POST /api/vault" in server_log  # the access log was captured and is scanned
+    assert len(server.bodies) > 20 and [leaks(body) for body in server.bodies if leaks(body)] == []
     assert leaks(server_log) == []
     assert scan_tree(settings.home) == {}
 
 
 def call(server, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
-    """One request; every response body is kept for the record-value scan and checked to be JSON."""
+    """One request; every response is scanned for record values (headers and body), kept, and checked to be JSON."""
     headers = kwargs.pop("headers", {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
     response = server.client.request(method, path, headers=headers, **kwargs)
+    assert_no_record_values(response)
     server.bodies.append(response.text)
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
@@ -162,8 +166,7 @@ def test_full_flow_over_http(server, tokens, api_dataset):
     withdrawn = call(server, "DELETE", f"/uploads/{api_dataset['clinic']}", tokens.clinic).json()
     assert withdrawn["rebuilt"] == ["api-grc-2024"]
     assert not (server.settings.vault_dir / "records" / f"{api_dataset['clinic']}.sealed").exists()
-    for body in server.bodies:
-        assert leaks(body) == []
+    assert len(server.bodies) >= 14  # the fixtures' requests and this test's, each scanned as it came back
 
 
 @pytest.mark.parametrize(
@@ -292,5 +295,6 @@ def test_router_refuses_to_start_with_a_key_inside_the_repository(tmp_path):
             return await client.get("/api/vault/publications")
 
     response = asyncio.run(ask())
+    assert_no_record_values(response)
     assert response.status_code == 503 and response.headers["content-type"] == PROBLEM
     assert "inside the project repository" in response.json()["detail"]

@@ -19,7 +19,7 @@ from observatory.firewall.tokens import ANONYMOUS
 from observatory.firewall.vault import Vault
 from observatory.settings import Settings
 
-from .conftest import DATA, RULES
+from .conftest import DATA, RULES, assert_no_record_values
 
 DP_RULES = {
     **RULES,
@@ -38,7 +38,9 @@ def post_token(app: FastAPI, body: dict) -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vault") as client:
             return await client.post("/api/vault/tokens", json=body)
 
-    return asyncio.run(ask())
+    response = asyncio.run(ask())
+    assert_no_record_values(response)
+    return response
 
 
 def bare_router_app() -> FastAPI:
@@ -111,11 +113,13 @@ def test_the_vault_router_serves_the_servers_home_not_the_environments(tmp_path,
     app = bare_router_app()
     app.state.settings = served  # ... and the vault router reads the app's settings, as every other router does
 
-    async def ask() -> int:
+    async def ask() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vault") as client:
-            return (await client.get("/api/vault/publications")).status_code
+            return await client.get("/api/vault/publications")
 
-    assert asyncio.run(ask()) == 200
+    response = asyncio.run(ask())
+    assert_no_record_values(response)
+    assert response.status_code == 200
     assert (tmp_path / "served" / "vault" / "audit.log").is_file() and not (tmp_path / "elsewhere").exists()
     assert create_app(served).state.settings is served
 

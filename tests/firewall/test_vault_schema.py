@@ -4,6 +4,7 @@ configured vault; and the vault answering on a server that has no release yet.""
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import pytest
 from observatory.firewall.vault import Vault
 from observatory.settings import Settings
 
-from .conftest import RULES, environ_without_token, leaks, make_settings, scan_tree
+from .conftest import DATA, RULES, assert_no_record_values, environ_without_token, leaks, make_settings, scan_tree
 
 DATASET = "schema-grc"
 API_TESTS = Path(__file__).parent.parent / "api"
@@ -56,6 +57,8 @@ def configured_vault(settings: Settings) -> SimpleNamespace:
     steward = vault.authenticate(steward_token)
     vault.set_rules(steward, DATASET, RULES)
     vault.grant(steward, DATASET, "shelter-a", "owner")
+    # Real records behind the routes, so that every answer the fuzzer gets can be scanned for their values.
+    vault.upload(vault.authenticate(contributor_token), DATASET, "shelter_a.csv", (DATA / "shelter_a.csv").read_bytes())
     return SimpleNamespace(admin=admin_token, steward=steward_token, contributor=contributor_token)
 
 
@@ -109,8 +112,24 @@ def schemathesis_run(url: str, token: str, workdir: Path) -> subprocess.Complete
         "--request-timeout",
         "30",
         "--no-color",
+        "--report",
+        "har",
+        "--report-har-path",
+        str(workdir / "run.har"),
     ]
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600, check=False)
+
+
+def assert_no_answer_leaks(har: Path) -> int:
+    """Every response schemathesis received (its HAR recording) is free of record values; returns how many."""
+    entries = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"]
+    assert entries, "schemathesis recorded no exchange"
+    for entry in entries:
+        answer = entry["response"]
+        where = f"{entry['request']['method']} {entry['request']['url']} -> {answer['status']}"
+        headers = "\n".join(f"{h['name']}: {h['value']}" for h in answer["headers"])
+        assert leaks(headers) == [] and leaks(answer["content"].get("text") or "") == [], where
+    return len(entries)
 
 
 def test_schemathesis_run_over_the_vault_is_clean(released_portal, tmp_path):
@@ -120,19 +139,25 @@ def test_schemathesis_run_over_the_vault_is_clean(released_portal, tmp_path):
     assert run.returncode == 0, report[-6000:]
     assert "Coverage" in report and " passed" in report
     assert leaks(report) == []
+    assert assert_no_answer_leaks(tmp_path / "run.har") > 50
 
 
 def test_vault_answers_without_a_release(unreleased_portal):
     url = unreleased_portal.url
     anonymous = httpx.get(f"{url}/api/vault/uploads", timeout=30)
+    assert_no_record_values(anonymous)
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
     assert anonymous.headers["content-type"] == "application/problem+json"
     public = httpx.get(f"{url}/api/vault/publications", timeout=30)
+    assert_no_record_values(public)
     assert public.status_code == 200 and public.json() == []
     steward = {"Authorization": f"Bearer {unreleased_portal.tokens.steward}"}
     rules = httpx.get(f"{url}/api/vault/datasets/{DATASET}/rules", headers=steward, timeout=30)
+    assert_no_record_values(rules)
     assert rules.status_code == 200 and rules.json()["dataset"] == DATASET
-    assert httpx.get(f"{url}/api/areas", timeout=30).status_code == 503
+    areas = httpx.get(f"{url}/api/areas", timeout=30)
+    assert_no_record_values(areas)
+    assert areas.status_code == 503
 
 
 def test_vault_without_a_release_keeps_the_guards(unreleased_portal):
@@ -140,8 +165,10 @@ def test_vault_without_a_release_keeps_the_guards(unreleased_portal):
     steward = {"Authorization": f"Bearer {unreleased_portal.tokens.steward}"}
     big = {"by": ["nationality"], "filters": {"sex": "x" * 70_000}}
     oversized = httpx.post(f"{url}/api/vault/datasets/{DATASET}/aggregate", json=big, headers=steward, timeout=30)
+    assert_no_record_values(oversized)
     assert oversized.status_code == 413 and oversized.headers["content-type"] == "application/problem+json"
     unknown = httpx.get(f"{url}/api/vault/publications", params={"page": "2"}, timeout=30)
+    assert_no_record_values(unknown)
     assert unknown.status_code == 400 and "unknown query parameter" in unknown.json()["detail"]
     contributor = {"Authorization": f"Bearer {unreleased_portal.tokens.contributor}"}
     upload = httpx.post(
@@ -151,6 +178,7 @@ def test_vault_without_a_release_keeps_the_guards(unreleased_portal):
         headers=contributor,
         timeout=60,
     )
+    assert_no_record_values(upload)
     assert upload.status_code == 422, upload.text  # refused by the declared schema, not by the body cap
 
 
@@ -160,12 +188,15 @@ def test_schemathesis_run_as_admin_is_clean_and_finds_the_token_body_documented(
     report = run.stdout + run.stderr
     assert run.returncode == 0 and " passed" in report, report[-6000:]
     assert "Schema validation mismatch" not in report, report[-4000:]
+    assert assert_no_answer_leaks(tmp_path / "run.har") > 50
 
 
 def test_document_states_what_the_vault_checks(released_portal):
-    paths = httpx.get(f"{released_portal.url}/api/openapi.json", timeout=30).json()["paths"]
+    document = httpx.get(f"{released_portal.url}/api/openapi.json", timeout=30)
+    assert_no_record_values(document)
+    paths = document.json()["paths"]
     token_body = paths["/api/vault/tokens"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    components = httpx.get(f"{released_portal.url}/api/openapi.json", timeout=30).json()["components"]["schemas"]
+    components = document.json()["components"]["schemas"]
     fields = components[token_body["$ref"].rsplit("/", 1)[-1]]["properties"]
     assert set(fields["role"]["enum"]) == {"public", "researcher", "contributor", "steward", "admin"}
     assert fields["org"]["anyOf"][0]["pattern"].startswith("^")
@@ -186,6 +217,7 @@ def test_validation_errors_never_quote_a_callers_key(released_portal, body):
     steward = {"Authorization": f"Bearer {released_portal.tokens.steward}"}
     url = f"{released_portal.url}/api/vault/datasets/{DATASET}/aggregate"
     response = httpx.post(url, json=body, headers=steward, timeout=30)
+    assert_no_record_values(response)
     assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
     detail = response.json()["detail"]
     assert "Amina" not in detail and "(key)" in detail, detail
