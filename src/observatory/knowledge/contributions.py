@@ -307,7 +307,7 @@ def merge_candidates(store: KnowledgeStore, limit: int = 100) -> list[dict[str, 
     by_family: dict[str, list[dict]] = {}
     for p in people:
         by_family.setdefault(fold(p["family"]), []).append(p)
-    found = []
+    found: list[dict[str, Any]] = []
     for group in by_family.values():
         if len(group) < 2 or len(group) > 40:  # very common family names need more than names to propose a merge
             continue
@@ -401,7 +401,7 @@ def decide(store: KnowledgeStore, token: str, proposal_id: str, decision: str, c
         elif decision == "accept":
             (source,) = subjects
             keys = json.loads(payload)["name_keys"]
-            display = con.execute("SELECT display FROM person_names WHERE name_key = ?", [keys[0]]).fetchone()[0]
+            display = con.execute("SELECT display FROM person_names WHERE name_key = ?", [keys[0]]).fetchone()[0]  # type: ignore[index]  # the keys were read from this table
             parsed = parse_name(display)
             new_id = person_id(keys[0] + "|split")
             previous = con.execute("SELECT id FROM people WHERE id = ?", [new_id]).fetchone()

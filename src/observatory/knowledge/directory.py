@@ -79,7 +79,7 @@ def sync_from_evidence(store: KnowledgeStore, evidence: EvidenceStore) -> SyncRe
             iid = institution_id(venue)
             issuer_names.setdefault(iid, venue)
             issuers.append((iid, rid))
-    topics = []
+    topics: list[tuple[str, str, str, float]] = []
     for rid, kind, value, confidence in labels:
         if kind == "corridor":  # a corridor's two ends are places the record is about
             topics.extend((rid, "area", end, confidence) for end in value.split("-"))
@@ -166,7 +166,8 @@ def find_people(
     theme_id = theme_id_of(theme) if theme else None
     region_name, codes = _region_filter(region)
     limit = max(1, min(limit, MAX_LIMIT))
-    conditions, params = [], []
+    conditions: list[str] = []
+    params: list[Any] = []
     if theme_id:
         conditions.append("SELECT record_id FROM record_topics WHERE kind = 'theme' AND value = ?")
         params.append(theme_id)

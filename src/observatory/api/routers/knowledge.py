@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query
@@ -382,8 +383,10 @@ def _paper(settings: Settings, handle, build, fmt: str) -> Response:
         raise refused(error) from None
     finally:
         data.close()
-    render = {"md": to_markdown, "html": to_html, "json": to_json, "pdf": to_pdf}[fmt]
-    body = render(document)
+    renderers: dict[str, Callable[[Any], str | bytes]] = {
+        "md": to_markdown, "html": to_html, "json": to_json, "pdf": to_pdf,
+    }  # fmt: skip
+    body = renderers[fmt](document)
     return Response(
         body if isinstance(body, bytes) else body.encode(),
         media_type=PAPER_TYPES[fmt],
