@@ -22,6 +22,12 @@ from observatory.api.release_cache import ReleaseHandle
 
 STOCK_INDICATOR = "corridor_stock"
 STOCK_MEASURE = "migrant_stock"
+# The declared share indicators (percent) behind the profile's share fields (fractions): every surface shows their
+# values, whose denominators the catalogue defines (the destination's immigrants include those of unknown origin).
+SHARE_INDICATORS = {
+    "share_of_origin_emigrants": "corridor_share_of_origin_emigrants",
+    "share_of_destination_immigrants": "corridor_share_of_destination_immigrants",
+}
 
 
 def stock_series(handle: ReleaseHandle) -> Series | None:
@@ -83,12 +89,18 @@ def top_partners(
         total = sum(v for _, v in rows)
         rows.sort(key=lambda kv: -kv[1])
         series = stock_series(handle)
+        declared = _declared_partner_shares(handle, code, direction, chosen)
         return {
             "year": chosen,
             "total": total,
             "series": series.id if series else None,
             "rows": [
-                {"code": c, "name": area_label(handle, c), "value": v, "share": (v / total if total else None)}
+                {
+                    "code": c,
+                    "name": area_label(handle, c),
+                    "value": v,
+                    "share": declared.get(c) if declared is not None else (v / total if total else None),
+                }
                 for c, v in rows[:limit]
             ],
         }
@@ -116,21 +128,29 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
             if stock
             else {}
         )
+        declared, share_sources = _declared_shares(handle, origin, destination)
         stock_rows = []
         for year in sorted(by_sex.get("total", {})):
             total = by_sex["total"][year]
             out_total, in_total = index["out"].get((origin, year)), index["in"].get((destination, year))
+            computed = {
+                "share_of_origin_emigrants": (total / out_total) if total is not None and out_total else None,
+                "share_of_destination_immigrants": (total / in_total) if total is not None and in_total else None,
+            }
             stock_rows.append(
                 {
                     "year": year,
                     "total": total,
                     "female": by_sex["female"].get(year),
                     "male": by_sex["male"].get(year),
-                    "share_of_origin_emigrants": (total / out_total) if total is not None and out_total else None,
-                    "share_of_destination_immigrants": (total / in_total) if total is not None and in_total else None,
+                    **{
+                        field: declared[field].get(year) if field in declared else computed[field]
+                        for field in SHARE_INDICATORS
+                    },
                 }
             )
         sources: set[str] = set(cast(Any, stock).dataset_id and [cast(Any, stock).dataset_id] or [])
+        sources.update(share_sources)
         for sex_rows in [collapsed(handle, stock, origin=origin, destination=destination)] if stock else []:
             for row in sex_rows:
                 sources.update(row["sources"] or [])
@@ -148,6 +168,35 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
         }
 
     return handle.memo(("corridor_profile", origin, destination), compute)
+
+
+def _declared_shares(handle: ReleaseHandle, origin: str, destination: str) -> tuple[dict[str, dict], set[str]]:
+    """The share indicators' values of a corridor as fractions by field and year, and their sources."""
+    shares: dict[str, dict[int, float | None]] = {}
+    sources: set[str] = set()
+    for field, indicator in SHARE_INDICATORS.items():
+        series = find_series(handle, indicator) if indicator_has_values(handle, indicator) else None
+        if series is None:  # a release without the indicator (a partial build): computed from the stock instead
+            continue
+        rows = collapsed(handle, series, origin=origin, destination=destination)
+        shares[field] = {r["year"]: None if r["value"] is None else r["value"] / 100 for r in rows}
+        sources.update(s for r in rows for s in (r["sources"] or []))
+    return shares, sources
+
+
+def _declared_partner_shares(
+    handle: ReleaseHandle, code: str, direction: str, year: int | None
+) -> dict[str, float | None] | None:
+    """Each partner's declared share (fraction) of the country's emigrants ('out') or immigrants ('in') in a year."""
+    field = "share_of_origin_emigrants" if direction == "out" else "share_of_destination_immigrants"
+    indicator = SHARE_INDICATORS[field]
+    series = find_series(handle, indicator) if indicator_has_values(handle, indicator) else None
+    if series is None:
+        return None
+    place, partner = ("origin", "destination") if direction == "out" else ("destination", "origin")
+    places: dict[str, str] = {place: code}
+    rows = collapsed(handle, series, year_from=year, year_to=year, **places)
+    return {r[partner]: None if r["value"] is None else r["value"] / 100 for r in rows}
 
 
 def category_labels(handle: ReleaseHandle, series_id: str) -> dict[str, str]:
