@@ -59,7 +59,30 @@ MODULES = {
 
 # Mutants with no behavioural difference: (module, mutated line as mutmut shows it, why no test can tell).
 # They leave the denominator only when the named mutant's diff still contains that line.
-EQUIVALENT: dict[str, tuple[str, str]] = {}
+_D = "observatory.flows.demographic."
+_ONE_MARGIN = "one target margin: tol_margins only compares two or more targets' totals"
+_ONE_SCALING = "one target margin is met by one proportional scaling: any tol stops at the next sweep"
+_OD_DEFAULT = "ipfp_od_by_pob's default for the dropped keyword equals the value passed (1e-3, 100 000, 1e-3)"
+_FLOAT_SEED = "ipfp and ipfp_od_by_pob convert the seed to float themselves"
+EQUIVALENT: dict[str, tuple[str, str]] = {
+    _D + "x__column_fit__mutmut_5": ("tol_margins=None).fit", _ONE_MARGIN),
+    _D + "x__column_fit__mutmut_10": ("max_iter=_ITER, ).fit", _ONE_MARGIN),
+    _D + "x__column_fit__mutmut_8": ("col_tot)], max_iter=_ITER", _ONE_SCALING),
+    _D + "x__column_fit__mutmut_9": ("tol=_TOL, tol_margins=_TOL).fit", "max_iter is never reached: " + _ONE_SCALING),
+    _D + "x__flows_with_stayers__mutmut_66": ("x1, max_iter=_ITER", _OD_DEFAULT),
+    _D + "x__flows_with_stayers__mutmut_67": ("x1, tol=_TOL, tol_margins=_TOL", _OD_DEFAULT),
+    _D + "x__flows_with_stayers__mutmut_68": ("max_iter=_ITER, ).fit", _OD_DEFAULT),
+    _D + "x__flows_independent__mutmut_22": ("s1.T, max_iter=_ITER", _OD_DEFAULT),
+    _D + "x__flows_independent__mutmut_23": ("s1.T, tol=_TOL, tol_margins=_TOL", _OD_DEFAULT),
+    _D + "x__flows_independent__mutmut_24": ("max_iter=_ITER, ).fit", _OD_DEFAULT),
+    _D + "x__flows_independent__mutmut_8": ("np.asarray(seed, dtype=None)", _FLOAT_SEED),
+    _D + "x__flows_independent__mutmut_10": ("np.asarray(seed, )", _FLOAT_SEED),
+    _D + "x__flows_independent__mutmut_2": ("n = s0.shape[1]", "the stock tables are square (checked on entry)"),
+    _D + "x__flows_with_stayers__mutmut_71": (
+        "flow[idx, idx, :] = stay.T",
+        "the off-diagonal seed leaves the fitted diagonal at 0, so adding the stayers equals assigning them",
+    ),
+}
 
 
 def _mutant_diffs(folder: Path, names: list[str]) -> dict[str, str]:
