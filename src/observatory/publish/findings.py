@@ -60,8 +60,6 @@ def load_detail(data: ReleaseData, finding_id: str, where: str) -> dict:
 
 def summary_for_policy_makers(findings: list[FindingBox]) -> Section:
     """Every finding of a report with its confidence (and likelihood), numbered as in the chapters."""
-    if not findings:
-        return Section("spm", "Summary for policy makers", [Notice("This report states no finding.", "info")])
     rows: list[list[Any]] = [
         [
             box.number,

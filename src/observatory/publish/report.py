@@ -13,7 +13,7 @@ Directives (an unresolvable one is an error naming its file and line):
            ::: bars INDICATOR areas=A,B|members:GROUP [year=Y] id=ID caption="..."
            ::: map INDICATOR [year=Y] id=ID caption="..."
            ::: finding FINDING_ID                 a stored finding with its confidence; its records join References
-Every report opens with a summary for policy makers listing each finding with its confidence.
+A report with findings opens with a summary for policy makers listing each finding with its confidence.
 """
 )
 
@@ -336,7 +336,8 @@ def build_report(data: ReleaseData, outline_path: Path) -> Document:
             raise ReportError(f"{outline_path}: a chapter entry needs 'file'")
         document.sections.append(read_chapter(data, outline_path.parent / file, state))
     _resolve_refs(document, state)
-    document.sections.insert(0, summary_for_policy_makers(state.findings))
+    if state.findings:  # a report that states no finding has nothing to summarise for policy makers
+        document.sections.insert(0, summary_for_policy_makers(state.findings))
     document.meta["findings"] = [box.id for box in state.findings]
     if state.cited:
         document.sections.append(
