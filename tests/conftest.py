@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from observatory.settings import Settings
 from observatory.sources import registry
@@ -15,6 +17,11 @@ from observatory.sources.fetch import sha256_of
 from observatory.sources.spec import SourceSpec, load_spec
 
 DATA = Path(__file__).parent / "data"
+
+# Property tests draw the same examples on every run, in any order and on any worker (a test's own settings may
+# raise its example count), and never fail for being slow on a loaded machine.
+hypothesis_settings.register_profile("observatory", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("observatory")
 
 
 def _on_ci() -> bool:
@@ -47,6 +54,18 @@ def pytest_make_collect_report(collector):
             f"CI does not skip tests: {reason} (on CI every test runs: test.sh installs the browser, "
             "Java and model; the mirror comes from OBSERVATORY_MIRROR)"
         )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_event_loop_left_running():
+    """Each test module starts with no event loop running on the main thread: a loop left open by an earlier module
+    (Playwright's sync driver) fails every later asyncio.run(), and the order of the tests would decide the result."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        yield
+        return
+    pytest.fail("an event loop is still running on the main thread, left by an earlier test module")
 
 
 @pytest.fixture(scope="session")

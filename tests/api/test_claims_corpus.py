@@ -93,6 +93,7 @@ class TestOnTheRealRelease:
         assert f"{answer['answer']:.0%}" in answer["statement"]
 
     def test_headlines_are_formatted_for_people(self, answers):
+        assert len(answers) == len(CLAIMS) and any(answer["figures"] for _claim, answer in answers)
         for _claim, answer in answers:
             assert "e+" not in answer["statement"], answer["statement"]
             assert all("e+" not in figure["text"] for figure in answer["figures"])

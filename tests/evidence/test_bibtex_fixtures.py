@@ -261,7 +261,7 @@ def test_twenty_malformed_entries_reported_by_line_without_echo(store) -> None:
     markers = malformed_markers(text)
     assert len(markers) == 20
     result = read_bibtex(text, "malformed_20.bib")
-    assert all(i.level == "error" for i in result.issues)
+    assert result.issues and all(i.level == "error" for i in result.issues)
     assert [(i.line, i.field) for i in result.issues] == markers
     assert len({i.record_no for i in result.issues}) == 20
     assert [r.title for r in result.records] == [
@@ -293,7 +293,7 @@ def test_twenty_malformed_entries_reported_by_line_without_echo(store) -> None:
         )
     report = import_file(BIB / "malformed_20.bib", store, embed=False)
     assert (report.added, len(report.errors())) == (5, 20)
-    assert all(entry["line"] for entry in report.as_dict()["issues"])
+    assert report.as_dict()["issues"] and all(entry["line"] for entry in report.as_dict()["issues"])
 
 
 def test_latin1_file_is_read_with_a_warning(store, tmp_path) -> None:
@@ -321,7 +321,8 @@ def test_nested_abbreviations_cannot_blow_up() -> None:
     result = read_bibtex(text, "laughs.bib")
     assert [r.title for r in result.records] == ["x" * 128]
     assert ("error", 41, "title") in {(i.level, i.line, i.field) for i in result.issues}
-    assert all(i.field == "string" for i in result.issues if i.level == "warning")
+    warnings = [i for i in result.issues if i.level == "warning"]
+    assert warnings and all(i.field == "string" for i in warnings)
 
 
 def test_latex_decoded_per_file_is_bounded(monkeypatch) -> None:

@@ -45,23 +45,23 @@ def test_likelihood_scale() -> None:
     assert likelihood_for(70) == "likely"
     assert likelihood_for(40) == "about as likely as not"
     assert likelihood_for(3) == "extremely unlikely"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^probability must be between 0 and 100 %$"):
         likelihood_for(120)
 
 
 def test_overrides_need_a_reason_and_stay_within_one_level() -> None:
     assert Finding(statement="X holds", evidence="robust", agreement="high").confidence == "very high"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="a confidence that departs from the matrix needs a confidence_note"):
         Finding(statement="X holds", evidence="robust", agreement="high", confidence="high")
     ok = Finding(
         statement="X holds", evidence="robust", agreement="high", confidence="high", confidence_note="one region only"
     )
     assert ok.confidence == "high"
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="confidence 'high' is more than one level from the matrix value"):
         Finding(statement="X holds", evidence="limited", agreement="low", confidence="high", confidence_note="hunch")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="a likelihood needs at least medium confidence"):
         Finding(statement="X holds", evidence="limited", agreement="low", likelihood="likely")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="likelihood must be one of \\['virtually certain'"):
         Finding(statement="X holds", evidence="medium", agreement="high", likelihood="probable")
 
 
@@ -99,7 +99,7 @@ def test_store_and_show_finding(store) -> None:
     assert load_finding(fid, store) == finding
     assert list_findings(store)[0]["confidence"] == "medium"
     assert "{medium confidence} [1]" in finding_markdown(fid, store)
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="finding cites unknown record ev-missing"):
         save_finding(
             Finding(
                 statement="cites nothing real",

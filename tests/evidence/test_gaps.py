@@ -59,7 +59,7 @@ def test_gcm_and_theme_views_and_svg(small_store) -> None:
     assert root.tag.endswith("svg") and len(root.findall("{http://www.w3.org/2000/svg}rect")) == len(
         gap_map("region", store=small_store, stock=STOCK, regions=REGIONS)
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^by must be 'region', 'gcm' or 'theme'$"):
         gap_map("continent", store=small_store, stock=STOCK)
 
 

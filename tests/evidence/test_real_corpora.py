@@ -26,7 +26,7 @@ def test_counts_per_corpus(real_store) -> None:
     assert got == EXPECTED
     assert store.count() == sum(v[1] for v in EXPECTED.values())
     errors = reports["immigration-papers"].errors()
-    assert all(e.field == "title" and e.file == "immigration_papers_relevant.jsonl" for e in errors)
+    assert errors and all(e.field == "title" and e.file == "immigration_papers_relevant.jsonl" for e in errors)
 
 
 def test_utiac_outcomes_and_links_merge_on_the_decision_page(real_store) -> None:
@@ -55,7 +55,7 @@ def test_real_search_sanity(real_store) -> None:
     hits = search("mental health refugee children", 10, store=store, semantic=False)
     assert sum("refugee" in h["title"].lower() for h in hits) >= 8
     hits = search("remittances", 5, store=store, semantic=False)
-    assert all("remittance" in (h["title"] + h["snippet"]).lower() for h in hits)
+    assert hits and all("remittance" in (h["title"] + h["snippet"]).lower() for h in hits)
     hits = search(
         "climate migration", 10, store=store, semantic=False, theme="climate_environment", year_from=2010, year_to=2020
     )

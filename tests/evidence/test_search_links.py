@@ -48,11 +48,12 @@ def test_filters(small_store) -> None:
     assert titles(search("refugees", 5, store=small_store, theme="Statelessness")) == [
         "Rohingya refugees in Bangladesh: statelessness and legal identity"
     ]
-    assert all(h["year"] >= 2020 for h in search("migrants", 10, store=small_store, year_from=2020))
+    recent = search("migrants", 10, store=small_store, year_from=2020)
+    assert recent and all(h["year"] >= 2020 for h in recent)
     assert titles(search("remittances", 5, store=small_store, types=["report"])) == [
         "The cost of sending remittances from the United States to Mexico"
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^unknown theme 'not-a-theme'; known: "):
         search("x", store=small_store, theme="not-a-theme")
 
 

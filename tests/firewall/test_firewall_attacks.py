@@ -10,11 +10,11 @@ import pytest
 
 from observatory.firewall.cellkey import support
 from observatory.firewall.declarations import load_schema
-from observatory.firewall.errors import BudgetExhausted, Forbidden, InvalidQuery, NotFound, Unauthenticated
+from observatory.firewall.errors import BudgetExhausted, Conflict, Forbidden, InvalidQuery, NotFound, Unauthenticated
 from observatory.firewall.frames import perturbed_counts
 from observatory.firewall.metadata import connect, utc_now
 from observatory.firewall.publish import PUBLICATION_ID
-from observatory.firewall.rules import DisclosureRules
+from observatory.firewall.rules import DATASET_ID, DisclosureRules
 from observatory.firewall.suppression import feasible_interval, is_protected
 from observatory.firewall.tables import TOTAL, additivity_lines
 from observatory.firewall.tokens import ANONYMOUS, ORG_PATTERN, create_token
@@ -149,11 +149,11 @@ def test_repeated_noisy_queries_cannot_average_away_the_noise(vault, people, dat
     vault.aggregate(people.researcher, dataset, by=["sex"])  # changed data: one more release, the budget is now spent
     assert vault.get_rules(people.researcher, dataset)["budget_spent"] == pytest.approx(1.0)
     vault.upload(people.clinic, dataset, "clinic_b.xlsx", (DATA / "clinic_b.xlsx").read_bytes())
-    with pytest.raises(BudgetExhausted):
+    with pytest.raises(BudgetExhausted, match="^your privacy budget on dataset 'shelters-grc' is spent"):
         vault.aggregate(people.researcher, dataset, by=["sex"])
-    with pytest.raises(BudgetExhausted):
+    with pytest.raises(BudgetExhausted, match="^the privacy budget of dataset 'shelters-grc' is spent"):
         vault.publish(people.steward, dataset, "dp-pub", by=["sex"])
-    with pytest.raises(Exception, match="budget"):
+    with pytest.raises(Conflict, match="the privacy budget may not be raised after the first release"):
         vault.set_rules(people.steward, dataset, {**DP_RULES, "budget": 5.0})
 
 
@@ -169,27 +169,32 @@ def test_dp_answers_are_noisy_counts_with_intervals(vault, people, dataset, load
 def test_sql_injection_in_every_filter_and_identifier(vault, people, dataset, loaded, settings, attack):
     before = vault.aggregate(people.researcher, dataset, by=["sex"])["cells"]
     for dim in RULES["dimensions"]:
-        with pytest.raises(InvalidQuery):
+        with pytest.raises(InvalidQuery, match=f"^filter '{dim}': not a published category of this dataset"):
             vault.aggregate(people.researcher, dataset, filters={dim: attack})
-    with pytest.raises(InvalidQuery):
+    not_a_dimension = "is not a released dimension of dataset 'shelters-grc'|String should have at most 40 characters"
+    with pytest.raises(InvalidQuery, match=not_a_dimension):
         vault.aggregate(people.researcher, dataset, by=[attack])
-    with pytest.raises(InvalidQuery):
+    with pytest.raises(InvalidQuery, match=not_a_dimension):
         vault.aggregate(people.researcher, dataset, filters={attack: "SYR"})
-    with pytest.raises((InvalidQuery, NotFound)):
-        vault.aggregate(people.researcher, attack, by=["sex"])
-    with pytest.raises(NotFound):
+    if DATASET_ID.fullmatch(attack):
+        with pytest.raises(NotFound, match="a steward must first set its rules$"):
+            vault.aggregate(people.researcher, attack, by=["sex"])
+    else:
+        with pytest.raises(InvalidQuery, match="^dataset id must be 2-64 characters"):
+            vault.aggregate(people.researcher, attack, by=["sex"])
+    with pytest.raises(NotFound, match="^no such upload$"):
         vault.get_upload(people.shelter, attack)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="^no such upload$"):
         vault.withdraw(people.shelter, attack)
     if not PUBLICATION_ID.fullmatch(attack):
-        with pytest.raises(InvalidQuery):
+        with pytest.raises(InvalidQuery, match="^publication id must be 2-64 characters"):
             vault.publish(people.steward, dataset, attack, by=["sex"])
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="^no active token with that id$"):
         vault.revoke_token(people.admin, attack)
     if not ORG_PATTERN.fullmatch(attack):
-        with pytest.raises(InvalidQuery):
+        with pytest.raises(InvalidQuery, match="^org must be 2-40 characters"):
             vault.create_token(people.admin, "contributor", org=attack)
-        with pytest.raises(InvalidQuery):
+        with pytest.raises(InvalidQuery, match="^org must be 2-40 characters"):
             vault.grant(people.steward, dataset, attack)
     with connect(settings.vault_dir) as db:
         assert db.execute("SELECT COUNT(*) FROM uploads WHERE status = 'active'").fetchone()[0] == 2
@@ -210,7 +215,7 @@ def test_forged_expired_and_revoked_tokens(vault, people, settings):
         "obs_" + good[4:16],
     ]
     for token in forged[1:]:
-        with pytest.raises(Unauthenticated):
+        with pytest.raises(Unauthenticated, match="^(malformed|unknown) token$"):
             vault.authenticate(token)
     _, expired = create_token(settings.vault_dir, "researcher", expires_at=utc_now() - timedelta(seconds=1))
     with pytest.raises(Unauthenticated, match="expired"):
@@ -225,23 +230,23 @@ def test_forged_expired_and_revoked_tokens(vault, people, settings):
 
 def test_roles_cannot_exceed_their_rights(vault, people, dataset, loaded):
     anonymous = vault.authenticate(None)
-    with pytest.raises(Unauthenticated):
+    with pytest.raises(Unauthenticated, match="^aggregate needs a bearer token$"):
         vault.aggregate(anonymous, dataset, by=["sex"])
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="^role 'contributor' may not aggregate$"):
         vault.aggregate(people.shelter, dataset, by=["sex"])
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="^role 'researcher' may not publish$"):
         vault.publish(people.researcher, dataset, "x-pub", by=["sex"])
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="^role 'researcher' may not set rules$"):
         vault.set_rules(people.researcher, dataset, RULES)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="^role 'steward' may not upload$"):
         vault.upload(people.steward, dataset, "shelter_a.csv", (DATA / "shelter_a.csv").read_bytes())
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="^role 'steward' may not manage tokens$"):
         vault.create_token(people.steward, "admin")
-    with pytest.raises(Unauthenticated):
+    with pytest.raises(Unauthenticated, match="^manage tokens needs a bearer token$"):
         vault.create_token(ANONYMOUS, "admin")  # the first admin exists; no one bootstraps twice, and never anonymously
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="^role 'contributor' may not grant$"):
         vault.grant(people.shelter, dataset, "shelter-a")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="^role 'admin' may not withdraw$"):
         vault.withdraw(people.admin, loaded["shelter"])
     assert vault.list_publications(anonymous) == []
 
@@ -249,9 +254,9 @@ def test_roles_cannot_exceed_their_rights(vault, people, dataset, loaded):
 def test_a_contributor_cannot_read_or_withdraw_another_organisations_upload(vault, people, loaded):
     mine = vault.list_uploads(people.clinic)
     assert [u["upload_id"] for u in mine] == [loaded["clinic"]] and mine[0]["records"] == 15
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="^no such upload among the uploads you may see$"):
         vault.get_upload(people.clinic, loaded["shelter"])
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="^no such upload among the uploads you may see$"):
         vault.withdraw(people.clinic, loaded["shelter"])
     assert vault.get_upload(people.shelter, loaded["shelter"])["status"] == "active"
     assert {u["org"] for u in vault.list_uploads(people.steward)} == {"shelter-a", "clinic-b"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 
 import pytest
@@ -22,9 +23,10 @@ HEADER = "nationality,sex,age,legal_status,location,service,month\n"
 ROW = "SYR,female,34,refugee,GRC-I,health,2024-03\n"
 
 
-def rejected(name: str, data: bytes) -> UploadRejected:
-    """Parse and return the rejection (failing if the file was accepted); it never quotes a value or the file name."""
-    with pytest.raises(UploadRejected) as info:
+def rejected(name: str, data: bytes, words: str) -> UploadRejected:
+    """Parse and return the rejection, which must say `words` (failing if the file was accepted); it never quotes a
+    value or the file name."""
+    with pytest.raises(UploadRejected, match=re.escape(words)) as info:
         parse_upload(name, data, SCHEMA)
     for value in IDENTIFIER_VALUES:
         assert value not in str(info.value)
@@ -58,7 +60,7 @@ def test_valid_xlsx():
 )
 def test_direct_identifiers_are_refused_naming_the_column(name, field, column, row, kind):
     """Undeclared headers ('contact', 'info', 'ref') are named by position only: a header can itself be personal."""
-    error = rejected(name, (DATA / name).read_bytes())
+    error = rejected(name, (DATA / name).read_bytes(), f"column {column}: {kind}")
     assert (error.field, error.column, error.row) == (field, column, row)
     assert f"column {column}: {kind}" in error.detail and "identifier" in error.detail
     assert "contact" not in error.detail and "info" not in error.detail and "ref" not in error.detail
@@ -68,7 +70,9 @@ def test_direct_identifiers_are_refused_naming_the_column(name, field, column, r
     "header", ["Passport No", "phone", "E-mail", "date_of_birth", "first name", "Notes", "case_id"]
 )
 def test_identifier_column_names(header):
-    error = rejected("x.csv", f"{HEADER.strip()},{header}\n{ROW.strip()},x\n".encode())
+    error = rejected(
+        "x.csv", f"{HEADER.strip()},{header}\n{ROW.strip()},x\n".encode(), "its name announces a direct identifier"
+    )
     assert error.field == header and error.column == 8  # a declared identifier name is no one's data: safe to show
 
 
@@ -81,8 +85,8 @@ def test_identifier_column_names(header):
     ],
 )
 def test_malformed_files_name_row_and_field(name, row, field, words):
-    error = rejected(name, (DATA / name).read_bytes())
-    assert error.row == row and error.field == field and words in error.detail
+    error = rejected(name, (DATA / name).read_bytes(), words)
+    assert error.row == row and error.field == field
 
 
 @pytest.mark.parametrize(
@@ -100,12 +104,12 @@ def test_malformed_files_name_row_and_field(name, row, field, words):
     ],
 )
 def test_broken_csv(data, words):
-    assert words in rejected("cases.csv", data).detail
+    rejected("cases.csv", data, words)
 
 
 def test_oversized_upload_is_rejected_before_parsing():
     data = HEADER.encode() + ROW.encode() * (SCHEMA.limits.max_bytes // len(ROW) + 1)
-    with pytest.raises(UploadTooLarge):
+    with pytest.raises(UploadTooLarge, match=rf"^the file is \d+ bytes \(limit {SCHEMA.limits.max_bytes}\)$"):
         parse_upload("big.csv", data, SCHEMA)
 
 
@@ -129,7 +133,7 @@ def test_too_many_rows():
     ],
 )
 def test_path_traversal_in_file_names(name):
-    with pytest.raises(UploadRejected):
+    with pytest.raises(UploadRejected, match="^the file name must be"):
         check_filename(name)
 
 
@@ -145,27 +149,27 @@ def _zip(members: dict[str, bytes], level: int = 9) -> bytes:
 def test_zip_bomb_is_refused():
     bomb = _zip({"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"\x00" * 60_000_000})
     assert len(bomb) < 200_000
-    assert "zip bomb" in rejected("bomb.xlsx", bomb).detail
+    rejected("bomb.xlsx", bomb, "zip bomb")
 
 
 def test_zip_with_many_members_is_refused():
-    assert "members" in rejected("many.xlsx", _zip({f"f{i}.xml": b"<a/>" for i in range(100)})).detail
+    rejected("many.xlsx", _zip({f"f{i}.xml": b"<a/>" for i in range(100)}), "members")
 
 
 def test_zip_member_path_traversal_is_refused(tmp_path):
     data = _zip({"[Content_Types].xml": b"<Types/>", "../../../../tmp/evil.xml": b"<a/>"})
-    assert "outside" in rejected("trav.xlsx", data).detail
+    rejected("trav.xlsx", data, "outside")
 
 
 def test_xml_entity_expansion_is_refused():
     lol = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><a>&lol2;</a>'
     data = _zip({"[Content_Types].xml": b"<Types/>", "xl/sharedStrings.xml": lol})
-    assert "DTD" in rejected("lol.xlsx", data).detail
+    rejected("lol.xlsx", data, "DTD")
 
 
 def test_corrupt_xlsx_and_mismatched_types():
-    assert "XLSX" in rejected("broken.xlsx", _zip({"hello.txt": b"hi"})).detail
-    assert "not an XLSX" in rejected("cases.xlsx", HEADER.encode() + ROW.encode()).detail
+    rejected("broken.xlsx", _zip({"hello.txt": b"hi"}), "XLSX")
+    rejected("cases.xlsx", HEADER.encode() + ROW.encode(), "not an XLSX")
 
 
 def test_xlsx_with_two_sheets_is_refused():
@@ -175,7 +179,7 @@ def test_xlsx_with_two_sheets_is_refused():
     book.create_sheet("second")
     buffer = io.BytesIO()
     book.save(buffer)
-    assert "one sheet" in rejected("two.xlsx", buffer.getvalue()).detail
+    rejected("two.xlsx", buffer.getvalue(), "one sheet")
 
 
 RECORD = st.tuples(

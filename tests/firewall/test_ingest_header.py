@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as hyp_settings
@@ -32,9 +34,9 @@ def csv_bytes(*rows: list[str]) -> bytes:
     return "".join(",".join(row) + "\n" for row in rows).encode()
 
 
-def refusal(data: bytes) -> UploadRejected:
-    """The refusal of a CSV upload; it must quote no identifier, whatever the file held."""
-    with pytest.raises(UploadRejected) as info:
+def refusal(data: bytes, words: str) -> UploadRejected:
+    """The refusal of a CSV upload, which must say `words`; it must quote no identifier, whatever the file held."""
+    with pytest.raises(UploadRejected, match=re.escape(words)) as info:
         parse_upload("cases.csv", data, SCHEMA)
     for value in IDENTIFIER_VALUES:
         assert value not in info.value.detail
@@ -45,30 +47,28 @@ def refusal(data: bytes) -> UploadRejected:
 def test_a_file_without_header_is_refused_naming_the_kind_not_the_value(value, kind):
     """The reported failure: the first data row was read as headers and its values quoted in the error and the log."""
     record = [*ROW[:5], value, *ROW[5:]]
-    error = refusal(csv_bytes(record, record))
+    error = refusal(csv_bytes(record, record), f"no header row: column 6 {kind};")
     assert (error.row, error.column, error.field) == (1, None, None)
-    assert f"no header row: column 6 {kind};" in error.detail
 
 
 @pytest.mark.parametrize(("value", "kind"), KINDS, ids=KIND_IDS)
 def test_an_identifier_as_first_column_of_a_headerless_file(value, kind):
-    error = refusal(csv_bytes([value, *ROW], [value, *ROW]))
-    assert error.row == 1 and f"no header row: column 1 {kind}" in error.detail
+    error = refusal(csv_bytes([value, *ROW], [value, *ROW]), f"no header row: column 1 {kind};")
+    assert error.row == 1
 
 
 @pytest.mark.parametrize(("value", "kind"), KINDS, ids=KIND_IDS)
 def test_an_identifier_in_column_6_of_the_records(value, kind):
     """The issue's wording: 'column 6: looks like a personal name'."""
     header = [*COLUMNS[:5], "extra", COLUMNS[6]]
-    error = refusal(csv_bytes(header, [*ROW[:5], value, ROW[6]]))
+    error = refusal(csv_bytes(header, [*ROW[:5], value, ROW[6]]), f"row 2, column 6: {kind} (a direct identifier)")
     assert (error.row, error.column, error.field) == (2, 6, None)
-    assert f"column 6: {kind}" in error.detail
 
 
 @pytest.mark.parametrize(("value", "kind"), KINDS, ids=KIND_IDS)
 def test_an_identifier_in_the_header_of_a_headed_file(value, kind):
-    error = refusal(csv_bytes([*COLUMNS, value], [*ROW, "x"]))
-    assert (error.row, error.column) == (1, 8) and f"column 8: {kind}, not a column name" in error.detail
+    error = refusal(csv_bytes([*COLUMNS, value], [*ROW, "x"]), f"row 1, column 8: {kind}, not a column name")
+    assert (error.row, error.column) == (1, 8)
 
 
 @pytest.mark.parametrize(
@@ -81,30 +81,38 @@ def test_an_identifier_in_the_header_of_a_headed_file(value, kind):
     ],
 )
 def test_a_first_row_of_data_is_not_a_header(first, words):
-    error = refusal(csv_bytes(first, first))
-    assert error.row == 1 and words in error.detail
+    error = refusal(csv_bytes(first, first), words)
+    assert error.row == 1
 
 
 @pytest.mark.parametrize("header", ["Shoe Size", "contact", "Maria", "ref"])
 def test_undeclared_headers_are_named_by_position_only(header):
-    error = refusal(csv_bytes([*COLUMNS, header], [*ROW, "1"]))
+    error = refusal(csv_bytes([*COLUMNS, header], [*ROW, "1"]), "row 1, column 8: ")
     assert error.column == 8 and error.field is None and header not in error.detail
 
 
 def test_a_declared_name_written_differently_is_named_by_its_declared_form():
-    error = refusal(csv_bytes(["Legal Status" if c == "legal_status" else c for c in COLUMNS], ROW))
+    error = refusal(
+        csv_bytes(["Legal Status" if c == "legal_status" else c for c in COLUMNS], ROW),
+        "row 1, column 4: write the declared name 'legal_status' exactly",
+    )
     assert error.column == 4 and "'legal_status'" in error.detail and "Legal Status" not in error.detail
 
 
 def test_declared_columns_are_named_with_their_position():
-    error = refusal(csv_bytes(COLUMNS, [*ROW[:3], "jailed", *ROW[4:]]))
+    error = refusal(
+        csv_bytes(COLUMNS, [*ROW[:3], "jailed", *ROW[4:]]), "row 2, field 'legal_status', column 4: is not valid"
+    )
     assert (error.row, error.column, error.field) == (2, 4, "legal_status")
     assert error.detail.startswith("row 2, field 'legal_status', column 4: is not valid")
 
 
 def test_an_identifier_column_name_that_is_not_exactly_declared_is_not_shown():
     """'mother_name_amina' announces an identifier by its fragment 'name', but could itself be personal."""
-    error = refusal(csv_bytes([*COLUMNS, "mother_name_amina"], [*ROW, "x"]))
+    error = refusal(
+        csv_bytes([*COLUMNS, "mother_name_amina"], [*ROW, "x"]),
+        "row 1, column 8: its name announces a direct identifier",
+    )
     assert error.column == 8 and error.field is None and "amina" not in error.detail.lower()
 
 
@@ -115,5 +123,5 @@ def test_no_identifier_is_ever_quoted(value, position, in_header):
     header, row = list(COLUMNS), list(ROW)
     (header if in_header else row).insert(position, value)
     (row if in_header else header).insert(position, "extra")
-    error = refusal(csv_bytes(header, row))
+    error = refusal(csv_bytes(header, row), f", column {position + 1}: ")
     assert error.row in (1, 2) and error.column == position + 1

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from observatory.firewall.declarations import load_schema
 from observatory.firewall.errors import UploadBusy, UploadRejected
@@ -79,7 +80,7 @@ def test_the_worker_cannot_write_files(tmp_path):
 
 
 def test_an_unexpected_failure_is_a_clean_refusal_that_quotes_nothing():
-    with pytest.raises(UploadRejected) as info:
+    with pytest.raises(UploadRejected, match="^the file could not be read$") as info:
         run_in_worker(int, ("Amina Haddad",), SMALL)
     assert info.value.detail == "the file could not be read" and info.value.status == 422
 
@@ -89,7 +90,7 @@ def test_uploads_wait_for_a_free_worker_and_are_refused_when_none_frees_up():
     slots = _worker_slots(1)
     assert slots.acquire(timeout=10)
     try:
-        with pytest.raises(UploadBusy) as info:
+        with pytest.raises(UploadBusy, match="^every upload worker is busy; the file was not read") as info:
             run_in_worker(os.getpid, (), limits)
         assert info.value.status == 503
     finally:
@@ -123,7 +124,7 @@ def test_limits_are_read_from_the_environment(monkeypatch):
     limits = WorkerLimits()
     assert (limits.cpu_seconds, limits.wall_seconds) == (3, 4.5)
     monkeypatch.setenv("OBSERVATORY_UPLOAD_WORKER_MEMORY_BYTES", "1")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError, match=r"memory_bytes\n  Input should be greater than or equal to \d+"):
         WorkerLimits()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import zipfile
 
 import openpyxl
@@ -89,9 +90,9 @@ def workbook_of(records: int) -> bytes:
     return rezip({**members, SHEET: f"{head}<sheetData>{header_row}{rows}{tail}".encode()})
 
 
-def refusal(data: bytes) -> UploadRejected:
-    """The refusal of an XLSX upload (failing if it was accepted)."""
-    with pytest.raises(UploadRejected) as info:
+def refusal(data: bytes, words: str) -> UploadRejected:
+    """The refusal of an XLSX upload, which must say `words` (failing if it was accepted)."""
+    with pytest.raises(UploadRejected, match=re.escape(words)) as info:
         parse_upload("cases.xlsx", data, SCHEMA)
     return info.value
 
@@ -102,7 +103,7 @@ def test_openpyxl_parses_through_defusedxml():
 
 @pytest.mark.parametrize(("name", "codec", "bom", "declared"), ENCODINGS, ids=ENCODING_IDS)
 def test_the_entity_bomb_is_refused_in_every_encoding(name, codec, bom, declared):
-    assert "DTD" in refusal(billion_laughs(codec, bom, declared)).detail
+    refusal(billion_laughs(codec, bom, declared), "DTD")
 
 
 @pytest.mark.parametrize(("name", "codec", "bom", "declared"), ENCODINGS, ids=ENCODING_IDS)
@@ -125,19 +126,19 @@ def test_each_layer_alone_refuses_a_dtd(name, codec, bom, declared):
 )
 def test_external_and_empty_dtds_are_refused(doctype):
     sheet = encoded(sheet_text(doctype), "utf-16-le", b"\xff\xfe", "UTF-16")
-    assert "DTD" in refusal(rezip({**members_of(DATA / "clinic_b.xlsx"), SHEET: sheet})).detail
+    refusal(rezip({**members_of(DATA / "clinic_b.xlsx"), SHEET: sheet}), "DTD")
 
 
 @pytest.mark.parametrize("member", ["docProps/thumbnail.png", "customXml/item1.txt", "xl/sharedStrings.xml"])
 def test_a_dtd_in_any_member_is_refused(member):
     """Also in members the workbook does not list, and in members named as pictures."""
     part = encoded('<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>', "utf-16-be", b"", "UTF-16")
-    assert "DTD" in refusal(rezip({**members_of(DATA / "clinic_b.xlsx"), member: part})).detail
+    refusal(rezip({**members_of(DATA / "clinic_b.xlsx"), member: part}), "DTD")
 
 
 def test_a_member_that_is_not_xml_is_refused_unless_it_is_a_picture():
     members = members_of(DATA / "clinic_b.xlsx")
-    assert "not well-formed XML" in refusal(rezip({**members, "xl/extra.dat": b"\x00\x01 not xml"})).detail
+    refusal(rezip({**members, "xl/extra.dat": b"\x00\x01 not xml"}), "not well-formed XML")
     parsed = parse_upload("cases.xlsx", rezip({**members, "xl/media/image1.png": b"\x89PNG\r\n\x1a\n"}), SCHEMA)
     assert len(parsed.rows) == 12
 

@@ -106,6 +106,7 @@ def test_estimate_rejects_unknown_function(tmp_path):
 
 def test_every_command_has_an_example():
     assert "Example:" in runner.invoke(app, ["--help"]).output
+    assert app.registered_commands
     for command in app.registered_commands:
         assert "Example:" in (command.callback.__doc__ or "")
 

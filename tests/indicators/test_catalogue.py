@@ -56,11 +56,11 @@ def test_invalid_entries_are_refused():
     base = dict(
         id="x", title="x", definition="x", unit="x", kind="rate", level="area", inputs=["m"], formula="SELECT 1"
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="a ratio aggregate needs ratio_scale"):
         IndicatorSpec(**{**base, "aggregate": "ratio"})  # a ratio needs a scale
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="GCM objectives are numbered 1–23"):
         IndicatorSpec(**{**base, "frameworks": {"gcm": [24]}})
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="kind\n  Input should be 'stock', 'flow'"):
         IndicatorSpec(**{**base, "kind": "vibe"})
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="corridor indicators are not aggregated to groups"):
         IndicatorSpec(**{**base, "level": "corridor", "aggregate": "sum"})

@@ -41,16 +41,18 @@ def con(real_release):
 def test_profile_numbers_equal_the_indicator_engine(data, con, code):
     document = country_profile(data, code)
     payload = json.loads(render.to_json(document))
+    assert payload["figures"], "the document shows no figure"
     for figure in payload["figures"]:
         assert_traceable(con, figure)
     spans = html_numbers(render.to_html(document))
+    assert spans, "the page shows no number"
     assert len(spans) == len(payload["figures"]) - sum(
         len(b["figures"]) for s in payload["sections"] for b in s["blocks"] if b["type"] == "chart"
     )
     for span in spans:
         assert_traceable(con, span)
     present = [f for f in payload["figures"] if f["value"] is not None]
-    assert all(f["sources"] for f in present)
+    assert present and all(f["sources"] for f in present)
     assert {"migrant_stock", "emigrant_stock", "population"} <= {f["key"] for f in present}
 
 
@@ -64,6 +66,7 @@ def test_every_section_of_a_profile_shows_one_value_per_key(data, code):
     )
     payload = json.loads(render.to_json(country_profile(data, code)))
     seen: dict[tuple, set] = {}
+    assert payload["figures"], "the document shows no figure"
     for figure in payload["figures"]:
         if figure["value"] is None:
             continue
@@ -87,7 +90,7 @@ def test_every_section_of_a_profile_shows_one_value_per_key(data, code):
     assert {key: values for key, values in seen.items() if len(values) > 1} == {}
     headline = {i: meta["headline_category"] for i, meta in data.indicators.items() if meta.get("headline_category")}
     shown = {(f["key"], f["category"]) for f in payload["figures"] if f["key"] in headline and f["value"] is not None}
-    assert all(category == headline[key] for key, category in shown), shown
+    assert shown and all(category == headline[key] for key, category in shown), shown
 
 
 def test_profile_shows_the_latest_revision_and_where_it_changed_earlier_years(data):
@@ -142,6 +145,7 @@ def test_brief_is_at_most_two_a4_pages_with_three_to_five_messages(data, con, tm
     assert 3 <= len(messages) <= 5
     assert all(any(hasattr(part, "sources") and part.sources for part in message) for message in messages)
     payload = json.loads(render.to_json(document))
+    assert payload["figures"], "the document shows no figure"
     for figure in payload["figures"]:
         assert_traceable(con, figure)
     charts = [b for s in payload["sections"] for b in s["blocks"] if b["type"] == "chart"]
@@ -169,6 +173,7 @@ def test_corridor_profile_is_organised_as_causes_costs_benefits(data, con):
         "sources",
     ]
     payload = json.loads(render.to_json(document))
+    assert payload["figures"], "the document shows no figure"
     for figure in payload["figures"]:
         assert_traceable(con, figure)
     keys = {f["key"] for f in payload["figures"] if f["value"] is not None}
@@ -203,6 +208,7 @@ def test_example_thematic_report_builds(data, con, tmp_path):
     assert figures == list(range(1, 6)) and tables == [1]
     assert "Figure 1 shows how the number" in html
     payload = json.loads(render.to_json(document))
+    assert payload["figures"], "the document shows no figure"
     for figure in payload["figures"]:
         assert_traceable(con, figure)
     assert document.references and document.section("sources").blocks

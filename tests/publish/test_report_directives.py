@@ -58,6 +58,7 @@ def test_report_resolves_numbers_refs_and_references(tmp_path, data, tiny_releas
     assert values[("migrant_stock", "total")] == 1500.0 and values[("migrant_stock", "female")] == 700.0
     _, con = connect(tiny_release)
     with con:
+        assert payload["figures"], "the document shows no figure"
         for figure in payload["figures"]:
             assert_traceable(con, figure)
     markdown = render.to_markdown(document)

@@ -71,6 +71,7 @@ def test_profile_json_numbers_equal_the_release(tiny_release, profile_aaa):
     }
     _, con = connect(tiny_release)
     with con:
+        assert payload["figures"], "the document shows no figure"
         for figure in payload["figures"]:
             assert_traceable(con, figure)
     assert payload["sources"] == ["ds_stock", "ds_deaths"]

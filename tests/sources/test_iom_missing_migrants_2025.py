@@ -237,6 +237,6 @@ def test_fixture_counts_every_person_once(tmp_path):
     ],
 )
 def test_fixture_refuses_rows_outside_the_rule(tmp_path, row, field):
-    with pytest.raises(SourceError) as error:
+    with pytest.raises(SourceError, match=f"iom_mmp.csv, row {len(FIXTURE_ROWS) + 2}, field '{field}': ") as error:
         parse_fixture(tmp_path, FIXTURE_ROWS + [row])
     assert error.value.field == field and error.value.row == len(FIXTURE_ROWS) + 2

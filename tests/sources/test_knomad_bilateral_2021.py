@@ -175,7 +175,7 @@ def test_text_in_a_cell_is_an_error_naming_row_and_field(mirror, tmp_path):
         cell_of(sheet, "Mali", "Senegal").value = "n/a?"
 
     copy = edited_remittances(mirror, tmp_path, write_text)
-    with pytest.raises(SourceError) as error:
+    with pytest.raises(SourceError, match="field 'Senegal': value 'n/a\\?' is not a number") as error:
         parse_with(mirror, tmp_path, {"knomad_bilateral_2021/" + copy.name: copy})
     assert (
         error.value.field == "Senegal"

@@ -58,7 +58,7 @@ def world_with_release(tiny_world):
 def test_malformed_input_names_file_row_field_and_keeps_release(world_with_release, content, expected):
     before = _current_state(world_with_release.settings)
     world_with_release.write("tiny/stock.csv", content)
-    with pytest.raises(BuildError) as failure:
+    with pytest.raises(BuildError, match="^build failed, the current release is unchanged:") as failure:
         world_with_release.build()
     message = str(failure.value)
     for fragment in expected:
@@ -71,7 +71,7 @@ def test_wrongly_encoded_file_is_reported_with_its_line(world_with_release):
     before = _current_state(world_with_release.settings)
     latin1 = GOOD.replace("DEU,TUR", "DEU,TUR").encode("utf-8") + "FRA,CIV,2020,Male,5 # Côte\n".encode("latin-1")
     world_with_release.write("tiny/stock.csv", latin1)
-    with pytest.raises(BuildError) as failure:
+    with pytest.raises(BuildError, match=r"tiny/stock\.csv, row 6: not valid utf-8") as failure:
         world_with_release.build()
     assert "tiny/stock.csv, row 6" in str(failure.value) and "not valid utf-8" in str(failure.value)
     assert _current_state(world_with_release.settings) == before
@@ -80,7 +80,7 @@ def test_wrongly_encoded_file_is_reported_with_its_line(world_with_release):
 def test_hostile_values_are_data_not_sql(world_with_release):
     before = _current_state(world_with_release.settings)
     world_with_release.write("tiny/stock.csv", GOOD + 'FRA,"DZA\'); DROP TABLE observation; --",2020,Male,1\n')
-    with pytest.raises(BuildError) as failure:
+    with pytest.raises(BuildError, match="1 area name\\(s\\) or code\\(s\\) could not be resolved") as failure:
         world_with_release.build()
     assert "DROP TABLE observation" in str(failure.value)  # reported as an unresolved name, never executed
     assert _current_state(world_with_release.settings) == before

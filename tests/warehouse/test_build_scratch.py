@@ -52,7 +52,7 @@ def test_a_build_leaves_no_scratch(tiny_world):
     tiny_world.build()
     assert _scratch_folders(tiny_world.settings) == []
     tiny_world.write("tiny/stock.csv", STOCK.replace("800", "8x0"))
-    with pytest.raises(BuildError):
+    with pytest.raises(BuildError, match="row 2, field 'stock': value '8x0' is not a valid double"):
         tiny_world.build(strict_checksums=False)
     assert _scratch_folders(tiny_world.settings) == []
 

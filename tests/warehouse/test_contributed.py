@@ -382,7 +382,7 @@ def test_malformed_contributed_folder_fails_naming_file_and_field(released_world
     before = state(world.settings)
     metadata, rows, expected = MALFORMED[case]
     write_folder(world.settings.home, PUB, metadata, rows)
-    with pytest.raises(BuildError) as failure:
+    with pytest.raises(BuildError, match="^build failed, the current release is unchanged:") as failure:
         world.build()
     message = str(failure.value)
     for fragment in expected:
@@ -397,7 +397,7 @@ def test_every_bad_folder_is_reported_in_one_build(world):
     write_folder(world.settings.home, "first-bad", meta("first-bad", title=""), [row("first-bad")])
     write_folder(world.settings.home, "second-bad", meta("second-bad"), [row("second-bad", sex="unknown")])
     write_folder(world.settings.home, "good-one", meta("good-one"), [row("good-one")])
-    with pytest.raises(BuildError) as failure:
+    with pytest.raises(BuildError, match="contributed/first-bad/dataset.json, field 'title'") as failure:
         world.build()
     message = str(failure.value)
     assert "contributed/first-bad/dataset.json, field 'title'" in message
@@ -409,7 +409,7 @@ def test_every_bad_folder_is_reported_in_one_build(world):
 def test_a_contributed_dataset_cannot_take_a_source_id(released_world, source_id):
     before = state(released_world.settings)
     write_folder(released_world.settings.home, source_id, meta(source_id), [row(source_id)])
-    with pytest.raises(BuildError) as failure:
+    with pytest.raises(BuildError, match="the id belongs to a declared source") as failure:
         released_world.build()
     assert f"contributed/{source_id}/dataset.json, field 'id': the id belongs to a declared source" in str(
         failure.value
@@ -421,7 +421,7 @@ def test_a_folder_name_the_vault_cannot_write_is_refused_without_echo(released_w
     world = released_world
     before = state(world.settings)
     write_folder(world.settings.home, SECRET, meta(), [row()])
-    with pytest.raises(BuildError) as failure:
+    with pytest.raises(BuildError, match="entry 1: the name is not a publication id") as failure:
         world.build()
     assert "not a publication id" in str(failure.value) and SECRET not in str(failure.value)
     assert state(world.settings) == before

@@ -41,9 +41,11 @@ def portal_url(real_release, tmp_path_factory):
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium from the system (Debian package), never a downloaded browser."""
+    """Headless Chromium from the system (Debian package), never a downloaded browser; one per module, because
+    Playwright's sync driver keeps an event loop running on the main thread for as long as it is open, and any
+    asyncio.run() of a later test would fail while it is."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright

@@ -34,7 +34,9 @@ def test_page_renders(page, portal_url, path, name, heading, shoot_page):
     assert page.locator("h1").count() == 1
     if page.locator("[data-spec-id]").count():
         page.wait_for_selector("[data-rendered]", timeout=15000)
-        for figure in page.locator("figure.chart").all():
+        charts = page.locator("figure.chart").all()
+        assert charts, "a page with chart specs shows no chart"
+        for figure in charts:
             assert figure.locator("table").count() == 1, "every chart has a data table"
             assert figure.locator("[role=img]").get_attribute("aria-label")
     footer = page.locator("footer").inner_text()
