@@ -137,9 +137,10 @@ def _chart_html(block) -> str:
     return (
         f'<figure class="profile-chart"><div class="svg" role="img" aria-label="{caption}">{block.svg}</div>'
         f"<figcaption>{caption}.</figcaption>"
+        f'<details class="data-table"><summary>Data table ({len(block.figures)} values)</summary>'
         f'<div class="table-wrap"><table><caption>Data of the chart: {caption}</caption><thead><tr>'
         f'<th scope="col">Series</th><th scope="col">Year</th><th scope="col">Value</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table></div></figure>"
+        f"<tbody>{rows}</tbody></table></div></details></figure>"
     )
 
 
