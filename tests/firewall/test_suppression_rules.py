@@ -125,9 +125,20 @@ def test_a_small_cell_is_protected_when_it_could_be_zero_and_could_reach_the_thr
         (-2.5, 5, 0.0),
         (3.4, 1, 3.0),
         (3.6, 1, 4.0),
+        (2.5, 1, 3.0),  # halves up with base 1 too (Python's round would give 2)
+        (0.5, 1, 1.0),
+        (-0.5, 1, 0.0),
         (14, 3, 15.0),
+        (13.49, 3, 12.0),
+        (10, 10, 10.0),
     ],
 )
 def test_rounding_goes_to_the_nearest_multiple_of_the_base_halves_up(value, base, rounded):
     assert round_to_base(value, base) == rounded
     assert isinstance(round_to_base(value, base), float)
+
+
+@pytest.mark.parametrize("base", [0, -5])
+def test_a_rounding_base_below_one_is_refused(base):
+    with pytest.raises(ValueError, match="^rounding base must be at least 1$"):
+        round_to_base(7.0, base)

@@ -130,5 +130,7 @@ def suppress(counts: dict[Key, int], lines: Sequence[tuple[list[Key], Key]], min
 
 
 def round_to_base(value: float, base: int) -> float:
-    """Conventional rounding to the nearest multiple of base (halves up)."""
-    return float(base * math.floor(value / base + 0.5)) if base > 1 else float(round(value))
+    """Conventional rounding to the nearest multiple of base (halves up, also for base 1)."""
+    if base < 1:
+        raise ValueError("rounding base must be at least 1")
+    return float(base * math.floor(value / base + 0.5))
