@@ -82,7 +82,7 @@ def line_chart(
     }
     if series_field:
         # Colour and point shape both tell the series apart, so colour is never the only cue (WCAG 1.4.1).
-        legend = {"orient": "bottom", "columns": 2}
+        legend = {"orient": "bottom", "direction": "vertical"}  # one label a line: long labels fit a phone uncut
         encoding["color"] = {"field": series_field, "type": "nominal", "title": None, "legend": legend}
         encoding["shape"] = {"field": series_field, "type": "nominal", "title": None, "legend": legend}
         if series_order:

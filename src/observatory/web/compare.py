@@ -143,3 +143,26 @@ def year_steps(years: list[int], year: int | None) -> tuple[int | None, int | No
     earlier = [y for y in years if y < year]
     later = [y for y in years if y > year]
     return (earlier[-1] if earlier else None), (later[0] if later else None)
+
+
+def country_comparison(
+    handle, code: str, summary: dict[str, Any], compare: str | None, add: str | None, indicator: str | None
+) -> dict[str, Any]:
+    """A country page's compare block: the country and the reader's areas on one chart of a chosen indicator."""
+    others = [c for c in parse_compare(handle, compare, add) if c != code]
+    if len(others) >= MAX_SERIES:
+        raise bad_request(f"compare at most {MAX_SERIES - 1} other areas with this country")
+    choices = [f for f in summary["indicators"] if (s := find_series(handle, f["id"])) and s.level == "area"]
+    ids = [f["id"] for f in choices]
+    chosen = indicator or ("migrant_stock" if "migrant_stock" in ids else (ids[0] if ids else None))
+    if indicator is not None and indicator not in ids:
+        raise bad_request("indicator: choose one this country has values for (see the list on the page)")
+    series = find_series(handle, chosen) if chosen else None
+    chart = compare_chart(handle, series, [code, *others], "value") if series else None
+    return {
+        "compare_chart": chart,
+        "compare_series": series,
+        "compare_choices": choices,
+        "compare_others": others,
+        "compare_names": [(c, area_label(handle, c)) for c in others],
+    }

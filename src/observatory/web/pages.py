@@ -22,6 +22,7 @@ from observatory.api.queries.catalogue import (
     countries,
     datasets,
     find_series,
+    groups,
     indicator_has_values,
     indicators,
     measures,
@@ -38,6 +39,7 @@ from observatory.web.compare import (
     SCALE_TITLES,
     VIEWS,
     compare_chart,
+    country_comparison,
     parse_compare,
     scaled_countries,
     scaled_unit,
@@ -176,13 +178,27 @@ def country_list(request: Request, handle: Release):
 
 
 @router.get("/countries/{code}")
-def country_page(request: Request, code: str, handle: Release, settings: AppSettings):
-    """A country profile: key figures, map of where its emigrants live, charts, downloads, evidence, sources."""
+def country_page(
+    request: Request,
+    code: str,
+    handle: Release,
+    settings: AppSettings,
+    compare: Annotated[str | None, Query(max_length=200, description="Area codes, comma-separated")] = None,
+    add: Annotated[str | None, Query(max_length=64)] = None,
+    indicator: Annotated[str | None, Query(max_length=80)] = None,
+):
+    """A country profile: key figures, comparison with other areas, map of where its emigrants live, charts,
+    downloads, evidence, sources."""
     resolved = resolve_country(handle, code)
     if resolved != code:
         # A name ("nepal") or lower-case code: one address per country, so links and bookmarks agree.
-        return RedirectResponse(f"/countries/{resolved}", status_code=307)
+        query = request.url.query
+        return RedirectResponse(f"/countries/{resolved}" + (f"?{query}" if query else ""), status_code=307)
     summary = country_summary(handle, code)
+    comparison = country_comparison(handle, code, summary, compare, add, indicator)
+    if add:  # the added area joins the list in the URL, so the comparison can be shared
+        others = ",".join(comparison["compare_others"])
+        return RedirectResponse(view_href(request, compare=others) + "#compare-heading", status_code=303)
     area = areas(handle)[code]
     charts = []
     stock = next((f for f in summary["key_figures"] if f["id"] in ("migrant_stock", "migrant_stock_total")), None)
@@ -248,6 +264,8 @@ def country_page(request: Request, code: str, handle: Release, settings: AppSett
         emigrant_map=emigrant_map,
         evidence=evidence,
         sources=summary["sources"],
+        **comparison,
+        compare_areas=[*groups(handle, "world"), *groups(handle, "continent"), *countries(handle)],
         **country_publication_context(settings, handle, code),
         knowledge=country_policies_context(settings, handle, code),
     )
