@@ -17,8 +17,10 @@ from typer.testing import CliRunner
 
 from observatory.cli.main import app
 from observatory.indicators.cli import headline_rows
+from observatory.indicators.spec import load_catalogue
 from observatory.publish import render
 from observatory.publish.brief import country_brief
+from observatory.publish.corridor import corridor_profile
 from observatory.publish.data import ReleaseData
 from observatory.publish.profile import country_profile
 from observatory.web.templating import number
@@ -253,3 +255,189 @@ def test_portal_country_pages_show_the_release_value(sampled_keys, con, base_url
                 wrong.append((code, match["id"], match["year"], match["period"], shown, sorted(expected)))
     assert checked >= PORTAL_KEYS_MIN
     assert not wrong, wrong[:10]
+
+
+# Corridors whose publication and portal pages are compared (drawn from the sampled corridor keys, seeded).
+CORRIDORS = 6
+SCALES = {" billion": 1e9, " million": 1e6}
+
+
+def _shown_number(text: str) -> tuple[float, float] | None:
+    """The number a page shows and half a unit of its last printed digit (the rounding it allows), or None."""
+    text = html.unescape(text).split(" (range")[0].strip()
+    for prefix in ("at least ", "US$ ", "USD "):
+        text = text.removeprefix(prefix)
+    scale = 1.0
+    for suffix, factor in SCALES.items():
+        if text.endswith(suffix):
+            text, scale = text.removesuffix(suffix), factor
+    text = text.removesuffix(" per 1,000").removesuffix("%").strip().replace(",", "")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return None
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return float(text) * scale, 0.5 * 10**-decimals * scale
+
+
+def _reads_as(text: str, value: float) -> bool:
+    """Whether a shown text is the value rounded to the digits it prints."""
+    shown = _shown_number(text)
+    return shown is not None and abs(shown[0] - value) <= shown[1] + 1e-9 * abs(value)
+
+
+SPAN = re.compile(r'<span class="num[^"]*"(?P<attributes>[^>]*)>(?P<shown>[^<]*)</span>')
+ATTRIBUTE = re.compile(r'data-(?P<name>[a-z-]+)="(?P<value>[^"]*)"')
+
+
+def _span_figures(page: str) -> list[dict]:
+    """A publication page's indicator numbers as figures (key, value, sources from data-*) with the text shown."""
+    figures = []
+    for match in SPAN.finditer(page):
+        data = {a["name"]: html.unescape(a["value"]) for a in ATTRIBUTE.finditer(match["attributes"])}
+        if data.get("origin-kind") != "indicator" or not data.get("value"):
+            continue
+        figure = {c: data.get(c) or None for c in ("area", "origin", "destination", "revision")}
+        figure.update({c: data.get(c, "") for c in ("period", "category")})
+        figure.update(sex=data.get("sex") or "total", age=data.get("age") or "total", year=int(data["year"]))
+        figure.update(key=data["key"], value=float(data["value"]), sources=(data.get("sources") or "").split())
+        figures.append({**figure, "shown": match["shown"]})
+    return figures
+
+
+def _unit_disagreements(figures: list[dict], catalogue: dict) -> list[tuple]:
+    """Publication figures whose unit is not the one the catalogue declares for their indicator."""
+    return [
+        (f["key"], f["unit"], catalogue[f["key"]]["unit"]) for f in figures if f["unit"] != catalogue[f["key"]]["unit"]
+    ]
+
+
+def _sampled_corridors(con, sampled_keys: list[dict], how_many: int) -> list[tuple[str, str]]:
+    """Country-to-country corridors of the sampled keys, in a seeded order."""
+    countries = {r["code"] for r in _rows(con, "SELECT code FROM area WHERE kind = 'country'")}
+    found = {(k["origin"], k["destination"]) for k in sampled_keys if {k["origin"], k["destination"]} <= countries}
+    ranked = sorted(found, key=lambda pair: hashlib.md5(f"{SALT}|{pair[0]}|{pair[1]}".encode()).hexdigest())
+    return ranked[:how_many]
+
+
+def _publication_disagreements(con, document, catalogue: dict) -> tuple[int, list[tuple]]:
+    """How many numbers a publication shows (JSON and HTML), and those not the release's value, unit or rounding."""
+    figures = _indicator_figures(render.to_json(document))
+    spans = _span_figures(render.to_html(document))
+    wrong = _figure_disagreements(con, figures) + _figure_disagreements(con, spans)
+    wrong += _unit_disagreements(figures, catalogue)
+    wrong += [(s["key"], s["year"], s["value"], s["shown"]) for s in spans if not _reads_as(s["shown"], s["value"])]
+    return len(figures) + len(spans), wrong
+
+
+def test_profile_brief_and_corridor_html_show_the_release_value(sampled_keys, con, real_release):
+    """Profile, brief and corridor profile numbers (HTML and JSON): the release's value, sources, unit and rounding."""
+    catalogue = {r["id"]: r for r in _rows(con, "SELECT * FROM indicator")}
+    countries = _sampled_countries(con, sampled_keys, PORTAL_COUNTRIES)
+    corridors = _sampled_corridors(con, sampled_keys, CORRIDORS)
+    data = ReleaseData.open(real_release)
+    shown, wrong = 0, []
+    try:
+        documents = [country_profile(data, c) for c in countries] + [country_brief(data, c) for c in countries]
+        documents += [corridor_profile(data, o, d) for o, d in corridors]
+        for document in documents:
+            count, errors = _publication_disagreements(con, document, catalogue)
+            shown, wrong = shown + count, wrong + errors
+    finally:
+        data.close()
+    assert len(corridors) == CORRIDORS and shown >= SURFACE_KEYS_MIN
+    assert not wrong, wrong[:10]
+
+
+STOCK_ROW = re.compile(r'<tr><th scope="row">(?P<year>\d{4})</th>(?P<cells>(?:<td class="num">[^<]*</td>){5})</tr>')
+
+
+def test_portal_and_api_corridor_pages_show_the_release_value(sampled_keys, con, base_url):
+    """The corridor page's stock table and the corridor API give the release's corridor stock and declared shares."""
+    corridors = _sampled_corridors(con, sampled_keys, CORRIDORS)
+    checked, wrong = 0, []
+    for origin, destination in corridors:
+        release = {
+            (r["indicator"], r["year"]): r["value"]
+            for r in _rows(
+                con,
+                "SELECT indicator, year, value FROM indicator_value WHERE origin = ? AND destination = ? AND "
+                "sex = 'total' AND age = 'total' AND category = '' AND period = '' AND indicator IN "
+                "('corridor_stock', 'corridor_share_of_origin_emigrants', 'corridor_share_of_destination_immigrants')",
+                [origin, destination],
+            )
+        }
+        api = json.loads(_get(f"{base_url}/api/corridors/{origin}/{destination}"))
+        page = html.unescape(_get(f"{base_url}/corridors?origin={origin}&destination={destination}").decode("utf-8"))
+        table = {
+            int(m["year"]): re.findall(r'<td class="num">([^<]*)</td>', m["cells"]) for m in STOCK_ROW.finditer(page)
+        }
+        for row in api["stock"]:
+            expected = [
+                release.get(("corridor_stock", row["year"])),
+                release.get(("corridor_share_of_origin_emigrants", row["year"])),
+                release.get(("corridor_share_of_destination_immigrants", row["year"])),
+            ]
+            given = [
+                row["total"],
+                None if row["share_of_origin_emigrants"] is None else 100 * row["share_of_origin_emigrants"],
+                None
+                if row["share_of_destination_immigrants"] is None
+                else 100 * row["share_of_destination_immigrants"],
+            ]
+            cells = table.get(row["year"], [])
+            printed = [cells[0], cells[3], cells[4]] if len(cells) == 5 else []
+            checked += 1
+            if any(
+                (e is None) != (g is None) or (e is not None and abs(e - g) > 1e-9 * abs(e))
+                for e, g in zip(expected, given, strict=True)
+            ):
+                wrong.append(("api", origin, destination, row["year"], expected, given))
+            if not printed or not all(e is None or _reads_as(p, e) for e, p in zip(expected, printed, strict=True)):
+                wrong.append(("portal", origin, destination, row["year"], expected, printed))
+    assert len(corridors) == CORRIDORS and checked >= CORRIDORS
+    assert not wrong, wrong[:10]
+
+
+PORTAL_ROW = re.compile(
+    r'<tr><th scope="row"><a href="/indicators/(?P<id>[a-z0-9_]+)\?area=[A-Z0-9]+">(?P<title>[^<]*)</a></th>'
+    r'<td class="num">[^<]*</td><td>(?P<unit>[^<]*)</td>'
+)
+
+
+def test_labels_and_units_follow_the_catalogue(sampled_keys, con, base_url, real_release, monkeypatch):
+    """For each sampled key the API, the CLI and the portal name the indicator and its unit as the catalogue does."""
+    declared = {spec.id: spec for spec in load_catalogue()}
+    monkeypatch.setenv("OBSERVATORY_HOME", str(real_release.home))
+    wrong = []
+    for key in sampled_keys:
+        spec = declared[key["indicator"]]
+        about = json.loads(_get(f"{base_url}/api/indicators/{key['indicator']}"))["indicator"]
+        if (about["title"], about["unit"]) != (spec.title, spec.unit):
+            wrong.append(("api", spec.id, about["title"], about["unit"]))
+        args = ["indicator", spec.id, "--year", str(key["year"]), "--format", "json"]
+        for column in ("area", "origin", "destination"):
+            if key[column] is not None:
+                args += [f"--{column}", key[column]]
+        result = CliRunner().invoke(app, args)
+        units = {r["unit"] for r in json.loads(result.stdout)} if result.exit_code == 0 else {None}
+        if units != {spec.unit}:
+            wrong.append(("cli", spec.id, units))
+    checked = 0
+    for code in _sampled_countries(con, sampled_keys, PORTAL_COUNTRIES):
+        page = html.unescape(_get(f"{base_url}/countries/{code}").decode("utf-8"))
+        for match in PORTAL_ROW.finditer(page):
+            spec = declared[match["id"]]
+            checked += 1
+            if (match["title"], match["unit"]) != (spec.title, spec.unit):
+                wrong.append(("portal", code, spec.id, match["title"], match["unit"]))
+    assert checked >= PORTAL_KEYS_MIN
+    assert not wrong, wrong[:10]
+
+
+def test_shown_numbers_are_read_back_with_their_rounding():
+    """The parser the property tests use reads every format the surfaces print, and refuses what is not a number."""
+    assert _shown_number("16.75 million") == (16.75e6, 0.005e6)
+    assert _shown_number("US$ 19.29 billion") == (19.29e9, 0.005e9)
+    assert _shown_number("17.9 %") == (17.9, 0.05) and _shown_number("22.1%") == (22.1, 0.05)
+    assert _shown_number("at least 1,234 (range 1,000 – 2,000)") == (1234.0, 0.5)
+    assert _shown_number("no data") is None and _shown_number("–") is None
+    assert _reads_as("1.64 million", 1635815) and not _reads_as("1.64 million", 256545)
