@@ -115,6 +115,9 @@ class SourceSpec(Strict):
     # What the source feeds: the area reference, the framework objectives, observations (most sources), or
     # observations derived from what the other sources loaded in the same build (no raw files).
     provides: Literal["areas", "frameworks", "observations", "derived"] = "observations"
+    # A derived source: the sources whose rows it reads (an incremental build reuses it while none of them changed);
+    # empty = every other source.
+    derived_from: list[str] = []
     # The publisher's edition this dataset is (e.g. "2024" for International Migrant Stock 2024). Where several
     # sources give one measure, `sources/series.yml` declares which one is used for each period.
     revision: str | None = None

@@ -20,14 +20,16 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from observatory import __version__
 from observatory.geo import AreaResolver, UnresolvedAreasError, build_area_reference
 from observatory.geo.resolver import UnresolvedName
+from observatory.indicators.engine import compute_catalogue
+from observatory.indicators.spec import IndicatorSpec, load_catalogue
 from observatory.settings import Settings
 from observatory.sources import registry
 from observatory.sources.context import OBSERVATION_COLUMNS, ParseContext
 from observatory.sources.errors import SourceError
 from observatory.sources.fetch import file_record, locate
-from observatory.sources.series import Series
+from observatory.sources.series import Series, declared_series
 from observatory.sources.spec import SourceSpec
-from observatory.warehouse import releases
+from observatory.warehouse import incremental, releases
 from observatory.warehouse.checks import Finding, run_checks
 from observatory.warehouse.contributed import ContributedDataset, ReleaseNames, read_all_contributed
 from observatory.warehouse.series import apply_series
@@ -69,6 +71,7 @@ class BuildReport:
     findings: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
     indicator_values: int = 0
+    reused: list[str] = field(default_factory=list)  # sources copied unchanged from the previous release
 
 
 class _BuildLock:
@@ -141,6 +144,7 @@ class ReleaseBuilder:
         settings: Settings,
         connectors: dict[str, ModuleType] | None = None,
         series: dict[str, Series] | None = None,
+        base: Path | None = None,
     ):
         self.settings = settings
         self.connectors = connectors or {}
@@ -149,9 +153,14 @@ class ReleaseBuilder:
         settings.releases_dir.mkdir(parents=True, exist_ok=True)
         self.path = settings.releases_dir / f"{self.release_id}{releases.SUFFIX}.building"
         self.scratch = _make_scratch(settings, self.release_id)
+        if base is not None:  # an incremental build starts from a copy of the current release
+            shutil.copyfile(base, self.path)
         self.con = duckdb.connect(str(self.path), config={"temp_directory": str(self.scratch)})
         self.con.execute("SET preserve_insertion_order = false")  # row order carries no meaning in a release
-        self.con.execute(SCHEMA)
+        if base is None:
+            self.con.execute(SCHEMA)
+        self.reference_kept = base is not None  # the area reference tables are in the copy already
+        self.records: dict[str, list[dict]] = {}  # source id -> its raw files' records, hashed once per build
         self.findings: list[Finding] = []
         self.problems: list[str] = []
         self.rows: dict[str, int] = {}
@@ -164,7 +173,9 @@ class ReleaseBuilder:
 
     def _files(self, spec: SourceSpec, strict_checksums: bool) -> dict[str, Path]:
         paths = locate(self.settings, spec)
-        records = [file_record(raw, paths[raw.path]) for raw in spec.files]
+        if spec.id not in self.records:
+            self.records[spec.id] = [file_record(raw, paths[raw.path]) for raw in spec.files]
+        records = self.records[spec.id]
         for raw, record in zip(spec.files, records, strict=True):
             if record["sha256"] != raw.sha256:
                 message = (
@@ -185,6 +196,8 @@ class ReleaseBuilder:
         except ValueError as error:  # declarations in geo/*.yml that the reference tables contradict
             raise SourceError(spec.files[0].path, f"the area reference cannot be built: {error}") from None
         self.resolver = AreaResolver(reference)
+        if self.reference_kept:
+            return
         for table, frame in (
             ("area", reference.area),
             ("area_membership", reference.membership),
@@ -423,23 +436,17 @@ class ReleaseBuilder:
             )
         self.rows[dataset_id] = contributed.observations.num_rows
 
-    def choose_series(self) -> None:
-        (
-            """Where several sources give one measure, keep one per period (sources/series.yml), the others for """
-            """comparison."""
-        )
+    def choose_series(self, measures: frozenset[str] | None = None) -> None:
+        """Where several sources give one measure, keep one per period (sources/series.yml), the others aside."""
         try:
-            self.findings += apply_series(self.con, self.series)
+            self.findings += apply_series(self.con, self.series, measures)
         except ValueError as error:
             self.problems.append(str(error))
 
-    def compute_indicators(self) -> None:
+    def compute_indicators(self, catalogue: tuple[IndicatorSpec, ...]) -> None:
         """The indicator catalogue over everything loaded; indicators whose inputs are absent are listed, not faked."""
-        from observatory.indicators.engine import compute_catalogue
-        from observatory.indicators.spec import load_catalogue
-
         try:
-            results = compute_catalogue(self.con, load_catalogue())
+            results = compute_catalogue(self.con, catalogue)
         except (duckdb.Error, ValueError) as error:
             self.problems.append(f"indicators: {error}")
             return
@@ -448,7 +455,7 @@ class ReleaseBuilder:
             self.findings.append(
                 Finding("indicators", "indicators_not_computed", "info", "; ".join(skipped), len(skipped))
             )
-        self.indicator_values = sum(result.rows for result in results)
+        self.indicator_values = self.con.execute("SELECT count(*) FROM indicator_value").fetchall()[0][0]
 
     def validate(self) -> None:
         """Release-wide invariants checked before anyone can see the release."""
@@ -530,6 +537,36 @@ def _remove_stale_builds(settings: Settings) -> None:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _fingerprints(
+    settings: Settings,
+    specs: list[SourceSpec],
+    connectors: dict[str, ModuleType],
+    declared: dict[str, Series],
+    strict_checksums: bool,
+    catalogue: tuple[IndicatorSpec, ...],
+    records: dict[str, list[dict]],
+) -> incremental.Fingerprints:
+    """Fingerprints of everything this build reads; the raw files' records are kept for the build."""
+    code = incremental.code_fingerprint(declared)
+    sources: dict[str, str | None] = {}
+    for spec in specs:
+        try:
+            paths = locate(settings, spec)
+            records[spec.id] = [file_record(raw, paths[raw.path]) for raw in spec.files]
+        except (SourceError, OSError):
+            sources[spec.id] = None  # the load reports the missing or unreadable file
+            continue
+        own = incremental.source_fingerprint(spec, records[spec.id], code, strict_checksums)
+        sources[spec.id] = None if spec.id in connectors else own
+    upstream = {spec.id: sources[spec.id] for spec in specs if spec.provides != "derived"}
+    for spec in specs:
+        if spec.provides == "derived" and sources[spec.id] is not None:
+            read = {key: upstream.get(key, "absent") for key in spec.derived_from} if spec.derived_from else upstream
+            sources[spec.id] = incremental.derived_fingerprint(cast(str, sources[spec.id]), read)
+    indicators = {spec.id: incremental.indicator_fingerprint(spec) for spec in catalogue}
+    return incremental.Fingerprints(code, sources, indicators)
+
+
 def build_release(
     settings: Settings,
     *,
@@ -538,16 +575,37 @@ def build_release(
     strict_checksums: bool = True,
     console: Console | None = None,
     series: dict[str, Series] | None = None,
+    incremental_build: bool = True,
 ) -> BuildReport:
-    """Build a new release from every declared source (or the given ones) and make it current."""
+    """Build a new release from every declared source (or the given ones) and make it current.
+
+    With `incremental_build`, sources unchanged since the current release are copied from it, not parsed again.
+    """
     console = console or Console(stderr=True)
     specs = list(specs) if specs is not None else list(registry.all_specs())
     started = time.perf_counter()
     with _BuildLock(settings.home):
         settings.releases_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_builds(settings)
-        builder = ReleaseBuilder(settings, connectors, series)
+        declared = series if series is not None else declared_series()
+        catalogue = load_catalogue()
+        records: dict[str, list[dict]] = {}
+        prints = _fingerprints(settings, specs, connectors or {}, declared, strict_checksums, catalogue, records)
+        current = releases.current_release(settings) if incremental_build else None
+        plan = incremental.plan(
+            incremental.read_base(current.path) if current else None, specs, prints, catalogue, declared
+        )
+        builder = ReleaseBuilder(settings, connectors, series, plan.base if plan else None)
+        builder.records = records
         try:
+            if plan is not None:
+                builder.findings += incremental.prepare_copy(builder.con, plan)
+                builder.rows.update(
+                    builder.con.execute(
+                        "SELECT id, row_count FROM dataset WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                        [sorted(plan.reused)],
+                    ).fetchall()
+                )
             progress = Progress(
                 TextColumn("{task.description:<34}"),
                 BarColumn(),
@@ -563,8 +621,11 @@ def build_release(
                 for spec in specs:
                     progress.update(task, description=spec.id)
                     if spec.provides == "derived" and not series_chosen:
-                        builder.choose_series()  # derived sources read the chosen series
+                        _choose_series(builder, plan)  # derived sources read the chosen series
                         series_chosen = True
+                    if plan is not None and spec.id in plan.reused and spec.provides != "areas":
+                        progress.advance(task)
+                        continue
                     try:
                         loader = {"areas": builder.load_reference, "frameworks": builder.load_frameworks}.get(
                             spec.provides, builder.load_source
@@ -578,14 +639,17 @@ def build_release(
                     progress.advance(task)
                 progress.update(task, description="contributed datasets")
                 if not series_chosen:
-                    builder.choose_series()
+                    _choose_series(builder, plan)
                 builder.load_contributed()
                 if not builder.problems:
                     progress.update(task, description="indicators")
-                    builder.compute_indicators()
+                    again = plan.indicators if plan is not None else {spec.id for spec in catalogue}
+                    builder.compute_indicators(tuple(spec for spec in catalogue if spec.id in again))
                 builder.validate()
             if builder.problems:
                 raise BuildError(builder.problems)
+            loaded = {spec.id for spec in specs if spec.id in builder.rows}
+            incremental.store(builder.con, prints.rows(loaded))
             seconds = time.perf_counter() - started
             builder.store_findings(seconds)
             release = builder.publish()
@@ -594,4 +658,12 @@ def build_release(
             raise
         finally:
             builder.cleanup()
-    return BuildReport(release, builder.rows, builder.findings, time.perf_counter() - started, builder.indicator_values)
+    reused = sorted(plan.reused) if plan is not None else []
+    return BuildReport(
+        release, builder.rows, builder.findings, time.perf_counter() - started, builder.indicator_values, reused
+    )
+
+
+def _choose_series(builder: ReleaseBuilder, plan: incremental.Plan | None) -> None:
+    """The series choice over every declared measure, or (incremental) over the measures whose sources changed."""
+    builder.choose_series(None if plan is None else plan.series_measures)

@@ -202,3 +202,11 @@ CREATE TABLE indicator_value (
 -- Values of an indicator recomputed from an earlier edition of a revised input (e.g. IMS 2020), side by side
 -- with the default values in `indicator_value`, which use the latest edition.
 CREATE TABLE indicator_value_revision AS SELECT * FROM indicator_value LIMIT 0;
+
+-- What the release was built from: fingerprints of the build's code, each source (declaration, connector, raw file
+-- checksums) and each indicator declaration. The next build parses again only what changed (warehouse/incremental.py).
+CREATE TABLE build_input (
+    kind VARCHAR NOT NULL CHECK (kind IN ('code', 'source', 'indicator')),
+    id VARCHAR NOT NULL,
+    fingerprint VARCHAR                -- NULL: not comparable (a connector given by the caller), parsed every time
+);

@@ -8,8 +8,12 @@ from observatory.sources.series import Series, declared_series
 from observatory.warehouse.checks import Finding
 
 
-def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | None = None) -> list[Finding]:
-    """Choose, for every (year, period) of a declared series, the first source in its order that has values."""
+def apply_series(
+    con: duckdb.DuckDBPyConnection,
+    declared: dict[str, Series] | None = None,
+    measures: frozenset[str] | None = None,
+) -> list[Finding]:
+    """Choose, for every (year, period) of a declared series (or of `measures`), the first source that has values."""
     declared = declared_series() if declared is None else declared
     findings: list[Finding] = []
     loaded: dict[str, list[str]] = {}
@@ -21,6 +25,8 @@ def apply_series(con: duckdb.DuckDBPyConnection, declared: dict[str, Series] | N
     if undeclared:
         raise ValueError(f"measures given by several sources without an order in sources/series.yml: {undeclared}")
     for measure_id, series in declared.items():
+        if measures is not None and measure_id not in measures:
+            continue  # an incremental build keeps the other measures' choice from the previous release
         con.execute("INSERT INTO series VALUES (?, ?, ?)", [measure_id, series.rule, series.order])
         present = [dataset for dataset in series.order if dataset in loaded.get(measure_id, [])]
         stray = sorted(set(loaded.get(measure_id, [])) - set(series.order))
