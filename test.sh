@@ -2,7 +2,7 @@
 # Set up and run the whole test suite; fails when no test ran (pytest exit 5).
 set -euo pipefail
 cd "$(dirname "$0")"
-bash scripts/setup.sh
+bash scripts/setup.sh test
 bash scripts/system_packages.sh
 bash scripts/lint.sh  # ruff (lint and format) and mypy: the same checks as before each commit
 status=0
