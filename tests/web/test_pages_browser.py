@@ -38,7 +38,7 @@ def test_page_renders(page, portal_url, path, name, heading, shoot_page):
         assert charts, "a page with chart specs shows no chart"
         for figure in charts:
             assert figure.locator("table").count() == 1, "every chart has a data table"
-            assert figure.locator("[role=img]").get_attribute("aria-label")
+            assert figure.locator(".chart-canvas").get_attribute("aria-label"), "every chart has a text alternative"
     footer = page.locator("footer").inner_text()
     assert "Data release r" in footer and "Permalink" in footer
     shoot_page(page, name)

@@ -103,7 +103,7 @@ def line_chart(
     years = sorted({p["year"] for p in points})
     latest = _latest_by_series(points, series_field) if series_field else ""
     alt = (
-        f"Line chart of {title.lower()}"
+        f"Line chart of {_lower_first(title)}"
         + (f", {years[0]}–{years[-1]}" if years else " (no data)")
         + (f". Latest values: {latest}" if latest else "")
         + ". The data table below gives every value."
@@ -156,7 +156,8 @@ def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: boo
     )
     top = bars[0]["name"] if bars else "none"
     alt = (
-        f"Bar chart of {title.lower()}: {len(bars)} bars, the largest is {top}. The data table below gives every value."
+        f"Bar chart of {_lower_first(title)}: {len(bars)} bars, the largest is {top}. "
+        "The data table below gives every value."
     )
     rows = [[b["name"], b["value"]] for b in bars]
     links = [b.get("url") for b in bars] if href else []
@@ -271,7 +272,7 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
     ordered = sorted(values, key=lambda v: -(v["value"] or 0))
     top = ", ".join(v["name"] for v in ordered[:3])
     alt = (
-        f"World map of {title.lower()} for {len(values)} countries; highest: {top}. The data table below lists "
+        f"World map of {_lower_first(title)} for {len(values)} countries; highest: {top}. The data table below lists "
         "every country."
     )
     rows = [[v["name"], v["value"]] for v in ordered]
@@ -329,3 +330,8 @@ def chart_csv(chart: Chart, release_id: str | None, sources: list[dict]) -> str:
     for row in chart.rows:
         writer.writerow([*row, release_id or "", cited])
     return out.getvalue()
+
+
+def _lower_first(title: str) -> str:
+    """A title inside a sentence: only its first letter lowered, so names keep their capitals."""
+    return title[:1].lower() + title[1:]
