@@ -109,3 +109,16 @@ def test_a_practice_linked_to_evidence(home):
     entry = get_policy(home.store, pid)
     assert entry["record_ids"] == [record_id] and entry["theme_labels"] == ["Climate and environment"]
     assert firewall_map(home.store) == []
+
+
+def test_vocabularies_parse_into_whole_entries():
+    from observatory.knowledge.vocab import load
+
+    for name in ("policies.yml", "dialogues.yml"):
+        for section, entries in load(name).items():
+            ids = [e["id"] for e in entries]
+            assert len(ids) == len(set(ids)), (name, section)
+            for entry in entries:
+                assert set(entry) <= {"id", "label", "description"}, (name, section, entry)
+                assert isinstance(entry["label"], str) and entry["label"]
+                assert entry.get("description", ".").endswith("."), (name, section, entry)  # not cut at a comma
