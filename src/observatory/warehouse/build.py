@@ -257,12 +257,11 @@ class ReleaseBuilder:
         findings = run_checks(self.con, "resolved", spec)
         self.findings += findings
         self.problems += [str(f) for f in findings if f.severity == "error"]
-        self.con.execute(
+        count = self.con.execute(
             f"INSERT INTO observation SELECT {', '.join(('dataset_id',) + OBSERVATION_COLUMNS)} FROM resolved"
-        )
-        count = self.con.execute("SELECT count(*) FROM resolved").fetchall()[0][0]
+        ).fetchall()[0][0]
         self._record_dataset(spec, count)
-        self.con.execute("DROP TABLE resolved; DROP TABLE stage")
+        self.con.execute("DROP VIEW resolved; DROP TABLE stage")
 
     def _resolve_areas(self, spec: SourceSpec) -> None:
         """Map raw area values to codes; every value that does not resolve is reported with file and rows."""
@@ -349,9 +348,10 @@ class ReleaseBuilder:
         self.con.unregister("resolution_frame")
         replaced = ", ".join(f"map_{c}.code AS {c}" for c in present)
         joins = " ".join(f"LEFT JOIN map_{c} ON map_{c}.raw_value = s.{c}" for c in present)
+        # A view, not a copy: the checks and the insert each join the small code maps again, which costs less
+        # than writing every row once more.
         self.con.execute(
-            f"CREATE TEMP TABLE resolved AS SELECT s.*{f' REPLACE ({replaced})' if present else ''} FROM stage s "
-            f"{joins}"
+            f"CREATE TEMP VIEW resolved AS SELECT s.*{f' REPLACE ({replaced})' if present else ''} FROM stage s {joins}"
         )
 
     def _record_dataset(self, spec: SourceSpec, row_count: int) -> None:
@@ -633,7 +633,7 @@ def build_release(
                         loader(spec, strict_checksums)
                     except (SourceError, UnresolvedAreasError) as error:
                         builder.problems.append(f"{spec.id}: {error}")
-                        builder.con.execute("DROP TABLE IF EXISTS stage; DROP TABLE IF EXISTS resolved")
+                        builder.con.execute("DROP VIEW IF EXISTS resolved; DROP TABLE IF EXISTS stage")
                         if spec.provides == "areas":
                             break  # nothing can resolve without the reference
                     progress.advance(task)
