@@ -184,3 +184,23 @@ def test_plan_without_fingerprints_in_the_base_is_a_full_build(tmp_path):
     assert incremental.read_base(path) is None
     (tmp_path / "junk.duckdb").write_bytes(b"not a database")
     assert incremental.read_base(tmp_path / "junk.duckdb") is None
+
+
+def test_derived_sources_declare_every_source_they_read():
+    """A derived source is reused while its declared inputs are unchanged: its connector may read no other source."""
+    specs = registry.all_specs()
+    datasets = {spec.id for spec in specs}
+    providers: dict[str, set[str]] = {}
+    for spec in specs:
+        for measure in spec.measures:
+            providers.setdefault(measure.id, set()).add(spec.id)
+    derived = [spec for spec in specs if spec.provides == "derived" and spec.derived_from]
+    assert derived, "no derived source declares its inputs"
+    for spec in derived:
+        text = (spec.folder / "connector.py").read_text(encoding="utf-8")
+        named = set(re.findall(r"['\"]([a-z][a-z0-9_]*)['\"]", text))
+        assert named & datasets <= set(spec.derived_from), spec.id
+        own = {measure.id for measure in spec.measures}
+        for measure in named & set(providers) - own:
+            assert providers[measure] & set(spec.derived_from), (spec.id, measure)
+        assert set(spec.derived_from) <= datasets, spec.id
