@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 
@@ -20,7 +21,7 @@ from observatory.api.guards import (
 from observatory.api.models import document_statuses
 from observatory.api.problems import install_problem_handlers, problem_response
 from observatory.api.release_cache import ReleaseRegistry
-from observatory.api.responses import CACHE_CONTROL, release_etag
+from observatory.api.responses import CACHE_CONTROL, release_etag, stores_stamp
 from observatory.settings import Settings, get_settings
 from observatory.warehouse.releases import ReleaseError
 
@@ -35,6 +36,16 @@ REPLAY_BYTES = 64 * 2**20  # finished answers kept for replay, all releases toge
 REPLAY_ENTRY_BYTES = 8 * 2**20  # a larger answer is recomputed (from the memo) rather than kept whole
 
 
+def mutable_store_paths(settings: Settings) -> tuple[Path, ...]:
+    """Files of the stores that change between releases (with their write-ahead logs), for the stores stamp."""
+    from observatory.evidence.store import store_path as evidence_store
+    from observatory.knowledge.store import store_path as knowledge_store
+    from observatory.publish.catalogue import catalogue_path
+
+    files = (evidence_store(settings), knowledge_store(settings), catalogue_path(settings))
+    return tuple(path for file in files for path in (file, file.with_name(file.name + ".wal"), Path(f"{file}-wal")))
+
+
 class ReleaseHeaders:
     """ASGI middleware: resolve the release once per request, refuse unknown parameters and oversized bodies, answer
     If-None-Match, stamp X-Observatory-Release, ETag and Cache-Control, replay finished answers."""
@@ -42,6 +53,7 @@ class ReleaseHeaders:
     def __init__(self, app, registry: ReleaseRegistry, index: RouteIndex, replay: ByteLRU):
         self.app, self.registry, self.index, self.replay = app, registry, index, replay
         self.replay_release: str | None = None
+        self.store_paths = mutable_store_paths(registry.settings)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -71,8 +83,9 @@ class ReleaseHeaders:
         state["cache_key"] = key
         etag = None
         url = f"{path}?{scope.get('query_string', b'').decode('latin-1')}"
+        stamp = state["stores_stamp"] = stores_stamp(self.store_paths)
         if scope["method"] in ("GET", "HEAD") and not path.startswith(VOLATILE_PREFIXES):
-            etag = release_etag(handle.release_id, url)
+            etag = release_etag(f"{handle.release_id}.{stamp}", url)
             for name, value in scope["headers"]:
                 if name == b"if-none-match" and value.decode("latin-1") == etag:
                     await send(
@@ -95,7 +108,7 @@ class ReleaseHeaders:
         replayable = (
             etag is not None and key is not None and scope["method"] == "GET" and path.startswith(REPLAYABLE_PREFIXES)
         )
-        replay_key = (handle.release_id, path, key)
+        replay_key = (handle.release_id, stamp, path, key)
         if replayable:
             kept = self.replay.get(replay_key)
             if kept is not MISSING:

@@ -47,6 +47,23 @@ def json_response(payload: Any, status_code: int = 200) -> Response:
     return Response(dumps(payload), status_code=status_code, media_type="application/json")
 
 
+def stores_stamp(paths) -> str:
+    """A short fingerprint of the mutable stores beside the release (evidence, knowledge, publications catalogue).
+
+    Pages and profiles show findings, policies and publication links from these stores, so their ETags and memo keys
+    include this stamp: a published policy or finding changes the stamp and no reader keeps a stale page.
+    """
+    parts = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except OSError:
+            parts.append("-")
+            continue
+        parts.append(f"{status.st_mtime_ns}:{status.st_size}")
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:8]
+
+
 def release_etag(release_id: str, url: str) -> str:
     """A weak ETag: same release and same URL give the same body, because releases never change."""
     digest = hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
@@ -63,7 +80,8 @@ async def cached_json(handle, request, build) -> Response:
 
     # The middleware's key holds only the route's declared parameters (unknown ones were refused), sorted.
     validated = request.scope.get("state", {}).get("cache_key")
-    key = ("json", request.url.path, validated if validated is not None else request.url.query)
+    stamp = request.scope.get("state", {}).get("stores_stamp")
+    key = ("json", request.url.path, validated if validated is not None else request.url.query, stamp)
     body = handle.peek(key)
     if body is None:
         body = await run_in_threadpool(handle.memo, key, lambda: dumps(build()))
