@@ -30,6 +30,8 @@ NAV = (
     ("/frameworks", "Frameworks"),
     ("/claims", "Check a claim"),
     ("/evidence", "Evidence"),
+    ("/findings", "Findings"),
+    ("/knowledge", "Research & policy"),
     ("/reports", "Reports"),
     ("/sources", "Sources"),
 )
