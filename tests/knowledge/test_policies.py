@@ -114,7 +114,7 @@ def test_a_practice_linked_to_evidence(home):
 def test_vocabularies_parse_into_whole_entries():
     from observatory.knowledge.vocab import load
 
-    for name in ("policies.yml", "dialogues.yml"):
+    for name in ("policies.yml", "dialogues.yml", "assessments.yml"):
         for section, entries in load(name).items():
             ids = [e["id"] for e in entries]
             assert len(ids) == len(set(ids)), (name, section)

@@ -20,9 +20,10 @@ def test_a_version_1_file_is_migrated_without_loss(tmp_path):
         with pytest.raises(duckdb.CatalogException):
             con.execute("SELECT count(*) FROM policies")
     store = KnowledgeStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     assert store.rows("SELECT name, expertise FROM people") == [{"name": "Ana Lopez", "expertise": ["health"]}]
     assert store.rows("SELECT count(*) AS n FROM policies") == [{"n": 0}]
+    assert store.rows("SELECT count(*) AS n FROM review_comments") == [{"n": 0}]
     assert store.migrate() == []  # nothing left to apply
 
 
@@ -43,3 +44,20 @@ def test_history_is_append_only_and_ordered(tmp_path):
         ("contributed", "ana", None),
         ("accept", "rita", "checked"),
     ]
+
+
+def test_a_version_2_file_gains_the_assessment_tables_and_keeps_its_policies(tmp_path):
+    path = tmp_path / "knowledge.duckdb"
+    old = KnowledgeStore(path, target_version=2)
+    with old.connect() as con:
+        con.execute(
+            "INSERT INTO policies (id, kind, title, country, status, source, state) VALUES ('po-1', 'law', "
+            "'A law', 'SEN', 'proposed', '{\"title\": \"Bill\"}', 'published')"
+        )
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("SELECT count(*) FROM assessments")
+    store = KnowledgeStore(path)
+    assert store.schema_version() == 3
+    assert store.rows("SELECT id, title FROM policies") == [{"id": "po-1", "title": "A law"}]
+    assert store.rows("SELECT count(*) AS n FROM assessments") == [{"n": 0}]
+    assert store.rows("SELECT count(*) AS n FROM chapter_versions") == [{"n": 0}]

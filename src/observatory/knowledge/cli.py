@@ -493,53 +493,78 @@ def dialogue_workshop(
     _echo_json(workshop)
 
 
-def _publish(build, ident: str, fmt: str, out: Path | None) -> None:
-    """Build a document on the current release and write it (PDF needs --out)."""
-    from observatory.publish.data import ReleaseData
-    from observatory.publish.render import write
-    from observatory.settings import get_settings
+def _publish(build, ident: str, series: str, subject: str, formats: list[str] | None, out: Path | None) -> None:
+    """Build a document on the current release, write it into the publications folder and register it."""
+    import shutil
 
-    data = ReleaseData.open(get_settings())
+    from observatory.knowledge.publishing import DEFAULT_FORMATS, OBSERVATORY_AUTHOR, write_and_register
+    from observatory.publish.data import ReleaseData
+    from observatory.settings import get_settings
+    from observatory.warehouse.releases import ReleaseError
+
+    chosen = formats or list(DEFAULT_FORMATS)
+    if out is not None and len(set(chosen)) != 1:
+        raise typer.BadParameter("--out copies one format: give exactly one --format")
+    settings = get_settings()
+    try:
+        data = ReleaseData.open(settings)
+    except ReleaseError as error:
+        raise _fail(error) from None
     try:
         document = build(data, ident)
-        written = write(document, fmt, out)
+        entry = write_and_register(
+            settings, document, series=series, subject=subject, stem=ident, formats=chosen,
+            authors=[OBSERVATORY_AUTHOR],
+        )  # fmt: skip
     except (KeyError, ValueError) as error:
         raise _fail(error) from None
     finally:
         data.close()
-    typer.echo(f"wrote {written}" if out else written)
+    files = {f["format"]: settings.home / f["path"] for f in entry["formats"]}
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(files[chosen[0]], out)
+    typer.echo(f"{entry['id']} ({entry['citation_number']}): {entry['title']}")
+    for fmt in chosen:
+        typer.echo(f"wrote {files[fmt]}")
+    if out is not None:
+        typer.echo(f"wrote {out}")
+
+
+Formats = Annotated[
+    list[str] | None, typer.Option("--format", help="html, pdf, md or json; repeatable (default html, md, json).")
+]
+Out = Annotated[Path | None, typer.Option(help="Also copy the (one) format asked for to this file.")]
 
 
 @dialogue_app.command("record")
 def dialogue_record_command(
-    workshop_id: Annotated[str, typer.Argument(help="Workshop id.")],
-    fmt: Annotated[str, typer.Option("--format", help="html, pdf, md or json.")] = "md",
-    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    workshop_id: Annotated[str, typer.Argument(help="Workshop id.")], fmt: Formats = None, out: Out = None
 ) -> None:
-    """The dialogue record publication of a workshop.
+    """The dialogue record publication of a workshop, written under publications/ and registered (series DR).
 
     Example: observatory dialogue record idm-2010-transnationalism --format pdf --out record.pdf
     """
     from observatory.knowledge.papers import dialogue_record
 
-    store = _stores()[0]
-    _publish(lambda data, ident: dialogue_record(data, store, ident), workshop_id, fmt, out)
+    store, ident = _stores()[0], workshop_id[:80]
+    _publish(lambda data, i: dialogue_record(data, store, i), ident, "DR", f"workshop:{ident}", fmt, out)
 
 
 @dialogue_app.command("background-paper")
 def dialogue_background_paper(
     theme_id: Annotated[str, typer.Argument(help="Theme id (see `observatory dialogue themes`).")],
-    fmt: Annotated[str, typer.Option("--format", help="html, pdf, md or json.")] = "md",
-    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    fmt: Formats = None,
+    out: Out = None,
 ) -> None:
-    """A background paper generated from the observatory: figures, findings, gaps, policies and people on the theme.
+    """A background paper generated from the observatory, written under publications/ and registered (series BP).
 
     Example: observatory dialogue background-paper idm-2011-human-security --format pdf --out paper.pdf
     """
     from observatory.knowledge.papers import background_paper
 
-    store, evidence = _stores()
-    _publish(lambda data, ident: background_paper(data, store, evidence, ident), theme_id, fmt, out)
+    (store, evidence), ident = _stores(), theme_id[:80]
+    _publish(lambda data, i: background_paper(data, store, evidence, i), ident, "BP", f"theme:{ident}", fmt, out)
 
 
 def register(app: typer.Typer) -> None:
@@ -547,3 +572,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(directory_app, name="directory", help="Research directory: people, institutions, disambiguation.")
     app.add_typer(policy_app, name="policy", help="Policy and practice registry, firewall arrangements.")
     app.add_typer(dialogue_app, name="dialogue", help="Dialogue themes, endorsements, workshops, papers.")
+    from observatory.knowledge.assessment_cli import assessment_app
+
+    app.add_typer(assessment_app, name="assessment", help="Assessments: chapters, lead authors, review, report.")

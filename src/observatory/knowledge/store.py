@@ -62,6 +62,25 @@ CREATE TABLE workshops (
     evidence_themes VARCHAR[], source VARCHAR NOT NULL, recorded_by VARCHAR, created_at TIMESTAMP,
     updated_at TIMESTAMP);
 """,
+    # 3: the panel's assessments: outline, chapters with lead authors, every submitted text, review comments and
+    # their answers (a comment is never deleted; its answer is kept in the same row, beside it).
+    """
+CREATE TABLE assessments (
+    id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, subtitle VARCHAR, scope VARCHAR, refs VARCHAR,
+    state VARCHAR NOT NULL, created_by VARCHAR, created_at TIMESTAMP, updated_at TIMESTAMP,
+    publication_id VARCHAR, release VARCHAR, published_by VARCHAR, published_at TIMESTAMP);
+CREATE TABLE assessment_chapters (
+    assessment_id VARCHAR NOT NULL, number INTEGER NOT NULL, title VARCHAR NOT NULL, scope VARCHAR,
+    lead_authors VARCHAR[] NOT NULL, state VARCHAR NOT NULL, version INTEGER NOT NULL, approved_by VARCHAR,
+    created_at TIMESTAMP, updated_at TIMESTAMP, PRIMARY KEY (assessment_id, number));
+CREATE TABLE chapter_versions (
+    assessment_id VARCHAR NOT NULL, chapter INTEGER NOT NULL, version INTEGER NOT NULL, text VARCHAR NOT NULL,
+    submitted_by VARCHAR NOT NULL, submitted_at TIMESTAMP, PRIMARY KEY (assessment_id, chapter, version));
+CREATE TABLE review_comments (
+    assessment_id VARCHAR NOT NULL, chapter INTEGER NOT NULL, number INTEGER NOT NULL, version INTEGER NOT NULL,
+    line INTEGER, body VARCHAR NOT NULL, author VARCHAR NOT NULL, created_at TIMESTAMP, answer VARCHAR,
+    answered_by VARCHAR, answered_at TIMESTAMP, PRIMARY KEY (assessment_id, chapter, number));
+""",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,4 +1,4 @@
-"""Portal pages of the knowledge layer: directory, person and institution pages, policies, firewall map, dialogues."""
+"""Portal pages of the knowledge layer: directory, people, policies, firewall map, dialogues, assessments."""
 
 from __future__ import annotations
 
@@ -49,13 +49,14 @@ def _not_found(what: str) -> ApiProblem:
 @router.get("")
 def hub(request: Request, handle: Release, settings: AppSettings):
     """What the knowledge layer holds, with links into it."""
+    from observatory.knowledge.assessment import list_assessments
     from observatory.knowledge.dialogues import list_themes
     from observatory.knowledge.policies import list_policies
 
     store, _ = _stores(settings)
     return _page(
         request, handle, store, "hub.html", title="Knowledge: people, policies and dialogues", counts=counts(store),
-        policies=len(list_policies(store)), themes=list_themes(store), sources=[],
+        policies=len(list_policies(store)), themes=list_themes(store), assessments=list_assessments(store), sources=[],
     )  # fmt: skip
 
 
@@ -225,6 +226,28 @@ def dialogue_workshop(request: Request, workshop_id: str, handle: Release, setti
     if found is None:
         raise _not_found("workshop")
     return _page(request, handle, store, "workshop.html", title=found["title"], workshop=found, sources=[])
+
+
+@router.get("/assessments")
+def assessments(request: Request, handle: Release, settings: AppSettings):
+    """The panel's assessments: state, chapters approved, review comments and those still unanswered."""
+    from observatory.knowledge.assessment import list_assessments
+
+    store, _ = _stores(settings)
+    rows = list_assessments(store)
+    return _page(request, handle, store, "assessments.html", title="Assessments", rows=rows, sources=[])
+
+
+@router.get("/assessments/{assessment_id}")
+def assessment(request: Request, assessment_id: str, handle: Release, settings: AppSettings):
+    """An assessment: chapters with lead authors and text, every review comment with its answer, history."""
+    from observatory.knowledge.assessment import get_assessment
+
+    store, _ = _stores(settings)
+    found = get_assessment(store, assessment_id[:40])
+    if found is None:
+        raise _not_found("assessment")
+    return _page(request, handle, store, "assessment.html", title=found["title"], a=found, sources=[])
 
 
 def country_policies_context(settings: Settings, handle: ReleaseHandle, code: str) -> dict[str, Any]:

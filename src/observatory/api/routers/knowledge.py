@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query
+from fastapi import APIRouter, Body, Header, Path, Query
 from fastapi.responses import Response
 
 from observatory.api.deps import AppSettings, Release
@@ -14,6 +14,7 @@ from observatory.api.problems import ApiProblem
 from observatory.api.responses import json_response
 from observatory.evidence.review import AuthError
 from observatory.evidence.store import EvidenceStore
+from observatory.knowledge.assessment import WorkflowError
 from observatory.knowledge.store import KnowledgeStore, store_path
 from observatory.settings import Settings
 
@@ -46,8 +47,10 @@ def bearer(authorization: str | None) -> str:
 
 
 def refused(error: Exception) -> ApiProblem:
-    """A refusal as a problem: 401 unknown token, 403 role, 404 unknown id, 422 invalid entry."""
+    """A refusal as a problem: 401 unknown token, 403 role, 404 unknown id, 409 not now, 422 invalid entry."""
     detail = str(error.args[0]) if error.args else type(error).__name__
+    if isinstance(error, WorkflowError):
+        return ApiProblem(409, "Not now", detail)
     if isinstance(error, AuthError):
         return ApiProblem(401 if detail.startswith("unknown") else 403, "Not allowed", detail)
     if isinstance(error, PermissionError):
@@ -413,3 +416,153 @@ def dialogue_record(workshop_id: str, settings: AppSettings, handle: Release, fo
 
     store, _ = stores(settings)
     return _paper(settings, handle, lambda data: build(data, store, workshop_id[:80]), format)
+
+
+# --- assessments --------------------------------------------------------------------------------------------------
+
+AssessmentId = Annotated[str, Path(max_length=40, description="Assessment id (as-…).")]
+ChapterNumber = Annotated[int, Path(ge=1, le=999, description="Chapter number.")]
+CommentNumber = Annotated[int, Path(ge=1, le=100_000, description="Comment number within the chapter.")]
+
+
+@router.get("/assessments", summary="Assessments")
+def assessments(settings: AppSettings):
+    """Every assessment with its state, chapters approved and comments still unanswered."""
+    from observatory.knowledge.assessment import list_assessments
+
+    store, _ = stores(settings)
+    return answer(store, {"results": list_assessments(store)})
+
+
+@router.get("/assessments/{assessment_id}", summary="An assessment")
+def assessment(assessment_id: AssessmentId, settings: AppSettings):
+    """Chapters with lead authors, versions and current text; every comment with its answer; history."""
+    from observatory.knowledge.assessment import get_assessment
+
+    store, _ = stores(settings)
+    found = get_assessment(store, assessment_id)
+    if found is None:
+        raise ApiProblem(404, "Not found", "no assessment with that id")
+    return answer(store, found)
+
+
+@router.post("/assessments", status_code=201, summary="Set out an assessment's outline (reviewer)")
+def create_assessment(body: Entry, settings: AppSettings, authorization: Authorization = None):
+    """{title, subtitle, scope, references: {key: text}, chapters: [{title, scope, lead_authors: [pe-…]}]}."""
+    from observatory.knowledge.assessment import create_assessment as make
+
+    store, aid = _write(settings, authorization, lambda s, _e, t: make(s, t, body))
+    return answer(store, {"id": aid, "state": "outline"}, 201)
+
+
+@router.post("/assessments/{assessment_id}/chapters", status_code=201, summary="Add a chapter (reviewer)")
+def add_chapter(assessment_id: AssessmentId, body: Entry, settings: AppSettings, authorization: Authorization = None):
+    """{title, scope, lead_authors: [directory person ids]}; returns the chapter's number."""
+    from observatory.knowledge.assessment import add_chapter as add
+
+    store, number = _write(settings, authorization, lambda s, _e, t: add(s, t, assessment_id, body))
+    return answer(store, {"id": assessment_id, "chapter": number}, 201)
+
+
+@router.put("/assessments/{assessment_id}/chapters/{chapter}/text", summary="Submit a chapter's text")
+def submit_text(
+    assessment_id: AssessmentId,
+    chapter: ChapterNumber,
+    body: Entry,
+    settings: AppSettings,
+    handle: Release,
+    authorization: Authorization = None,
+):
+    """{text: Markdown with the report directives}; checked against the current release, kept as a new version."""
+    from observatory.knowledge.assessment import release_checker, submit_chapter
+
+    check = release_checker(settings, handle.release_id)
+    store, version = _write(
+        settings, authorization, lambda s, _e, t: submit_chapter(s, t, assessment_id, chapter, body.get("text"), check)
+    )
+    return answer(store, {"id": assessment_id, "chapter": chapter, "version": version})
+
+
+@router.post("/assessments/{assessment_id}/chapters/{chapter}/comments", status_code=201, summary="Comment (reviewer)")
+def comment(
+    assessment_id: AssessmentId,
+    chapter: ChapterNumber,
+    body: Entry,
+    settings: AppSettings,
+    authorization: Authorization = None,
+):
+    """{comment, line}: a review comment on a chapter the reviewer did not write; comments are never deleted."""
+    from observatory.knowledge.assessment import add_comment
+
+    line = body.get("line")
+    if line is not None and (isinstance(line, bool) or not isinstance(line, int)):
+        raise ApiProblem(422, "Invalid entry", "line: a line number of the chapter's current text")
+    store, number = _write(
+        settings, authorization, lambda s, _e, t: add_comment(s, t, assessment_id, chapter, body.get("comment"), line)
+    )
+    return answer(store, {"id": assessment_id, "chapter": chapter, "comment": number}, 201)
+
+
+@router.post(
+    "/assessments/{assessment_id}/chapters/{chapter}/comments/{number}/answer",
+    status_code=201,
+    summary="Answer a comment (the chapter's authors)",
+)
+def answer_comment(
+    assessment_id: AssessmentId,
+    chapter: ChapterNumber,
+    number: CommentNumber,
+    body: Entry,
+    settings: AppSettings,
+    authorization: Authorization = None,
+):
+    """{answer}: kept beside the comment, once; only who submitted the chapter's text answers."""
+    from observatory.knowledge.assessment import answer_comment as reply
+
+    store, _ = _write(
+        settings, authorization, lambda s, _e, t: reply(s, t, assessment_id, chapter, number, body.get("answer"))
+    )
+    return answer(store, {"id": assessment_id, "chapter": chapter, "comment": number, "answered": True}, 201)
+
+
+@router.post("/assessments/{assessment_id}/chapters/{chapter}/approval", summary="Approve a chapter (reviewer)")
+def approve(
+    assessment_id: AssessmentId,
+    chapter: ChapterNumber,
+    body: Entry,
+    settings: AppSettings,
+    authorization: Authorization = None,
+):
+    """{note}: refused while a comment on the chapter is unanswered, and for the chapter's own authors."""
+    from observatory.knowledge.assessment import approve_chapter
+
+    note = body.get("note")
+    store, state = _write(
+        settings,
+        authorization,
+        lambda s, _e, t: approve_chapter(s, t, assessment_id, chapter, note if isinstance(note, str) else None),
+    )
+    return answer(store, {"id": assessment_id, "chapter": chapter, "state": state})
+
+
+@router.post("/assessments/{assessment_id}/publication", status_code=201, summary="Publish the report (reviewer)")
+def publish(
+    assessment_id: AssessmentId,
+    body: Entry,
+    settings: AppSettings,
+    handle: Release,
+    authorization: Authorization = None,
+):
+    """{formats: [html, pdf, md, json]}: the numbered report in series AR of the catalogue; 409 while a comment is
+    unanswered or a chapter not approved (naming them)."""
+    from observatory.knowledge.assessment import publish_assessment
+
+    formats = body.get("formats", ["html", "md", "json", "pdf"])
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        raise ApiProblem(422, "Invalid entry", "formats: a list of html, pdf, md or json")
+    store, entry = _write(
+        settings,
+        authorization,
+        lambda s, _e, t: publish_assessment(s, t, settings, assessment_id, formats, handle.release_id),
+    )
+    return answer(store, entry, 201)
