@@ -158,6 +158,7 @@ def country_brief(data: ReleaseData, code: str) -> Document:
                 legend="emigrants",
                 height=190,
                 code_of=lambda f: f.destination,
+                cache=data.chart_cache,
             )
             if data.settings
             else None
@@ -170,17 +171,33 @@ def country_brief(data: ReleaseData, code: str) -> Document:
     if trend:
         visuals.append(
             charts.time_series(
-                trend, f"Immigrants and emigrants of {name}", y_title="persons", width=220, height=140, wide=False
+                trend,
+                f"Immigrants and emigrants of {name}",
+                y_title="persons",
+                width=220,
+                height=140,
+                wide=False,
+                cache=data.chart_cache,
             )
         )
     if destinations:
         visuals.append(
-            charts.bars(destinations[:6], f"Top destinations of emigrants from {name}", width=200, wide=False)
+            charts.bars(
+                destinations[:6],
+                f"Top destinations of emigrants from {name}",
+                width=200,
+                wide=False,
+                cache=data.chart_cache,
+            )
         )
     else:
         origins = data.ranked("corridor_stock", by="destination", code=code, limit=6)
         if origins:
-            visuals.append(charts.bars(origins, f"Top origins of immigrants in {name}", width=200, wide=False))
+            visuals.append(
+                charts.bars(
+                    origins, f"Top origins of immigrants in {name}", width=200, wide=False, cache=data.chart_cache
+                )
+            )
     if len(visuals) < 2:
         blocks.append(Notice(f"Too few data for {name} in this release to draw the usual charts."))
     document.sections = [Section("messages", "Key messages", blocks), Section("figures", "In pictures", visuals)]
@@ -214,15 +231,27 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
                 height=140,
                 wide=False,
                 series_of=lambda f: {"female": "women", "male": "men"}.get(f.sex, f.sex),
+                cache=data.chart_cache,
             )
         )
     flows = data.series("corridor_flow", "Flow", category=FLOW_METHOD, **key)
     cost = data.series("sdg_10_c_1", "Cost", period="", **key)
     if cost:
-        visuals.append(charts.time_series(cost, "Cost of sending US$ 200 (%)", width=220, height=140, wide=False))
+        visuals.append(
+            charts.time_series(
+                cost, "Cost of sending US$ 200 (%)", width=220, height=140, wide=False, cache=data.chart_cache
+            )
+        )
     elif flows:
         visuals.append(
-            charts.time_series(flows, "Estimated flows (band: range across methods)", width=220, height=140, wide=False)
+            charts.time_series(
+                flows,
+                "Estimated flows (band: range across methods)",
+                width=220,
+                height=140,
+                wide=False,
+                cache=data.chart_cache,
+            )
         )
     destinations = data.ranked("corridor_stock", by="origin", code=origin, limit=200)
     if destinations and data.settings:
@@ -235,6 +264,7 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
             legend="emigrants",
             height=190,
             code_of=lambda f: f.destination,
+            cache=data.chart_cache,
         )
         if world:
             visuals.insert(0, world)

@@ -10,8 +10,8 @@ from typing import cast
 
 import altair as alt
 import pandas as pd
-import vl_convert as vlc
 
+from observatory.publish.chart_cache import ChartCache, render_svg
 from observatory.publish.document import Chart
 from observatory.publish.figures import Figure
 from observatory.settings import Settings
@@ -19,6 +19,7 @@ from observatory.settings import Settings
 PALETTE = ["#1f5fa8", "#d9662b", "#3b9a5a", "#8e5bb5", "#b8860b", "#6b7b8c"]
 WORLD_ATLAS = Path("geo") / "world-atlas" / "countries-110m.json"
 FONT = "DejaVu Sans"
+WORLD_DATA = "world-atlas"  # named in the map spec while Altair builds it; the topology is put in afterwards
 
 
 def _configure(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMixin:
@@ -34,17 +35,28 @@ def _configure(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLeve
 
 def to_svg(spec: dict) -> str:
     """Render a Vega-Lite spec to an SVG string."""
-    return vlc.vegalite_to_svg(json.dumps(spec))
+    return render_svg(spec)
 
 
 def to_png(spec: dict, scale: float = 2.0) -> bytes:
     """Render a Vega-Lite spec to PNG bytes."""
+    import vl_convert as vlc
+
     return vlc.vegalite_to_png(json.dumps(spec), scale=scale)
 
 
-def _make(chart: alt.TopLevelMixin, caption: str, figures: list[Figure], note: str = "", wide: bool = True) -> Chart:
-    spec = chart.to_dict(validate=False)
-    return Chart(caption=caption, svg=to_svg(spec), figures=figures, spec=spec, note=note, wide=wide)
+def _make(
+    chart: alt.TopLevelMixin | dict,
+    caption: str,
+    figures: list[Figure],
+    note: str = "",
+    wide: bool = True,
+    cache: ChartCache | None = None,
+) -> Chart:
+    """A Chart block: the spec and its SVG (from the release's chart cache when one is given)."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+    svg = cache.svg(spec) if cache is not None else render_svg(spec)
+    return Chart(caption=caption, svg=svg, figures=figures, spec=spec, note=note, wide=wide)
 
 
 def time_series(
@@ -56,6 +68,7 @@ def time_series(
     height: int = 180,
     band: bool = True,
     wide: bool = True,
+    cache: ChartCache | None = None,
 ) -> Chart:
     """Lines over time (x = period or year), one per series; a shaded band where figures carry lower/upper."""
     frame = pd.DataFrame(
@@ -79,7 +92,7 @@ def time_series(
     ]
     if band and frame[["lower", "upper"]].notna().all(axis=1).any():
         layers.insert(0, base.mark_area(opacity=0.2).encode(y="lower:Q", y2="upper:Q"))
-    return _make(_configure(alt.layer(*layers), width, height), caption, figures, wide=wide)
+    return _make(_configure(alt.layer(*layers), width, height), caption, figures, wide=wide, cache=cache)
 
 
 def bars(
@@ -90,6 +103,7 @@ def bars(
     width: int = 380,
     height: int | None = None,
     wide: bool = True,
+    cache: ChartCache | None = None,
 ) -> Chart:
     """Horizontal bars, largest first, labelled by `label_of`."""
     frame = pd.DataFrame([{"label": label_of(f), "value": f.value} for f in figures if not f.missing])
@@ -102,10 +116,12 @@ def bars(
             x=alt.X("value:Q", title=x_title or None, axis=alt.Axis(format="~s")),
         )
     )
-    return _make(_configure(chart, width, height), caption, figures, wide=wide)
+    return _make(_configure(chart, width, height), caption, figures, wide=wide, cache=cache)
 
 
-def pyramid(figures: list[Figure], caption: str, width: int = 200, height: int = 200) -> Chart:
+def pyramid(
+    figures: list[Figure], caption: str, width: int = 200, height: int = 200, cache: ChartCache | None = None
+) -> Chart:
     """Population by age and sex as a two-sided bar chart (5-year bands of the single-year observations)."""
     rows = []
     for f in figures:
@@ -126,7 +142,7 @@ def pyramid(figures: list[Figure], caption: str, width: int = 200, height: int =
             color=alt.Color("sex:N", title=None, scale=alt.Scale(domain=["male", "female"], range=PALETTE[:2])),
         )
     )
-    return _make(_configure(chart, width, height), caption, figures, wide=False)
+    return _make(_configure(chart, width, height), caption, figures, wide=False, cache=cache)
 
 
 @lru_cache(maxsize=2)
@@ -154,6 +170,7 @@ def choropleth(
     width: int = 460,
     height: int = 230,
     code_of=lambda f: f.area,
+    cache: ChartCache | None = None,
 ) -> Chart | None:
     """A world map shaded by the figures' values (joined on ISO numeric codes); None without the map file."""
     path = world_atlas_path(settings)
@@ -166,7 +183,8 @@ def choropleth(
         if not f.missing and f.value and f.value > 0 and m49_of.get(code_of(f)) is not None
     ]
     marked = [{"id": f"{m49_of[code]:03d}"} for code in highlight if m49_of.get(code) is not None]
-    shapes = alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature="countries"))
+    # Altair would walk the whole topology (tens of thousands of arcs) while building the spec: name it instead.
+    shapes = alt.Data(name=WORLD_DATA, format=alt.DataFormat(type="topojson", feature="countries"))
     background = alt.Chart(shapes).mark_geoshape(fill="#eeeeee", stroke="white", strokeWidth=0.4)
     shaded = (
         alt.Chart(shapes)
@@ -191,4 +209,16 @@ def choropleth(
         )
     chart = alt.layer(*layers).project("equalEarth")
     note = "Boundaries: Natural Earth (public domain) via world-atlas 2.0.2; grey = no data."
-    return _make(_configure(chart, width, height), caption, figures, note=note)
+    spec = _with_topology(_configure(chart, width, height).to_dict(validate=False), topology)
+    return _make(spec, caption, figures, note=note, cache=cache)
+
+
+def _with_topology(spec, topology: dict):
+    """The spec with every reference to the named world data replaced by the inline topology (as Altair wrote it)."""
+    if isinstance(spec, list):
+        return [_with_topology(item, topology) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    if spec.get("name") == WORLD_DATA and set(spec) == {"name", "format"}:
+        return {"values": topology, "format": spec["format"]}
+    return {key: _with_topology(value, topology) for key, value in spec.items()}

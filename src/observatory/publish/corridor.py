@@ -92,6 +92,7 @@ def stock_section(data: ReleaseData, origin: str, destination: str) -> Section:
                 f"Migrants born in {data.name(origin)} living in {data.name(destination)}, by sex",
                 series_of=_sex_label,
                 y_title="persons",
+                cache=data.chart_cache,
             )
         )
         changes = {f.year: f for f in data.series("corridor_stock_change", **key)}
@@ -138,6 +139,7 @@ def flow_section(data: ReleaseData, origin: str, destination: str) -> Section:
             "Estimated migration flows in both directions (band: range across methods)",
             series_of=lambda f: f"{data.name(f.origin)} → {data.name(f.destination)}",
             y_title="persons per period",
+            cache=data.chart_cache,
         ),
         Table(
             "Flow estimates per period",
@@ -175,7 +177,10 @@ def asylum_section(data: ReleaseData, origin: str, destination: str) -> Section:
         [
             FigureTable("Refugees and asylum, latest year", latest),
             charts.time_series(
-                series, "Refugees, asylum-seekers and asylum decisions along the corridor", y_title="persons"
+                series,
+                "Refugees, asylum-seekers and asylum decisions along the corridor",
+                y_title="persons",
+                cache=data.chart_cache,
             ),
         ],
         level=3,
@@ -221,6 +226,7 @@ def costs_section(data: ReleaseData, origin: str, destination: str) -> Section:
                 f"Cost of sending US$ 200 from {data.name(destination)} to {data.name(origin)} (SDG 10.c.1)",
                 y_title="percent of amount sent",
                 height=140,
+                cache=data.chart_cache,
             )
         )
         blocks.append(
@@ -316,7 +322,12 @@ def benefits_section(data: ReleaseData, origin: str, destination: str) -> Sectio
     blocks: list = [FigureTable("Remittances in the corridor and at both ends", [bilateral, *figures])]
     if len(series) > 1:
         blocks.append(
-            charts.time_series(series, "Personal remittances at both ends of the corridor", y_title="current US$")
+            charts.time_series(
+                series,
+                "Personal remittances at both ends of the corridor",
+                y_title="current US$",
+                cache=data.chart_cache,
+            )
         )
     blocks.append(
         Text(

@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from observatory.publish.chart_cache import ChartCache
 from observatory.publish.figures import Figure
 from observatory.settings import Settings
 from observatory.warehouse.releases import connect
@@ -53,7 +54,6 @@ class ReleaseData:
     con: duckdb.DuckDBPyConnection
     release_id: str
     settings: Settings | None = None
-    _area_cache: dict = field(default_factory=dict)
     _values_of_area: dict = field(default_factory=dict)
 
     @classmethod
@@ -65,28 +65,36 @@ class ReleaseData:
     def close(self) -> None:
         self.con.close()
 
+    @cached_property
+    def chart_cache(self) -> ChartCache | None:
+        """Where this release's chart SVGs are kept, rendered once (None without a home)."""
+        return ChartCache.for_release(self.settings, self.release_id) if self.settings is not None else None
+
     def rows(self, sql: str, params: list | None = None) -> list[dict]:
         """Run a query on the release."""
         return _rows(self.con, sql, params)
 
     # --- areas -----------------------------------------------------------------------------------------
 
+    @cached_property
+    def _areas(self) -> dict[str, dict]:
+        """Every area row with its groups by scheme, read in one pass (a brief names a few hundred areas; a few
+        hundred single-row queries cost more than the whole table)."""
+        areas = {row["code"]: {**row, "groups": {}} for row in self.rows("SELECT * FROM area ORDER BY code")}
+        for group in self.rows(
+            'SELECT m.area, m.scheme, m."group" AS code, a.name FROM area_membership m '
+            'JOIN area a ON a.code = m."group" ORDER BY m.area, m.scheme'
+        ):
+            if group["area"] in areas:
+                areas[group["area"]]["groups"][group["scheme"]] = {"code": group["code"], "name": group["name"]}
+        return areas
+
     def area(self, code: str) -> dict:
         """The area row with its groups by scheme; PublishError for an unknown code."""
-        code = code.upper()
-        if code not in self._area_cache:
-            found = self.rows("SELECT * FROM area WHERE code = ?", [code])
-            if not found:
-                raise PublishError(f"unknown area {code!r}: not in the area table of release {self.release_id}")
-            row = found[0]
-            groups = self.rows(
-                'SELECT m.scheme, m."group" AS code, a.name FROM area_membership m JOIN area a ON a.code = m."group" '
-                "WHERE m.area = ? ORDER BY m.scheme",
-                [code],
-            )
-            row["groups"] = {g["scheme"]: {"code": g["code"], "name": g["name"]} for g in groups}
-            self._area_cache[code] = row
-        return self._area_cache[code]
+        found = self._areas.get(code.upper())
+        if found is None:
+            raise PublishError(f"unknown area {code.upper()!r}: not in the area table of release {self.release_id}")
+        return found
 
     def name(self, code: str | None) -> str:
         """Display name of an area code (the code itself when unknown)."""

@@ -64,7 +64,11 @@ def context_section(data: ReleaseData, code: str) -> Section:
     blocks.append(FigureTable("Development and demographic context", figures))
     ages = data.population_by_age(code)
     if ages:
-        blocks.append(charts.pyramid(ages, f"Population of {area['name']} by age and sex, {ages[0].year} (WPP 2022)"))
+        blocks.append(
+            charts.pyramid(
+                ages, f"Population of {area['name']} by age and sex, {ages[0].year} (WPP 2022)", cache=data.chart_cache
+            )
+        )
     else:
         blocks.append(Notice(f"No population by age for {area['name']} in this release."))
     gdp = data.series("gdp_per_capita_ppp", "GDP per head (PPP)", area=code)
@@ -77,6 +81,7 @@ def context_section(data: ReleaseData, code: str) -> Section:
                 height=140,
                 width=200,
                 wide=False,
+                cache=data.chart_cache,
             )
         )
     return Section("context", "Development and demographic context", blocks)
@@ -134,7 +139,11 @@ def immigrants_section(data: ReleaseData, code: str) -> Section:
     if by_sex:
         blocks.append(
             charts.time_series(
-                by_sex, f"International migrants in {name} by sex", series_of=_sex_label, y_title="persons"
+                by_sex,
+                f"International migrants in {name} by sex",
+                series_of=_sex_label,
+                y_title="persons",
+                cache=data.chart_cache,
             )
         )
         totals = [f for f in by_sex if f.sex == "total"]
@@ -192,7 +201,9 @@ def emigrants_section(data: ReleaseData, code: str) -> Section:
     series = data.series("emigrant_stock", area=code, sex=None)
     if len(series) > 1:
         blocks.append(
-            charts.time_series(series, f"Emigrants from {name} by sex", series_of=_sex_label, y_title="persons")
+            charts.time_series(
+                series, f"Emigrants from {name} by sex", series_of=_sex_label, y_title="persons", cache=data.chart_cache
+            )
         )
     blocks += revision_blocks(data, "emigrant_stock", code, f"Emigrants from {name}")
     destinations = data.ranked("corridor_stock", by="origin", code=code, limit=10)
@@ -235,7 +246,10 @@ def refugees_section(data: ReleaseData, code: str) -> Section:
     if len(hosted) + len(abroad) > 1:
         blocks.append(
             charts.time_series(
-                hosted + abroad, f"Refugees hosted in {name} and refugees from {name}", y_title="persons"
+                hosted + abroad,
+                f"Refugees hosted in {name} and refugees from {name}",
+                y_title="persons",
+                cache=data.chart_cache,
             )
         )
     origins = data.observation_ranked("unhcr_refugees", by="destination", code=code, limit=8)
@@ -273,7 +287,9 @@ def displacement_section(data: ReleaseData, code: str) -> Section:
         "idps_disaster", "Disasters", area=code
     )
     if len(series) > 1:
-        blocks.append(charts.time_series(series, f"Internal displacement in {name}", y_title="persons"))
+        blocks.append(
+            charts.time_series(series, f"Internal displacement in {name}", y_title="persons", cache=data.chart_cache)
+        )
     return Section("displacement", "Internal displacement", blocks, level=3)
 
 
@@ -303,6 +319,7 @@ def flows_section(data: ReleaseData, code: str) -> Section:
                 emigration + immigration,
                 f"Estimated migration flows of {name}, 5-year periods",
                 y_title="persons per period",
+                cache=data.chart_cache,
             )
         )
         blocks.append(
@@ -351,7 +368,9 @@ def impact_section(data: ReleaseData, code: str) -> Section:
         "remittances_paid_usd", "Paid", area=code
     )
     if len(series) > 1:
-        blocks.append(charts.time_series(series, f"Personal remittances of {name}", y_title="current US$"))
+        blocks.append(
+            charts.time_series(series, f"Personal remittances of {name}", y_title="current US$", cache=data.chart_cache)
+        )
     costs = data.ranked("sdg_10_c_1", by="origin", code=code, limit=8)
     if costs:
         blocks.append(

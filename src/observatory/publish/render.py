@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import html
 import json
+import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -25,19 +28,43 @@ from observatory.publish.document import (
 )
 from observatory.publish.figures import Figure, display
 
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
 FORMATS = ("html", "pdf", "md", "json")
+STYLESHEET = Path(__file__).parent / "templates" / "publication.css"
 
 
+@lru_cache(maxsize=1)
 def _environment() -> Environment:
+    """The publication templates, compiled once per process."""
     return Environment(
         loader=PackageLoader("observatory.publish", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
 
 
-class Numbering:
-    """Figure and table numbers and dataset citation numbers for one rendering."""
+@lru_cache(maxsize=1)
+def _stylesheet_text() -> str:
+    return STYLESHEET.read_text(encoding="utf-8")
 
-    def __init__(self, document: Document):
+
+@lru_cache(maxsize=8)
+def _print_tools(thread: int) -> tuple[FontConfiguration, CSS]:
+    """WeasyPrint's font configuration and the parsed stylesheet, made once per thread (keyed by the thread's id)
+    because a Pango font map must not be used by two threads at once."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    return fonts, CSS(string=_stylesheet_text(), font_config=fonts)
+
+
+class Numbering:
+    """Figure and table numbers and dataset citation numbers for one rendering (for print: see to_html)."""
+
+    def __init__(self, document: Document, for_print: bool = False):
+        self.for_print = for_print
         self.sources = {source: n for n, source in enumerate(source_ids(document), start=1)}
         self.figures = 0
         self.tables = 0
@@ -85,20 +112,18 @@ def _cite_html(numbers: list[int]) -> str:
 
 
 def figure_html(figure: Figure, numbering: Numbering, with_reason: bool = True) -> str:
-    """A number with its citation, or 'no data' with the reason."""
+    """A number with its citation, or 'no data' with the reason (data-* attributes trace it, except in print)."""
     if figure.missing:
         reason = (
             f' <span class="reason">({html.escape(figure.reason or "no reason recorded")})</span>'
             if with_reason
             else ""
         )
-        return (
-            f'<span class="num missing" {_attrs(figure)} data-reason="{html.escape(figure.reason or "")}">no '
-            f"data</span>{reason}"
-        )
+        traced = "" if numbering.for_print else f' {_attrs(figure)} data-reason="{html.escape(figure.reason or "")}"'
+        return f'<span class="num missing"{traced}>no data</span>{reason}'
+    traced = "" if numbering.for_print else f" {_attrs(figure)}"
     return (
-        '<span class="num" '
-        f"{_attrs(figure)}>{html.escape(display(figure))}</span>{_cite_html(numbering.cites(figure.sources))}"
+        f'<span class="num"{traced}>{html.escape(display(figure))}</span>{_cite_html(numbering.cites(figure.sources))}'
     )
 
 
@@ -164,6 +189,28 @@ def finding_html(box: FindingBox) -> str:
     )
 
 
+def chart_html(block: Chart, numbering: Numbering) -> str:
+    """A chart with its number, caption and sources; for print the SVG is an image (WeasyPrint parses it as XML,
+    much faster than as HTML) and the figures' data attribute, which only scripts read, is left out."""
+    number = numbering.next_figure()
+    sources = numbering.cites({s for f in block.figures for s in f.sources})
+    cite = " Source: " + "".join(f'<a href="#src-{n}">[{n}]</a>' for n in sources) + "." if sources else ""
+    note = " " + html.escape(block.note) if block.note else ""
+    caption = f"<figcaption>Figure {number}. {html.escape(block.caption)}.{cite}{note}</figcaption>"
+    kind = "wide" if block.wide else "half"
+    if numbering.for_print:
+        image = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
+        return (
+            f'<figure class="chart {kind}" id="fig-{number}"><div class="svg">'
+            f'<img src="data:image/svg+xml;base64,{image}" alt="Figure {number}"></div>{caption}</figure>'
+        )
+    data = html.escape(json.dumps([f.to_dict() for f in block.figures]))
+    return (
+        f'<figure class="chart {kind}" id="fig-{number}" data-figures="{data}">'
+        f'<div class="svg">{block.svg}</div>{caption}</figure>'
+    )
+
+
 def block_html(block, numbering: Numbering) -> str:
     """One block as HTML."""
     if isinstance(block, FindingBox):
@@ -214,27 +261,19 @@ def block_html(block, numbering: Numbering) -> str:
             f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>{note}"
         )
     if isinstance(block, Chart):
-        number = numbering.next_figure()
-        sources = numbering.cites({s for f in block.figures for s in f.sources})
-        cite = " Source: " + "".join(f'<a href="#src-{n}">[{n}]</a>' for n in sources) + "." if sources else ""
-        note = " " + html.escape(block.note) if block.note else ""
-        data = html.escape(json.dumps([f.to_dict() for f in block.figures]))
-        return (
-            f'<figure class="chart {"wide" if block.wide else "half"}" id="fig-{number}" data-figures="{data}">'
-            f'<div class="svg">{block.svg}</div><figcaption>Figure {number}. {html.escape(block.caption)}.{cite}{note}'
-            f"</figcaption></figure>"
-        )
+        return chart_html(block, numbering)
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
-def to_html(document: Document, layout: str = "document") -> str:
-    """A self-contained HTML page (CSS and SVG inline)."""
-    numbering = Numbering(document)
+def to_html(document: Document, layout: str = "document", for_print: bool = False) -> str:
+    """A self-contained HTML page (CSS and SVG inline). For print (WeasyPrint, which parses HTML slowly): charts as
+    images, no data-* attributes (a PDF cannot carry them) and no stylesheet (to_pdf passes the one parsed once)."""
+    numbering = Numbering(document, for_print=for_print)
     sections = [
         {"id": s.id, "title": s.title, "level": s.level, "html": "".join(block_html(b, numbering) for b in s.blocks)}
         for s in document.sections
     ]
-    css = (Path(__file__).parent / "templates" / "publication.css").read_text(encoding="utf-8")
+    css = "" if for_print else _stylesheet_text()
     return (
         _environment()
         .get_template("publication.html.j2")
@@ -243,10 +282,12 @@ def to_html(document: Document, layout: str = "document") -> str:
 
 
 def to_pdf(document: Document, layout: str = "document") -> bytes:
-    """PDF bytes via WeasyPrint (A4)."""
+    """PDF bytes via WeasyPrint (A4), with this thread's font configuration and parsed stylesheet."""
     from weasyprint import HTML
 
-    return HTML(string=to_html(document, layout=layout)).write_pdf()
+    fonts, stylesheet = _print_tools(threading.get_ident())
+    page = to_html(document, layout=layout, for_print=True)
+    return HTML(string=page).write_pdf(font_config=fonts, stylesheets=[stylesheet])
 
 
 # --- Markdown --------------------------------------------------------------------------------------------

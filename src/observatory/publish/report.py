@@ -166,7 +166,11 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
             for f in data.series(indicator, data.name(code), area=code, sex=sex)
             if first <= cast(int, f.year) <= last
         ]
-        block = charts.time_series(series, caption, y_title=data.indicators[indicator]["unit"]) if series else None
+        block = (
+            charts.time_series(series, caption, y_title=data.indicators[indicator]["unit"], cache=data.chart_cache)
+            if series
+            else None
+        )
     elif kind in {"table", "bars"}:
         codes = _areas(data, named.pop("areas", ""), where)
         year = named.pop("year", None)
@@ -176,7 +180,7 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
             block = Table(caption, ["Area", title, "Year"], [[f.label, f, f.when or "—"] for f in figures])
         else:
             present = sorted((f for f in figures if not f.missing), key=lambda f: -cast(float, f.value))[:15]
-            block = charts.bars(present, caption) if present else None
+            block = charts.bars(present, caption, cache=data.chart_cache) if present else None
     elif kind == "map":
         year = named.pop("year", None)
         rows = data.rows(
@@ -185,7 +189,11 @@ def block_directive(data: ReleaseData, kind: str, text: str, where: str, state: 
             [indicator, sex],
         )
         figures = [data.latest(indicator, area=r["area"], sex=sex, year=int(year) if year else r["y"]) for r in rows]
-        block = charts.choropleth(data.settings, figures, data.m49_codes(), caption) if data.settings else None
+        block = (
+            charts.choropleth(data.settings, figures, data.m49_codes(), caption, cache=data.chart_cache)
+            if data.settings
+            else None
+        )
         if block is None:
             raise ReportError(
                 f"{where}: no world map file (geo/world-atlas/countries-110m.json) in the mirror or cache"
