@@ -88,25 +88,27 @@ def profiles(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="Folder for the profiles (default: the release's publication folder, catalogued)."
+            "--out", "-o", help="Folder for the documents (default: the release's publication folder, catalogued)."
         ),
     ] = None,
     all_countries: Annotated[bool, typer.Option("--all", help="Every country of the release.")] = False,
     countries: Annotated[list[str] | None, typer.Argument(help="ISO3 codes or names (or --all).")] = None,
     fmt: FormatOption = "html",
-    kinds: Annotated[
-        list[str] | None, typer.Option("--kind", help="profile and/or brief (repeatable; release batch only).")
-    ] = None,
+    kinds: Annotated[list[str] | None, typer.Option("--kind", help="profile and/or brief (repeatable).")] = None,
     home: HomeOption = None,
     mirror: MirrorOption = None,
     release: ReleaseOption = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, max=256, help="Worker processes (default: every core).")
+    ] = None,
 ) -> None:
-    """Write many country profiles (one file each) with a progress bar; without --out, the release's catalogued batch.
+    """Write many country profiles (one file each) on every core with a progress bar; without --out, the release's
+    catalogued batch. A failed document is listed at the end (file and reason) and the exit code is 1.
 
     Example: observatory profiles --all --format html --out profiles/   |   observatory profiles --all --kind profile
     --kind brief --format pdf
     """
-    from observatory.publish.batch import publish_batch, write_profiles
+    from observatory.publish.batch import describe_failures, folder_jobs, release_jobs, run_batch
 
     if not all_countries and not countries:
         _fail("name countries or pass --all")
@@ -119,19 +121,31 @@ def profiles(
             codes = (
                 data.countries() if all_countries else [_code(data, country) for country in cast(list[str], countries)]
             )
+            jobs = (
+                release_jobs(codes, chosen_kinds, (fmt,))
+                if out is None
+                else folder_jobs(codes, chosen_kinds, (fmt,), out)
+            )
         except ValueError as error:
             _fail(str(error))
-        if out is None:
-            timings = publish_batch(data, codes, chosen_kinds, (fmt,), progress=True)
-        else:
-            timings = write_profiles(data, codes, out, fmt, progress=True)
+        report = run_batch(data, jobs, progress=True, workers=workers)
+        failed = describe_failures(report, data)
     finally:
         data.close()
-    total = sum(timings.values())
+    timings = report.timings
+    cpu = sum(o.cpu_seconds for o in report.outcomes if o.error is None)
     where = out or "the release's publication folder (catalogued)"
-    Console(stderr=True).print(
-        f"{len(timings)} publications in {total:.1f} s ({total / max(len(timings), 1):.2f} s each) -> {where}"
+    console = Console(stderr=True)
+    console.print(
+        f"{len(timings)} publications in {report.wall_seconds:.1f} s on {report.workers} processes "
+        f"({sum(timings.values()) / max(len(timings), 1):.2f} s each, {cpu / max(len(timings), 1):.2f} s CPU each) "
+        f"-> {where}",
+        highlight=False,
     )
+    if failed:
+        console.print(f"[bold red]{len(report.failures)} failed:[/]", highlight=False)
+        console.print(failed, highlight=False, markup=False)
+        raise typer.Exit(1)
 
 
 def corridor(

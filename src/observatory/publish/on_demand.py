@@ -51,6 +51,11 @@ class Wanted:
         return "PB" if self.kind == "brief" else ("MP" if self.area else "CP")
 
     @property
+    def layout(self) -> str:
+        """The page layout: two dense pages for a brief, a full document otherwise."""
+        return "brief" if self.kind == "brief" else "document"
+
+    @property
     def subject(self) -> str:
         """DEU or SYR-DEU."""
         return self.area or f"{self.origin}-{self.destination}"
@@ -139,7 +144,7 @@ def write_publication(
 ) -> dict[str, Path]:
     """Build the document once and write the given formats (plus the cheap ones) into the release folder; register."""
     document = wanted.build(data)
-    layout = "brief" if wanted.kind == "brief" else "document"
+    layout = wanted.layout
     written: dict[str, Path] = {}
     for fmt in dict.fromkeys([*formats, *CHEAP_FORMATS]):
         target = file_path(settings, data.release_id, wanted, fmt)
