@@ -87,7 +87,8 @@ class BatchFailed(RuntimeError):
 
 
 def _timing_key(job: Job) -> str:
-    return job.code if job.out_dir is not None else job.label
+    """'profile DEU' / 'brief DEU'; a folder's profiles keep their plain code (as write_profiles always gave)."""
+    return job.code if job.out_dir is not None and job.kind == "profile" else job.label
 
 
 def _reason(error: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,26 +17,44 @@ from observatory.settings import Settings
 
 CHARTS_FOLDER = "charts"
 KEY = re.compile(r"[0-9a-f]{64}")
+SVG_ID = re.compile(r'\bid="([^"]+)"')
 MAX_SVG_BYTES = 8 * 1024 * 1024  # a chart of this observatory is well under 1 MB; a bigger file is not ours
 
 
 @lru_cache(maxsize=1)
 def renderer_version() -> str:
-    """The installed vl-convert (the spec's $schema names Vega-Lite): a new renderer draws new charts."""
-    return f"vl-convert-python {version('vl-convert-python')}"
+    """The installed vl-convert (the spec's $schema names Vega-Lite) and how its SVG is rewritten here: a new
+    renderer draws new charts."""
+    return f"vl-convert-python {version('vl-convert-python')}; ids named after the spec"
+
+
+def _canonical(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+
+
+def _own_ids(svg: str, spec: dict) -> str:
+    """Element ids named after the spec: vl-convert counts gradients per process (gradient_0, gradient_1, ...), so
+    the same chart would differ from run to run and two kept maps inlined in one page would share an id."""
+    names = list(dict.fromkeys(SVG_ID.findall(svg)))
+    if not names:
+        return svg
+    prefix = "c" + hashlib.sha256(_canonical(spec).encode("utf-8")).hexdigest()[:12]
+    renamed = {name: f"{prefix}-{index}" for index, name in enumerate(names)}
+    pattern = re.compile(r'(id="|url\(#|href="#)(' + "|".join(re.escape(name) for name in names) + r')(?=[")])')
+    return pattern.sub(lambda match: match.group(1) + renamed[match.group(2)], svg)
 
 
 def render_svg(spec: dict) -> str:
-    """Render a Vega-Lite spec to an SVG string (vl-convert, no browser)."""
+    """Render a Vega-Lite spec to an SVG string (vl-convert, no browser); the same spec gives the same bytes."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(json.dumps(spec))
+    return _own_ids(vlc.vegalite_to_svg(json.dumps(spec)), spec)
 
 
 def spec_key(release_id: str, spec: dict) -> str:
     """sha256 of the release, the renderer and the spec written canonically (sorted keys, no spaces)."""
     digest = hashlib.sha256()
-    for part in (release_id, renderer_version(), json.dumps(spec, sort_keys=True, separators=(",", ":"))):
+    for part in (release_id, renderer_version(), _canonical(spec)):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
@@ -64,16 +83,20 @@ class ChartCache:
         if kept is not None:
             return kept
         svg = render_svg(spec)
+        self._keep(path, svg)
+        return svg
+
+    def _keep(self, path: Path, svg: str) -> None:
+        """Write atomically (readers never see half a file; two writers write the same bytes); a full or read-only
+        disk costs the next render time, never this publication."""
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary.write_bytes(svg.encode("utf-8"))
-            os.replace(temporary, path)  # readers never see half a file; two writers write the same bytes
+            os.replace(temporary, path)
         except OSError:
-            pass  # a full or read-only disk costs the next render time, never this publication
-        finally:
-            temporary.unlink(missing_ok=True)
-        return svg
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
 
     @staticmethod
     def _read(path: Path) -> str | None:
