@@ -13,8 +13,8 @@ from observatory.warehouse.checks import Finding, run_checks
 COLUMNS = "measure_id, area, origin, destination, year, period, sex, age, category, value, _file, _row"
 
 
-def spec(checks: Checks | None = None) -> SourceSpec:
-    """A source with one area stock, one corridor flow and one area rate."""
+def spec(checks: Checks | None = None, measures: list[Measure] | None = None) -> SourceSpec:
+    """A source with one area stock, two corridor flows and one area rate (or the measures given)."""
     return SourceSpec(
         id="tiny",
         title="Tiny",
@@ -27,9 +27,11 @@ def spec(checks: Checks | None = None) -> SourceSpec:
         licence="CC-BY-4.0",
         citation_full="P (2024)",
         files=[],
-        measures=[
+        measures=measures
+        or [
             Measure(id="stock", label="Stock", kind="stock", unit="persons", definition="d"),
             Measure(id="moves", label="Moves", kind="flow", unit="persons", definition="d", level="corridor"),
+            Measure(id="returns", label="Returns", kind="flow", unit="persons", definition="d", level="corridor"),
             Measure(id="rate", label="Rate", kind="rate", unit="%", definition="d"),
         ],
         checks=checks or Checks(),
@@ -186,3 +188,93 @@ def test_a_year_on_year_jump_beyond_the_factor_is_a_warning(later, jumps):
 def test_a_finding_without_row_or_field_names_the_dataset():
     assert str(Finding("tiny", "note", "info", "text")) == "[info] tiny note: tiny: text"
     assert str(Finding("tiny", "note", "info", "text", 2, "f.csv", 0)) == "[info] tiny note: f.csv, row 0: text"
+
+
+def test_every_finding_of_one_load_is_kept_and_names_the_dataset():
+    con = rows(
+        ("stock", "AAA", None, None, 2019, "total", 1000.0, "s.csv", 2),
+        ("stock", "AAA", None, None, 2020, "total", 9000.0, "s.csv", 3),
+        ("stock", "AAA", None, None, 2020, "female", 100.0, "s.csv", 4),
+        ("stock", "AAA", None, None, 2020, "male", 100.0, "s.csv", 5),
+        ("stock", "BBB", None, None, 2020, "total", -1.0, "s.csv", 6),
+        ("stock", "BBB", None, None, 2020, "total", -1.0, "s.csv", 7),
+        ("returns", None, "CCC", "CCC", 2020, "total", 1.0, "r.csv", 2),
+    )
+    checks = Checks(sums=[SEX_SUM], jumps=[JumpCheck(measure="stock", factor=3.0, min_value=1000.0)])
+    findings = [str(f) for f in run_checks(con, "resolved", spec(checks))]
+    assert findings == [
+        "[error] tiny duplicate_key: s.csv, row 6: 1 key(s) occur more than once, e.g. {'measure_id': 'stock', "
+        "'area': 'BBB', 'origin': None, 'destination': None, 'year': 2020, 'period': '', 'sex': 'total', 'age': "
+        "'total', 'category': ''} (2 times)",
+        "[error] tiny negative_value: s.csv, row 6, field 'value': 2 negative value(s) (smallest -1)",
+        "[warning] tiny origin_equals_destination: r.csv, row 2, field 'origin': 1 corridor row(s) with origin = "
+        "destination (e.g. CCC)",
+        "[warning] tiny parts_vs_total: s.csv, row 3, field 'value': stock: 1 total(s) differ from the sum of sex "
+        "['female', 'male'] by more than 1.0% (largest gap 97.8%)",  # 8 800 of 9 000
+        "[warning] tiny year_on_year_jump: s.csv, row 3, field 'value': stock: 1 change(s) between consecutive "
+        "years beyond ×3 (largest: AAA 2019→2020)",
+    ]
+
+
+def test_rows_without_a_file_are_checked_too():
+    # A connector may give rows without a file name: the finding still counts them.
+    con = rows(
+        ("stock", "AAA", None, None, 2019, "total", -1000.0, None, 2),
+        ("stock", "AAA", None, None, 2019, "total", -1000.0, None, 3),
+        ("stock", "AAA", None, None, 2020, "total", -9000.0, None, 4),
+        ("moves", None, "CCC", "CCC", 2020, "total", 1.0, None, 5),
+        ("stock", "BBB", None, None, 2020, "female", 1.0, None, 6),
+        ("stock", "BBB", None, None, 2020, "male", 1.0, None, 7),
+        ("stock", "BBB", None, None, 2020, "total", 9.0, None, 8),
+        ("stock", "CCC", None, None, 2019, "total", 1000.0, None, 9),
+        ("stock", "CCC", None, None, 2020, "total", 9000.0, None, 10),
+    )
+    checks = Checks(sums=[SEX_SUM], jumps=[JumpCheck(measure="stock", factor=3.0, min_value=1000.0)])
+    found = {f.check_name: (f.count, f.file, f.row_number) for f in run_checks(con, "resolved", spec(checks))}
+    assert found == {
+        "duplicate_key": (1, None, 2),
+        "negative_value": (3, None, 2),
+        "origin_equals_destination": (1, None, 5),
+        "parts_vs_total": (1, None, 8),
+        "year_on_year_jump": (1, None, 10),
+    }
+
+
+def test_a_jump_is_found_across_periods_of_one_series():
+    # Five-year flow periods: each year has its own period label, and consecutive periods are still compared.
+    con = rows(
+        ("stock", "AAA", None, None, 1990, "total", 1000.0, "p.csv", 2),
+        ("stock", "AAA", None, None, 1995, "total", 5000.0, "p.csv", 3),
+    )
+    con.execute("UPDATE resolved SET period = CAST(year AS VARCHAR) || '-' || CAST(year + 5 AS VARCHAR)")
+    check = JumpCheck(measure="stock", factor=3.0, min_value=1000.0)
+    (found,) = run_checks(con, "resolved", spec(Checks(jumps=[check])))
+    assert (found.check_name, found.row_number) == ("year_on_year_jump", 3)
+    assert found.message == "stock: 1 change(s) between consecutive years beyond ×3 (largest: AAA 1990→1995)"
+
+
+def test_counts_are_never_negative_and_every_declared_measure_is_checked():
+    measures = [
+        Measure(id="people", label="People", kind="count", unit="persons", definition="d"),
+        Measure(id="rate", label="Rate", kind="rate", unit="%", definition="d"),
+        Measure(id="index", label="Index", kind="index", unit="1", definition="d"),
+    ]
+    con = rows(
+        ("people", "AAA", None, None, 2020, "total", -3.0, "c.csv", 4),
+        ("rate", "AAA", None, None, 2020, "total", -2.0, "c.csv", 2),
+        ("index", "AAA", None, None, 2020, "total", -1.0, "c.csv", 3),
+    )
+    (found,) = run_checks(con, "resolved", spec(measures=measures))
+    assert (found.severity, found.count, found.row_number) == ("error", 1, 4)
+    both = run_checks(con, "resolved", spec(Checks(non_negative=["rate", "index"]), measures))
+    assert [(f.severity, f.count, f.row_number, f.message) for f in both] == [
+        ("error", 2, 2, "2 negative value(s) (smallest -2)")
+    ]
+
+
+def test_a_source_without_non_negative_measures_still_warns_on_declared_ones():
+    measures = [Measure(id="rate", label="Rate", kind="rate", unit="%", definition="d")]
+    con = rows(("rate", "AAA", None, None, 2020, "total", -2.0, "w.csv", 2))
+    findings = run_checks(con, "resolved", spec(Checks(negative_is_warning=["rate"]), measures))
+    assert [(f.check_name, f.severity, f.count) for f in findings] == [("negative_value", "warning", 1)]
+    assert run_checks(con, "resolved", spec(measures=measures)) == []
