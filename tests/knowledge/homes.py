@@ -101,3 +101,38 @@ def server_module():
         sys.modules[name] = module
         spec.loader.exec_module(module)  # type: ignore[union-attr]
     return sys.modules[name]
+
+
+ASSESSMENT_TITLE = "Labour migration to Germany"
+
+
+def add_assessment(home: KnowledgeHome) -> str:
+    """An assessment in review: two chapters with lead authors, chapter 1 approved after its comment was answered,
+    chapter 2 with a comment still unanswered (library calls, before the server starts)."""
+    from observatory.knowledge import assessment
+
+    authors = [
+        r["id"]
+        for r in home.store.rows(
+            "SELECT id FROM people WHERE state = 'published' AND merged_into IS NULL ORDER BY id LIMIT 3"
+        )
+    ]
+    aid = assessment.create_assessment(
+        home.store,
+        home.reviewer,
+        {
+            "title": ASSESSMENT_TITLE,
+            "scope": "What the evidence says about the Skilled Immigration Act.",
+            "chapters": [
+                {"title": "Who comes", "lead_authors": authors[:2]},
+                {"title": "Recognition of qualifications", "lead_authors": authors[2:]},
+            ],
+        },
+    )
+    assessment.submit_chapter(home.store, home.contributor, aid, 1, "## Arrivals\n\nMost come from India.\n")
+    assessment.submit_chapter(home.store, home.contributor, aid, 2, "Recognition takes months.\n")
+    assessment.add_comment(home.store, home.reviewer, aid, 1, "Give the source of the arrivals.", line=3)
+    assessment.answer_comment(home.store, home.contributor, aid, 1, 1, "Added: the Central Register of Foreigners.")
+    assessment.approve_chapter(home.store, home.reviewer, aid, 1)
+    assessment.add_comment(home.store, home.reviewer, aid, 2, "How many months, in which states?")
+    return aid

@@ -1,5 +1,5 @@
 """The knowledge pages in real headless Chromium: directory search, person page, policies, firewall map (drawn),
-dialogues and the country page's policies section."""
+dialogues, assessments and the country page's policies section."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def knowledge_url(real_release, tmp_path_factory):
     """Base URL of a portal whose home holds a real corpus, the dialogue seed and published policies."""
     homes = _homes()
     home = homes.make_knowledge_home(real_release, tmp_path_factory.mktemp("knowledge-portal"))
+    homes.add_assessment(home)
     with homes.server_module().running_server(home.settings, home.settings.home / "server.log") as base:
         yield base
 
@@ -44,6 +45,7 @@ PAGES = [
         "knowledge-workshop",
         "Migration and transnationalism",
     ),
+    ("/knowledge/assessments", "knowledge-assessments", "Assessments"),
 ]
 
 
@@ -101,4 +103,35 @@ def test_country_page_lists_its_policies_beside_sdg_10_7_2(page, knowledge_url, 
     assert page.locator("h1").inner_text() == "Remittance price comparison website"
     assert "source checked" in page.locator("main").inner_text()
     shoot_page(page, "knowledge-policy")
+    assert not page.problems, page.problems
+
+
+def test_assessment_page_shows_chapters_authors_comments_and_answers(page, knowledge_url, shoot_page):
+    page.goto(knowledge_url + "/knowledge/assessments")
+    row = page.locator("tbody tr", has_text="Labour migration to Germany")
+    assert "1 of 2" in row.inner_text()
+    with page.expect_navigation():
+        row.get_by_role("link", name="Labour migration to Germany").click()
+    assert page.locator("h1").inner_text() == "Labour migration to Germany"
+    chapters = page.locator("section.chapter")
+    assert chapters.count() == 2
+    assert chapters.nth(0).locator("h2").inner_text() == "Chapter 1. Who comes"
+    authors = "p a[href^='/knowledge/people/']"
+    assert "Approved" in chapters.nth(0).inner_text() and chapters.nth(0).locator(authors).count() == 2
+    answered = page.locator("#chapter-1-comment-1")
+    assert answered.get_attribute("data-answered") == "yes"
+    assert "Give the source of the arrivals." in answered.inner_text() and "line 3" in answered.inner_text()
+    assert "Added: the Central Register of Foreigners." in answered.inner_text()
+    waiting = page.locator("#chapter-2-comment-1")
+    assert waiting.get_attribute("data-answered") == "no" and "Not answered yet" in waiting.inner_text()
+    text = chapters.nth(0).locator("details")
+    assert not text.locator("pre").is_visible()
+    text.locator("summary").click()
+    assert "Most come from India." in text.locator("pre").inner_text()
+    shoot_page(page, "knowledge-assessment")
+    author = chapters.nth(1).locator(authors).first
+    name = author.inner_text()
+    with page.expect_navigation():
+        author.click()
+    assert page.locator("h1").inner_text() == name
     assert not page.problems, page.problems

@@ -137,8 +137,8 @@ def policy(request: Request, policy_id: str, handle: Release, settings: AppSetti
     entry = get_policy(store, policy_id[:40])
     if entry is None:
         raise _not_found("policy or practice")
-    place = area_label(handle, entry["country"]) if entry["country"] in areas(handle) else entry["region"]
-    return _page(request, handle, store, "policy.html", title=entry["title"], entry=entry, place=place, sources=[])
+    where = area_label(handle, entry["country"]) if entry["country"] in areas(handle) else entry["region"]
+    return _page(request, handle, store, "policy.html", title=entry["title"], entry=entry, where=where, sources=[])
 
 
 def firewall_chart(handle: ReleaseHandle, rows: list[dict[str, Any]]):
