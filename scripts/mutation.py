@@ -83,6 +83,46 @@ EQUIVALENT: dict[str, tuple[str, str]] = {
         "the off-diagonal seed leaves the fitted diagonal at 0, so adding the stayers equals assigning them",
     ),
 }
+_S = "observatory.firewall.suppression."
+_NAN_COMPARES_FALSE = "a comparison with nan is False, so a nan bound fails the range test anyway"
+_LINPROG_DEFAULT = "scipy's linprog defaults: bounds (0, None) (None means the same) and method 'highs', lower-cased"
+_NEVER_UNBOUNDED_BELOW = "with non-negative cells, minimising a cell is never unbounded: only the maximum can be"
+_EMPTY_SYSTEM = "with no relation, linprog treats an empty 0-row matrix and right-hand side like none"
+EQUIVALENT |= {
+    _S + "x_is_protected__mutmut_4": ("math.isnan(low) and math.isnan(high)", _NAN_COMPARES_FALSE),
+    _S + "x_suppress__mutmut_29": (
+        "verified.add(None)",
+        "only skips re-auditing: hiding more cells only widens intervals, so a protected cell stays protected",
+    ),
+    _S + "xǁAttackerSystemǁ__init____mutmut_31": ("shape=shape) if (rhs) or True else None", _EMPTY_SYSTEM),
+    _S + "xǁAttackerSystemǁ__init____mutmut_38": ("np.array(rhs) if (rhs) or True else None", _EMPTY_SYSTEM),
+    _S + "xǁAttackerSystemǁinterval__mutmut_16": ("bounds=None, method", _LINPROG_DEFAULT),
+    _S + "xǁAttackerSystemǁinterval__mutmut_21": ("b_eq=self.rhs, method=", _LINPROG_DEFAULT),
+    _S + "xǁAttackerSystemǁinterval__mutmut_22": ("bounds=(0, None), )", _LINPROG_DEFAULT),
+    _S + "xǁAttackerSystemǁinterval__mutmut_26": ('method="HIGHS"', _LINPROG_DEFAULT),
+    _S + "xǁAttackerSystemǁinterval__mutmut_31": ("math.inf if (sign < 0) or True else 0.0", _NEVER_UNBOUNDED_BELOW),
+    _S + "xǁAttackerSystemǁinterval__mutmut_32": ("math.inf if sign <= 0 else 0.0", _NEVER_UNBOUNDED_BELOW),
+    _S + "xǁAttackerSystemǁinterval__mutmut_33": ("math.inf if sign < 1 else 0.0", _NEVER_UNBOUNDED_BELOW),
+    _S + "xǁAttackerSystemǁinterval__mutmut_34": ("math.inf if sign < 0 else 1.0", _NEVER_UNBOUNDED_BELOW),
+}
+_C = "observatory.warehouse.checks."
+_SQL_CASE = "SQL keywords and column names are case-insensitive in DuckDB"
+_NINE_KEYS = "KEY and first[:9] always have nine items each, so zip's strictness never matters"
+_UNUSED_MEASURES = "_jump_check does not read its measures argument"
+EQUIVALENT |= {
+    _C + "x__key_sql__mutmut_3": ('if (alias) and False else ""', "every caller calls _key_sql() without an alias"),
+    _C + "x__sum_check__mutmut_19": ('{" and ".join(', _SQL_CASE),
+    _C + "x_run_checks__mutmut_11": ('"> 1 order by min(_row)"', _SQL_CASE),
+    _C + "x_run_checks__mutmut_12": ('"> 1 ORDER BY MIN(_ROW)"', _SQL_CASE),
+    _C + "x_run_checks__mutmut_69": ('"VALUE < 0"', _SQL_CASE),
+    _C + "x_run_checks__mutmut_109": ('"ORIGIN = DESTINATION"', _SQL_CASE),
+    _C + "x_run_checks__mutmut_7": ("duplicates = None", "only read by `if duplicates:`, where None and [] are alike"),
+    _C + "x_run_checks__mutmut_37": ("first[:9], strict=None))", _NINE_KEYS),
+    _C + "x_run_checks__mutmut_40": ("first[:9], ))", _NINE_KEYS),
+    _C + "x_run_checks__mutmut_42": ("first[:9], strict=False))", _NINE_KEYS),
+    _C + "x_run_checks__mutmut_46": ("measures = None", _UNUSED_MEASURES),
+    _C + "x_run_checks__mutmut_156": ("_jump_check(con, table, dataset, jump, None)", _UNUSED_MEASURES),
+}
 
 
 def _mutant_diffs(folder: Path, names: list[str]) -> dict[str, str]:

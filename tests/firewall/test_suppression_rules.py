@@ -142,3 +142,55 @@ def test_rounding_goes_to_the_nearest_multiple_of_the_base_halves_up(value, base
 def test_a_rounding_base_below_one_is_refused(base):
     with pytest.raises(ValueError, match="^rounding base must be at least 1$"):
         round_to_base(7.0, base)
+
+
+def test_a_known_zero_is_never_chosen_as_a_partner():
+    counts, lines = table({"a": {"x": 2, "y": 8, "z": 30}, "b": {"x": 0, "y": 1, "z": 12}})
+    hidden = suppress(counts, lines, min_cell=5)
+    # b.y = 1 alone in row b: its partner is b.z (12), not b.x, whose 0 hides nothing.
+    assert {("a", "x"), ("b", "y"), ("b", "z")} <= hidden
+    assert ("b", "x") not in hidden
+    assert_safe(counts, lines, hidden, 5)
+
+
+def test_partners_are_interior_cells_before_any_margin():
+    counts, lines = table({"a": {"x": 50, "y": 9, "z": 4}, "b": {"x": 20, "y": 1, "z": 1}})
+    hidden = suppress(counts, lines, min_cell=5)
+    # Hiding a.y, a.z, b.y, b.z leaves a.z in [3, 5]: a column x cell is hidden next, and then its partner; every
+    # margin stays published.
+    assert hidden == {(r, c) for r in "ab" for c in "xyz"}
+    assert_safe(counts, lines, hidden, 5)
+
+
+def test_a_cell_its_margins_narrow_down_gets_a_partner_from_its_own_row_or_column():
+    counts, lines = table({"a": {"x": 20, "y": 1}, "b": {"x": 3, "y": 30}})
+    hidden = suppress(counts, lines, min_cell=5)
+    # With the four interior cells hidden, b.x = 2 + a.y is at least 2 (column x's 23 minus row a's 21). The partner
+    # comes from b.x's own relations: its column margin (23), cheaper than its row margin (33), then the other column
+    # margin (31) with it; not row a's margin (21), the cheapest margin of the table but on no relation of b.x.
+    assert hidden == {("a", "x"), ("a", "y"), ("b", "x"), ("b", "y"), (TOTAL, "x"), (TOTAL, "y")}
+    assert_safe(counts, lines, hidden, 5)
+
+
+def test_relations_whose_cells_are_all_hidden_still_bind_the_attacker():
+    counts, lines = table({"a": {"x": 3, "y": 7}, "b": {"x": 8, "y": 9}})
+    # Row a and column x are hidden whole, but the published cells pin a's margin, a.y, b.x and column x's margin,
+    # and through the hidden relations a.x = 10 - 7 = 11 - 8 = 3.
+    hidden = {("a", "x"), ("a", "y"), ("a", TOTAL), ("b", "x"), (TOTAL, "x")}
+    assert feasible_interval(("a", "x"), lines, counts, hidden) == pytest.approx((3.0, 3.0))
+
+
+def test_a_hidden_cell_outside_every_relation_is_unbounded():
+    counts, lines = table({"a": {"x": 3, "y": 7}, "b": {"x": 8, "y": 9}})
+    counts[("z", "z")] = 4  # a cell no relation mentions (sorted last among the hidden cells)
+    hidden = {("a", "x"), ("a", "y"), ("z", "z")}
+    assert feasible_interval(("z", "z"), lines, counts, hidden) == (0.0, math.inf)
+    assert feasible_interval(("a", "x"), lines, counts, hidden) == pytest.approx((3.0, 3.0))
+
+
+def test_published_cells_that_contradict_each_other_protect_nothing():
+    counts, lines = table({"a": {"x": 3, "y": 7}, "b": {"x": 8, "y": 9}})
+    counts[(TOTAL, "x")] = 12  # a.x = 10 - 7 and b.x = 17 - 9 cannot add up to 12
+    low, high = feasible_interval(("a", "x"), lines, counts, {("a", "x"), ("b", "x")})
+    assert math.isnan(low) and math.isnan(high)
+    assert not is_protected(low, high, 5)
