@@ -5,6 +5,7 @@ catalogue; dialogue records and background papers written by the CLI are catalog
 from __future__ import annotations
 
 import io
+import json
 
 import httpx
 import pytest
@@ -133,36 +134,40 @@ def test_from_outline_to_the_numbered_report_in_the_catalogue(served):
     assert waiting.json()["detail"].endswith("chapter 2 (What is known) is submitted")
     assert post(f"{BASE}/{aid}/chapters/2/approval", {"note": "ok"}, other).json()["state"] == "approved"
 
+    before = httpx.get(base + "/api/publications", params={"series": "AR"}, timeout=60).json()["publications"]
+    number = len(before) + 1  # tests run in random order; another test of this module may publish one first
     published = post(f"{BASE}/{aid}/publication", {"formats": ["html", "md", "pdf"]}, home.reviewer)
     assert published.status_code == 201, published.text
     entry = published.json()
-    assert (entry["id"], entry["series"], entry["citation_number"]) == ("AR-0001", "AR", "Assessment Reports No. 1")
+    assert (entry["id"], entry["series"]) == (f"AR-{number:04d}", "AR")
+    assert entry["citation_number"] == f"Assessment Reports No. {number}"
     assert [f["format"] for f in entry["formats"]] == ["html", "pdf", "md"]
     assert entry["release"] == releases.require_current(home.settings).release_id
     html = httpx.get(base + entry["formats"][0]["url"], timeout=60).text
-    for text in ("Assessment Reports No. 1", "Summary for policy makers", FINDING, "Lead authors:",
+    for text in (f"Assessment Reports No. {number}", "Summary for policy makers", FINDING, "Lead authors:",
                  "Review comments and answers", "Give the 2024 revision too.", "SOEP and the IAB-BAMF-SOEP survey.",
                  "Bilateral international migration flow", 'data-key="migrant_stock"'):  # fmt: skip
         assert text in html, text
     pdf = PdfReader(io.BytesIO(httpx.get(base + entry["formats"][1]["url"], timeout=60).content))
-    assert "Assessment Reports No. 1" in pdf.pages[0].extract_text()
+    assert f"Assessment Reports No. {number}" in pdf.pages[0].extract_text()
 
     listed = httpx.get(base + "/api/publications", params={"series": "AR"}, timeout=60).json()
-    assert [e["id"] for e in listed["publications"]] == ["AR-0001"]
+    assert [e["id"] for e in listed["publications"]][:1] == [entry["id"]]
     assert "Migration to Germany: what the evidence says" in httpx.get(base + "/reports?series=AR", timeout=60).text
     kept = httpx.get(f"{base}{BASE}/{aid}", timeout=60).json()
-    assert (kept["state"], kept["publication_id"]) == ("published", "AR-0001")
+    assert (kept["state"], kept["publication_id"]) == ("published", entry["id"])
     assert [(c["body"], c["answer"]) for ch in kept["chapters"] for c in ch["comments"]] == [
         ("Give the 2024 revision too.", "The 2020 edition is the one the chapter assesses."),
         ("Which surveys?", "SOEP and the IAB-BAMF-SOEP survey."),
     ]
     again = post(f"{BASE}/{aid}/publication", {"formats": ["html"]}, home.reviewer)
-    assert again.status_code == 409 and again.json()["detail"] == "this assessment is published already as AR-0001"
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"this assessment is published already as {entry['id']}"
     late = post(f"{BASE}/{aid}/chapters/1/comments", {"comment": "Too late"}, other)
     assert late.status_code == 409
     assert httpx.delete(f"{base}{BASE}/{aid}/chapters/1/comments/1", timeout=60).status_code in (404, 405)
     page = httpx.get(f"{base}/knowledge/assessments/{aid}", timeout=60).text
-    assert "/reports/AR-0001" in page and "SOEP and the IAB-BAMF-SOEP survey." in page
+    assert f"/reports/{entry['id']}" in page and "SOEP and the IAB-BAMF-SOEP survey." in page
 
 
 def test_dialogue_record_and_background_paper_are_catalogued(served, monkeypatch, tmp_path):
@@ -197,3 +202,47 @@ def test_dialogue_record_and_background_paper_are_catalogued(served, monkeypatch
     assert "Background paper: Migration and human security" in reports
     feed = httpx.get(base + "/api/publications/feed.atom", timeout=60).text
     assert "Dialogue record: Migration and transnationalism" in feed and "Background paper: Migration and" in feed
+
+
+def test_the_assessment_commands_from_outline_to_report(served, monkeypatch, tmp_path):
+    base, home, other, _, authors = served
+    monkeypatch.setenv("OBSERVATORY_HOME", str(home.settings.home))
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, ["assessment", *args])
+        assert result.exit_code == 0, result.output
+        return result.output.strip()
+
+    outline = tmp_path / "outline.yml"
+    outline.write_text(
+        "title: Remittances and development in Senegal\n"
+        f"chapters:\n  - title: Flows\n    lead_authors: [{authors[0]}]\n",
+        encoding="utf-8",
+    )
+    aid = run("create", str(outline), "--token", home.reviewer)
+    assert run("add-chapter", aid, "--title", "Costs", "--lead-author", authors[1], "--token", home.reviewer) == "2"
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text("Senegal hosts {{value migrant_stock area=SEN year=2020}} migrants.\n", encoding="utf-8")
+    assert run("submit", aid, "1", str(chapter), "--token", home.contributor) == "chapter 1 version 1"
+    chapter.write_text("Sending money costs a lot [@nope].\n", encoding="utf-8")
+    bad = runner.invoke(app, ["assessment", "submit", aid, "2", str(chapter), "--token", home.contributor])
+    assert bad.exit_code != 0 and "text: chapter 2, line 1: unknown reference" in bad.output
+    chapter.write_text("Sending money home costs a lot.\n", encoding="utf-8")
+    assert run("submit", aid, "2", str(chapter), "--token", home.contributor) == "chapter 2 version 1"
+    assert run("comment", aid, "1", "--text", "Add the 2024 edition.", "--token", other) == "chapter 1 comment 1"
+    blocked = runner.invoke(app, ["assessment", "publish", aid, "--format", "md", "--token", home.reviewer])
+    assert blocked.exit_code != 0 and "chapter 1 (Flows), comment 1" in blocked.output
+    assert run("answer", aid, "1", "1", "--text", "The 2020 edition is assessed.", "--token", home.contributor) == (
+        "answered"
+    )
+    assert run("approve", aid, "1", "--token", other) == "approved"
+    assert run("approve", aid, "2", "--token", home.reviewer) == "approved"
+    published = json.loads(run("publish", aid, "--format", "md", "--token", home.reviewer))
+    assert published["citation"].startswith("Assessment Reports No. ") and len(published["files"]) == 1
+    report = (home.settings.home / published["files"][0]).read_text(encoding="utf-8")
+    assert "Lead authors:" in report and "The 2020 edition is assessed." in report
+    shown = json.loads(run("show", aid))
+    assert (shown["state"], shown["publication_id"]) == ("published", published["id"])
+    assert [a["id"] for a in json.loads(run("list"))].count(aid) == 1
+    listed = httpx.get(base + "/api/publications", params={"subject": f"assessment:{aid}"}, timeout=60).json()
+    assert [e["id"] for e in listed["publications"]] == [published["id"]]
