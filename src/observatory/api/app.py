@@ -82,7 +82,9 @@ class ReleaseHeaders:
         receive, key = guarded
         state["cache_key"] = key
         etag = None
-        url = f"{path}?{scope.get('query_string', b'').decode('latin-1')}"
+        # The portal's language prefix was taken off the path (web.templating.LanguagePrefix): it stays in the ETag.
+        language = state.get("lang", "en")
+        url = f"{'' if language == 'en' else '/' + language}{path}?{scope.get('query_string', b'').decode('latin-1')}"
         stamp = state["stores_stamp"] = stores_stamp(self.store_paths)
         if scope["method"] in ("GET", "HEAD") and not path.startswith(VOLATILE_PREFIXES):
             etag = release_etag(f"{handle.release_id}.{stamp}", url)
@@ -273,6 +275,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
 
     app.add_middleware(ReleaseHeaders, registry=registry, index=app.state.route_index, replay=app.state.replay)
+    from observatory.web.templating import LanguagePrefix
+
+    app.add_middleware(LanguagePrefix)  # outermost: /fr/… is routed, guarded and cached as / in French
     _mount_routers(app)
     document_statuses(app, VOLATILE_PREFIXES)
     return app

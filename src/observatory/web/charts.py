@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from observatory.i18n.messages import gettext_for
+from observatory.i18n.numbers import format_value
+
 GEO_URL = "/geo/countries-110m.json"
 GEO_FILE = Path("geo") / "world-atlas" / "countries-110m.json"
 # Series colours: Okabe & Ito's colour-blind-safe set (yellow and sky blue swapped for black and a violet that keep
@@ -21,6 +24,15 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#7B2FD0")
 BAR_COLOUR = "#2a6f97"
 MAX_SERIES = len(PALETTE)  # more lines than distinguishable colours would need a legend nobody can read
 EXPORT_WIDTH = 760
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is declared; it is translated where it is shown."""
+    return message
+
+
+# Column names of the series a line chart tells apart (the field's name is the English column).
+SERIES_COLUMNS = {"sex": N_("Sex"), "series": N_("Series"), "area": N_("Area")}
 
 
 @dataclass
@@ -71,12 +83,14 @@ def line_chart(
     series_field: str | None = None,
     highlight_year: int | None = None,
     series_order: list[str] | None = None,
+    lang: str = "en",
 ) -> Chart:
     """Values over years; points are {year, value[, series]}; a highlighted year is marked with a rule; series_order
     binds each series to its palette colour by name (the first named gets the first colour)."""
+    _ = gettext_for(lang)
     spec = _base(height=300 if series_field else 260)
     encoding: dict[str, Any] = {
-        "x": {"field": "year", "type": "quantitative", "axis": {"format": "d"}, "title": "Year"},
+        "x": {"field": "year", "type": "quantitative", "axis": {"format": "d"}, "title": _("Year")},
         "y": {"field": "value", "type": "quantitative", "title": y_title, "axis": {"format": "~s"}},
         "tooltip": [{"field": "year"}, {"field": "value", "format": ",.4~r"}],
     }
@@ -101,26 +115,34 @@ def line_chart(
     else:
         spec.update(line)
     years = sorted({p["year"] for p in points})
-    latest = _latest_by_series(points, series_field) if series_field else ""
+    latest = _latest_by_series(points, series_field, lang) if series_field else ""
     alt = (
-        f"Line chart of {_lower_first(title)}"
-        + (f", {years[0]}–{years[-1]}" if years else " (no data)")
-        + (f". Latest values: {latest}" if latest else "")
-        + ". The data table below gives every value."
+        _("Line chart of %(title)s") % {"title": _lower_first(title)}
+        + (f", {years[0]}–{years[-1]}" if years else " " + _("(no data)"))
+        + (". " + _("Latest values: %(values)s") % {"values": latest} if latest else "")
+        + ". "
+        + _("The data table below gives every value.")
     )
-    columns = ["Year", *([series_field.capitalize()] if series_field else []), y_title]
+    series_column = _(SERIES_COLUMNS.get(series_field, series_field.capitalize())) if series_field else None
+    columns = [_("Year"), *([series_column] if series_column else []), y_title]
     rows = [[p["year"], *([p[series_field]] if series_field else []), p["value"]] for p in points]
     return Chart(title, spec, alt, columns, rows)
 
 
-def _latest_by_series(points: list[dict[str, Any]], series_field: str) -> str:
+def _latest_by_series(points: list[dict[str, Any]], series_field: str, lang: str = "en") -> str:
     """Each series' last value and year, for the text alternative."""
     last: dict[str, dict[str, Any]] = {}
     for point in points:
         name = str(point[series_field])
         if name not in last or point["year"] >= last[name]["year"]:
             last[name] = point
-    return "; ".join(f"{name} {_spoken(p['value'])} in {p['year']}" for name, p in last.items())
+    if lang == "en":
+        return "; ".join(f"{name} {_spoken(p['value'])} in {p['year']}" for name, p in last.items())
+    in_year = gettext_for(lang)("%(name)s %(value)s in %(year)s")
+    return "; ".join(
+        in_year % {"name": name, "value": format_value(p["value"], None, lang), "year": p["year"]}
+        for name, p in last.items()
+    )
 
 
 def _spoken(value: float) -> str:
@@ -132,8 +154,11 @@ def _spoken(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
-def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: bool = False, href: bool = False) -> Chart:
+def bar_chart(
+    title: str, bars: list[dict[str, Any]], x_title: str, percent: bool = False, href: bool = False, lang: str = "en"
+) -> Chart:
     """Horizontal bars, largest first; bars are {name, value[, url]}."""
+    _ = gettext_for(lang)
     spec = _base(height=max(120, 24 * len(bars)))
     encoding: dict[str, Any] = {
         "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None},
@@ -154,14 +179,16 @@ def bar_chart(title: str, bars: list[dict[str, Any]], x_title: str, percent: boo
             "encoding": encoding,
         }
     )
-    top = bars[0]["name"] if bars else "none"
+    top = bars[0]["name"] if bars else _("none")
     alt = (
-        f"Bar chart of {_lower_first(title)}: {len(bars)} bars, the largest is {top}. "
-        "The data table below gives every value."
+        _("Bar chart of %(title)s: %(count)s bars, the largest is %(top)s.")
+        % {"title": _lower_first(title), "count": len(bars), "top": top}
+        + " "
+        + _("The data table below gives every value.")
     )
     rows = [[b["name"], b["value"]] for b in bars]
     links = [b.get("url") for b in bars] if href else []
-    return Chart(title, spec, alt, ["Name", x_title], rows, links=links)
+    return Chart(title, spec, alt, [_("Name"), x_title], rows, links=links)
 
 
 def _round2(value: float) -> float:
@@ -202,11 +229,14 @@ def _threshold_scale(values: list[dict[str, Any]], classes: int = 6) -> dict[str
     }
 
 
-def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highlight: str | None = None) -> Chart:
+def world_map(
+    title: str, values: list[dict[str, Any]], legend_title: str, highlight: str | None = None, lang: str = "en"
+) -> Chart:
     (
         """A choropleth of country values joined to world-atlas geometries on the M49 code; values are {m49, name, """
         """code, value}."""
     )
+    _ = gettext_for(lang)
     spec = _base(height=360)
     lookup_values = [
         {"m49": v["m49"], "name": v["name"], "value": v["value"], "url": f"/countries/{v['code']}"}
@@ -252,7 +282,7 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
                             "legend": {"orient": "bottom", "format": ",.3~s", "direction": "horizontal"},
                         },
                         "tooltip": [
-                            {"field": "name", "title": "Country"},
+                            {"field": "name", "title": _("Country")},
                             {"field": "value", "title": legend_title, "format": ",.4~r"},
                         ],
                         "href": {"field": "url"},
@@ -271,13 +301,12 @@ def world_map(title: str, values: list[dict[str, Any]], legend_title: str, highl
         )
     ordered = sorted(values, key=lambda v: -(v["value"] or 0))
     top = ", ".join(v["name"] for v in ordered[:3])
-    alt = (
-        f"World map of {_lower_first(title)} for {len(values)} countries; highest: {top}. The data table below lists "
-        "every country."
-    )
+    alt = _(
+        "World map of %(title)s for %(count)s countries; highest: %(top)s. The data table below lists every country."
+    ) % {"title": _lower_first(title), "count": len(values), "top": top}
     rows = [[v["name"], v["value"]] for v in ordered]
     links = [f"/countries/{v['code']}" if v.get("code") else None for v in ordered]
-    return Chart(title, spec, alt, ["Country", legend_title], rows, links=links)
+    return Chart(title, spec, alt, [_("Country"), legend_title], rows, links=links)
 
 
 def export_spec(chart: Chart, geometry: Path | None) -> dict[str, Any]:

@@ -8,15 +8,24 @@ from urllib.parse import urlencode
 
 from observatory.api.deps import check_area
 from observatory.api.problems import bad_request
-from observatory.api.queries.catalogue import Series, area_label, find_series
+from observatory.api.queries.catalogue import Series, find_series
 from observatory.api.queries.series import area_series, map_values
+from observatory.i18n.messages import gettext_for
 from observatory.web.charts import MAX_SERIES, Chart, line_chart
+from observatory.web.templating import N_, indicator_title, indicator_unit, place_name
 
 # The series a per-inhabitant view divides by, and which units can be divided (a count of people or money).
 PER_CAPITA_DENOMINATOR = "population"
-PER_CAPITA_UNITS = {"persons": (1000.0, "per 1,000 inhabitants"), "current USD": (1.0, "current USD per inhabitant")}
-SCALE_TITLES = {"value": "As published", "share": "Share of the world total", "per_capita": "Per inhabitant"}
-VIEWS = {"chart": "Chart", "map": "Map", "table": "Table", "sources": "Sources"}
+PER_CAPITA_UNITS = {
+    "persons": (1000.0, N_("per 1,000 inhabitants")),
+    "current USD": (1.0, N_("current USD per inhabitant")),
+}
+SCALE_TITLES = {
+    "value": N_("As published"),
+    "share": N_("Share of the world total"),
+    "per_capita": N_("Per inhabitant"),
+}
+VIEWS = {"chart": N_("Chart"), "map": N_("Map"), "table": N_("Table"), "sources": N_("Sources")}
 
 
 def parse_compare(handle, text: str | None, add: str | None = None) -> list[str]:
@@ -41,29 +50,35 @@ def per_capita_factor(series: Series) -> tuple[float, str] | None:
     return None
 
 
-def scales_for(handle, series: Series) -> dict[str, str]:
+def scales_for(handle, series: Series, lang: str = "en") -> dict[str, str]:
     """The views of the values this series supports: as published, share of the world, per inhabitant."""
-    scales = {"value": SCALE_TITLES["value"]}
+    _ = gettext_for(lang)
+    published, world_share, per_inhabitant = (SCALE_TITLES[key] for key in ("value", "share", "per_capita"))
+    scales = {"value": _(published)}
     if series.level != "area":
         return scales
     data = map_values(handle, series)
     world = next((g["value"] for g in data["groups"] if g["code"] == "WLD"), None)
     if world and world > 0 and all(c["value"] >= 0 for c in data["countries"]):  # a share of a net sum means nothing
-        scales["share"] = SCALE_TITLES["share"]
-    if per_capita_factor(series) and find_series(handle, PER_CAPITA_DENOMINATOR) is not None:
-        scales["per_capita"] = f"{SCALE_TITLES['per_capita']} ({per_capita_factor(series)[1]})"  # type: ignore[index]
+        scales["share"] = _(world_share)
+    factor = per_capita_factor(series)
+    if factor and find_series(handle, PER_CAPITA_DENOMINATOR) is not None:
+        wording = factor[1]
+        scales["per_capita"] = f"{_(per_inhabitant)} ({_(wording)})"
     return scales
 
 
-def scaled_unit(series: Series, scale: str) -> str:
+def scaled_unit(series: Series, scale: str, lang: str = "en") -> str:
     """The unit of the values a view shows."""
+    _ = gettext_for(lang)
     if scale == "share":
-        return "percent of the world total"
+        return _("percent of the world total")
     factor = per_capita_factor(series)
     if scale == "per_capita" and factor:
         base = next(u for u in PER_CAPITA_UNITS if series.unit == u or series.unit.startswith(u + " "))
-        return factor[1] + series.unit[len(base) :]  # "persons per year" -> "per 1,000 inhabitants per year"
-    return series.unit
+        rest = series.unit[len(base) :]  # "persons per year" -> "per 1,000 inhabitants per year"
+        return _(factor[1]) + ((" " + _("per year")) if rest.strip() == "per year" else rest)
+    return indicator_unit(series, lang)
 
 
 def _divisors(handle, series: Series, scale: str, code: str) -> dict[int, float]:
@@ -109,19 +124,28 @@ def scaled_countries(handle, series: Series, scale: str, year: int | None) -> di
     return {**data, "countries": countries, "groups": [], "sources": sources}
 
 
-def compare_chart(handle, series: Series, codes: list[str], scale: str, year: int | None = None) -> Chart | None:
+def compare_chart(
+    handle, series: Series, codes: list[str], scale: str, year: int | None = None, lang: str = "en"
+) -> Chart | None:
     """One line per chosen area over the years, in the chosen view; None when no area has values."""
     points = [
-        {"year": p["year"], "value": p["value"], "area": area_label(handle, code)}
+        {"year": p["year"], "value": p["value"], "area": place_name(handle, code, lang)}
         for code in codes
         for p in scaled_series(handle, series, scale, code)
     ]
     if not points:
         return None
-    names = ", ".join(area_label(handle, c) for c in codes)
-    title = f"{series.title}{'' if scale == 'value' else ' — ' + SCALE_TITLES[scale].lower()}: {names}"
-    order = [area_label(handle, code) for code in codes]
-    return line_chart(title, points, scaled_unit(series, scale), "area", highlight_year=year, series_order=order)
+    names = ", ".join(place_name(handle, c, lang) for c in codes)
+    title = f"{scaled_title(series, scale, lang)}: {names}"
+    order = [place_name(handle, code, lang) for code in codes]
+    unit = scaled_unit(series, scale, lang)
+    return line_chart(title, points, unit, "area", highlight_year=year, series_order=order, lang=lang)
+
+
+def scaled_title(series: Series, scale: str, lang: str = "en") -> str:
+    """The series' title with the view it is shown in: 'International migrant stock — per inhabitant'."""
+    title = indicator_title(series, lang)
+    return title if scale == "value" else f"{title} — {gettext_for(lang)(SCALE_TITLES[scale]).lower()}"
 
 
 def view_href(request, **changes: Any) -> str:
@@ -146,7 +170,13 @@ def year_steps(years: list[int], year: int | None) -> tuple[int | None, int | No
 
 
 def country_comparison(
-    handle, code: str, summary: dict[str, Any], compare: str | None, add: str | None, indicator: str | None
+    handle,
+    code: str,
+    summary: dict[str, Any],
+    compare: str | None,
+    add: str | None,
+    indicator: str | None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """A country page's compare block: the country and the reader's areas on one chart of a chosen indicator."""
     others = [c for c in parse_compare(handle, compare, add) if c != code]
@@ -158,11 +188,11 @@ def country_comparison(
     if indicator is not None and indicator not in ids:
         raise bad_request("indicator: choose one this country has values for (see the list on the page)")
     series = find_series(handle, chosen) if chosen else None
-    chart = compare_chart(handle, series, [code, *others], "value") if series else None
+    chart = compare_chart(handle, series, [code, *others], "value", lang=lang) if series else None
     return {
         "compare_chart": chart,
         "compare_series": series,
         "compare_choices": choices,
         "compare_others": others,
-        "compare_names": [(c, area_label(handle, c)) for c in others],
+        "compare_names": [(c, place_name(handle, c, lang)) for c in others],
     }

@@ -12,9 +12,17 @@ from observatory.api.queries.catalogue import area_label, countries, find_series
 from observatory.api.queries.claims import SCHEMES, answer_claim, check_claim, claim_series, parse_claim
 from observatory.api.queries.corridors import corridor_profile, stock_years, top_partners
 from observatory.api.queries.external import evidence_for, search_evidence
+from observatory.i18n.messages import gettext_for, ngettext_for
 from observatory.web.charts import bar_chart, line_chart
 from observatory.web.publication_pages import corridor_publication_context
-from observatory.web.templating import render
+from observatory.web.templating import (
+    N_,
+    indicator_title,
+    indicator_unit,
+    language_of,
+    place_name,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 Code = Annotated[str | None, Query(max_length=64)]
@@ -141,6 +149,8 @@ def claim_check(
 ):
     """Type a claim, confirm the measure, areas and year read from it, and see the data that bear on it."""
     year = int(year_text) if year_text else None
+    lang = language_of(request)
+    _ = gettext_for(lang)
     if scheme not in SCHEMES:
         raise bad_request(f"scheme must be one of {', '.join(SCHEMES)}")
     origin, destination, area = (
@@ -178,26 +188,39 @@ def claim_check(
                 scheme=scheme,
             )
             if result.get("distribution"):
+                share_title = SHARE_TITLES[(scheme, result["direction"])]
                 chart = bar_chart(
-                    f"Share by {SCHEMES[scheme][:-1] if SCHEMES[scheme].endswith('s') else SCHEMES[scheme]} of "
-                    f"{result['direction'][:-1]}, {result['year']}",
-                    [{"name": d["name"], "value": d["share"]} for d in result["distribution"]],
-                    "Share",
+                    _(share_title) % {"year": result["year"]},
+                    [
+                        {"name": place_name(handle, d.get("code"), lang, d["name"]), "value": d["share"]}
+                        for d in result["distribution"]
+                    ],
+                    _("Share"),
                     percent=True,
+                    lang=lang,
                 )
             elif result.get("history"):
-                chart = line_chart(f"{series.title}: {result['area']['name']}", result["history"], series.unit)
+                where = place_name(handle, result["area"].get("code"), lang, result["area"]["name"])
+                chart = line_chart(
+                    f"{indicator_title(series, lang)}: {where}",
+                    result["history"],
+                    indicator_unit(series, lang),
+                    lang=lang,
+                )
     claim_groups = sorted(
         (g for g in groups(handle) if g["scheme"] in CLAIM_GROUP_SCHEMES),
         key=lambda g: (CLAIM_GROUP_SCHEMES.index(g["scheme"]), g["name"]),
     )
     # The form says which end is grouped: the destinations of an origin, or the origins of a destination alone.
     grouped_end = result["direction"] if result and result.get("direction") else _grouped_end(choice)
+    grouped_label = GROUPED_LABELS[grouped_end]
     return render(
         request,
         handle,
         "claims.html",
-        title="Check a claim",
+        title=_("Check a claim"),
+        grouped_label=_(grouped_label),
+        distribution_caption=_distribution_caption(handle, result, lang) if result and result.get("anchor") else "",
         claim=claim or "",
         parsed=parsed,
         answered=answered,
@@ -212,6 +235,45 @@ def claim_check(
         chart=chart,
         sources=result["sources"] if result else [],
     )
+
+
+# Chart titles of a claim's distribution, one message per grouping and direction (a word order per language).
+SHARE_TITLES = {
+    ("continent", "destinations"): N_("Share by continent of destination, %(year)s"),
+    ("continent", "origins"): N_("Share by continent of origin, %(year)s"),
+    ("un_region", "destinations"): N_("Share by UN region of destination, %(year)s"),
+    ("un_region", "origins"): N_("Share by UN region of origin, %(year)s"),
+    ("sdg_region", "destinations"): N_("Share by SDG region of destination, %(year)s"),
+    ("sdg_region", "origins"): N_("Share by SDG region of origin, %(year)s"),
+    ("wb_income", "destinations"): N_("Share by World Bank income group of destination, %(year)s"),
+    ("wb_income", "origins"): N_("Share by World Bank income group of origin, %(year)s"),
+}
+GROUPED_LABELS = {
+    "destinations": N_("Group destinations by"),
+    "origins": N_("Group origins by"),
+    "partner countries": N_("Group partner countries by"),
+}
+
+
+def _distribution_caption(handle, result: dict[str, Any], lang: str) -> str:
+    """'Migrant stock from Africa (54 countries), 2020, by continents' in `lang`."""
+    _ = gettext_for(lang)
+    anchor = result["anchor"]
+    ngettext = ngettext_for(lang)
+    count = ngettext("%(count)s country", "%(count)s countries", anchor["countries"]) % {"count": anchor["countries"]}
+    words = (
+        _("%(title)s from %(anchor)s (%(countries)s), %(year)s, by %(scheme)s")
+        if result["direction"] == "destinations"
+        else _("%(title)s into %(anchor)s (%(countries)s), %(year)s, by %(scheme)s")
+    )
+    scheme = result["scheme_label"]
+    return words % {
+        "title": indicator_title(result["series"], lang),
+        "anchor": place_name(handle, anchor["code"], lang, anchor["name"]),
+        "countries": count,
+        "year": result["year"],
+        "scheme": _(scheme),
+    }
 
 
 def _grouped_end(choice: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ from observatory.api.queries.profiles import country_summary, global_key_figures
 from observatory.api.queries.series import collapsed, latest_year, map_values
 from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
 from observatory.geo.lookup import AreaDirectory, AreaLookupError
+from observatory.i18n.messages import gettext_for
 from observatory.web.charts import GEO_FILE, bar_chart, line_chart, world_map
 from observatory.web.compare import (
     SCALE_TITLES,
@@ -50,7 +51,16 @@ from observatory.web.compare import (
 from observatory.web.knowledge_pages import country_policies_context
 from observatory.web.knowledge_pages import router as knowledge_router
 from observatory.web.publication_pages import country_publication_context
-from observatory.web.templating import geometry_file, render
+from observatory.web.templating import (
+    N_,
+    geometry_file,
+    gettext_of,
+    indicator_title,
+    indicator_unit,
+    language_of,
+    place_name,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
@@ -64,6 +74,27 @@ MAP_FALLBACK_MEASURES = (
     "unhcr_idmc_idps",
     "hdi",
 )
+
+
+# What an error page says in the reader's language (the API layer's detail stays English, marked as such).
+PROBLEM_TITLES = {
+    400: N_("Invalid parameter"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    413: N_("Request too large"),
+    422: N_("Invalid request"),
+    500: N_("Internal error"),
+    503: N_("Service unavailable"),
+}
+PROBLEM_HELP = {
+    400: N_("A parameter of this address makes no sense for this page; the details below say which."),
+    404: N_("This page or the code in its address does not exist in this data release."),
+    405: N_("This address does not accept this kind of request."),
+    413: N_("The request is larger than the observatory accepts."),
+    422: N_("A parameter of this address is not valid; the details below say which."),
+    500: N_("The server failed; please report the address of this page."),
+    503: N_("The observatory is busy or has no data release yet; please try again in a minute."),
+}
 
 
 def map_choices(handle) -> list[Series]:
@@ -100,17 +131,20 @@ def home(
     if series is None:
         raise not_found("indicator", series_id, "choose one from the list on the home page")
     data = map_values(handle, series)
-    year_note = unavailable_year_note(year, data)
+    year_note = unavailable_year_note(year, data, language_of(request))
     if year is not None and year in data["years"]:
         data = map_values(handle, series, year)
-    chart = world_map(f"{series.title}, {data['year']}", data["countries"], legend_title(series))
+    lang = language_of(request)
+    title = indicator_title(series, lang)
+    rows = [{**c, "name": place_name(handle, c["code"], lang, c["name"])} for c in data["countries"]]
+    chart = world_map(f"{title}, {data['year']}", rows, legend_title(series, lang), lang=lang)
     figures = global_key_figures(handle)
     used = set(data["sources"]) | {s for f in figures for s in f["sources"]}
     return render(
         request,
         handle,
         "home.html",
-        title="Migration statistics with their sources",
+        title=gettext_of(request)("Migration statistics with their sources"),
         series=series,
         choices=choices,
         data=data,
@@ -121,19 +155,26 @@ def home(
     )
 
 
-def legend_title(series: Series) -> str:
+def legend_title(series: Series, lang: str = "en") -> str:
     """A map legend says what is coloured and in which unit."""
-    return f"{series.title} ({series.unit})"
+    return f"{indicator_title(series, lang)} ({indicator_unit(series, lang)})"
 
 
-def unavailable_year_note(year: int | None, data: dict[str, Any]) -> str | None:
+def unavailable_year_note(year: int | None, data: dict[str, Any], lang: str = "en") -> str | None:
     """Why the page shows another year than the one asked for (None when the asked year is shown)."""
     if year is None or year in data["years"]:
         return None
-    shown = data["year"]
-    years = data["years"]
-    span = f" (years with values: {years[0]}–{years[-1]})" if years else ""
-    return f"No values for {year} in this series{span}; showing {shown} instead."
+    return year_note_text(year, data["year"], data["years"], lang)
+
+
+def year_note_text(year: int, shown: int | None, years: list[int], lang: str) -> str:
+    """'No values for 1950 in this series (years with values: 1990–2024); showing 2024 instead.' in `lang`."""
+    _ = gettext_for(lang)
+    if years:
+        return _(
+            "No values for %(year)s in this series (years with values: %(first)s–%(last)s); showing %(shown)s instead."
+        ) % {"year": year, "first": years[0], "last": years[-1], "shown": shown}
+    return _("No values for %(year)s in this series; showing %(shown)s instead.") % {"year": year, "shown": shown}
 
 
 def area_directory(handle) -> AreaDirectory:
@@ -171,10 +212,20 @@ def country_list(request: Request, handle: Release):
     member_of = memberships(handle)
     for area in countries(handle):
         continent = member_of.get(area["code"], {}).get("continent")
-        by_continent.setdefault(area_label(handle, continent) if continent else "Other", []).append(area)
-    return render(
-        request, handle, "countries.html", title="Countries and territories", by_continent=sorted(by_continent.items())
-    )
+        by_continent.setdefault(continent or "", []).append(area)
+    lang = language_of(request)
+    _ = gettext_for(lang)
+    named = [
+        (
+            place_name(handle, continent, lang) if continent else _("Other"),
+            sorted(
+                ({**a, "label": place_name(handle, a["code"], lang, a["short_name"] or a["name"])} for a in members),
+                key=lambda a: a["label"] if lang != "en" else "",  # English keeps the release's order
+            ),
+        )
+        for continent, members in by_continent.items()
+    ]
+    return render(request, handle, "countries.html", title=_("Countries and territories"), by_continent=sorted(named))
 
 
 @router.get("/countries/{code}")
@@ -195,48 +246,67 @@ def country_page(
         query = request.url.query
         return RedirectResponse(f"/countries/{resolved}" + (f"?{query}" if query else ""), status_code=307)
     summary = country_summary(handle, code)
-    comparison = country_comparison(handle, code, summary, compare, add, indicator)
+    comparison = country_comparison(handle, code, summary, compare, add, indicator, language_of(request))
     if add:  # the added area joins the list in the URL, so the comparison can be shared
         others = ",".join(comparison["compare_others"])
         return RedirectResponse(view_href(request, compare=others) + "#compare-heading", status_code=303)
     area = areas(handle)[code]
+    lang = language_of(request)
+    _ = gettext_for(lang)
+    name = place_name(handle, code, lang)
     charts = []
     stock = next((f for f in summary["key_figures"] if f["id"] in ("migrant_stock", "migrant_stock_total")), None)
     if stock and len(stock["series"]) > 1:
         charts.append(
-            line_chart(f"International migrants living in {area_label(handle, code)}", stock["series"], stock["unit"])
+            line_chart(
+                _("International migrants living in %(area)s") % {"area": name},
+                stock["series"],
+                indicator_unit(stock, lang),
+                lang=lang,
+            )
         )
     emigrants = top_partners(handle, code, "out", limit=300)
     immigrants = summary["top_origins_of_immigrants"]
     if immigrants["rows"]:
         charts.append(
             bar_chart(
-                f"Largest origins of immigrants in {area_label(handle, code)}, {immigrants['year']}",
+                _("Largest origins of immigrants in %(area)s, %(year)s") % {"area": name, "year": immigrants["year"]},
                 [
-                    {"name": r["name"], "value": r["value"], "url": f"/corridors?origin={r['code']}&destination={code}"}
+                    {
+                        "name": place_name(handle, r["code"], lang, r["name"]),
+                        "value": r["value"],
+                        "url": f"/corridors?origin={r['code']}&destination={code}",
+                    }
                     for r in immigrants["rows"]
                 ],
-                "Migrants",
+                _("Migrants"),
                 href=True,
+                lang=lang,
             )
         )
     if emigrants["rows"]:
         charts.append(
             bar_chart(
-                f"Largest destinations of emigrants from {area_label(handle, code)}, {emigrants['year']}",
+                _("Largest destinations of emigrants from %(area)s, %(year)s")
+                % {"area": name, "year": emigrants["year"]},
                 [
-                    {"name": r["name"], "value": r["value"], "url": f"/corridors?origin={code}&destination={r['code']}"}
+                    {
+                        "name": place_name(handle, r["code"], lang, r["name"]),
+                        "value": r["value"],
+                        "url": f"/corridors?origin={code}&destination={r['code']}",
+                    }
                     for r in emigrants["rows"][:10]
                 ],
-                "Emigrants",
+                _("Emigrants"),
                 href=True,
+                lang=lang,
             )
         )
     known = areas(handle)
     map_rows = [
         {
             "code": r["code"],
-            "name": r["name"],
+            "name": place_name(handle, r["code"], lang, r["name"]),
             "value": r["value"],
             "m49": f"{known[r['code']]['m49']:03d}" if known.get(r["code"], {}).get("m49") else None,
         }
@@ -244,10 +314,11 @@ def country_page(
     ]
     emigrant_map = (
         world_map(
-            f"Where emigrants from {area_label(handle, code)} live, {emigrants['year']}",
+            _("Where emigrants from %(area)s live, %(year)s") % {"area": name, "year": emigrants["year"]},
             map_rows,
-            "Emigrants",
+            _("Emigrants"),
             highlight=f"{area['m49']:03d}" if area["m49"] else None,
+            lang=lang,
         )
         if map_rows
         else None
@@ -257,7 +328,7 @@ def country_page(
         request,
         handle,
         "country.html",
-        title=f"{area['name']}: migration profile",
+        title=_("%(name)s: migration profile") % {"name": place_name(handle, code, lang, area["name"])},
         area=area,
         summary=summary,
         charts=charts,
@@ -497,14 +568,31 @@ def mount_portal(app: FastAPI) -> None:
         return FileResponse(path, media_type="application/json", headers={"Cache-Control": "public, max-age=86400"})
 
     def html_problem(request: Request, status: int, title: str, detail: str):
-        """An error page in the portal's layout."""
+        """An error page in the portal's layout; in another language than English, the status said in that language
+        and the API layer's own words kept below (marked English)."""
         handle = getattr(request.state, "release", None)
+        lang = language_of(request)
+        if lang != "en":
+            _ = gettext_for(lang)
+            title_message, help_message = PROBLEM_TITLES.get(status, PROBLEM_TITLES[500]), PROBLEM_HELP.get(status, "")
+            heading, explained = _(title_message), _(help_message) if help_message else ""
+            return render(
+                request,
+                handle,
+                "error.html",
+                title=heading,
+                heading=heading,
+                detail=explained,
+                technical=detail,
+                status_code=status,
+            )
         return render(request, handle, "error.html", title=title, heading=title, detail=detail, status_code=status)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request):
         """Swagger UI from the vendored bundle in /static (no CDN), so the documentation works offline."""
-        return render(request, None, "api_docs.html", title="API documentation", openapi_url=app.openapi_url)
+        title = gettext_of(request)("API documentation")
+        return render(request, None, "api_docs.html", title=title, openapi_url=app.openapi_url)
 
     app.state.html_problem = html_problem
     app.include_router(publication_router)  # before the explorer: its /reports is the catalogue's

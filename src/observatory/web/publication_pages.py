@@ -20,11 +20,11 @@ from observatory.api.routers.findings import FINDING_ID, findings_list, gap_tabl
 from observatory.publish.catalogue import FORMAT_TYPES, SERIES, get_publication, search_publications
 from observatory.publish.on_demand import FORMATS, Busy, Wanted, ensure_publication, kept_publication
 from observatory.settings import Settings
-from observatory.web.templating import render
+from observatory.web.templating import N_, render
 
 router = APIRouter(include_in_schema=False)
 FORMAT_NAMES = {"pdf": "PDF", "html": "HTML", "md": "Markdown", "json": "JSON"}
-KIND_NAMES = {"profile": "Profile", "brief": "Brief"}
+KIND_NAMES = {"profile": N_("Profile"), "brief": N_("Brief")}
 CORRIDOR_SECTIONS = ("refugees", "causes", "costs", "benefits")  # what the corridor profile has beyond the stock
 
 
