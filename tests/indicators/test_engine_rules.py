@@ -219,6 +219,8 @@ def test_a_group_sum_adds_members_and_names_the_special_ones(con):
         "2024",
     )
     assert found["XXS"] == (2020, 0.0, "estimated", ["ims2024"], None, None, "2024")
+    # Without bounds from the formula, a group has none either.
+    assert con.execute("SELECT DISTINCT lower, upper FROM indicator_value").fetchall() == [(None, None)]
     # 2015 comes from the earlier edition only: its revision is that edition's.
     assert con.execute(
         "SELECT area, value, sources, coverage, note, revision FROM indicator_value WHERE year = 2015 ORDER BY area"
@@ -389,26 +391,108 @@ def test_a_cut_off_without_a_note_names_only_the_date(con):
 
 
 def test_an_earlier_edition_is_computed_again_side_by_side(con):
+    con.execute("UPDATE dataset SET revision = 'WPP 2022' WHERE id = 'wpp'")
+    insert(con, "observation_alternative", [("ims2020", "migrant_stock", "XXU", None, None, 2020, "", 1000.0)])
     other = spec("population", measure_sql("population_total"), ["population_total"])
-    compute_catalogue(con, (STOCK_SUM, STOCK_SHARE, other))
+    compute_catalogue(con, (other, STOCK_SUM, STOCK_SHARE))
     revised = con.execute(
-        "SELECT indicator, area, year, round(value, 4), sources, coverage, note, revision "
+        "SELECT indicator, area, year, round(value, 4), status, sources, coverage, note, revision "
         "FROM indicator_value_revision ORDER BY ALL"
     ).fetchall()
-    # Only indicators reading the revised measure; the 2020 edition's values, the other inputs unchanged.
+    # Only indicators reading the revised measure; the 2020 edition's values, the other inputs unchanged. The
+    # revision names the edition recomputed, not every edition among the sources.
+    share = ("stock_share", "estimated", ["ims2020", "wpp"])
+    stock = ("stock_sum", "estimated", ["ims2020"])
     assert revised == [
-        ("stock_share", "AAA", 2020, 9.0, ["ims2020", "wpp"], None, None, "2020"),
-        ("stock_share", "BBB", 2020, 16.6667, ["ims2020", "wpp"], None, None, "2020"),
-        ("stock_share", "G1", 2020, 14.75, ["ims2020", "wpp"], 0.4, "2 member areas with data", "2020"),
-        ("stock_sum", "AAA", 2015, 80.0, ["ims2020"], None, None, "2020"),
-        ("stock_sum", "AAA", 2020, 90.0, ["ims2020"], None, None, "2020"),
-        ("stock_sum", "BBB", 2020, 500.0, ["ims2020"], None, None, "2020"),
-        ("stock_sum", "G1", 2015, 80.0, ["ims2020"], 0.1, "1 member areas with data", "2020"),
-        ("stock_sum", "G1", 2020, 590.0, ["ims2020"], 0.4, "2 member areas with data", "2020"),
+        (share[0], "AAA", 2020, 9.0, *share[1:], None, None, "2020"),
+        (share[0], "BBB", 2020, 16.6667, *share[1:], None, None, "2020"),
+        (share[0], "G1", 2020, 14.75, *share[1:], 0.4, "2 member areas with data", "2020"),
+        (stock[0], "AAA", 2015, 80.0, *stock[1:], None, None, "2020"),
+        (stock[0], "AAA", 2020, 90.0, *stock[1:], None, None, "2020"),
+        (stock[0], "BBB", 2020, 500.0, *stock[1:], None, None, "2020"),
+        (stock[0], "G1", 2015, 80.0, *stock[1:], 0.1, "1 member areas with data", "2020"),
+        (
+            stock[0],
+            "G1",
+            2020,
+            1590.0,
+            *stock[1:],
+            0.4,
+            "3 member areas with data; includes 1,000 Unknown origin",
+            "2020",
+        ),
+        (stock[0], "XXU", 2020, 1000.0, *stock[1:], None, None, "2020"),
     ]
     assert values(con, "stock_sum")["AAA"][1] == 100.0  # the default values keep the latest edition
+    # A default value names the editions of all its sources.
+    assert values(con, "stock_share")["AAA"][-1] == "2024, WPP 2022"
     # The view that showed the formulas the earlier edition is gone again.
     assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'observation'").fetchall() == [(0,)]
+
+
+def test_an_edition_replacing_several_measures_keeps_the_other_series_and_the_ranges(con):
+    # The 2020 edition also gave emigrant stocks, in a dataset of its own.
+    con.execute(
+        "INSERT INTO dataset (id, title, publisher, producer, version_producer, retrieved_at, licence, citation_full, "
+        "repackaged, row_count, revision) VALUES ('ims2020e', 'e', 'P', 'P', '1', now(), 'CC-BY-4.0', 'c', false, 0, "
+        "'2020')"
+    )
+    con.execute(
+        "INSERT INTO measure (id, dataset_id, label, kind, unit, definition, level, status) VALUES "
+        "('emigrant_stock', 'ims2024', 'e', 'stock', 'persons', 'd', 'area', 'estimated'), "
+        "('emigrant_stock', 'ims2020e', 'e', 'stock', 'persons', 'd', 'area', 'estimated')"
+    )
+    insert(con, "observation", [("ims2024", "emigrant_stock", "AAA", None, None, 2020, "", 50.0)])
+    insert(con, "observation_alternative", [("ims2020e", "emigrant_stock", "AAA", None, None, 2020, "", 30.0)])
+    con.execute("INSERT INTO series_choice VALUES ('emigrant_stock', 2020, '', 'ims2024', ['ims2020e'])")
+    net = spec(
+        "net",
+        "SELECT i.area, i.year, i.value - e.value AS value FROM observation i JOIN observation e ON e.area = i.area "
+        "AND e.year = i.year AND e.measure_id = 'emigrant_stock' WHERE i.measure_id = 'migrant_stock'",
+        ["migrant_stock", "emigrant_stock"],
+    )
+    ranges = spec(
+        "ranges",
+        "SELECT area, year, m.category, value * m.factor AS value, value * m.factor AS lower, "
+        "value * m.factor AS upper FROM observation, (VALUES ('a', 1.0), ('b', 2.0)) m(category, factor) "
+        "WHERE measure_id = 'migrant_stock' AND year = 2020 AND area IN ('AAA', 'BBB')",
+        ["migrant_stock"],
+        aggregate="sum",
+    )
+    both = spec(
+        "both",
+        "SELECT area, year, period, value FROM observation WHERE measure_id IN ('migrant_stock', 'arrivals') "
+        "AND area = 'AAA'",
+        ["migrant_stock", "arrivals"],
+    )
+    compute_catalogue(con, (net, ranges, both))
+    query = (
+        "SELECT indicator, area, year, period, category, value, lower, upper, sources, revision FROM {} "
+        "WHERE indicator <> 'ranges' OR area = 'G1' ORDER BY ALL"
+    )
+    everything = ["ims2020", "ims2024", "monthly_a", "monthly_b"]
+    assert con.execute(query.format("indicator_value")).fetchall() == [
+        ("both", "AAA", 2015, "", "", 80.0, None, None, ["ims2020"], "2020"),
+        ("both", "AAA", 2020, "", "", 100.0, None, None, ["ims2024"], "2024"),
+        ("both", "AAA", 2023, "2023Q1", "", 5.0, None, None, ["monthly_a"], None),
+        ("both", "AAA", 2023, "2023Q2", "", 6.0, None, None, ["monthly_b"], None),
+        ("both", "AAA", 2024, "", "", 3.0, None, None, everything, "2020, 2024"),  # no series choice: all sources
+        ("net", "AAA", 2020, "", "", 50.0, None, None, ["ims2024"], "2024"),
+        ("ranges", "G1", 2020, "", "a", 700.0, 700.0, 1400.0, ["ims2024"], "2024"),
+        ("ranges", "G1", 2020, "", "b", 1400.0, 700.0, 1400.0, ["ims2024"], "2024"),
+    ]
+    # The 2020 edition replaces both stocks; arrivals keep their own sources per period.
+    edition = ["ims2020", "ims2020e"]
+    assert con.execute(query.format("indicator_value_revision")).fetchall() == [
+        ("both", "AAA", 2015, "", "", 80.0, None, None, [*edition, "monthly_a", "monthly_b"], "2020"),
+        ("both", "AAA", 2020, "", "", 90.0, None, None, [*edition, "monthly_a", "monthly_b"], "2020"),
+        ("both", "AAA", 2023, "2023Q1", "", 5.0, None, None, [*edition, "monthly_a"], "2020"),
+        ("both", "AAA", 2023, "2023Q2", "", 6.0, None, None, [*edition, "monthly_b"], "2020"),
+        ("both", "AAA", 2024, "", "", 3.0, None, None, [*edition, "monthly_a", "monthly_b"], "2020"),
+        ("net", "AAA", 2020, "", "", 60.0, None, None, edition, "2020"),
+        ("ranges", "G1", 2020, "", "a", 590.0, 590.0, 1180.0, edition, "2020"),
+        ("ranges", "G1", 2020, "", "b", 1180.0, 590.0, 1180.0, edition, "2020"),
+    ]
 
 
 def test_an_indicator_with_an_input_missing_from_the_release_is_skipped_and_named(con):
@@ -482,6 +566,7 @@ def test_the_declaration_and_framework_tags_are_written(con):
         ({"level": "corridor"}, ["origin", "year", "value"], "['destination']"),
         ({"ratio_scale": 1.0}, ["area", "year", "value", "numerator"], "['denominator']"),
         ({"ratio_scale": 1.0}, ["area", "year", "denominator"], "['numerator']"),
+        ({"ratio_scale": 1.0}, ["year", "numerator"], "['area', 'denominator']"),
     ],
 )
 def test_a_formula_must_return_its_keys_and_values(declared, columns, missing):
