@@ -15,6 +15,10 @@ import httpx
 
 from observatory.settings import Settings
 
+# How long to wait for uvicorn to answer: a start, not a speed check, so generous for a loaded machine running the
+# suite on several workers.
+STARTUP_SECONDS = 180
+
 
 def loopback_socket() -> socket.socket:
     """A socket bound to a port the kernel picks (port 0), for a child server to inherit: no two servers can race for
@@ -54,7 +58,7 @@ def running_server(settings: Settings, log: Path, environment: dict[str, str] | 
             )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + STARTUP_SECONDS
             while True:
                 try:
                     httpx.get(f"{base}/api/openapi.json", timeout=2)

@@ -91,7 +91,7 @@ def limited_server(tmp_path_factory):
         )
         url = f"http://127.0.0.1:{port}/api/vault"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 180  # a start, not a speed check: generous for a loaded machine
             while True:
                 try:
                     if httpx.get(f"{url}/publications", timeout=2).status_code == 200:
