@@ -14,9 +14,17 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from observatory.cli import main as cli_main
 from observatory.cli.main import app
 
 pytestmark = pytest.mark.mirror
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch):
+    """Tables at 400 columns, so names are never wrapped: the CLI's console fixes its width from COLUMNS when first
+    imported, and pytest-xdist workers set COLUMNS=80, which a CliRunner's env cannot change afterwards."""
+    monkeypatch.setattr(cli_main.console, "width", 400)
 
 
 @pytest.fixture(scope="module")
