@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from observatory.evidence.importer import import_file, parse_file
 
 from .conftest import DATA
@@ -170,11 +168,6 @@ def test_zotero_csl_json_export():
     ]
 
 
-@pytest.mark.xfail(
-    reason="read_csl_json passes Crossref's `license` (a list of objects) to Record.licence, a string, and drops the "
-    "whole item (src/observatory/evidence/formats.py; reported for a fix)",
-    strict=True,
-)
 def test_crossref_csl_json_from_doi_org():
     fmt, records = read("crossref.json")
     assert fmt == "csl-json"
@@ -189,6 +182,8 @@ def test_crossref_csl_json_from_doi_org():
             HOFFMANN,
         )
     ]
+    # Crossref's licence is a list of {URL, content-version}: its URL is kept, not the whole item dropped
+    assert records[0].licence == "https://www.springer.com/tdm"
 
 
 def test_the_same_works_exported_by_different_tools_are_stored_once(store):

@@ -823,6 +823,17 @@ def _csl_author(name: dict) -> str:
     return ", ".join(p for p in (name.get("family", ""), name.get("given", "")) if p)
 
 
+def _csl_licence(value) -> str | None:
+    """CSL's licence: a string, or Crossref's list of {URL, content-version}: the version of record's URL first."""
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, list):
+        entries = [entry for entry in value if isinstance(entry, dict) and isinstance(entry.get("URL"), str)]
+        entries.sort(key=lambda entry: entry.get("content-version") != "vor")
+        return entries[0]["URL"] if entries else None
+    return None
+
+
 def read_csl_json(text: str, file: str = "<csl-json>") -> ParseResult:
     """Parse a CSL-JSON array (or one item); each bad item is reported by position and field."""
     try:
@@ -854,7 +865,7 @@ def read_csl_json(text: str, file: str = "<csl-json>") -> ParseResult:
             "url": item.get("URL"),
             "abstract": item.get("abstract"),
             "language": item.get("language"),
-            "licence": item.get("license"),
+            "licence": _csl_licence(item.get("license")),
             "keywords": split_keywords(keywords) if isinstance(keywords, str) else list(keywords or []),
             "note": item.get("note"),
             "source": f"csl-json:{file}",
