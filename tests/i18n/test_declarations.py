@@ -191,13 +191,13 @@ def test_english_reads_the_catalogue_and_unknown_ids_are_refused():
     assert indicator_text("migrant_stock", "en") == (spec.title, spec.unit, spec.definition)
     assert category_label("corridor_flow", "mig_rate", "en") == "migration rates"
     assert term("no_data", "en") == "no data" and term("no_data", "es") == "sin datos"
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="unknown indicator 'no_such_indicator'; see `observatory indicators`"):
         indicator_text("no_such_indicator", "fr")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="^'no_such_code'$"):
         category_label("corridor_flow", "no_such_code", "fr")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="^'no_such_term'$"):
         term("no_such_term", "ar")
-    with pytest.raises(UnknownLanguage):
+    with pytest.raises(UnknownLanguage, match="^unknown language; the observatory speaks "):
         indicator_text("migrant_stock", "de")
 
 

@@ -161,7 +161,7 @@ def test_language_prefix_keeps_links_redirects_and_cache_apart(portal):
     with urllib.request.urlopen(f"{portal}/fr/countries/deu", timeout=120) as response:  # follows the redirect
         assert response.url.endswith("/fr/countries/DEU")
     for unknown in ("/fr/api/areas", "/en/countries/DEU", "/de/countries/DEU"):
-        with pytest.raises(urllib.error.HTTPError) as refused:
+        with pytest.raises(urllib.error.HTTPError, match="^HTTP Error 404: ") as refused:
             urllib.request.urlopen(f"{portal}{unknown}", timeout=60)
         refused.value.close()  # the error holds the open response
         assert refused.value.code == 404, unknown

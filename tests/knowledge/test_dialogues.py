@@ -62,7 +62,7 @@ def test_the_seed_loads_once_as_records_with_their_source(home):
 
 def test_positions_and_selection_are_recorded_by_reviewers(home):
     load_seed(home.store)
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError, match=" is not a reviewer$"):
         record_endorsement(home.store, home.contributor, "idm-2011-human-security", "MEX", "endorse", "note IC/2010/8")
     with pytest.raises(ValueError, match="position"):
         record_endorsement(home.store, home.reviewer, "idm-2011-human-security", "MEX", "loves", "x")
@@ -103,7 +103,7 @@ def test_proposals_and_workshops_validate_their_fields(home):
         "participants": [{"kind": "government", "count": 8}, {"kind": "academia", "count": 5}],
         "source": {"title": "Workshop report"},
     }
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError, match=" is not a reviewer$"):
         record_workshop(home.store, home.contributor, workshop)
     with pytest.raises(ValueError, match="participants_total"):
         record_workshop(home.store, home.reviewer, workshop)

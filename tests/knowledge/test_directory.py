@@ -76,7 +76,7 @@ def test_merge_is_proposed_with_a_reason_and_applied_only_after_review(home):
         propose(home.store, home.contributor, "merge", [DIALLO, A_DIALLO], "  ")
     proposal = propose(home.store, home.contributor, "merge", [DIALLO, A_DIALLO], pair["reason"])
     assert find_people(home.store, q="diallo")["total"] == 2  # nothing changes before review
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError, match=" is not a reviewer$"):
         decide(home.store, home.contributor, proposal, "accept")  # a contributor cannot decide
     assert decide(home.store, home.reviewer, proposal, "accept", "same person, same co-authors") == "accepted"
     with pytest.raises(ValueError, match="not pending"):
@@ -98,14 +98,14 @@ def test_merge_is_proposed_with_a_reason_and_applied_only_after_review(home):
 
 def test_reviewers_do_not_decide_their_own_proposals(home):
     proposal = propose(home.store, home.reviewer, "merge", [DIALLO, A_DIALLO], "initials agree")
-    with pytest.raises(PermissionError):
+    with pytest.raises(PermissionError, match="^reviewers cannot decide their own proposals$"):
         decide(home.store, home.reviewer, proposal, "accept")
     assert decide(home.store, home.other_reviewer, proposal, "reject", "different people") == "rejected"
     assert not any(set(c["people"]) == {DIALLO, A_DIALLO} for c in merge_candidates(home.store))
 
 
 def test_contributed_person_is_public_only_after_review(home):
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError, match="^unknown or revoked token$"):
         contribute(home.store, "not-a-token", "person", {"name": "Ana Lopez"})
     with pytest.raises(ValueError, match="orcid: ORCID check digit") as error:
         contribute(home.store, home.contributor, "person", {"name": "Ana Lopez", "orcid": "0000-0002-1825-0098"})
@@ -117,7 +117,7 @@ def test_contributed_person_is_public_only_after_review(home):
     )  # fmt: skip
     assert find_people(home.store, q="lopez")["total"] == 0
     assert [p["id"] for p in pending(home.store)] == [pid]
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError, match=" is not a reviewer$"):
         review("person", pid, "accept", home.contributor, home.store)
     assert review("person", pid, "accept", home.reviewer, home.store, "ORCID checked") == "published"
     found = find_people(home.store, theme="climate_environment", region="Western Africa", q="lopez")

@@ -17,7 +17,7 @@ def test_a_version_1_file_is_migrated_without_loss(tmp_path):
             "INSERT INTO people (id, name, origin, state, expertise, regions) VALUES ('pe-1', 'Ana Lopez', 'import', "
             "'published', ['health'], [])"
         )
-        with pytest.raises(duckdb.CatalogException):
+        with pytest.raises(duckdb.CatalogException, match="Table with name policies does not exist"):
             con.execute("SELECT count(*) FROM policies")
     store = KnowledgeStore(path)
     assert store.schema_version() == SCHEMA_VERSION == 3
@@ -54,7 +54,7 @@ def test_a_version_2_file_gains_the_assessment_tables_and_keeps_its_policies(tmp
             "INSERT INTO policies (id, kind, title, country, status, source, state) VALUES ('po-1', 'law', "
             "'A law', 'SEN', 'proposed', '{\"title\": \"Bill\"}', 'published')"
         )
-        with pytest.raises(duckdb.CatalogException):
+        with pytest.raises(duckdb.CatalogException, match="Table with name assessments does not exist"):
             con.execute("SELECT count(*) FROM assessments")
     store = KnowledgeStore(path)
     assert store.schema_version() == 3
