@@ -3,12 +3,13 @@
 Run: python bench/pdf.py [--home HOME] [--mirror MIRROR] [--countries DEU,IND,MEX,NGA,BRA] [--repeat 3]
      [--rounds 2] [--baseline-commit REV | --no-baseline] [--all]
 
-Each round measures, in fresh processes, the previous code (`git archive REV src`, default the last commit before
-the PDF speed work) and then the current code on the same documents: the first render of each document (the
-current code starts from an empty chart cache, so its charts are drawn) and `--repeat` warm renders. It prints wall
-and CPU seconds per document (CPU time is what a busy shared machine distorts least), the medians, the targets
-(brief <= 1.5 s, profile <= 3 s) and the time for every country of the release, projected from the warm medians on
-every core, or measured with --all (a real `profiles --all --kind profile --kind brief --format pdf` batch).
+Each round starts a fresh process for the previous code (`git archive REV src`, default the last commit before the
+PDF speed work) and one for the current code, and has them render the same document in turn, so both see the same
+load: first each document once (the current code starts from an empty chart cache, so its charts are drawn), then
+`--repeat` warm renders. It prints wall and CPU seconds per document (CPU time is what a busy shared machine
+distorts least), the medians, the targets (brief <= 1.5 s, profile <= 3 s) and the time for every country of the
+release, projected from the warm medians on every core, or measured with --all (a real batch of every country's
+brief and profile as PDF on every core, like `observatory profiles --all --kind profile --kind brief --format pdf`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def measure(args: argparse.Namespace) -> None:
-    """In this process: render each document once cold and `repeat` times warm; print the timings as JSON."""
+    """Serve the parent: for each line 'CODE KIND' on stdin render that PDF and answer [wall, cpu] as a JSON line."""
     start, cpu_start = time.perf_counter(), time.process_time()
     from observatory.publish.brief import country_brief
     from observatory.publish.data import ReleaseData
@@ -40,10 +41,9 @@ def measure(args: argparse.Namespace) -> None:
     from observatory.publish.render import write
     from observatory.settings import get_settings
 
-    imports = (time.perf_counter() - start, time.process_time() - cpu_start)
     data = ReleaseData.open(get_settings(home=args.home, mirror=args.mirror))
+    imports = [time.perf_counter() - start, time.process_time() - cpu_start]
     builders = {"brief": (country_brief, "brief"), "profile": (country_profile, "document")}
-    timings: dict[str, list[list[float]]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         try:  # the current code keeps charts per release: start from an empty cache so the first render draws them
             from observatory.publish.chart_cache import ChartCache
@@ -51,14 +51,15 @@ def measure(args: argparse.Namespace) -> None:
             data.chart_cache = ChartCache(Path(scratch) / "charts", data.release_id)  # type: ignore[misc]
         except ImportError:
             pass  # the previous code has no chart cache
-        for _ in range(args.repeat + 1):
-            for code in args.countries:
-                for kind, (build, layout) in builders.items():
-                    begin, cpu = time.perf_counter(), time.process_time()
-                    write(build(data, code), "pdf", Path(scratch) / f"{code}-{kind}.pdf", layout=layout)
-                    seconds = [time.perf_counter() - begin, time.process_time() - cpu]
-                    timings.setdefault(f"{code} {kind}", []).append(seconds)
-    print(json.dumps({"release": data.release_id, "countries": len(data.countries()), "imports": imports, **timings}))
+        print(json.dumps({"release": data.release_id, "countries": len(data.countries()), "imports": imports}))
+        sys.stdout.flush()
+        for line in sys.stdin:
+            code, kind = line.split()
+            build, layout = builders[kind]
+            begin, cpu = time.perf_counter(), time.process_time()
+            write(build(data, code), "pdf", Path(scratch) / f"{code}-{kind}.pdf", layout=layout)
+            print(json.dumps([time.perf_counter() - begin, time.process_time() - cpu]))
+            sys.stdout.flush()
     data.close()
 
 
@@ -74,19 +75,54 @@ def _baseline_source(commit: str, folder: Path) -> Path | None:
     return folder / "src"
 
 
-def _run_measure(args: argparse.Namespace, source: Path | None) -> dict:
-    """One fresh measuring process; `source` puts another copy of the package first on the path."""
-    command = [sys.executable, __file__, "--measure", "--countries", ",".join(args.countries)]
-    command += ["--repeat", str(args.repeat)]
-    command += ["--home", str(args.home)] if args.home else []
-    command += ["--mirror", str(args.mirror)] if args.mirror else []
-    environment = dict(os.environ)
-    if source is not None:
-        environment["PYTHONPATH"] = str(source)
-    result = subprocess.run(command, capture_output=True, text=True, env=environment, check=False, timeout=7200)
-    if result.returncode != 0:
-        raise SystemExit(f"measuring process failed:\n{result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+class Renderer:
+    """A fresh measuring process of one code path; `source` puts another copy of the package first on the path."""
+
+    def __init__(self, args: argparse.Namespace, source: Path | None):
+        command = [sys.executable, __file__, "--measure"]
+        command += ["--home", str(args.home)] if args.home else []
+        command += ["--mirror", str(args.mirror)] if args.mirror else []
+        environment = dict(os.environ)
+        if source is not None:
+            environment["PYTHONPATH"] = str(source)
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment
+        )
+        self.ready = json.loads(self._answer())
+
+    def _answer(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"measuring process stopped (exit {self.process.wait()})")
+        return line
+
+    def render(self, code: str, kind: str) -> list[float]:
+        """[wall, cpu] seconds of one document."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{code} {kind}\n")
+        self.process.stdin.flush()
+        return json.loads(self._answer())
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def _round(args: argparse.Namespace, sources: dict[str, Path | None]) -> dict[str, dict]:
+    """One round: a fresh process per code path, the same document rendered by each in turn (so both see the same
+    load), first every document once (cold), then `repeat` more times (warm)."""
+    renderers = {name: Renderer(args, source) for name, source in sources.items()}
+    runs: dict[str, dict] = {name: dict(renderer.ready) for name, renderer in renderers.items()}
+    for _ in range(args.repeat + 1):
+        for code in args.countries:
+            for kind in TARGETS:
+                for name, renderer in renderers.items():
+                    runs[name].setdefault(f"{code} {kind}", []).append(renderer.render(code, kind))
+    for renderer in renderers.values():
+        renderer.close()
+    return runs
 
 
 def _median(values: list[float]) -> float:
@@ -175,10 +211,10 @@ def main() -> None:
         source = None if args.no_baseline else _baseline_source(args.baseline_commit, Path(scratch))
         if not args.no_baseline and source is None:
             print(f"(no baseline: git cannot archive {args.baseline_commit})")
+        sources = {"previous": source, "now": None} if source is not None else {"now": None}
         for round_number in range(args.rounds):
-            if source is not None:
-                runs.setdefault("previous", []).append(_run_measure(args, source))
-            runs.setdefault("now", []).append(_run_measure(args, None))
+            for name, run in _round(args, sources).items():
+                runs.setdefault(name, []).append(run)
             print(f"round {round_number + 1} of {args.rounds} done; load average {os.getloadavg()[0]:.1f}")
     first = runs["now"][0]
     print(f"release {first['release']}, {first['countries']} countries; sample {', '.join(args.countries)}")
