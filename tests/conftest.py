@@ -90,6 +90,18 @@ def real_release(mirror, tmp_path_factory) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="session")
+def real_store(mirror: Path, tmp_path_factory):
+    """All real corpora of the mirror imported once per session (without embeddings, to keep the suite fast); shared
+    by the evidence and knowledge tests, which only read it."""
+    from observatory.evidence.importer import import_mirror
+    from observatory.evidence.store import EvidenceStore
+
+    store = EvidenceStore(tmp_path_factory.mktemp("real-evidence") / "evidence.duckdb")
+    reports = import_mirror(mirror, store, embed=False)
+    return store, reports
+
+
 @pytest.fixture(scope="module")
 def con(real_release):
     """A read-only connection to the session's real release."""

@@ -28,16 +28,6 @@ def mirror() -> Path:
     return Path(value)
 
 
-@pytest.fixture(scope="session")
-def real_store(mirror: Path, tmp_path_factory: pytest.TempPathFactory):
-    """All real corpora imported once per session (without embeddings, to keep the suite fast)."""
-    from observatory.evidence.importer import import_mirror
-
-    store = EvidenceStore(tmp_path_factory.mktemp("real") / "evidence.duckdb")
-    reports = import_mirror(mirror, store, embed=False)
-    return store, reports
-
-
 SMALL_CORPUS = [
     Record(
         title="Mental health of Syrian refugee children in German schools",

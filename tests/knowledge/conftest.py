@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,17 +100,10 @@ def seed_text() -> str:
 
 
 @pytest.fixture(scope="session")
-def real_directory(tmp_path_factory: pytest.TempPathFactory):
-    """Every real corpus of the mirror imported (no embeddings) and the directory derived from it, once a session."""
-    value = os.environ.get("OBSERVATORY_MIRROR")
-    if not value or not (Path(value) / "evidence").is_dir():
-        pytest.skip("OBSERVATORY_MIRROR is not set to the shared data folder")
-    from observatory.evidence.importer import import_mirror
-
-    folder = tmp_path_factory.mktemp("real-knowledge")
-    evidence = EvidenceStore(folder / "evidence.duckdb")
-    import_mirror(value, evidence, embed=False)
-    store = KnowledgeStore(folder / "knowledge.duckdb")
+def real_directory(real_store, tmp_path_factory: pytest.TempPathFactory):
+    """The directory derived from every real corpus of the mirror (the session's shared import), once a session."""
+    evidence, _ = real_store
+    store = KnowledgeStore(tmp_path_factory.mktemp("real-knowledge") / "knowledge.duckdb")
     report = sync_from_evidence(store, evidence)
     return store, evidence, report
 
