@@ -16,6 +16,7 @@ import pandas as pd
 
 from observatory.evidence.records import Label, Record, first_author_family, title_key
 from observatory.settings import Settings, get_settings
+from observatory.warehouse.releases import open_locked_down
 
 STORE_FILE = "evidence.duckdb"
 SCHEMA_VERSION = 2
@@ -284,16 +285,7 @@ class EvidenceStore:
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the store, closed on exit."""
         # Same lock-down as release connections: SQL on the store can reach no file, network or extension.
-        con = duckdb.connect(
-            str(self.path),
-            read_only=read_only,
-            config={
-                "enable_external_access": False,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "lock_configuration": True,
-            },
-        )
+        con = open_locked_down(self.path, read_only=read_only)
         try:
             yield con
         finally:

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from observatory.settings import Settings, get_settings
+from observatory.warehouse.releases import open_locked_down
 
 STORE_FILE = "knowledge.duckdb"
 
@@ -143,16 +144,7 @@ class KnowledgeStore:
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A locked-down connection (no files, network or extensions reachable from SQL), closed on exit."""
-        con = duckdb.connect(
-            str(self.path),
-            read_only=read_only,
-            config={
-                "enable_external_access": False,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "lock_configuration": True,
-            },
-        )
+        con = open_locked_down(self.path, read_only=read_only)
         try:
             yield con
         finally:

@@ -124,7 +124,12 @@ def rollback(settings: Settings, release_id: str | None = None) -> Release:
 
 def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a release file that cannot reach outside it, with its configuration locked."""
-    return duckdb.connect(str(path), read_only=True, config=dict(READ_ONLY_CONFIG))
+    return open_locked_down(path, read_only=True)
+
+
+def open_locked_down(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A connection to a DuckDB file (a release, the evidence or knowledge store) that cannot reach outside it."""
+    return duckdb.connect(str(path), read_only=read_only, config=dict(READ_ONLY_CONFIG))
 
 
 def connect(settings: Settings, release_id: str | None = None) -> tuple[Release, duckdb.DuckDBPyConnection]:
