@@ -130,7 +130,10 @@ def read_excel_quietly(path: Path, **kwargs) -> pd.DataFrame:
     """pandas.read_excel without openpyxl's harmless 'no default style' warning."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Workbook contains no default style", category=UserWarning)
-        return pd.read_excel(path, **kwargs)
+        # ExcelFile as a context manager closes the file at once: read_excel leaves it to the garbage collector, whose
+        # ResourceWarning then surfaces in whichever test happens to run next
+        with pd.ExcelFile(path) as workbook:
+            return pd.read_excel(workbook, **kwargs)
 
 
 def read_hoffmann_meta(path: Path) -> ParseResult:

@@ -256,7 +256,7 @@ def findings_page(
         q=q or "",
         confidence=level,
         levels=CONFIDENCE_LEVELS,
-        place=place,
+        about_place=place,
     )
 
 

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 
 from observatory.api.deps import AppSettings, Release, Years, check_area
 from observatory.api.models import PROBLEMS, Envelope
+from observatory.api.problems import ApiProblem
 from observatory.api.queries.external import evidence_for, search_evidence
 from observatory.api.responses import json_response
+from observatory.evidence.records import resolve_theme, theme_ids
 
 router = APIRouter(tags=["evidence"], responses=PROBLEMS)
 
@@ -26,6 +28,11 @@ def evidence_search(
 ):
     """Research records ranked by words and meaning, with why each matched."""
     area = check_area(handle, area)
+    if theme is not None:
+        try:
+            theme = resolve_theme(theme)
+        except ValueError:
+            raise ApiProblem(400, "Unknown theme", f"theme is one of: {', '.join(theme_ids())}") from None
     found = search_evidence(
         settings, q, limit, area=area, theme=theme, year_from=years.year_from, year_to=years.year_to
     )

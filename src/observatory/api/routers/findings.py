@@ -110,16 +110,17 @@ def _gap_table(store_path: Path, version: int, by: str, raw_dir: Path) -> Any:
 
 
 def gap_table(settings: Settings, by: str) -> tuple[Any, int]:
-    """(gap table, store version); ApiProblem 503 when the library or the migrant-stock file is missing."""
+    """(gap table, store version); ApiProblem 404 without a library or the migrant-stock files (there is no gap map in
+    this home: not a server failure)."""
     store = _store(settings)
     if store is None:
-        raise ApiProblem(503, "No evidence library", "the gap map needs an evidence library in this home")
+        raise ApiProblem(404, "No evidence library", "the gap map needs an evidence library in this home")
     version = store.version()
     try:
         return _gap_table(store.path, version, by, settings.raw_dir()), version
     except FileNotFoundError:
         raise ApiProblem(
-            503, "Gap map unavailable", "the gap map needs the UN DESA stock and region files in the mirror or cache"
+            404, "Gap map unavailable", "the gap map needs the UN DESA stock and region files in the mirror or cache"
         ) from None
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query
 from fastapi.responses import Response
 
 from observatory.api.deps import AppSettings, Release
-from observatory.api.models import PROBLEMS
+from observatory.api.models import PROBLEM_CONTENT, PROBLEMS, Problem
 from observatory.api.problems import ApiProblem
 from observatory.api.responses import json_response
 from observatory.evidence.review import AuthError
@@ -18,7 +18,14 @@ from observatory.knowledge.assessment import WorkflowError
 from observatory.knowledge.store import KnowledgeStore, store_path
 from observatory.settings import Settings
 
-router = APIRouter(prefix="/knowledge", tags=["knowledge"], responses=PROBLEMS)
+# Writes need a token (401), the right role (403) and the right moment in the workflow (409): documented on every route.
+KNOWLEDGE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
+    401: {"description": "No token, or an unknown one", "content": PROBLEM_CONTENT, "model": Problem},
+    403: {"description": "The token's role may not do this", "content": PROBLEM_CONTENT, "model": Problem},
+    409: {"description": "Not at this step of the workflow", "content": PROBLEM_CONTENT, "model": Problem},
+}
+router = APIRouter(prefix="/knowledge", tags=["knowledge"], responses=KNOWLEDGE_PROBLEMS)
 Limit = Annotated[int, Query(ge=1, le=200)]
 Text = Annotated[str | None, Query(max_length=100)]
 Entry = Annotated[dict[str, Any], Body(description="The entry's fields (see docs/knowledge.md).")]
