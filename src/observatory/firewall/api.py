@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from observatory.api.guards import MAX_JSON_BYTES, Refusal, bounded_body
 from observatory.firewall.declarations import available_schemas, load_schema
 from observatory.firewall.errors import FirewallError, Unauthenticated, UploadTooLarge
 from observatory.firewall.publish import PUBLICATION_ID
@@ -316,6 +317,29 @@ def revoke_token(token_id: str, vault: VaultDep, who: CallerDep) -> dict[str, st
     return vault.revoke_token(who, token_id)
 
 
+# The upload route streams and limits its own raw body (a file, under the schema's larger limit); every other route
+# reads JSON, capped before parsing as on the full portal (observatory.api.guards).
+_RAW_UPLOAD_PATH = re.compile(r"^/api/vault/datasets/[^/]{1,200}/uploads/?$")
+
+
+class BoundedJsonBodies:
+    """ASGI middleware of the standalone vault: refuse (413) a JSON body over the cap before any route parses it."""
+
+    def __init__(self, app: Any, limit: int = MAX_JSON_BYTES):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or (scope["method"] == "POST" and _RAW_UPLOAD_PATH.match(scope["path"])):
+            await self.app(scope, receive, send)
+            return
+        try:
+            receive = await bounded_body(scope, receive, self.limit)
+        except Refusal as refusal:
+            await problem(refusal.status, refusal.title, refusal.detail)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     (
         """A standalone app serving only the vault under /api/vault (e.g. `uvicorn """
@@ -341,4 +365,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_exception_handler(StarletteHTTPException, handle)
     app.add_exception_handler(RequestValidationError, handle)
+    app.add_middleware(BoundedJsonBodies)
     return app
