@@ -9,7 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from observatory.cli.main import app
 from observatory.settings import Settings
 from observatory.sources import registry
 from observatory.sources.errors import SourceError
@@ -158,6 +160,21 @@ def test_changed_build_code_makes_a_full_build(base_home, mirror, tmp_path, monk
     home = _copy_home(base_home, tmp_path)
     report = build_release(Settings(home=home, mirror=mirror), specs=_specs())
     assert report.reused == []
+
+
+def test_build_command_copies_unchanged_sources_unless_full_is_given(base_home, mirror, tmp_path):
+    """`observatory build` reuses what did not change; `--full` parses every source again and gives the same tables."""
+    home = _copy_home(base_home, tmp_path)
+    before = _current(home)
+    chosen = [arg for source in SOURCES if source != "area_reference" for arg in ("--source", source)]
+    command = ["build", "--mirror", str(mirror), "--home", str(home), *chosen]
+    reused = CliRunner().invoke(app, command, env={"COLUMNS": "400"})
+    assert reused.exit_code == 0, reused.output
+    assert f"{len(SOURCES)} unchanged sources copied from the previous release" in reused.output
+    full = CliRunner().invoke(app, [*command, "--full"], env={"COLUMNS": "400"})
+    assert full.exit_code == 0, full.output
+    assert "0 unchanged sources copied from the previous release" in full.output
+    assert _digest(_current(home), with_retrieval_times=False) == _digest(before, with_retrieval_times=False)
 
 
 def test_failing_incremental_build_keeps_the_current_release(base_home, mirror, tmp_path):

@@ -74,10 +74,19 @@ def build(
     allow_changed_files: Annotated[
         bool, typer.Option(help="Accept raw files whose sha256 differs from source.yml (recorded as warnings).")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Parse every source again instead of copying unchanged ones from the current release."
+        ),
+    ] = False,
 ) -> None:
     """Build a new warehouse release from the sources and make it current.
 
-    Example: OBSERVATORY_MIRROR=../shared/data observatory build
+    Sources unchanged since the current release (declaration, connector, raw file checksums, build code) are copied
+    from it unless --full is given.
+
+    Example: OBSERVATORY_MIRROR=../shared/data observatory build --full
     """
     from observatory.geo import UnresolvedAreasError
     from observatory.sources import registry
@@ -92,14 +101,20 @@ def build(
             unknown = set(source) - {spec.id for spec in specs}
             if unknown:
                 fail(f"unknown source(s) {sorted(unknown)}; see `observatory sources`")
-        report = build_release(settings, specs=specs, strict_checksums=not allow_changed_files, console=errors)
+        report = build_release(
+            settings,
+            specs=specs,
+            strict_checksums=not allow_changed_files,
+            console=errors,
+            incremental_build=not full,
+        )
     except (BuildError, SourceError, UnresolvedAreasError, registry.SpecError) as error:
         fail(str(error))
     warnings = sum(1 for f in report.findings if f.severity == "warning")
     console.print(
         f"release {report.release.release_id}: {len(report.datasets)} datasets, "
         f"{sum(report.datasets.values()):,} rows, {report.indicator_values:,} indicator values, {warnings} warnings, "
-        f"{report.seconds:.1f} s",
+        f"{len(report.reused)} unchanged sources copied from the previous release, {report.seconds:.1f} s",
         highlight=False,
     )
     _print_status(settings)
