@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 
@@ -19,31 +18,31 @@ from observatory.api.guards import (
     raw_body_route,
 )
 from observatory.api.models import document_statuses
+from observatory.api.precompute import Precomputer
 from observatory.api.problems import install_problem_handlers, problem_response
 from observatory.api.release_cache import ReleaseRegistry
-from observatory.api.responses import CACHE_CONTROL, release_etag, stores_stamp
+from observatory.api.responses import CACHE_CONTROL, mutable_store_paths, release_etag, stores_stamp
 from observatory.settings import Settings, get_settings
 from observatory.warehouse.releases import ReleaseError
 
 log = logging.getLogger("observatory.api")
 # Paths whose content depends on more than the release (evidence store, publication files, the vault): no release ETag.
-VOLATILE_PREFIXES = ("/api/evidence", "/api/publications", "/api/vault", "/evidence", "/reports", "/static", "/geo")
+VOLATILE_PREFIXES = (
+    "/api/release/precompute",
+    "/api/evidence",
+    "/api/publications",
+    "/api/vault",
+    "/evidence",
+    "/reports",
+    "/static",
+    "/geo",
+)
 # JSON answers that depend only on the release and the URL: kept as finished bytes, served without routing.
 # Paths served before any release is built: the vault only needs its key (an NGO may upload before the first build).
 RELEASE_FREE_PREFIXES = ("/api/vault/",)
 REPLAYABLE_PREFIXES = ("/api/profiles/", "/api/corridors", "/api/indicators", "/api/areas", "/api/frameworks")
 REPLAY_BYTES = 64 * 2**20  # finished answers kept for replay, all releases together
 REPLAY_ENTRY_BYTES = 8 * 2**20  # a larger answer is recomputed (from the memo) rather than kept whole
-
-
-def mutable_store_paths(settings: Settings) -> tuple[Path, ...]:
-    """Files of the stores that change between releases (with their write-ahead logs), for the stores stamp."""
-    from observatory.evidence.store import store_path as evidence_store
-    from observatory.knowledge.store import store_path as knowledge_store
-    from observatory.publish.catalogue import catalogue_path
-
-    files = (evidence_store(settings), knowledge_store(settings), catalogue_path(settings))
-    return tuple(path for file in files for path in (file, file.with_name(file.name + ".wal"), Path(f"{file}-wal")))
 
 
 class ReleaseHeaders:
@@ -246,14 +245,26 @@ def _mount_routers(app: FastAPI) -> None:
     mount_portal(app)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The portal and API serving the current release of `settings.home`."""
+def _open_current_release(app: FastAPI) -> None:
+    """Open the current release at start-up, so its precompute pass begins before the first visitor arrives."""
+    try:
+        app.state.registry.current()
+    except ReleaseError:  # nothing built yet: the pass starts with the first release a request sees
+        pass
+
+
+def create_app(settings: Settings | None = None, *, precompute: bool = True) -> FastAPI:
+    """The portal and API serving the current release of `settings.home` (precompute: the per-release pass)."""
     settings = settings or get_settings()
-    registry = ReleaseRegistry(settings)
+    precomputer = Precomputer(settings, enabled=precompute)
+    registry = ReleaseRegistry(settings, on_open=precomputer.start)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        for hook in _app.state.startup_hooks:
+            hook(_app)
         yield
+        precomputer.stop()
         registry.close()
 
     app = FastAPI(
@@ -270,6 +281,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.registry = registry
+    app.state.precomputer = precomputer
+    # Run once when the server starts, before the first request; each must return at once (long work in a thread).
+    app.state.startup_hooks = [_open_current_release]
     app.state.route_index = RouteIndex(app)
     app.state.replay = ByteLRU(REPLAY_BYTES, REPLAY_ENTRY_BYTES)
     install_problem_handlers(app)

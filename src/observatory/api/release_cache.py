@@ -35,6 +35,8 @@ class ReleaseHandle:
     memo_bytes: int = MEMO_BYTES
     memo_entry_bytes: int = MEMO_ENTRY_BYTES
     _memo: ByteLRU | None = field(default=None, repr=False)
+    # Set once by the background pass (observatory.api.precompute.ReleaseDigest): what every page needs, per release.
+    digest: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self._memo is None:
@@ -76,8 +78,9 @@ class ReleaseHandle:
 class ReleaseRegistry:
     """Resolves the current release cheaply: re-reads CURRENT only when its stat changes."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, on_open: Callable[[ReleaseHandle], None] | None = None):
         self.settings = settings
+        self.on_open = on_open  # told of every release opened (the precompute pass starts there)
         self._lock = threading.Lock()
         self._signature: tuple | None = None
         self._current: ReleaseHandle | None = None
@@ -99,6 +102,7 @@ class ReleaseRegistry:
         with self._lock:
             release = releases.require_current(self.settings)
             handle = self._handles.get(release.release_id)
+            opened = handle is None
             if handle is None:
                 handle = ReleaseHandle(release.release_id, release.path, releases.open_read_only(release.path))
                 self._handles[release.release_id] = handle
@@ -108,7 +112,9 @@ class ReleaseRegistry:
             else:
                 self._handles.move_to_end(release.release_id)
             self._current, self._signature = handle, signature
-            return handle
+        if opened and self.on_open is not None:
+            self.on_open(handle)
+        return handle
 
     def close(self) -> None:
         """Close every open release."""

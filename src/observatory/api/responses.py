@@ -6,9 +6,12 @@ import hashlib
 import json
 import math
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.responses import Response
+
+from observatory.settings import Settings
 
 CACHE_CONTROL = "public, max-age=60, must-revalidate"
 
@@ -47,6 +50,16 @@ def json_response(payload: Any, status_code: int = 200) -> Response:
     return Response(dumps(payload), status_code=status_code, media_type="application/json")
 
 
+def mutable_store_paths(settings: Settings) -> tuple[Path, ...]:
+    """Files of the stores that change between releases (with their write-ahead logs), for the stores stamp."""
+    from observatory.evidence.store import store_path as evidence_store
+    from observatory.knowledge.store import store_path as knowledge_store
+    from observatory.publish.catalogue import catalogue_path
+
+    files = (evidence_store(settings), knowledge_store(settings), catalogue_path(settings))
+    return tuple(path for file in files for path in (file, file.with_name(file.name + ".wal"), Path(f"{file}-wal")))
+
+
 def stores_stamp(paths) -> str:
     """A short fingerprint of the mutable stores beside the release (evidence, knowledge, publications catalogue).
 
@@ -70,12 +83,22 @@ def release_etag(release_id: str, url: str) -> str:
     return f'W/"{release_id}-{digest}"'
 
 
+def joined_objects(first: bytes, second: bytes) -> bytes:
+    """Two serialised JSON objects as one (the second's members after the first's), without parsing either."""
+    if first == b"{}":
+        return second
+    if second == b"{}":
+        return first
+    return first[:-1] + b"," + second[1:]
+
+
 async def cached_json(handle, request, build) -> Response:
-    (
-        """The JSON body for this URL in this release, serialised once (releases never change); a hit never leaves """
-        """the """
-        """event loop."""
-    )
+    """The JSON body of build() for this URL in this release, serialised once (releases never change)."""
+    return await cached_body(handle, request, lambda: dumps(build()))
+
+
+async def cached_body(handle, request, build) -> Response:
+    """The JSON bytes build() gives for this URL in this release, made once; a hit never leaves the event loop."""
     from starlette.concurrency import run_in_threadpool
 
     # The middleware's key holds only the route's declared parameters (unknown ones were refused), sorted.
@@ -84,5 +107,5 @@ async def cached_json(handle, request, build) -> Response:
     key = ("json", request.url.path, validated if validated is not None else request.url.query, stamp)
     body = handle.peek(key)
     if body is None:
-        body = await run_in_threadpool(handle.memo, key, lambda: dumps(build()))
+        body = await run_in_threadpool(handle.memo, key, build)
     return Response(body, media_type="application/json")

@@ -117,17 +117,7 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
     def compute() -> dict[str, Any]:
         index = _stock_index(handle)
         stock = stock_series(handle)
-        by_sex = (
-            {
-                sex: {
-                    r["year"]: r["value"]
-                    for r in collapsed(handle, stock, sex=sex, origin=origin, destination=destination)
-                }
-                for sex in ("total", "female", "male")
-            }
-            if stock
-            else {}
-        )
+        by_sex, stock_sources = _stock_by_sex(handle, stock, origin, destination)
         declared, share_sources = _declared_shares(handle, origin, destination)
         stock_rows = []
         for year in sorted(by_sex.get("total", {})):
@@ -151,9 +141,7 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
             )
         sources: set[str] = set(cast(Any, stock).dataset_id and [cast(Any, stock).dataset_id] or [])
         sources.update(share_sources)
-        for sex_rows in [collapsed(handle, stock, origin=origin, destination=destination)] if stock else []:
-            for row in sex_rows:
-                sources.update(row["sources"] or [])
+        sources.update(stock_sources)
         other = other_measures(handle, origin, destination)
         for item in other:
             sources.update(item["sources"])
@@ -170,13 +158,41 @@ def corridor_profile(handle: ReleaseHandle, origin: str, destination: str) -> di
     return handle.memo(("corridor_profile", origin, destination), compute)
 
 
+def _stock_by_sex(
+    handle: ReleaseHandle, stock: Series | None, origin: str, destination: str
+) -> tuple[dict[str, dict[int, float | None]], set[str]]:
+    """A corridor's stock by sex and year, and the datasets of its total rows (from the digest once it is built)."""
+    if stock is None:
+        return {}, set()
+    digest = getattr(handle, "digest", None)
+    if digest is not None:
+        kept = digest.corridor_stock.get((origin, destination), {})
+        return (
+            {sex: dict(kept.get(sex, {})) for sex in ("total", "female", "male")},
+            set(digest.corridor_stock_sources.get((origin, destination), ())),
+        )
+    by_sex: dict[str, dict[int, float | None]] = {}
+    sources: set[str] = set()
+    for sex in ("total", "female", "male"):
+        rows = collapsed(handle, stock, sex=sex, origin=origin, destination=destination)
+        by_sex[sex] = {r["year"]: r["value"] for r in rows}
+        if sex == "total":
+            sources.update(s for r in rows for s in (r["sources"] or []))
+    return by_sex, sources
+
+
 def _declared_shares(handle: ReleaseHandle, origin: str, destination: str) -> tuple[dict[str, dict], set[str]]:
     """The share indicators' values of a corridor as fractions by field and year, and their sources."""
     shares: dict[str, dict[int, float | None]] = {}
     sources: set[str] = set()
+    digest = getattr(handle, "digest", None)
     for field, indicator in SHARE_INDICATORS.items():
         series = find_series(handle, indicator) if indicator_has_values(handle, indicator) else None
         if series is None:  # a release without the indicator (a partial build): computed from the stock instead
+            continue
+        if digest is not None and field in digest.corridor_shares:
+            shares[field] = dict(digest.corridor_shares[field].get((origin, destination), {}))
+            sources.update(digest.corridor_share_sources.get((origin, destination), ()))
             continue
         rows = collapsed(handle, series, origin=origin, destination=destination)
         shares[field] = {r["year"]: None if r["value"] is None else r["value"] / 100 for r in rows}
@@ -193,8 +209,11 @@ def _declared_partner_shares(
     series = find_series(handle, indicator) if indicator_has_values(handle, indicator) else None
     if series is None:
         return None
+    digest = getattr(handle, "digest", None)
+    if digest is not None and year is not None and year == digest.partner_year and field in digest.corridor_shares:
+        return dict(digest.partner_shares.get((direction, code, year), {}))
     place, partner = ("origin", "destination") if direction == "out" else ("destination", "origin")
-    places: dict[str, str] = {place: code}
+    places: dict[str, Any] = {place: code}
     rows = collapsed(handle, series, year_from=year, year_to=year, **places)
     return {r[partner]: None if r["value"] is None else r["value"] / 100 for r in rows}
 
@@ -216,24 +235,25 @@ def category_labels(handle: ReleaseHandle, series_id: str) -> dict[str, str]:
     return handle.memo(("category_labels",), build).get(series_id, {})
 
 
-def _by_category(handle: ReleaseHandle, measure_id: str, origin: str, destination: str) -> dict[str, list[dict]]:
-    """A corridor measure's yearly values per category (last period of the year; published total else women + men)."""
+def _by_measure_and_category(handle: ReleaseHandle, origin: str, destination: str) -> dict[str, dict[str, list]]:
+    """Every corridor measure but the stock: yearly values per category (last period of the year; published total
+    else women + men), in one scan of the observations."""
     rows = handle.rows(
         """WITH chosen AS (
-               SELECT category, year, period, sex, value, dataset_id FROM observation
-               WHERE measure_id = ? AND origin = ? AND destination = ? AND age = 'total' AND value IS NOT NULL
-               QUALIFY period = max(period) OVER (PARTITION BY category, year))
-           SELECT category, year, any_value(period) AS period,
+               SELECT measure_id, category, year, period, sex, value, dataset_id FROM observation
+               WHERE origin = ? AND destination = ? AND measure_id <> ? AND age = 'total' AND value IS NOT NULL
+               QUALIFY period = max(period) OVER (PARTITION BY measure_id, category, year))
+           SELECT measure_id, category, year, any_value(period) AS period,
                   CASE WHEN bool_or(sex = 'total') THEN sum(value) FILTER (WHERE sex = 'total')
                        ELSE sum(value) FILTER (WHERE sex IN ('female', 'male')) END AS value,
                   list_sort(list_distinct(list(dataset_id))) AS sources
-           FROM chosen GROUP BY category, year ORDER BY category, year""",
-        [measure_id, origin, destination],
+           FROM chosen GROUP BY measure_id, category, year ORDER BY measure_id, category, year""",
+        [origin, destination, STOCK_MEASURE],
     )
-    out: dict[str, list[dict]] = {}
+    out: dict[str, dict[str, list[dict]]] = {}
     for row in rows:
         if row["value"] is not None:
-            out.setdefault(row["category"], []).append(row)
+            out.setdefault(row.pop("measure_id"), {}).setdefault(row["category"], []).append(row)
     return out
 
 
@@ -255,18 +275,9 @@ def category_label(category: str, labels: dict[str, str]) -> str | None:
 
 def other_measures(handle: ReleaseHandle, origin: str, destination: str) -> list[dict[str, Any]]:
     """Every corridor measure other than the stock: the headline category's series and every category on its own."""
-    present = [
-        r["measure_id"]
-        for r in handle.rows(
-            "SELECT DISTINCT measure_id FROM observation WHERE origin = ? AND destination = ? AND measure_id <> ? "
-            "ORDER BY 1",
-            [origin, destination, STOCK_MEASURE],
-        )
-    ]
     known = measures(handle)
     out = []
-    for measure_id in present:
-        by_category = _by_category(handle, measure_id, origin, destination)
+    for measure_id, by_category in sorted(_by_measure_and_category(handle, origin, destination).items()):
         if not any(v["value"] for values in by_category.values() for v in values):
             continue
         labels = category_labels(handle, measure_id)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from observatory.api.release_cache import ReleaseHandle
+from observatory.api.responses import dumps
 from observatory.settings import Settings
 
 log = logging.getLogger("observatory.api")
@@ -43,33 +44,40 @@ def _as_data(result: Any) -> Any:
         raise
 
 
-def published_profile(settings: Settings, handle: ReleaseHandle, code: str) -> dict[str, Any] | None:
-    """The full profile from observatory.publish.profile.country_profile when it exists and works, else None."""
+def profile_document(settings: Settings, code: str, data: Any = None) -> bytes:
+    """The full profile's JSON members as one object, `{"document": ...}` (with `document_error` when the builder
+    failed); `data` is an open ReleaseData of the release (opened for this call when None)."""
+    try:
+        from observatory.publish import profile as publish_profile
+    except Exception:  # not installed yet: the API's own summary is used
+        return dumps({"document": None})
+    builder = getattr(publish_profile, "country_profile", None)
+    if builder is None:
+        return dumps({"document": None})
+    try:
+        first = next(iter(inspect.signature(builder).parameters))
+        if first == "settings":
+            return dumps({"document": _as_data(builder(settings, code))})
+        return dumps({"document": _as_data(builder(data, code))})
+    except Exception as error:  # a failing builder must not take the API down
+        log.warning("publish profile for %s failed: %s", code, type(error).__name__)
+        return dumps({"document": None, "document_error": f"{type(error).__name__}: {error}"})
 
-    def compute() -> dict[str, Any] | None:
+
+def published_profile(settings: Settings, handle: ReleaseHandle, code: str, stamp: str | None) -> bytes:
+    """The full profile of an area as JSON members (see profile_document), computed for this request; kept per
+    release and stores stamp, since the document shows the evidence library."""
+
+    def compute() -> bytes:
+        from observatory.publish.data import ReleaseData
+
+        data = ReleaseData(con=handle.connection.cursor(), release_id=handle.release_id, settings=settings)
         try:
-            from observatory.publish import profile as publish_profile
-        except Exception:  # not installed yet: the API's own summary is used
-            return None
-        builder = getattr(publish_profile, "country_profile", None)
-        if builder is None:
-            return None
-        try:
-            first = next(iter(inspect.signature(builder).parameters))
-            if first == "settings":
-                return {"document": _as_data(builder(settings, code))}
-            from observatory.publish.data import ReleaseData
+            return profile_document(settings, code, data)
+        finally:
+            data.close()
 
-            data = ReleaseData.open(settings, handle.release_id)
-            try:
-                return {"document": _as_data(builder(data, code))}
-            finally:
-                data.close()
-        except Exception as error:  # a failing builder must not take the API down
-            log.warning("publish profile for %s failed: %s", code, error)
-            return {"error": f"{type(error).__name__}: {error}"}
-
-    return handle.memo(("published_profile", code), compute)
+    return handle.memo(("published_profile", code, stamp), compute)
 
 
 def evidence_store_path(settings: Settings) -> Path:

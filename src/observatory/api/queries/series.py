@@ -64,6 +64,7 @@ VALUE_ORDER = (
     "revision NULLS FIRST, status, value NULLS FIRST"
 )
 CHUNK_ROWS = 20_000
+PLACE_COLUMNS = ("area", "origin", "destination")
 
 
 def source_sql(series: Series, revision: str | None = None) -> tuple[str, list]:
@@ -182,7 +183,9 @@ def chunked_rows(handle: ReleaseHandle, sql: str, params: list) -> Iterator[list
         cursor.close()
 
 
-def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **filters: Any) -> list[dict]:
+def collapsed(
+    handle: ReleaseHandle, series: Series, *, sex: str = "total", partition: tuple[str, ...] = (), **filters: Any
+) -> list[dict]:
     """One value per (area, origin, destination, year): the headline age band and category, the last period."""
     # The category is the first of category_order present in the selection (the declared headline, else the
     # all-categories value, else the first declared code): every surface that collapses shows the declared fact.
@@ -205,15 +208,25 @@ def collapsed(handle: ReleaseHandle, series: Series, *, sex: str = "total", **fi
         sex_filter, value_expr, derived = " AND sex = ?", "sum(value)", "false"
     # The first category of the declared order that the selection holds; undeclared codes only after every
     # declared one, in code order, so the choice is stable (and the code is shown with it).
-    preferred = (
-        "SELECT category FROM (SELECT DISTINCT category FROM base) "
-        "ORDER BY coalesce(list_position(?::VARCHAR[], category), 2147483647), category LIMIT 1"
-    )
+    # With a partition (columns of PLACE_COLUMNS), the category is chosen per place as if the selection were filtered
+    # to that place: one query answers every place exactly as one query per place would (the precomputed pass).
+    ranking = "ORDER BY coalesce(list_position(?::VARCHAR[], category), 2147483647), category"
+    if partition:
+        if not set(partition) <= set(PLACE_COLUMNS):
+            raise ValueError("a partition is made of place columns only")
+        places = ", ".join(partition)
+        preferred = (
+            f"SELECT {places}, category FROM (SELECT DISTINCT {places}, category FROM base) "
+            f"QUALIFY row_number() OVER (PARTITION BY {places} {ranking}) = 1"
+        )
+    else:
+        preferred = f"SELECT category FROM (SELECT DISTINCT category FROM base) {ranking} LIMIT 1"
+    joined = ", ".join([*partition, "category"])
     sql = (
         f"""
     WITH base AS ({base}{where} AND age = ?{sex_filter}),
     pick AS ({preferred}),
-    chosen AS (SELECT base.* FROM base JOIN pick USING (category)
+    chosen AS (SELECT base.* FROM base JOIN pick USING ({joined})
                QUALIFY period = max(period) OVER (PARTITION BY area, origin, destination, year))
     SELECT area, origin, destination, year, any_value(period) AS period, any_value(category) AS category,
            {value_expr} AS value,
@@ -309,7 +322,12 @@ def map_values(handle: ReleaseHandle, series: Series, year: int | None = None, s
 
 
 def area_series(handle: ReleaseHandle, series: Series, area: str, sex: str = "total") -> list[dict]:
-    """The collapsed time series of one area."""
+    """The collapsed time series of one area (from the release's precomputed digest once the pass is done)."""
+    digest = getattr(handle, "digest", None)
+    if digest is not None:
+        rows = digest.area_rows(series.kind, series.id, area, sex)
+        if rows is not None:
+            return rows
     return handle.memo(
         ("area_series", series.kind, series.id, area, sex), lambda: collapsed(handle, series, sex=sex, area=area)
     )

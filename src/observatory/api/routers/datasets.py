@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from observatory.api.deps import Release
 from observatory.api.formats import Format, table_response
@@ -13,6 +13,16 @@ from observatory.api.responses import json_response
 from observatory.api.safe_text import safe_url
 
 router = APIRouter(tags=["release"], responses=PROBLEMS)
+
+
+@router.get("/release/precompute", response_model=Envelope, summary="How far the release's precompute pass is")
+def get_precompute(request: Request, handle: Release):
+    """Whether the per-release digest behind country and corridor pages is built, and how many full profile
+    documents are made (answers are the same either way; only their speed differs)."""
+    precomputer = request.app.state.precomputer
+    return json_response(
+        {"release": handle.release_id, "digest": handle.digest is not None, **precomputer.status(handle.release_id)}
+    )
 
 
 @router.get("/release", response_model=Envelope, summary="The current release")

@@ -10,7 +10,7 @@ from observatory.api.deps import AppSettings, Release, check_area
 from observatory.api.models import PROBLEMS, Envelope
 from observatory.api.queries.external import published_profile
 from observatory.api.queries.profiles import country_summary
-from observatory.api.responses import cached_json
+from observatory.api.responses import cached_body, dumps, joined_objects
 
 router = APIRouter(tags=["profiles"], responses=PROBLEMS)
 
@@ -27,14 +27,17 @@ async def get_profile(
 ):
     """Identity, groups, key figures, indicators, main corridors and sources of one country or group."""
     code = cast(str, check_area(handle, code))
+    stamp = request.scope.get("state", {}).get("stores_stamp")
+    precomputer = request.app.state.precomputer
 
-    def build() -> dict:
-        body = {"release": handle.release_id, **country_summary(handle, code)}
-        if full:
-            document = published_profile(settings, handle, code)
-            body["document"] = document.get("document") if document else None
-            if document and "error" in document:
-                body["document_error"] = document["error"]
-        return body
+    def build() -> bytes:
+        summary = dumps({"release": handle.release_id, **country_summary(handle, code)})
+        if not full:
+            return summary
+        # The document of the release's precomputed pass when it was made with these stores, else computed now.
+        document = precomputer.document(handle, code, stamp)
+        if document is None:
+            document = published_profile(settings, handle, code, stamp)
+        return joined_objects(summary, document)
 
-    return await cached_json(handle, request, build)
+    return await cached_body(handle, request, build)
