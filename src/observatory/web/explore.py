@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from observatory.api.deps import AppSettings, Release, check_area
 from observatory.api.problems import bad_request
-from observatory.api.queries.catalogue import area_label, countries, find_series, groups
+from observatory.api.queries.catalogue import countries, find_series, groups
 from observatory.api.queries.claims import SCHEMES, answer_claim, check_claim, claim_series, parse_claim
 from observatory.api.queries.corridors import corridor_profile, stock_years, top_partners
 from observatory.api.queries.external import evidence_for, search_evidence
@@ -41,11 +41,15 @@ def corridor_explorer(
         check_area(handle, origin or None, "origin"),
         check_area(handle, destination or None, "destination"),
     )
+    lang = language_of(request)
+    _ = gettext_for(lang)
     profile, charts, ranking, evidence, published = None, [], None, [], {}
     if origin and destination and origin != destination:
         profile = corridor_profile(handle, origin, destination)
+        names = {"origin": place_name(handle, origin, lang), "destination": place_name(handle, destination, lang)}
+        sexes = {"female": _("female"), "male": _("male")}
         points = [
-            {"year": r["year"], "value": r[sex], "sex": sex}
+            {"year": r["year"], "value": r[sex], "sex": sexes[sex]}
             for r in profile["stock"]
             for sex in ("female", "male")
             if r[sex] is not None
@@ -53,29 +57,26 @@ def corridor_explorer(
         if points:
             charts.append(
                 line_chart(
-                    f"Migrants born in {area_label(handle, origin)} living in {area_label(handle, destination)}, by "
-                    "sex",
+                    _("Migrants born in %(origin)s living in %(destination)s, by sex") % names,
                     points,
-                    "Migrants",
+                    _("Migrants"),
                     "sex",
+                    lang=lang,
                 )
             )
+        of_origin, of_destination = _("share of the origin's emigrants"), _("share of the destination's immigrants")
         shares = [
-            {"year": r["year"], "value": r["share_of_origin_emigrants"], "series": "share of the origin's emigrants"}
+            {"year": r["year"], "value": r["share_of_origin_emigrants"], "series": of_origin}
             for r in profile["stock"]
             if r["share_of_origin_emigrants"] is not None
         ]
         shares += [
-            {
-                "year": r["year"],
-                "value": r["share_of_destination_immigrants"],
-                "series": "share of the destination's immigrants",
-            }
+            {"year": r["year"], "value": r["share_of_destination_immigrants"], "series": of_destination}
             for r in profile["stock"]
             if r["share_of_destination_immigrants"] is not None
         ]
         if shares:
-            chart = line_chart("Weight of the corridor", shares, "Share", "series")
+            chart = line_chart(_("Weight of the corridor"), shares, _("Share"), "series", lang=lang)
             chart.spec["encoding"]["y"]["axis"] = {"format": ".0%"}
             charts.append(chart)
         evidence = evidence_for(settings, corridor=(origin, destination), limit=6)
@@ -85,7 +86,7 @@ def corridor_explorer(
         ranking = top_partners(handle, cast(str, code), direction, limit=15)
         bars = [
             {
-                "name": r["name"],
+                "name": place_name(handle, r["code"], lang, r["name"]),
                 "value": r["value"],
                 "url": f"/corridors?origin={code if direction == 'out' else r['code']}"
                 f"&destination={r['code'] if direction == 'out' else code}",
@@ -93,20 +94,20 @@ def corridor_explorer(
             for r in ranking["rows"]
         ]
         if bars:
-            what = (
-                f"destinations of emigrants from {area_label(handle, code)}"
+            title = (
+                _("Largest destinations of emigrants from %(area)s, %(year)s")
                 if direction == "out"
-                else f"origins of immigrants in {area_label(handle, code)}"
-            )
-            charts.append(bar_chart(f"Largest {what}, {ranking['year']}", bars, "Migrants", href=True))
+                else _("Largest origins of immigrants in %(area)s, %(year)s")
+            ) % {"area": place_name(handle, code, lang), "year": ranking["year"]}
+            charts.append(bar_chart(title, bars, _("Migrants"), href=True, lang=lang))
         ranking["direction"] = direction
     return render(
         request,
         handle,
         "corridors.html",
-        title="Corridor explorer"
+        title=_("Corridor explorer")
         if not profile
-        else f"{area_label(handle, origin)} → {area_label(handle, destination)}",
+        else f"{place_name(handle, origin, lang)} → {place_name(handle, destination, lang)}",
         countries=countries(handle),
         origin=origin,
         destination=destination,
@@ -298,7 +299,7 @@ def evidence_page(
         request,
         handle,
         "evidence.html",
-        title="Evidence library",
+        title=gettext_for(language_of(request))("Evidence library"),
         q=q or "",
         area=area,
         found=found,

@@ -14,13 +14,14 @@ from observatory.api.queries.catalogue import area_label, areas
 from observatory.api.queries.profiles import latest
 from observatory.api.release_cache import ReleaseHandle
 from observatory.evidence.store import EvidenceStore
+from observatory.i18n.messages import gettext_for
 from observatory.knowledge.directory import counts, find_people, institution_page, person_page, theme_labels
 from observatory.knowledge.regions import region_names
 from observatory.knowledge.store import KnowledgeStore, store_path
 from observatory.knowledge.vocab import terms
 from observatory.settings import Settings
 from observatory.web.charts import world_map
-from observatory.web.templating import render
+from observatory.web.templating import gettext_of, language_of, place_name, render
 
 router = APIRouter(prefix="/knowledge", include_in_schema=False)
 SDG_POLICY_INDICATOR = "sdg_10_7_2"
@@ -55,7 +56,8 @@ def hub(request: Request, handle: Release, settings: AppSettings):
 
     store, _ = _stores(settings)
     return _page(
-        request, handle, store, "hub.html", title="Knowledge: people, policies and dialogues", counts=counts(store),
+        request, handle, store, "hub.html", title=gettext_of(request)("Knowledge: people, policies and dialogues"),
+        counts=counts(store),
         policies=len(list_policies(store)), themes=list_themes(store), assessments=list_assessments(store), sources=[],
     )  # fmt: skip
 
@@ -78,7 +80,8 @@ def people(
     except ValueError as error:
         raise ApiProblem(400, "Invalid search", str(error)) from None
     return _page(
-        request, handle, store, "people.html", title="Research directory", found=found, themes=theme_labels(),
+        request, handle, store, "people.html", title=gettext_of(request)("Research directory"), found=found,
+        themes=theme_labels(),
         regions=region_names(), q=q or "", page_size=PAGE_SIZE, sources=[],
     )  # fmt: skip
 
@@ -122,7 +125,7 @@ def policies(
     except ValueError as error:
         raise ApiProblem(400, "Invalid filter", str(error)) from None
     return _page(
-        request, handle, store, "policies.html", title="Policies and practices", rows=rows,
+        request, handle, store, "policies.html", title=gettext_of(request)("Policies and practices"), rows=rows,
         kinds=terms("policies.yml", "kinds"), statuses=terms("policies.yml", "statuses"),
         chosen={"country": (country or "").upper(), "kind": kind or "", "status": status or ""}, sources=[],
     )  # fmt: skip
@@ -141,13 +144,14 @@ def policy(request: Request, policy_id: str, handle: Release, settings: AppSetti
     return _page(request, handle, store, "policy.html", title=entry["title"], entry=entry, where=where, sources=[])
 
 
-def firewall_chart(handle: ReleaseHandle, rows: list[dict[str, Any]]):
+def firewall_chart(handle: ReleaseHandle, rows: list[dict[str, Any]], lang: str = "en"):
     """The portal's world map, coloured by the kinds of arrangement recorded (a category, not a quantity)."""
+    _ = gettext_for(lang)
     known = areas(handle)
     values = [
         {
             "code": r["country"],
-            "name": area_label(handle, r["country"]),
+            "name": place_name(handle, r["country"], lang),
             "value": r["entries"],
             "m49": f"{known[r['country']]['m49']:03d}",
             "kinds": " + ".join(r["kind_labels"]),
@@ -155,7 +159,8 @@ def firewall_chart(handle: ReleaseHandle, rows: list[dict[str, Any]]):
         for r in rows
         if known.get(r["country"], {}).get("m49")
     ]
-    chart = world_map("Recorded firewall arrangements", values, "Arrangements recorded")
+    recorded = _("Arrangements recorded")
+    chart = world_map(_("Recorded firewall arrangements"), values, recorded, lang=lang)
     spec = copy.deepcopy(chart.spec)
     layer = spec["layer"][1]
     lookup = layer["transform"][0]["from"]
@@ -164,15 +169,15 @@ def firewall_chart(handle: ReleaseHandle, rows: list[dict[str, Any]]):
          f"&kind=firewall_arrangement", "kinds": v["kinds"]} for v in values
     ]  # fmt: skip
     lookup["fields"] = [*lookup["fields"], "kinds"]
-    layer["encoding"]["color"] = {"field": "kinds", "type": "nominal", "title": "Kind of arrangement",
+    layer["encoding"]["color"] = {"field": "kinds", "type": "nominal", "title": _("Kind of arrangement"),
                                   "legend": {"orient": "bottom", "columns": 2}}  # fmt: skip
-    layer["encoding"]["tooltip"] = [{"field": "name", "title": "Country"}, {"field": "kinds", "title": "Kinds"}]
+    layer["encoding"]["tooltip"] = [{"field": "name", "title": _("Country")}, {"field": "kinds", "title": _("Kinds")}]
     chart.spec = spec
-    chart.alt = (
-        f"World map of the {len(values)} countries with a recorded firewall arrangement, coloured by its kind. "
+    chart.alt = _(
+        "World map of the %(count)s countries with a recorded firewall arrangement, coloured by its kind. "
         "The data table below lists every country."
-    )
-    chart.columns = ["Country", "Kinds", "Arrangements recorded"]
+    ) % {"count": len(values)}
+    chart.columns = [_("Country"), _("Kinds"), recorded]
     chart.rows = [[v["name"], v["kinds"], v["value"]] for v in values]
     return chart
 
@@ -184,9 +189,9 @@ def firewalls(request: Request, handle: Release, settings: AppSettings):
 
     store, _ = _stores(settings)
     rows = firewall_map(store)
-    chart = firewall_chart(handle, rows) if rows else None
+    chart = firewall_chart(handle, rows, language_of(request)) if rows else None
     return _page(
-        request, handle, store, "firewalls.html", title="Firewall map", rows=rows, chart=chart,
+        request, handle, store, "firewalls.html", title=gettext_of(request)("Firewall map"), rows=rows, chart=chart,
         kinds=terms("policies.yml", "firewall_kinds"), names={r["country"]: area_label(handle, r["country"])
                                                               for r in rows}, sources=[],
     )  # fmt: skip
@@ -199,7 +204,7 @@ def dialogues(request: Request, handle: Release, settings: AppSettings):
 
     store, _ = _stores(settings)
     return _page(
-        request, handle, store, "dialogues.html", title="Dialogues", themes=list_themes(store),
+        request, handle, store, "dialogues.html", title=gettext_of(request)("Dialogues"), themes=list_themes(store),
         workshops=list_workshops(store), sources=[],
     )  # fmt: skip
 
@@ -235,7 +240,9 @@ def assessments(request: Request, handle: Release, settings: AppSettings):
 
     store, _ = _stores(settings)
     rows = list_assessments(store)
-    return _page(request, handle, store, "assessments.html", title="Assessments", rows=rows, sources=[])
+    return _page(
+        request, handle, store, "assessments.html", title=gettext_of(request)("Assessments"), rows=rows, sources=[]
+    )
 
 
 @router.get("/assessments/{assessment_id}")

@@ -16,7 +16,6 @@ from observatory.api.deps import AppSettings, Release, check_area
 from observatory.api.problems import ApiProblem, bad_request, not_found
 from observatory.api.queries.catalogue import (
     Series,
-    area_label,
     areas,
     cite,
     countries,
@@ -34,6 +33,8 @@ from observatory.api.queries.profiles import country_summary, global_key_figures
 from observatory.api.queries.series import collapsed, latest_year, map_values
 from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
 from observatory.geo.lookup import AreaDirectory, AreaLookupError
+from observatory.i18n.declarations import objective_text
+from observatory.i18n.glossary import glossary
 from observatory.i18n.messages import gettext_for
 from observatory.web.charts import GEO_FILE, bar_chart, line_chart, world_map
 from observatory.web.compare import (
@@ -352,7 +353,7 @@ def indicator_list(request: Request, handle: Release):
         request,
         handle,
         "indicators.html",
-        title="Indicators and statistics",
+        title=gettext_of(request)("Indicators and statistics"),
         by_level=by_level,
         measures=list(measures(handle).values()),
         datasets=datasets(handle),
@@ -377,13 +378,14 @@ def indicator_page(
     if series is None:
         raise not_found("indicator or measure", series_id, "see /indicators")
     area = check_area(handle, area)
+    lang = language_of(request)
     if series.level == "area":
         compared = parse_compare(handle, compare, add)
         if add:  # one address per view: the added area joins the list in the URL, so the page can be shared
             return RedirectResponse(view_href(request, compare=",".join(compared)), status_code=303)
-        page = _area_indicator_views(handle, series, compared, area, year, view, scale)
+        page = _area_indicator_views(handle, series, compared, area, year, view, scale, lang)
     else:
-        page = _corridor_indicator_view(handle, series, year)
+        page = _corridor_indicator_view(handle, series, year, lang)
     info = indicators(handle).get(series.id) if series.kind == "indicator" else measures(handle).get(series.id)
     evidence = evidence_for(settings, indicator=series.id, limit=8) if series.kind == "indicator" else []
     used = page.pop("used")
@@ -393,7 +395,7 @@ def indicator_page(
         request,
         handle,
         "indicator.html",
-        title=series.title,
+        title=indicator_title(series, lang),
         series=series,
         info=info,
         evidence=evidence,
@@ -405,19 +407,27 @@ def indicator_page(
 
 
 def _area_indicator_views(
-    handle, series: Series, compared: list[str], area: str | None, year: int | None, view: str | None, scale: str
+    handle,
+    series: Series,
+    compared: list[str],
+    area: str | None,
+    year: int | None,
+    view: str | None,
+    scale: str,
+    lang: str = "en",
 ) -> dict[str, Any]:
-    """The compare chart, map, table or sources of an area-level series in the chosen scale and year."""
-    scales = scales_for(handle, series)
+    """The compare chart, map, table or sources of an area-level series in the chosen scale and year, in `lang`."""
+    _ = gettext_for(lang)
+    scales = scales_for(handle, series, lang)
     if scale not in scales:
         raise bad_request(f"scale must be one of {', '.join(scales)}")
     view = view or ("chart" if compared else "map")
     if view not in VIEWS:
         raise bad_request(f"view must be one of {', '.join(VIEWS)}")
     raw = map_values(handle, series)
-    year_note = unavailable_year_note(year, raw)
+    year_note = unavailable_year_note(year, raw, lang)
     data = scaled_countries(handle, series, scale, year if year in raw["years"] else None)
-    unit = scaled_unit(series, scale)
+    unit = scaled_unit(series, scale, lang)
     if not compared:
         default = area or ("WLD" if any(g["code"] == "WLD" for g in raw["groups"]) else None)
         default = default or (raw["countries"][0]["code"] if raw["countries"] else None)
@@ -426,22 +436,36 @@ def _area_indicator_views(
         compared_shown = compared
     charts: list = []
     map_chart = table_chart = None
-    title_year = f"{series.title}{'' if scale == 'value' else ' — ' + SCALE_TITLES[scale].lower()}, {data['year']}"
+    title = indicator_title(series, lang)
+    title_year = f"{title}{'' if scale == 'value' else ' — ' + _(SCALE_TITLES[scale]).lower()}, {data['year']}"
     if view == "chart":
-        line = compare_chart(handle, series, compared_shown, scale, data["year"])
+        line = compare_chart(handle, series, compared_shown, scale, data["year"], lang)
         if line:
             charts.append(line)
         if data["countries"]:
             top = [
-                {"name": r["name"], "value": r["value"], "url": f"/countries/{r['code']}"}
+                {
+                    "name": place_name(handle, r["code"], lang, r["name"]),
+                    "value": r["value"],
+                    "url": f"/countries/{r['code']}",
+                }
                 for r in data["countries"][:20]
             ]
-            charts.append(bar_chart(f"Highest values, {data['year']}", top, unit, href=True))
+            highest = _("Highest values, %(year)s") % {"year": data["year"]}
+            charts.append(bar_chart(highest, top, unit, href=True, lang=lang))
     elif view == "map" and data["countries"]:
-        map_chart = world_map(title_year, data["countries"], f"{series.title} ({unit})")
+        named = [{**r, "name": place_name(handle, r["code"], lang, r["name"])} for r in data["countries"]]
+        map_chart = world_map(title_year, named, f"{title} ({unit})", lang=lang)
     elif view == "table" and data["countries"]:
-        rows = [{"name": r["name"], "value": r["value"], "url": f"/countries/{r['code']}"} for r in data["countries"]]
-        table_chart = bar_chart(title_year, rows, unit, href=True)
+        rows = [
+            {
+                "name": place_name(handle, r["code"], lang, r["name"]),
+                "value": r["value"],
+                "url": f"/countries/{r['code']}",
+            }
+            for r in data["countries"]
+        ]
+        table_chart = bar_chart(title_year, rows, unit, href=True, lang=lang)
     earlier, later = year_steps(raw["years"], data["year"])
     return {
         "data": data,
@@ -451,7 +475,7 @@ def _area_indicator_views(
         "ranking": data["countries"],
         "year_note": year_note,
         "compared": compared,
-        "compared_names": [(c, area_label(handle, c)) for c in compared],
+        "compared_names": [(c, place_name(handle, c, lang)) for c in compared],
         "view": view,
         "views": VIEWS,
         "scale": scale,
@@ -463,15 +487,13 @@ def _area_indicator_views(
     }
 
 
-def _corridor_indicator_view(handle, series: Series, year: int | None) -> dict[str, Any]:
-    """The largest corridors of a corridor-level series in a year."""
+def _corridor_indicator_view(handle, series: Series, year: int | None, lang: str = "en") -> dict[str, Any]:
+    """The largest corridors of a corridor-level series in a year, named in `lang`."""
+    _ = gettext_for(lang)
     rows = handle.memo(("corridor_ranking", series.id), lambda: collapsed(handle, series))
     available = sorted({r["year"] for r in rows if r["value"] is not None})
     chosen = year if year in available else latest_year(rows)
-    year_note = None
-    if year is not None and year not in available:
-        span = f" (years with values: {available[0]}–{available[-1]})" if available else ""
-        year_note = f"No values for {year} in this series{span}; showing {chosen} instead."
+    year_note = year_note_text(year, chosen, available, lang) if year is not None and year not in available else None
     known = areas(handle)
     top = sorted(
         (
@@ -489,13 +511,14 @@ def _corridor_indicator_view(handle, series: Series, year: int | None) -> dict[s
         used.update(r["sources"] or [])
     ranking_rows = [
         {
-            "name": f"{area_label(handle, r['origin'])} → {area_label(handle, r['destination'])}",
+            "name": f"{place_name(handle, r['origin'], lang)} → {place_name(handle, r['destination'], lang)}",
             "value": r["value"],
             "url": f"/corridors?origin={r['origin']}&destination={r['destination']}",
         }
         for r in top
     ]
-    charts = [bar_chart(f"Largest corridors, {chosen}", ranking_rows, series.unit, href=True)] if ranking_rows else []
+    largest = _("Largest corridors, %(year)s") % {"year": chosen}
+    charts = [bar_chart(largest, ranking_rows, series.unit, href=True, lang=lang)] if ranking_rows else []
     return {
         "data": None,
         "charts": charts,
@@ -509,10 +532,40 @@ def _corridor_indicator_view(handle, series: Series, year: int | None) -> dict[s
 @router.get("/frameworks")
 def framework_list(request: Request, handle: Release):
     """GCM, GCR and SDG: coverage by objective."""
+    lang = language_of(request)
     summaries = [
-        {**framework_coverage(handle, f)["summary"], "framework": f, "title": t} for f, t in FRAMEWORKS.items()
+        {**framework_coverage(handle, f)["summary"], "framework": f, "title": framework_title(f, lang)}
+        for f in FRAMEWORKS
     ]
-    return render(request, handle, "frameworks.html", title="Monitoring frameworks", summaries=summaries)
+    return render(
+        request, handle, "frameworks.html", title=gettext_of(request)("Monitoring frameworks"), summaries=summaries
+    )
+
+
+def framework_title(framework: str, lang: str) -> str:
+    """A framework's name in `lang`: the compacts and the SDGs as each language's glossary names them."""
+    if lang == "en":
+        return FRAMEWORKS[framework]
+    names = glossary(lang)
+    if framework == "SDG":
+        goals = names["sdg"][:1].upper() + names["sdg"][1:]
+        _ = gettext_for(lang)
+        return _("%(goals)s (migration-related targets)") % {"goals": goals}
+    return names[framework.lower()]
+
+
+def translated_coverage(coverage: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A framework's coverage with its title and objectives' names and texts in `lang` (the declarations')."""
+    if lang == "en":
+        return coverage
+    objectives = []
+    for objective in coverage["objectives"]:
+        try:
+            short_name, text = objective_text(coverage["framework"], objective["code"], lang)
+        except KeyError:  # an objective the declarations lack keeps its English texts
+            short_name, text = objective["short_name"], objective["text"]
+        objectives.append({**objective, "short_name": short_name, "text": text})
+    return {**coverage, "title": framework_title(coverage["framework"], lang), "objectives": objectives}
 
 
 @router.get("/frameworks/{framework}")
@@ -521,7 +574,7 @@ def framework_page(request: Request, framework: str, handle: Release):
     framework = framework.upper()
     if framework not in FRAMEWORKS:
         raise not_found("framework", framework, "GCM, GCR or SDG")
-    coverage = framework_coverage(handle, framework)
+    coverage = translated_coverage(framework_coverage(handle, framework), language_of(request))
     used = {s for o in coverage["objectives"] for i in o["indicators"] for s in _indicator_sources(handle, i["id"])}
     return render(request, handle, "framework.html", title=coverage["title"], coverage=coverage, sources=used)
 
@@ -547,7 +600,7 @@ def sources_page(request: Request, handle: Release):
         request,
         handle,
         "sources.html",
-        title="Sources and provenance",
+        title=gettext_of(request)("Sources and provenance"),
         datasets=list(datasets(handle).values()),
         files=by_dataset,
         sources=cite(handle, list(datasets(handle))),

@@ -110,6 +110,12 @@ SCALE = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3, "
 ABOVE = re.compile(r"\b(more than|over|at least|above|exceeds?|exceeding|upwards of)\s*$", re.I)
 BELOW = re.compile(r"\b(less than|fewer than|under|below|at most|no more than)\s*$", re.I)
 
+
+def N_(message: str) -> str:
+    """Mark a problem of the reading for the portal's catalogues (scripts/messages.py); the page translates it."""
+    return message
+
+
 Mention = tuple[int, str, str]
 Chooser = Callable[[ReleaseHandle, tuple[str, ...]], "str | None"]
 
@@ -254,13 +260,13 @@ def read_claim(handle: ReleaseHandle, text: str, mentions: list[Mention], choose
     question = _question(text, number)
     problems: list[str] = []
     if family is None:
-        problems.append("no measure recognised (migrants, refugees, asylum-seekers, remittances or deaths)")
+        problems.append(N_("no measure recognised (migrants, refugees, asylum-seekers, remittances or deaths)"))
     if not mentions and corridor_ids:
-        problems.append("no place recognised")
+        problems.append(N_("no place recognised"))
     elif mentions and origin is None and destination is None and (corridor_ids or len(mentions) > 1):
-        problems.append("could not tell who moves where")
+        problems.append(N_("could not tell who moves where"))
     if question in ("share", "relation") and destination is None and origin is not None and corridor_ids:
-        problems.append("no destination recognised (where do they go?)")
+        problems.append(N_("no destination recognised (where do they go?)"))
     unknown = [
         found
         for found in UNREAD_PEOPLE.finditer(text)
@@ -268,9 +274,9 @@ def read_claim(handle: ReleaseHandle, text: str, mentions: list[Mention], choose
     ]
     if unknown:
         # "Congolese refugees" names an origin this reader cannot place: answering without it would change the question
-        problems.append("a place named by its people was not recognised")
+        problems.append(N_("a place named by its people was not recognised"))
     if joined:
-        problems.append("more than one origin or destination named: ask about one at a time")
+        problems.append(N_("more than one origin or destination named: ask about one at a time"))
     named = [
         found.group(1)
         for found in PLACE_AFTER.finditer(text)
@@ -279,7 +285,7 @@ def read_claim(handle: ReleaseHandle, text: str, mentions: list[Mention], choose
     ]
     if named:
         # "died in the Mediterranean": a place this reader does not know; the world total would answer another question
-        problems.append("a place was not recognised")
+        problems.append(N_("a place was not recognised"))
     area = None
     if not corridor_ids or (question != "share" and origin is None and destination is not None and not loose):
         area = destination or origin
