@@ -8,13 +8,23 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import math
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from observatory.i18n.messages import gettext_for
 from observatory.i18n.numbers import format_value
+from observatory.publish.chart_cache import ChartCache, render_svg, spec_key
+
+log = logging.getLogger("observatory.web")
 
 GEO_URL = "/geo/countries-110m.json"
 GEO_FILE = Path("geo") / "world-atlas" / "countries-110m.json"
@@ -24,6 +34,17 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#7B2FD0")
 BAR_COLOUR = "#2a6f97"
 MAX_SERIES = len(PALETTE)  # more lines than distinguishable colours would need a legend nobody can read
 EXPORT_WIDTH = 760
+STATIC_WIDTH = 480  # a drawing made on the server: about one column of the chart grid, shrunk on a phone
+ARIA_ATTRIBUTE = re.compile(r' (?:aria-[a-z]+|role)="[^"]*"')
+LINK_TAG = re.compile(r"</?a\b[^>]*>")
+PATH_DATA = re.compile(r' d="([^"]*)"')
+NUMBER = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+OUTLINE = re.compile(rf"(?:[ML]{NUMBER},{NUMBER}|Z)+")
+DRAWING_VERSION = "portal drawing 1: no ARIA, no links, whole-pixel relative outlines"  # change with slim_svg
+DRAWINGS_FOLDER = "portal"  # next to the publications' chart drawings of the release
+MAX_PENDING = 64  # drawings queued at once; a page whose drawing is not queued is drawn by its reader's browser
+MAX_KEPT = 20_000  # drawings kept per release (about 1 GB at most; a world map is the largest, ~60 KB)
+OUTLINE_STEP = re.compile(rf"([MLZ])(?:({NUMBER}),({NUMBER}))?")
 
 
 def N_(message: str) -> str:
@@ -48,6 +69,7 @@ class Chart:
     links: list[str | None] = field(default_factory=list)  # per row: where a click on the mark leads (keyboard too)
     chart_id: str = ""
     page_url: str = ""  # the page showing the chart (set when the page is drawn): downloads are that URL + download=
+    svg: str = ""  # the server's drawing shown before any script runs (set when the page is drawn; "" until kept)
 
     def download_href(self, file_format: str) -> str:
         """The address of this chart's data or drawing in one format."""
@@ -244,13 +266,16 @@ def world_map(
         if v.get("m49")
     ]
     geo = {"url": GEO_URL, "format": {"type": "topojson", "feature": "countries"}}
+    # Both layers look the values up in one named dataset, so the page carries them once.
+    lookup = {"lookup": "id", "from": {"data": {"name": "values"}, "key": "m49", "fields": ["name", "value", "url"]}}
     spec.update(
         {
+            "datasets": {"values": lookup_values},
             "projection": {"type": "equalEarth"},
             "layer": [
-                {
+                {  # countries without a value, in grey: each country is drawn once (a page's drawing stays light)
                     "data": geo,
-                    "transform": [{"filter": "datum.id != '010'"}],
+                    "transform": [{"filter": "datum.id != '010'"}, lookup, {"filter": "!isValid(datum.value)"}],
                     "mark": {
                         "type": "geoshape",
                         "fill": "#e4e4e4",
@@ -261,17 +286,7 @@ def world_map(
                 },
                 {
                     "data": geo,
-                    "transform": [
-                        {
-                            "lookup": "id",
-                            "from": {
-                                "data": {"values": lookup_values},
-                                "key": "m49",
-                                "fields": ["name", "value", "url"],
-                            },
-                        },
-                        {"filter": "isValid(datum.value)"},
-                    ],
+                    "transform": [lookup, {"filter": "isValid(datum.value)"}],
                     "mark": {"type": "geoshape", "stroke": "#fff", "strokeWidth": 0.5, "cursor": "pointer"},
                     "encoding": {
                         "color": {
@@ -314,15 +329,31 @@ def export_spec(chart: Chart, geometry: Path | None) -> dict[str, Any]:
     spec = copy.deepcopy(chart.spec)
     spec["width"] = EXPORT_WIDTH
     spec["title"] = chart.title
-    layers = spec.get("layer") or []
-    if any(layer.get("data", {}).get("url") == GEO_URL for layer in layers):
-        if geometry is None:
-            raise FileNotFoundError("map geometry")
-        topology = json.loads(geometry.read_text(encoding="utf-8"))
-        for layer in layers:
-            if layer.get("data", {}).get("url") == GEO_URL:
-                layer["data"] = {"values": topology, "format": layer["data"]["format"]}
+    return with_geometry(spec, geometry)
+
+
+def is_map(spec: dict[str, Any]) -> bool:
+    """Whether a spec draws the world geometry (fetched by the browser, inlined for a drawing made elsewhere)."""
+    return any(layer.get("data", {}).get("url") == GEO_URL for layer in spec.get("layer") or [])
+
+
+def with_geometry(spec: dict[str, Any], geometry: Path | None) -> dict[str, Any]:
+    """The spec with the world geometry put in place of its address; in place, and returned."""
+    if not is_map(spec):
+        return spec
+    if geometry is None:
+        raise FileNotFoundError("map geometry")
+    topology = _topology(geometry)
+    for layer in spec["layer"]:
+        if layer.get("data", {}).get("url") == GEO_URL:
+            layer["data"] = {"values": topology, "format": layer["data"]["format"]}
     return spec
+
+
+@lru_cache(maxsize=2)
+def _topology(geometry: Path) -> dict[str, Any]:
+    """The world-atlas TopoJSON, read once per process (only ever read, never changed: specs share it)."""
+    return json.loads(geometry.read_text(encoding="utf-8"))
 
 
 def render_image(chart: Chart, image_format: str, geometry: Path | None) -> bytes:
@@ -333,6 +364,52 @@ def render_image(chart: Chart, image_format: str, geometry: Path | None) -> byte
     if image_format == "svg":
         return vl_convert.vegalite_to_svg(spec).encode()
     return vl_convert.vegalite_to_png(spec, scale=2)
+
+
+def static_spec(chart: Chart) -> dict[str, Any]:
+    """The spec of the drawing a page shows before any script runs: a fixed width (a server has no container), maps
+    as wide as a downloaded view, other charts about a column of the chart grid; no title (the figure caption is)."""
+    spec = copy.deepcopy(chart.spec)
+    spec["width"] = EXPORT_WIDTH if is_map(spec) else STATIC_WIDTH
+    return spec
+
+
+def slim_svg(svg: str) -> str:
+    """A drawing for first paint: the page names it (role="img" and its text alternative), so the marks' own ARIA
+    labels go; outlines made of straight lines are written with whole-pixel relative steps (a world map: 370 -> 60
+    KB, with the same pixels at twice the size)."""
+    svg = ARIA_ATTRIBUTE.sub("", svg).replace(' transform="translate(0,0)"', "")
+    # Marks' links go too: inside an image nobody can reach them by keyboard, and vl-convert resolves them against
+    # its own base URL; the interactive view and the data table carry the links.
+    svg = LINK_TAG.sub("", svg)
+    svg = PATH_DATA.sub(lambda match: f' d="{_relative_outline(match.group(1))}"', svg)
+    svg = svg.replace(' class="marks"', "", 1)
+    return svg.replace("<svg ", '<svg class="marks static-chart" focusable="false" aria-hidden="true" ', 1)
+
+
+def _relative_outline(path: str) -> str:
+    """An outline of absolute M/L/Z steps as rounded relative steps (l dx,dy …); any other path is left as drawn."""
+    if not OUTLINE.fullmatch(path):
+        return path
+    out: list[str] = []
+    x = y = start_x = start_y = 0
+    drawing = False  # inside a run of l steps, where each further pair needs no letter
+    for command, text_x, text_y in OUTLINE_STEP.findall(path):
+        if command == "Z":
+            out.append("z")
+            x, y, drawing = start_x, start_y, False
+            continue
+        new_x, new_y = round(float(text_x)), round(float(text_y))
+        if command == "M":
+            out.append(f"M{new_x},{new_y}")
+            start_x, start_y, drawing = new_x, new_y, False
+        elif (new_x, new_y) != (x, y):
+            step_x, step_y = new_x - x, new_y - y
+            pair = f"{step_x}{',' if step_y >= 0 else ''}{step_y}"
+            out.append((("," if step_x >= 0 else "") if drawing else "l") + pair)
+            drawing = True
+        x, y = new_x, new_y
+    return "".join(out)
 
 
 def chart_metadata(chart: Chart, release_id: str | None, permalink: str, sources: list[dict]) -> dict[str, Any]:
@@ -364,3 +441,109 @@ def chart_csv(chart: Chart, release_id: str | None, sources: list[dict]) -> str:
 def _lower_first(title: str) -> str:
     """A title inside a sentence: only its first letter lowered, so names keep their capitals."""
     return title[:1].lower() + title[1:]
+
+
+class DrawingCache(ChartCache):
+    """Drawings of the portal's charts for one release, kept as files named after the drawn spec's hash."""
+
+    def path(self, spec: dict[str, Any]) -> Path:
+        """Where a spec's drawing is kept: its hash also names how slim_svg rewrites it, so a change draws anew."""
+        return self.folder / f"{spec_key(f'{self.release_id} {DRAWING_VERSION}', spec)}.svg"
+
+    def kept(self, spec: dict[str, Any]) -> str | None:
+        """The kept drawing of a spec, or None when it has not been drawn (or its file is not a drawing)."""
+        return self._read(self.path(spec))
+
+    def keep(self, spec: dict[str, Any], svg: str) -> None:
+        """Keep a drawing (atomically; a full disk costs a later redraw, never a page)."""
+        self._keep(self.path(spec), svg)
+
+
+class ChartDrawings:
+    """The SVG a page shows before any script runs: read from the release's drawings, or drawn once by one background
+    thread while the page goes out without it (its reader's browser draws that chart, as before): a page never waits
+    for vl-convert (seconds at its first call), and a reader cannot queue more work than MAX_PENDING drawings."""
+
+    def __init__(
+        self, cache: DrawingCache, geometry: Path | None, max_pending: int = MAX_PENDING, max_kept: int = MAX_KEPT
+    ):
+        self.cache, self.geometry = cache, geometry
+        self.max_pending, self.max_kept = max_pending, max_kept
+        self.release_id = cache.release_id
+        self._lock = threading.Lock()
+        self._pending: dict[str, Future[None]] = {}  # spec hash -> its drawing in progress
+        self._executor: ThreadPoolExecutor | None = None
+        self._room: int | None = None  # drawings the folder may still take (counted once, on the first drawing)
+
+    @classmethod
+    def for_release(cls, settings: Any, release_id: str, geometry: Path | None) -> ChartDrawings:
+        """The drawings of a release, kept in publications/<release>/charts/portal/."""
+        folder = ChartCache.for_release(settings, release_id).folder / DRAWINGS_FOLDER
+        return cls(DrawingCache(folder, release_id), geometry)
+
+    def svg(self, chart: Chart) -> Markup | None:
+        """The chart's drawing if it is kept; else None, and it is drawn in the background for the next page."""
+        spec = static_spec(chart)
+        kept = self.cache.kept(spec)
+        if kept is not None:
+            return Markup(kept)  # our own vl-convert output, rewritten by slim_svg: no reader text is unescaped
+        if not is_map(spec) or self.geometry is not None:
+            self._queue(spec)
+        return None
+
+    def draw(self, chart: Chart) -> Markup:
+        """The chart's drawing, drawn now if it is not kept (for a batch that prepares a release's pages)."""
+        spec = static_spec(chart)
+        kept = self.cache.kept(spec)
+        if kept is None:
+            self._draw(spec)
+            kept = self.cache.kept(spec) or slim_svg(render_svg(with_geometry(copy.deepcopy(spec), self.geometry)))
+        return Markup(kept)
+
+    def wait(self) -> None:
+        """Block until the drawings queued so far are kept (tests, batches)."""
+        with self._lock:
+            pending = list(self._pending.values())
+        for future in pending:
+            future.result()
+
+    def close(self) -> None:
+        """Stop drawing (a newer release replaced this one); drawings in progress finish."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+
+    def _queue(self, spec: dict[str, Any]) -> None:
+        """Draw a spec in the background unless it is already queued, the queue is full or the folder is."""
+        key = self.cache.path(spec).stem
+        with self._lock:
+            if key in self._pending or len(self._pending) >= self.max_pending or self._room == 0:
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-drawings")
+            future = self._executor.submit(self._draw, spec)
+            self._pending[key] = future
+        future.add_done_callback(lambda _: self._done(key))
+
+    def _done(self, key: str) -> None:
+        with self._lock:
+            self._pending.pop(key, None)
+
+    def _draw(self, spec: dict[str, Any]) -> None:
+        """Draw one spec and keep it, while the folder has room (a reader choosing ever new comparisons would fill
+        the disk otherwise)."""
+        with self._lock:
+            if self._room is None:
+                folder = self.cache.folder
+                self._room = self.max_kept - (sum(1 for _ in folder.glob("*.svg")) if folder.is_dir() else 0)
+            if self._room <= 0:
+                self._room = 0
+                return
+            self._room -= 1
+        try:
+            svg = slim_svg(render_svg(with_geometry(copy.deepcopy(spec), self.geometry)))
+        except Exception:  # a spec vl-convert cannot draw: the page keeps the browser's drawing; no spec in the log
+            log.warning("a portal chart could not be drawn on the server")
+            return
+        self.cache.keep(spec, svg)

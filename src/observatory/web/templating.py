@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,16 @@ from observatory.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, direction, n
 from observatory.i18n.messages import gettext_for, translations
 from observatory.i18n.names import area_name
 from observatory.i18n.numbers import format_value
-from observatory.web.charts import GEO_FILE, PALETTE, Chart, chart_csv, chart_metadata, render_image
+from observatory.publish.catalogue import CatalogueError
+from observatory.web.charts import (
+    GEO_FILE,
+    PALETTE,
+    Chart,
+    ChartDrawings,
+    chart_csv,
+    chart_metadata,
+    render_image,
+)
 
 
 def N_(message: str) -> str:
@@ -55,6 +65,7 @@ ADDRESS_TAG = re.compile(r"<(?:a|form)\b[^>]*>")
 ADDRESS = re.compile(r'\b(href|action)="(/[^"]*)"')
 # ?download=<chart id>.<format> on any page: that view's data or drawing (the page's own URL, so it can be shared).
 DOWNLOAD = re.compile(r"^(chart-[0-9a-f]{10})\.(csv|json|svg|png)$")
+DRAWINGS_LOCK = threading.Lock()  # one set of chart drawings per app, even when two first requests race
 DOWNLOAD_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -344,9 +355,14 @@ def render(
     wanted = request.query_params.get("download")
     if wanted is not None and status_code == 200:
         return download(request, handle, wanted, context, cited, permalink)
+    drawings = chart_drawings(request, handle)
+    undrawn = False
     for chart in page_charts(context):
         chart.page_url = permalink
         localise_chart_links(chart.spec, lang)
+        if drawings is not None:
+            chart.svg = drawings.svg(chart) or ""
+            undrawn = undrawn or not chart.svg
     html = (
         environment(lang)
         .get_template(template)
@@ -364,7 +380,30 @@ def render(
             **context,
         )
     )
-    return HTMLResponse(localise_links(html, lang), status_code=status_code)
+    response = HTMLResponse(localise_links(html, lang), status_code=status_code)
+    if undrawn:  # the next request shows the server's drawing: no browser or shared cache keeps this page
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def chart_drawings(request: Request, handle: ReleaseHandle | None) -> ChartDrawings | None:
+    """The server's chart drawings of the release a request reads (one set per app, replaced with the release)."""
+    if handle is None:
+        return None
+    state = request.app.state
+    settings = getattr(state, "settings", None)
+    with DRAWINGS_LOCK:
+        current = getattr(state, "chart_drawings", None)
+        if current is not None and current.release_id == handle.release_id:
+            return current
+        try:
+            fresh = ChartDrawings.for_release(settings, handle.release_id, geometry_file(settings))
+        except (CatalogueError, AttributeError, TypeError):  # no settings or no publications folder: browsers draw
+            return None
+        if current is not None:
+            current.close()
+        state.chart_drawings = fresh
+        return fresh
 
 
 def page_charts(context: dict[str, Any]) -> list[Chart]:

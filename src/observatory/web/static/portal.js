@@ -1,20 +1,72 @@
-// Progressive enhancement: draw each chart from its embedded Vega-Lite spec; the data tables stay for everyone.
+// Progressive enhancement. Every chart arrives drawn by the server (an SVG beside its data table), so a page paints
+// without any charting script; the interactive view (Vega, ~830 KB) is fetched only when a reader reaches for a chart
+// (pointer over it, focus inside it, a touch), then drawn in place of the server's drawing. A chart the server has
+// not drawn yet is drawn by the browser at once, as before.
 (function () {
   "use strict";
-  function draw() {
-    if (typeof window.vegaEmbed !== "function") { return; }
-    document.querySelectorAll("[data-spec-id]").forEach(function (canvas) {
-      var source = document.getElementById(canvas.getAttribute("data-spec-id"));
-      if (!source) { return; }
-      var spec;
-      try { spec = JSON.parse(source.textContent); } catch (error) { return; }
+  var LIBRARY = ["/static/vendor/vega.min.js", "/static/vendor/vega-lite.min.js", "/static/vendor/vega-embed.min.js"];
+  var REACH = ["pointerenter", "focusin", "touchstart"];
+  var loading = null;
+
+  // The three files download in parallel and run in order (async=false); one promise for the whole page.
+  function library() {
+    if (!loading) {
+      loading = Promise.all(LIBRARY.map(function (src) {
+        return new Promise(function (resolve, reject) {
+          var script = document.createElement("script");
+          script.src = src;
+          script.async = false;
+          script.onload = resolve;
+          script.onerror = function () { reject(new Error("could not load " + src)); };
+          document.head.appendChild(script);
+        });
+      }));
+    }
+    return loading;
+  }
+
+  function interactive(canvas) {
+    if (canvas.hasAttribute("data-drawing")) { return; }
+    canvas.setAttribute("data-drawing", "true");
+    var source = document.getElementById(canvas.getAttribute("data-spec-id"));
+    if (!source) { return; }
+    var spec;
+    try { spec = JSON.parse(source.textContent); } catch (error) { return; }
+    library().then(function () {
+      var drawn = canvas.firstElementChild;
+      // Drawn out of sight over the server's drawing, at the canvas' width, then swapped: the page does not jump.
+      var view = document.createElement("div");
+      view.className = "chart-view";
+      if (drawn) { view.classList.add("chart-view-pending"); }
+      canvas.appendChild(view);
       // No vega-embed action menu: it nests a link inside <summary> (axe: nested-interactive); the page offers
       // plain download links (CSV, metadata, SVG, PNG) under every chart instead.
-      window.vegaEmbed(canvas, spec, { actions: false, renderer: "svg" })
-        .then(function () { canvas.setAttribute("data-rendered", "true"); })
-        .catch(function (error) { canvas.setAttribute("data-error", String(error)); });
+      return window.vegaEmbed(view, spec, { actions: false, renderer: "svg" }).then(function () {
+        if (drawn && drawn !== view) { canvas.removeChild(drawn); }
+        view.classList.remove("chart-view-pending");
+        canvas.setAttribute("data-rendered", "interactive");
+      });
+    }).catch(function (error) {
+      canvas.removeAttribute("data-drawing");  // the server's drawing stays; a later reach tries again
+      canvas.setAttribute("data-error", String(error));
     });
   }
+
+  function charts() {
+    document.querySelectorAll("[data-spec-id]").forEach(function (canvas) {
+      if (canvas.getAttribute("data-rendered") !== "static") {
+        interactive(canvas);  // no server drawing yet
+        return;
+      }
+      var figure = canvas.closest("figure") || canvas;
+      var reach = function () {
+        REACH.forEach(function (name) { figure.removeEventListener(name, reach); });
+        interactive(canvas);
+      };
+      REACH.forEach(function (name) { figure.addEventListener(name, reach, { passive: true }); });
+    });
+  }
+
   // A table wider than the screen scrolls sideways: keyboard users reach it with Tab and scroll with the arrows.
   function focusableScrollers() {
     document.querySelectorAll(".table-wrap").forEach(function (wrap) {
@@ -33,7 +85,7 @@
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    draw();
+    charts();
     focusableScrollers();
     document.querySelectorAll("details").forEach(function (details) {
       details.addEventListener("toggle", focusableScrollers);
