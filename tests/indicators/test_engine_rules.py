@@ -390,6 +390,20 @@ def test_a_cut_off_without_a_note_names_only_the_date(con):
     assert notes == [("partial period: data to 2024-09-30", datetime.date(2024, 9, 30))]
 
 
+def test_a_cut_off_and_its_note_come_from_one_declared_row(con):
+    """The earliest cut-off of the datasets behind a value is shown with that row's own note, never another's."""
+    con.execute("DELETE FROM partial_period")
+    con.execute(
+        "INSERT INTO partial_period VALUES ('monthly_a', 2024, '', DATE '2024-06-30', 'to June'), "
+        "('monthly_a', 2024, '', DATE '2024-09-30', 'A later cut-off'), "
+        "('monthly_b', 2024, '', DATE '2024-08-31', 'August')"
+    )
+    formula = "SELECT area, year, period, value FROM observation WHERE measure_id = 'arrivals'"
+    compute_catalogue(con, (spec("arrivals", formula, ["arrivals"]),))
+    notes = con.execute("SELECT DISTINCT note, partial_until FROM indicator_value WHERE year = 2024").fetchall()
+    assert notes == [("partial period: data to 2024-06-30 (to June)", datetime.date(2024, 6, 30))]
+
+
 def test_an_earlier_edition_is_computed_again_side_by_side(con):
     con.execute("UPDATE dataset SET revision = 'WPP 2022' WHERE id = 'wpp'")
     insert(con, "observation_alternative", [("ims2020", "migrant_stock", "XXU", None, None, 2020, "", 1000.0)])

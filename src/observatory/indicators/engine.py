@@ -60,9 +60,9 @@ def check_formula_columns(spec: IndicatorSpec, columns: list[str]) -> None:
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]:
-    """Materialise the formula's result with every key column; returns the formula's own columns."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_raw AS {spec.formula}")
-    columns = [row[0] for row in con.execute("DESCRIBE indicator_raw").fetchall()]
+    """Materialise the formula's result with every key column into `indicator_rows`; returns the formula's columns."""
+    # DESCRIBE only binds the formula: the rows are computed once, by the statement below.
+    columns = [row[0] for row in con.execute(f"DESCRIBE ({spec.formula})").fetchall()]
     check_formula_columns(spec, columns)
     defaults = {
         "area": "NULL",
@@ -97,8 +97,8 @@ def _normalise(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> list[str]
         )
     select.append("CAST(note AS VARCHAR) AS note" if "note" in columns else "CAST(NULL AS VARCHAR) AS note")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE indicator_rows AS SELECT {', '.join(select)} FROM indicator_raw WHERE year IS "
-        "NOT NULL"
+        f"CREATE OR REPLACE TEMP TABLE indicator_rows AS SELECT {', '.join(select)} FROM ({spec.formula}) "
+        "AS indicator_raw WHERE year IS NOT NULL"
     )
     return columns
 
@@ -109,22 +109,26 @@ def _insert_values(
     status: str,
     sources: list[str],
     has_bounds: bool,
-    work: str = "indicator_value_work",
+    by_year: bool,
+    table: str = "indicator_value",
     revision: str | None = None,
 ) -> int:
-    # Where an input comes from several sources, `year_sources` names the ones that supplied each year.
-    con.execute(
-        f"""INSERT INTO {work}
-            SELECT ?, area, origin, destination, r.year, r.period, sex, age, category, value, lower, upper, ?,
-                   coalesce(yp.sources, y.sources, ?::VARCHAR[]), NULL, note, ?, NULL
-            FROM indicator_rows r LEFT JOIN year_sources yp ON yp.year = r.year AND yp.period = r.period
-            LEFT JOIN year_sources y ON y.year = r.year AND y.period IS NULL WHERE value IS NOT NULL""",
-        [spec.id, status, sources, revision],
-    )
-    count = con.execute("SELECT count(*) FROM indicator_rows WHERE value IS NOT NULL").fetchall()[0][0]
+    """Country (or corridor) values and, where declared, group values: one sorted insert; returns the rows written."""
+    parts = [
+        "SELECT area, origin, destination, year, period, sex, age, category, value, lower, upper, "
+        "CAST(NULL AS DOUBLE) AS coverage, note FROM indicator_rows WHERE value IS NOT NULL"
+    ]
     if spec.level == "area" and spec.aggregate != "none":
-        count += _insert_groups(con, spec, status, sources, has_bounds, work, revision)
-    return count
+        groups = group_rows_sql(spec, has_bounds)
+        if spec.aggregate == "sum":
+            groups = f"""SELECT g.* REPLACE (concat_ws('; ', g.note, s.text) AS note) FROM ({groups}) g
+                         LEFT JOIN ({_SPECIAL_MEMBERS_SQL}) s USING (area, year, period, sex, age, category)"""
+        parts.append(groups)
+    value_rows = " UNION ALL ".join(f"SELECT * FROM ({part})" for part in parts)
+    return con.execute(
+        f"INSERT INTO {table} {_finished_rows_sql(value_rows, by_year)}",
+        {"sources": sources, "indicator": spec.id, "status": status, "revision": revision},
+    ).fetchall()[0][0]
 
 
 def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
@@ -172,44 +176,12 @@ def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
         FROM group_rows"""
 
 
-def _insert_groups(
-    con: duckdb.DuckDBPyConnection,
-    spec: IndicatorSpec,
-    status: str,
-    sources: list[str],
-    has_bounds: bool,
-    work: str,
-    revision: str | None,
-) -> int:
-    """Group values (see group_rows_sql) added to the work table with the indicator's status and sources."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE group_rows AS {group_rows_sql(spec, has_bounds)}")
-    con.execute(
-        f"""INSERT INTO {work}
-           SELECT ?, area, origin, destination, g.year, g.period, sex, age, category, value, lower, upper, ?,
-                  coalesce(yp.sources, y.sources, ?::VARCHAR[]), coverage, note, ?, NULL
-           FROM group_rows g LEFT JOIN year_sources yp ON yp.year = g.year AND yp.period = g.period
-           LEFT JOIN year_sources y ON y.year = g.year AND y.period IS NULL""",
-        [spec.id, status, sources, revision],
-    )
-    if spec.aggregate == "sum":
-        _note_special_members(con, spec, work, revision)
-    return con.execute("SELECT count(*) FROM group_rows").fetchall()[0][0]
-
-
-def _note_special_members(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec, work: str, revision: str | None) -> None:
-    """A group sum that includes people of no single country (unknown origin, stateless) says how many they are."""
-    keys = ("area", "year", "period", "sex", "age", "category")
-    con.execute(
-        f"""UPDATE {work} SET note = concat_ws('; ', {work}.note, s.text) FROM (
-                SELECT m."group" AS area, v.year, v.period, v.sex, v.age, v.category,
-                       'includes ' || string_agg(format('{{:,.0f}}', v.value) || ' ' || a.name, ', ' ORDER BY """
-        f"""a.code) AS text
-                FROM indicator_rows v JOIN area_membership m ON m.area = v.area JOIN area a ON a.code = v.area
-                WHERE a.kind = 'special' AND v.value IS NOT NULL AND v.value <> 0 GROUP BY ALL) s
-            WHERE {work}.indicator = ? AND {work}.revision IS NOT DISTINCT FROM ?
-              AND {" AND ".join(f"{work}.{k} = s.{k}" for k in keys)}""",
-        [spec.id, revision],
-    )
+# A group sum that includes people of no single country (unknown origin, stateless) says how many they are.
+_SPECIAL_MEMBERS_SQL = """
+    SELECT m."group" AS area, v.year, v.period, v.sex, v.age, v.category,
+           'includes ' || string_agg(format('{:,.0f}', v.value) || ' ' || a.name, ', ' ORDER BY a.code) AS text
+    FROM indicator_rows v JOIN area_membership m ON m.area = v.area JOIN area a ON a.code = v.area
+    WHERE a.kind = 'special' AND v.value IS NOT NULL AND v.value <> 0 GROUP BY ALL"""
 
 
 def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
@@ -246,14 +218,14 @@ def _prepare_year_sources(
     measures: dict[str, list[tuple[str, str]]],
     substituted: tuple[str, ...] = (),
     edition: tuple[str, ...] = (),
-) -> None:
-    """`year_sources`: per year, the datasets that supplied an input several sources give (series.yml); else empty.
+) -> bool:
+    """`year_sources`: per year, the datasets that supplied an input several sources give (series.yml).
 
-    For an earlier edition, `substituted` measures come from the `edition` datasets whatever the year."""
+    For an earlier edition, `substituted` measures come from the `edition` datasets whatever the year. False (and no
+    table made) when no input has several sources: every value then names all of the indicator's sources."""
     chosen = [m for m in spec.inputs if len(measures[m]) > 1 and m not in substituted]
     if not chosen:
-        con.execute("CREATE OR REPLACE TEMP TABLE year_sources (year INTEGER, period VARCHAR, sources VARCHAR[])")
-        return
+        return False
     fixed = sorted({dataset for m in spec.inputs if len(measures[m]) == 1 for dataset, _ in measures[m]} | set(edition))
     listed = ", ".join(f"'{m}'" for m in chosen)
     con.execute(
@@ -262,28 +234,45 @@ def _prepare_year_sources(
             FROM series_choice WHERE measure_id IN ({listed}) GROUP BY GROUPING SETS ((year, period), (year))""",
         [fixed],
     )
+    return True
 
 
-def _finished_rows_sql(work: str) -> str:
-    """The work table's rows with the edition of their revised inputs and the cut-off of a partly covered period."""
-    return (
-        f"""
-        WITH editions AS (
+def _finished_rows_sql(value_rows: str, by_year: bool) -> str:
+    """`value_rows` with their sources, the edition of their revised inputs and the cut-off of a partly covered period.
+
+    Parameters: $indicator, $status, $sources (all of the indicator's datasets), $revision (an earlier edition's label,
+    else NULL). With `by_year`, `year_sources` names the datasets of each period (or year) instead, where it has them.
+    """
+    if by_year:
+        # Where an input comes from several sources, the ones that supplied each period (else year) are named.
+        sourced = f"""SELECT r.*, coalesce(yp.sources, y.sources, $sources::VARCHAR[]) AS sources FROM ({value_rows}) r
+            LEFT JOIN year_sources yp ON yp.year = r.year AND yp.period = r.period
+            LEFT JOIN year_sources y ON y.year = r.year AND y.period IS NULL"""
+    else:
+        sourced = f"SELECT r.*, $sources::VARCHAR[] AS sources FROM ({value_rows}) r"
+    # Several cut-offs can apply to one value (two datasets, or two declarations of one): the earliest is shown, with
+    # the note of that same declaration; both aggregates order by the same keys, so they pick one row.
+    return f"""
+        WITH sourced AS ({sourced}),
+        editions AS (
             SELECT s.sources, string_agg(DISTINCT d.revision, ', ' ORDER BY d.revision) AS revision
-            FROM (SELECT DISTINCT sources FROM {work}) s JOIN dataset d ON list_contains(s.sources, d.id)
+            FROM (SELECT DISTINCT sources FROM sourced) s JOIN dataset d ON list_contains(s.sources, d.id)
             WHERE d.revision IS NOT NULL GROUP BY s.sources),
-        partial AS (SELECT dataset_id, year, period, min(until) AS until, min(note) AS note FROM partial_period """
-        f"""GROUP BY ALL),
         cut_off AS (
-            SELECT w.rowid AS row_id, min(p.until) AS until, min(p.note) AS note FROM {work} w
-            JOIN partial p ON w.year = p.year AND p.period = w.period AND list_contains(w.sources, p.dataset_id)
-            GROUP BY w.rowid)
-        SELECT w.* REPLACE (
-                   CASE WHEN c.until IS NULL THEN w.note ELSE concat_ws('; ', w.note, 'partial period: data to '
-                        || strftime(c.until, '%Y-%m-%d') || coalesce(' (' || c.note || ')', '')) END AS note,
-                   coalesce(w.revision, e.revision) AS revision, c.until AS partial_until)
-        FROM {work} w LEFT JOIN editions e ON e.sources = w.sources LEFT JOIN cut_off c ON c.row_id = w.rowid"""
-    )
+            SELECT k.year, k.period, k.sources,
+                   first(p.until ORDER BY p.until, p.note NULLS LAST) AS until,
+                   first(p.note ORDER BY p.until, p.note NULLS LAST) AS note
+            FROM (SELECT DISTINCT year, period, sources FROM sourced) k
+            JOIN partial_period p ON p.year = k.year AND p.period = k.period AND list_contains(k.sources, p.dataset_id)
+            GROUP BY k.year, k.period, k.sources)
+        SELECT $indicator, w.area, w.origin, w.destination, w.year, w.period, w.sex, w.age, w.category, w.value,
+               w.lower, w.upper, $status, w.sources, w.coverage,
+               CASE WHEN c.until IS NULL THEN w.note ELSE concat_ws('; ', w.note, 'partial period: data to '
+                    || strftime(c.until, '%Y-%m-%d') || coalesce(' (' || c.note || ')', '')) END AS note,
+               coalesce($revision::VARCHAR, e.revision) AS revision, c.until AS partial_until
+        FROM sourced w LEFT JOIN editions e ON e.sources = w.sources
+        LEFT JOIN cut_off c ON c.year = w.year AND c.period = w.period AND c.sources = w.sources
+        ORDER BY w.area, w.origin, w.destination, w.year, w.period, w.sex, w.category"""
 
 
 def _earlier_editions(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
@@ -319,7 +308,7 @@ def _compute_earlier_editions(con: duckdb.DuckDBPyConnection, catalogue: tuple[I
                 WHERE measure_id IN ({listed_measures}) AND dataset_id IN ({listed_datasets})"""
         )
         try:
-            for spec in catalogue:
+            for spec in sorted(catalogue, key=lambda spec: spec.id):
                 if not set(spec.inputs) & set(substituted) or any(m not in measures for m in spec.inputs):
                     continue
                 sources = sorted(
@@ -327,8 +316,17 @@ def _compute_earlier_editions(con: duckdb.DuckDBPyConnection, catalogue: tuple[I
                 )
                 status = spec.status or _inherited_status([s for m in spec.inputs for _, s in measures[m]])
                 columns = _normalise(con, spec)
-                _prepare_year_sources(con, spec, measures, tuple(substituted), tuple(datasets))
-                _insert_values(con, spec, status, sources, "lower" in columns, "indicator_revision_work", revision)
+                by_year = _prepare_year_sources(con, spec, measures, tuple(substituted), tuple(datasets))
+                _insert_values(
+                    con,
+                    spec,
+                    status,
+                    sources,
+                    "lower" in columns,
+                    by_year,
+                    f"{table}.indicator_value_revision",
+                    revision,
+                )
         finally:
             con.execute("DROP VIEW IF EXISTS temp.observation")
 
@@ -337,36 +335,26 @@ def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator
     """Every indicator whose input measures are in this release; the others are reported as skipped."""
     measures = _present_measures(con)
     _prepare_population(con)
-    # Values collect in a work table and are written once, sorted, so readers of one indicator and area
-    # touch few row groups (DuckDB skips row groups by their min/max).
-    con.execute("CREATE OR REPLACE TEMP TABLE indicator_value_work AS SELECT * FROM indicator_value LIMIT 0")
-    con.execute("CREATE OR REPLACE TEMP TABLE indicator_revision_work AS SELECT * FROM indicator_value LIMIT 0")
-    results = []
-    for spec in catalogue:
-        absent = [m for m in spec.inputs if m not in measures]
-        if absent:
-            results.append(IndicatorResult(spec.id, 0, f"input measure(s) {absent} not in this release"))
-            continue
-        sources = sorted({dataset for m in spec.inputs for dataset, _ in measures[m]})
-        status = spec.status or _inherited_status([status for m in spec.inputs for _, status in measures[m]])
-        columns = _normalise(con, spec)
-        _prepare_year_sources(con, spec, measures)
-        count = _insert_values(con, spec, status, sources, has_bounds="lower" in columns)
-        _register(con, spec)
-        results.append(IndicatorResult(spec.id, count))
-    _compute_earlier_editions(con, catalogue, measures)
-    order = "ORDER BY indicator, area, origin, destination, year, period, sex, category"
+    # Each indicator's values are written sorted, indicators in the order of their ids, so readers of one indicator
+    # and area touch few row groups (DuckDB skips row groups by their min/max); keeping that order needs
+    # preserve_insertion_order, which the rest of the build leaves off.
     con.execute("SET preserve_insertion_order = true")
+    results: dict[str, IndicatorResult] = {}
     try:
-        for work, final in (
-            ("indicator_value_work", "indicator_value"),
-            ("indicator_revision_work", "indicator_value_revision"),
-        ):
-            con.execute(f"INSERT INTO {final} SELECT * FROM ({_finished_rows_sql(work)}) {order}")
+        for spec in sorted(catalogue, key=lambda spec: spec.id):
+            absent = [m for m in spec.inputs if m not in measures]
+            if absent:
+                results[spec.id] = IndicatorResult(spec.id, 0, f"input measure(s) {absent} not in this release")
+                continue
+            sources = sorted({dataset for m in spec.inputs for dataset, _ in measures[m]})
+            status = spec.status or _inherited_status([status for m in spec.inputs for _, status in measures[m]])
+            columns = _normalise(con, spec)
+            by_year = _prepare_year_sources(con, spec, measures)
+            count = _insert_values(con, spec, status, sources, "lower" in columns, by_year)
+            _register(con, spec)
+            results[spec.id] = IndicatorResult(spec.id, count)
+        _compute_earlier_editions(con, catalogue, measures)
     finally:
         con.execute("SET preserve_insertion_order = false")
-    con.execute(
-        "DROP TABLE IF EXISTS indicator_raw; DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS group_rows; "
-        "DROP TABLE indicator_value_work; DROP TABLE indicator_revision_work; DROP TABLE IF EXISTS year_sources"
-    )
-    return results
+    con.execute("DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS year_sources")
+    return [results[spec.id] for spec in catalogue]
