@@ -15,6 +15,7 @@ from observatory.web.charts import (
     ChartDrawings,
     DrawingCache,
     bar_chart,
+    drawing_key,
     line_chart,
     slim_svg,
     static_spec,
@@ -134,7 +135,7 @@ def test_a_chart_is_drawn_once_in_the_background_then_served_from_its_file(drawi
 def test_a_broken_or_foreign_file_is_drawn_again(drawings, tmp_path):
     chart = bar_chart("Largest", [{"name": "A", "value": 3.0}], "persons")
     drawings.draw(chart)
-    path = drawings.cache.path(static_spec(chart))
+    path = drawings.cache.file(drawing_key("r1", chart))
     path.write_text("<html>not a drawing</html>", encoding="utf-8")
     assert drawings.svg(chart) is None
     drawings.wait()

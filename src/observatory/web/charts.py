@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from observatory.i18n.messages import gettext_for
 from observatory.i18n.numbers import format_value
-from observatory.publish.chart_cache import ChartCache, render_svg, spec_key
+from observatory.publish.chart_cache import ChartCache, render_svg, renderer_version
 
 log = logging.getLogger("observatory.web")
 
@@ -70,6 +70,7 @@ class Chart:
     chart_id: str = ""
     page_url: str = ""  # the page showing the chart (set when the page is drawn): downloads are that URL + download=
     svg: str = ""  # the server's drawing shown before any script runs (set when the page is drawn; "" until kept)
+    spec_json: str = ""  # the spec as the page carries it (set when the page is drawn; also keys its drawing)
 
     def download_href(self, file_format: str) -> str:
         """The address of this chart's data or drawing in one format."""
@@ -369,9 +370,8 @@ def render_image(chart: Chart, image_format: str, geometry: Path | None) -> byte
 def static_spec(chart: Chart) -> dict[str, Any]:
     """The spec of the drawing a page shows before any script runs: a fixed width (a server has no container), maps
     as wide as a downloaded view, other charts about a column of the chart grid; no title (the figure caption is)."""
-    spec = copy.deepcopy(chart.spec)
-    spec["width"] = EXPORT_WIDTH if is_map(spec) else STATIC_WIDTH
-    return spec
+    # A shallow copy: asked on every page, and the parts below the top are never changed (drawing copies them).
+    return {**chart.spec, "width": EXPORT_WIDTH if is_map(chart.spec) else STATIC_WIDTH}
 
 
 def slim_svg(svg: str) -> str:
@@ -444,19 +444,35 @@ def _lower_first(title: str) -> str:
 
 
 class DrawingCache(ChartCache):
-    """Drawings of the portal's charts for one release, kept as files named after the drawn spec's hash."""
+    """Drawings of the portal's charts for one release, kept as files named after a hash of what they draw."""
 
-    def path(self, spec: dict[str, Any]) -> Path:
-        """Where a spec's drawing is kept: its hash also names how slim_svg rewrites it, so a change draws anew."""
-        return self.folder / f"{spec_key(f'{self.release_id} {DRAWING_VERSION}', spec)}.svg"
+    def file(self, key: str) -> Path:
+        """Where the drawing of a key (drawing_key) is kept."""
+        return self.folder / f"{key}.svg"
 
-    def kept(self, spec: dict[str, Any]) -> str | None:
-        """The kept drawing of a spec, or None when it has not been drawn (or its file is not a drawing)."""
-        return self._read(self.path(spec))
+    def kept(self, key: str) -> str | None:
+        """The kept drawing of a key, or None when it has not been drawn (or its file is not a drawing)."""
+        return self._read(self.file(key))
 
-    def keep(self, spec: dict[str, Any], svg: str) -> None:
+    def keep(self, key: str, svg: str) -> None:
         """Keep a drawing (atomically; a full disk costs a later redraw, never a page)."""
-        self._keep(self.path(spec), svg)
+        self._keep(self.file(key), svg)
+
+
+def chart_json(chart: Chart) -> str:
+    """The chart's spec as the page carries it (set when the page is drawn), else as plain JSON."""
+    return chart.spec_json or json.dumps(chart.spec, ensure_ascii=False, default=str)
+
+
+def drawing_key(release_id: str, chart: Chart) -> str:
+    """sha256 of what a drawing depends on: release, renderer, how slim_svg rewrites, width and the spec's JSON as the
+    page carries it (serialised once per page: hashing it costs far less than writing the spec out again)."""
+    digest = hashlib.sha256()
+    width = EXPORT_WIDTH if is_map(chart.spec) else STATIC_WIDTH
+    for part in (release_id, renderer_version(), DRAWING_VERSION, str(width), chart_json(chart)):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 class ChartDrawings:
@@ -471,7 +487,7 @@ class ChartDrawings:
         self.max_pending, self.max_kept = max_pending, max_kept
         self.release_id = cache.release_id
         self._lock = threading.Lock()
-        self._pending: dict[str, Future[None]] = {}  # spec hash -> its drawing in progress
+        self._pending: dict[str, Future[None]] = {}  # drawing key -> its drawing in progress
         self._executor: ThreadPoolExecutor | None = None
         self._room: int | None = None  # drawings the folder may still take (counted once, on the first drawing)
 
@@ -483,21 +499,21 @@ class ChartDrawings:
 
     def svg(self, chart: Chart) -> Markup | None:
         """The chart's drawing if it is kept; else None, and it is drawn in the background for the next page."""
-        spec = static_spec(chart)
-        kept = self.cache.kept(spec)
+        key = drawing_key(self.release_id, chart)
+        kept = self.cache.kept(key)
         if kept is not None:
             return Markup(kept)  # our own vl-convert output, rewritten by slim_svg: no reader text is unescaped
-        if not is_map(spec) or self.geometry is not None:
-            self._queue(spec)
+        if not is_map(chart.spec) or self.geometry is not None:
+            self._queue(key, static_spec(chart))
         return None
 
     def draw(self, chart: Chart) -> Markup:
         """The chart's drawing, drawn now if it is not kept (for a batch that prepares a release's pages)."""
-        spec = static_spec(chart)
-        kept = self.cache.kept(spec)
+        key = drawing_key(self.release_id, chart)
+        kept = self.cache.kept(key)
         if kept is None:
-            self._draw(spec)
-            kept = self.cache.kept(spec) or slim_svg(render_svg(with_geometry(copy.deepcopy(spec), self.geometry)))
+            self._draw(key, static_spec(chart))
+            kept = self.cache.kept(key) or self._drawn(static_spec(chart))
         return Markup(kept)
 
     def wait(self) -> None:
@@ -514,15 +530,14 @@ class ChartDrawings:
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
 
-    def _queue(self, spec: dict[str, Any]) -> None:
+    def _queue(self, key: str, spec: dict[str, Any]) -> None:
         """Draw a spec in the background unless it is already queued, the queue is full or the folder is."""
-        key = self.cache.path(spec).stem
         with self._lock:
             if key in self._pending or len(self._pending) >= self.max_pending or self._room == 0:
                 return
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-drawings")
-            future = self._executor.submit(self._draw, spec)
+            future = self._executor.submit(self._draw, key, copy.deepcopy(spec))  # the page's spec may change later
             self._pending[key] = future
         future.add_done_callback(lambda _: self._done(key))
 
@@ -530,7 +545,11 @@ class ChartDrawings:
         with self._lock:
             self._pending.pop(key, None)
 
-    def _draw(self, spec: dict[str, Any]) -> None:
+    def _drawn(self, spec: dict[str, Any]) -> str:
+        """A spec drawn by vl-convert (the world geometry put in) and slimmed for a page."""
+        return slim_svg(render_svg(with_geometry(copy.deepcopy(spec), self.geometry)))
+
+    def _draw(self, key: str, spec: dict[str, Any]) -> None:
         """Draw one spec and keep it, while the folder has room (a reader choosing ever new comparisons would fill
         the disk otherwise)."""
         with self._lock:
@@ -542,8 +561,8 @@ class ChartDrawings:
                 return
             self._room -= 1
         try:
-            svg = slim_svg(render_svg(with_geometry(copy.deepcopy(spec), self.geometry)))
+            svg = self._drawn(spec)
         except Exception:  # a spec vl-convert cannot draw: the page keeps the browser's drawing; no spec in the log
             log.warning("a portal chart could not be drawn on the server")
             return
-        self.cache.keep(spec, svg)
+        self.cache.keep(key, svg)

@@ -360,6 +360,7 @@ def render(
     for chart in page_charts(context):
         chart.page_url = permalink
         localise_chart_links(chart.spec, lang)
+        chart.spec_json = tojson_script(chart.spec)
         if drawings is not None:
             chart.svg = drawings.svg(chart) or ""
             undrawn = undrawn or not chart.svg
