@@ -203,8 +203,8 @@ def test_example_thematic_report_builds(data, con, tmp_path):
     document = build_report(data, EXAMPLE)
     html = render.to_html(document)
     assert "{{" not in html and ":::" not in html
-    figures = [int(n) for n in re.findall(r"<figcaption>Figure (\d+)\.", html)]
-    tables = [int(n) for n in re.findall(r"<caption>Table (\d+)\.", html)]
+    figures = [int(n) for n in re.findall(r"<figcaption><span class=\"label\">Figure\u00a0(\d+)\.", html)]
+    tables = [int(n) for n in re.findall(r"<caption><span class=\"label\">Table\u00a0(\d+)\.", html)]
     assert figures == list(range(1, 6)) and tables == [1]
     assert "Figure 1 shows how the number" in html
     payload = json.loads(render.to_json(document))

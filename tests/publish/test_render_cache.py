@@ -172,10 +172,12 @@ def test_the_world_map_spec_is_what_altair_writes_with_the_topology_inline(tmp_p
         .transform_filter("isValid(datum.value)")
     )
     layers = [
-        alt.Chart(shapes).mark_geoshape(fill="#eeeeee", stroke="white", strokeWidth=0.4),
+        alt.Chart(shapes)
+        .mark_geoshape(fill="#eeeeee", stroke="white", strokeWidth=0.4)
+        .transform_filter("datum.id !== '010'"),
         shaded,
         alt.Chart(shapes)
-        .mark_geoshape(fill=None, stroke="#d9662b", strokeWidth=1.5)
+        .mark_geoshape(fill=None, stroke=charts.HIGHLIGHT, strokeWidth=1.5)
         .transform_filter(alt.FieldOneOfPredicate(field="id", oneOf=["901"])),
     ]
     direct = charts._configure(alt.layer(*layers).project("equalEarth"), 460, 230).to_dict(validate=False)

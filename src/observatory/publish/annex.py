@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import duckdb
 
 from observatory.publish.data import ReleaseData
-from observatory.publish.document import Document, Notice, Prose, Section, Table, gaps, source_ids
+from observatory.publish.document import Document, Link, Notice, Prose, Section, Table, gaps, source_ids
 
 NO_EVIDENCE = "No related evidence yet."
 
@@ -91,45 +92,73 @@ def gaps_section(document: Document, data: ReleaseData) -> Section:
     )
 
 
+LINK_TEXT_LIMIT = 34  # characters of an address shown in the annex (the link keeps the whole address)
+
+
+def short_link(url: str, limit: int = LINK_TEXT_LIMIT) -> str:
+    """An address shortened for print: no scheme or 'www.', the path cut with '…' when it is too long."""
+    parts = urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    rest = parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+    text = host + rest
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    slash = cut.rfind("/")
+    return (cut[: slash + 1] if slash >= len(host) else cut) + "…"
+
+
+def _link(url: str | None) -> Link | str:
+    """A Link for a web address; anything else (no address, another scheme) as plain text."""
+    if not url:
+        return "—"
+    if urlsplit(url).scheme in {"http", "https"}:
+        return Link(short_link(url), url)
+    return url
+
+
 def sources_section(
     document: Document, data: ReleaseData, title: str = "Sources annex", compact: bool = False
 ) -> Section:
-    (
-        """Every dataset cited, numbered as in the text, with version, licence and citation (compact: no citation """
-        """and """
-        """URL)."""
-    )
+    """Every dataset cited, numbered as in the text, as a four-column table that fits the text block: citation (or,
+    compact, the publisher and the licence's first clause only: the profile's annex has the rest), version and
+    licence, and a short link keeping the full address."""
     ids = source_ids(document)
-    rows = []
+    rows: list[list] = []
     for number, ds in enumerate(data.datasets(ids), start=1):
-        rows.append(
-            [
-                f"[{number}]",
-                ds["id"],
-                ds.get("publisher") or "",
-                ds.get("version_producer") or "",
-                ds.get("licence") or "",
-                ds.get("citation_full") or "",
-                ds.get("url_main") or "",
-            ]
-        )
-    columns = ["#", "Dataset", "Publisher", "Version", "Licence", "Citation", "URL"]
-    if compact:
-        rows = [
-            [n, f"{publisher}: {dataset}", version, licence] for n, dataset, publisher, version, licence, _, _ in rows
-        ]
-        columns = ["#", "Dataset", "Version", "Licence"]
+        version, licence = ds.get("version_producer") or "", ds.get("licence") or ""
+        if compact:
+            rows.append(
+                [f"[{number}]", ds.get("publisher") or ds["id"], licence.split(";")[0], _link(ds.get("url_main"))]
+            )
+        else:
+            citation = ds.get("citation_full") or ds.get("title") or ds["id"]
+            rows.append(
+                [
+                    f"[{number}]",
+                    citation,
+                    f"{ds['id']}: {version}. Licence: {licence}",
+                    _link(ds.get("url_main")),
+                ]
+            )
+    columns = ["#", "Dataset", "Licence", "Link"] if compact else ["#", "Citation", "Version and licence", "Link"]
+    widths = [6, 56, 22, 16] if compact else [5, 50, 31, 14]
     document.meta["datasets"] = [
         {k: (str(v) if v is not None and k in {"retrieved_at", "date_accessed"} else v) for k, v in ds.items()}
         for ds in data.datasets(ids)
     ]
-    blocks: list[Any] = [
-        Notice(
-            f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
-            "engine, and context observations as published by their producers.",
-            "info",
-        )
-    ]
+    # A brief's masthead already names the release: its compact list goes without the notice.
+    blocks: list[Any] = (
+        []
+        if compact
+        else [
+            Notice(
+                f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
+                "engine, and context observations as published by their producers.",
+                "info",
+            )
+        ]
+    )
     if rows:
         table = Table(
             "Datasets cited",
@@ -138,6 +167,7 @@ def sources_section(
             numbered=False,
             row_ids=[f"src-{n}" for n in range(1, len(rows) + 1)],
             css_class="sources",
+            widths=widths,
         )
         blocks.append(table)
     else:

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from observatory.publish import charts
 from observatory.publish.annex import sources_section
-from observatory.publish.corridor import FLOW_METHOD
+from observatory.publish.corridor import FLOW_METHOD, drivers_section, overview
 from observatory.publish.data import PublishError, ReleaseData
-from observatory.publish.document import Bullets, Document, Notice, Section, Text, gaps
+from observatory.publish.document import Bullets, Document, FigureTable, Notice, Section, Table, Text, gaps
 from observatory.publish.figures import Figure
+from observatory.publish.palette import one_colour_key
+from observatory.publish.profile import at_a_glance
 
 MAX_MESSAGES = 5
 MIN_MESSAGES = 3
+# Heights (px) that keep the map and both charts on page 1 under five key messages; page 2 holds the tables.
+BRIEF_MAP_HEIGHT = 150
+BRIEF_CHART_HEIGHT = 115
+TOP_CORRIDORS = 5  # rows of the brief's corridor table: the second page holds it with the key figures and sources
 
 
 def _year(figure: Figure) -> str:
@@ -132,6 +138,7 @@ def corridor_messages(data: ReleaseData, origin: str, destination: str) -> list[
     return messages[:MAX_MESSAGES]
 
 
+@one_colour_key
 def country_brief(data: ReleaseData, code: str) -> Document:
     """A two-page brief on a country."""
     code = code.upper()
@@ -156,7 +163,7 @@ def country_brief(data: ReleaseData, code: str) -> Document:
                 f"Where emigrants from {name} live, {destinations[0].when}",
                 highlight=[code],
                 legend="emigrants",
-                height=190,
+                height=BRIEF_MAP_HEIGHT,
                 code_of=lambda f: f.destination,
                 cache=data.chart_cache,
             )
@@ -175,7 +182,7 @@ def country_brief(data: ReleaseData, code: str) -> Document:
                 f"Immigrants and emigrants of {name}",
                 y_title="persons",
                 width=220,
-                height=140,
+                height=BRIEF_CHART_HEIGHT,
                 wide=False,
                 cache=data.chart_cache,
             )
@@ -200,10 +207,48 @@ def country_brief(data: ReleaseData, code: str) -> Document:
             )
     if len(visuals) < 2:
         blocks.append(Notice(f"Too few data for {name} in this release to draw the usual charts."))
-    document.sections = [Section("messages", "Key messages", blocks), Section("figures", "In pictures", visuals)]
+    document.sections = [
+        Section("messages", "Key messages", blocks),
+        Section("figures", "In pictures", visuals),
+        _key_figures(at_a_glance(data, code), f"{name} in figures"),
+    ]
+    corridors = corridor_table(data, code)
+    if corridors:
+        document.sections.append(Section("corridors", "Main corridors", [corridors]))
     return _close(document, data)
 
 
+def _key_figures(section: Section, caption: str) -> Section:
+    """The profile's at-a-glance table (the same figures as the profile) as the brief's second-page overview."""
+    figures = [f for block in section.blocks if isinstance(block, FigureTable) for f in block.figures]
+    return Section("key-figures", "Key figures", [FigureTable(caption, figures)])
+
+
+def corridor_table(data: ReleaseData, code: str) -> Table | None:
+    """The largest corridors out of and into a country side by side (None when the release has neither)."""
+    out = data.ranked("corridor_stock", by="origin", code=code, limit=TOP_CORRIDORS)
+    into = data.ranked("corridor_stock", by="destination", code=code, limit=TOP_CORRIDORS)
+    if not out and not into:
+        return None
+    rows = [
+        [
+            out[n].label if n < len(out) else "",
+            out[n] if n < len(out) else "",
+            into[n].label if n < len(into) else "",
+            into[n] if n < len(into) else "",
+        ]
+        for n in range(max(len(out), len(into)))
+    ]
+    when = (out or into)[0].when
+    return Table(
+        f"Largest corridors of {data.name(code)}, {when}",
+        ["Where emigrants live", "Emigrants", "Where immigrants come from", "Immigrants"],
+        rows,
+        widths=[31, 19, 31, 19],
+    )
+
+
+@one_colour_key
 def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document:
     """A two-page brief on a corridor."""
     origin, destination = origin.upper(), destination.upper()
@@ -228,7 +273,7 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
                 stock,
                 "Migrants in the corridor by sex",
                 width=220,
-                height=140,
+                height=BRIEF_CHART_HEIGHT,
                 wide=False,
                 series_of=lambda f: {"female": "women", "male": "men"}.get(f.sex, f.sex),
                 cache=data.chart_cache,
@@ -239,7 +284,12 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
     if cost:
         visuals.append(
             charts.time_series(
-                cost, "Cost of sending US$ 200 (%)", width=220, height=140, wide=False, cache=data.chart_cache
+                cost,
+                "Cost of sending US$ 200 (%)",
+                width=220,
+                height=BRIEF_CHART_HEIGHT,
+                wide=False,
+                cache=data.chart_cache,
             )
         )
     elif flows:
@@ -248,7 +298,7 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
                 flows,
                 "Estimated flows (band: range across methods)",
                 width=220,
-                height=140,
+                height=BRIEF_CHART_HEIGHT,
                 wide=False,
                 cache=data.chart_cache,
             )
@@ -262,15 +312,19 @@ def corridor_brief(data: ReleaseData, origin: str, destination: str) -> Document
             f"Where emigrants from {o} live, {destinations[0].when}",
             highlight=[origin, destination],
             legend="emigrants",
-            height=190,
+            height=BRIEF_MAP_HEIGHT,
             code_of=lambda f: f.destination,
             cache=data.chart_cache,
         )
         if world:
             visuals.insert(0, world)
+    glance = overview(data, origin, destination)
+    drivers = [b for b in drivers_section(data, origin, destination).blocks if isinstance(b, Table)]
     document.sections = [
         Section("messages", "Key messages", [Bullets(corridor_messages(data, origin, destination), style="messages")]),
         Section("figures", "In pictures", visuals),
+        _key_figures(glance, f"{o} → {d} in figures"),
+        Section("causes", "Drivers at both ends", drivers),
     ]
     return _close(document, data)
 

@@ -14,9 +14,11 @@ import pandas as pd
 from observatory.publish.chart_cache import ChartCache, render_svg
 from observatory.publish.document import Chart
 from observatory.publish.figures import Figure
+from observatory.publish.palette import BAR_COLOUR, PALETTE, current
 from observatory.settings import Settings
 
-PALETTE = ["#1f5fa8", "#d9662b", "#3b9a5a", "#8e5bb5", "#b8860b", "#6b7b8c"]
+ANTARCTICA = "010"  # ISO numeric code in world-atlas
+HIGHLIGHT = PALETTE[1]  # outline of the country (or corridor ends) a map is about
 WORLD_ATLAS = Path("geo") / "world-atlas" / "countries-110m.json"
 FONT = "DejaVu Sans"
 WORLD_DATA = "world-atlas"  # named in the map spec while Altair builds it; the topology is put in afterwards
@@ -84,7 +86,10 @@ def time_series(
         x = alt.X("when:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(format="d", tickMinStep=1))
     else:
         x = alt.X("when:O", title=None, axis=alt.Axis(labelAngle=-30))
-    base = alt.Chart(frame).encode(x=x, color=alt.Color("series:N", title=None, scale=alt.Scale(range=PALETTE)))
+    names = list(dict.fromkeys(frame["series"]))  # legend in order of first appearance
+    # Domain and range given together: each name gets its colour by name, whatever Vega's sorting of the legend.
+    scale = alt.Scale(domain=names, range=current().colours(names))
+    base = alt.Chart(frame).encode(x=x, color=alt.Color("series:N", title=None, scale=scale))
     layers = [
         base.mark_line(point=len(frame) <= 40).encode(
             y=alt.Y("value:Q", title=y_title or None, axis=alt.Axis(format="~s"))
@@ -110,7 +115,7 @@ def bars(
     height = height or max(60, 18 * len(frame))
     chart = (
         alt.Chart(frame)
-        .mark_bar(color=PALETTE[0])
+        .mark_bar(color=BAR_COLOUR)
         .encode(
             y=alt.Y("label:N", sort="-x", title=None),
             x=alt.X("value:Q", title=x_title or None, axis=alt.Axis(format="~s")),
@@ -139,7 +144,11 @@ def pyramid(
         .encode(
             y=alt.Y("band:O", sort=alt.EncodingSortField("start", order="descending"), title=None),
             x=alt.X("value:Q", title="persons (male left, female right)", axis=alt.Axis(format="~s")),
-            color=alt.Color("sex:N", title=None, scale=alt.Scale(domain=["male", "female"], range=PALETTE[:2])),
+            color=alt.Color(
+                "sex:N",
+                title=None,
+                scale=alt.Scale(domain=["male", "female"], range=current().colours(["male", "female"])),
+            ),
         )
     )
     return _make(_configure(chart, width, height), caption, figures, wide=False, cache=cache)
@@ -185,7 +194,12 @@ def choropleth(
     marked = [{"id": f"{m49_of[code]:03d}"} for code in highlight if m49_of.get(code) is not None]
     # Altair would walk the whole topology (tens of thousands of arcs) while building the spec: name it instead.
     shapes = alt.Data(name=WORLD_DATA, format=alt.DataFormat(type="topojson", feature="countries"))
-    background = alt.Chart(shapes).mark_geoshape(fill="#eeeeee", stroke="white", strokeWidth=0.4)
+    # Antarctica (no migration data) would take a sixth of the map's height: left out, the projection fits the rest.
+    background = (
+        alt.Chart(shapes)
+        .mark_geoshape(fill="#eeeeee", stroke="white", strokeWidth=0.4)
+        .transform_filter(f"datum.id !== '{ANTARCTICA}'")
+    )
     shaded = (
         alt.Chart(shapes)
         .mark_geoshape(stroke="white", strokeWidth=0.4)
@@ -204,7 +218,7 @@ def choropleth(
     if marked:
         layers.append(
             alt.Chart(shapes)
-            .mark_geoshape(fill=None, stroke="#d9662b", strokeWidth=1.5)
+            .mark_geoshape(fill=None, stroke=HIGHLIGHT, strokeWidth=1.5)
             .transform_filter(alt.FieldOneOfPredicate(field="id", oneOf=[m["id"] for m in marked]))
         )
     chart = alt.layer(*layers).project("equalEarth")

@@ -13,6 +13,7 @@ from observatory.publish.annex import evidence_section, gaps_section, sources_se
 from observatory.publish.data import PublishError, ReleaseData
 from observatory.publish.document import Document, FigureTable, Notice, Section, Table, Text
 from observatory.publish.figures import Figure
+from observatory.publish.palette import one_colour_key
 from observatory.publish.profile import FLOW_METHOD
 from observatory.publish.routes import deaths_blocks, region_of
 
@@ -342,6 +343,7 @@ def benefits_section(data: ReleaseData, origin: str, destination: str) -> Sectio
     return Section("benefits", "Benefits: remittances", blocks)
 
 
+@one_colour_key
 def corridor_profile(data: ReleaseData, origin: str, destination: str) -> Document:
     """The corridor profile of origin → destination (keyed by the direction of migration)."""
     origin, destination = origin.upper(), destination.upper()

@@ -36,8 +36,16 @@ class FigureTable:
 
 
 @dataclass
+class Link:
+    """A table cell linking out: short text shown, the full address kept as the link."""
+
+    text: str
+    href: str
+
+
+@dataclass
 class Table:
-    """A table whose cells are text or Figures."""
+    """A table whose cells are text, Links or Figures; `widths` (per cent per column) fixes the layout in print."""
 
     caption: str
     columns: list[str]
@@ -46,6 +54,7 @@ class Table:
     numbered: bool = True
     row_ids: list[str] | None = None
     css_class: str = "data"
+    widths: list[int] | None = None
 
 
 @dataclass

@@ -9,6 +9,7 @@ from observatory.publish.annex import evidence_section, gaps_section, sources_se
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Chart, Document, FigureTable, Notice, Section, Table, Text
 from observatory.publish.figures import Figure
+from observatory.publish.palette import one_colour_key
 from observatory.publish.routes import deaths_blocks, region_of
 
 AT_A_GLANCE = [
@@ -410,6 +411,7 @@ def monitoring_section(data: ReleaseData, code: str) -> Section:
                 rows,
                 note="“gap” marks an indicator the release cannot compute for this country; the reason is "
                 "given next to the value and listed under Data gaps.",
+                widths=[36, 13, 27, 14, 10],  # indicator names are long: fixed widths keep them to two lines
             )
         )
     else:
@@ -453,6 +455,7 @@ def at_a_glance(data: ReleaseData, code: str) -> Section:
     return Section("at-a-glance", "At a glance", [FigureTable(f"{data.name(code)} at a glance", figures)])
 
 
+@one_colour_key
 def country_profile(data: ReleaseData, code: str) -> Document:
     """The full Migration Profile of a country."""
     code = code.upper()

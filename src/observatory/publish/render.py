@@ -19,6 +19,7 @@ from observatory.publish.document import (
     Document,
     FigureTable,
     FindingBox,
+    Link,
     Notice,
     Prose,
     Table,
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from weasyprint.text.fonts import FontConfiguration
 
 FORMATS = ("html", "pdf", "md", "json")
+PDF_VARIANT = "pdf/ua-1"
+LANGUAGE = "en"  # the publications are written in English (document.meta["language"] overrides it)
 STYLESHEET = Path(__file__).parent / "templates" / "publication.css"
 
 
@@ -105,6 +108,11 @@ def _attrs(figure: Figure) -> str:
         "aggregated": "true" if figure.aggregated else None,
     }
     return " ".join(f'data-{k}="{html.escape(str(v))}"' for k, v in fields.items() if v is not None)
+
+
+def label_html(kind: str, number: int) -> str:
+    """'Figure 3.' or 'Table 3.' kept on one line (a caption must never break between the word and its number)."""
+    return f'<span class="label">{kind}\u00a0{number}.</span>'
 
 
 def _cite_html(numbers: list[int]) -> str:
@@ -196,19 +204,29 @@ def chart_html(block: Chart, numbering: Numbering) -> str:
     sources = numbering.cites({s for f in block.figures for s in f.sources})
     cite = " Source: " + "".join(f'<a href="#src-{n}">[{n}]</a>' for n in sources) + "." if sources else ""
     note = " " + html.escape(block.note) if block.note else ""
-    caption = f"<figcaption>Figure {number}. {html.escape(block.caption)}.{cite}{note}</figcaption>"
+    caption = f"<figcaption>{label_html('Figure', number)} {html.escape(block.caption)}.{cite}{note}</figcaption>"
     kind = "wide" if block.wide else "half"
     if numbering.for_print:
         image = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
+        alt = html.escape(f"Figure {number}: {block.caption}", quote=True)  # the tagged PDF's alternative text
         return (
             f'<figure class="chart {kind}" id="fig-{number}"><div class="svg">'
-            f'<img src="data:image/svg+xml;base64,{image}" alt="Figure {number}"></div>{caption}</figure>'
+            f'<img src="data:image/svg+xml;base64,{image}" alt="{alt}"></div>{caption}</figure>'
         )
     data = html.escape(json.dumps([f.to_dict() for f in block.figures]))
     return (
         f'<figure class="chart {kind}" id="fig-{number}" data-figures="{data}">'
         f'<div class="svg">{block.svg}</div>{caption}</figure>'
     )
+
+
+def _cell_html(cell, numbering: Numbering) -> str:
+    """One table cell: a number with its citation, a link (short text, full address) or text."""
+    if isinstance(cell, Figure):
+        return f'<td class="value">{figure_html(cell, numbering)}</td>'
+    if isinstance(cell, Link):
+        return f'<td class="link"><a href="{html.escape(cell.href, quote=True)}">{html.escape(cell.text)}</a></td>'
+    return f"<td>{html.escape(str(cell))}</td>"
 
 
 def block_html(block, numbering: Numbering) -> str:
@@ -227,7 +245,7 @@ def block_html(block, numbering: Numbering) -> str:
         return prose_html(block, numbering)
     if isinstance(block, FigureTable):
         number = numbering.next_table() if block.numbered else None
-        head = f"Table {number}. " if number else ""
+        head = label_html("Table", number) + " " if number else ""
         rows = "".join(
             f'<tr><td>{html.escape(f.label)}</td><td class="value">{figure_html(f, numbering, with_reason=False)}</td>'
             f"<td>{html.escape(f.when)}</td>"
@@ -241,23 +259,23 @@ def block_html(block, numbering: Numbering) -> str:
         )
     if isinstance(block, Table):
         number = numbering.next_table() if block.numbered else None
-        head = f"Table {number}. " if number else ""
+        head = label_html("Table", number) + " " if number else ""
         header = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
         ids: Sequence[str | None] = block.row_ids or [None] * len(block.rows)
         body = "".join(
-            (f'<tr id="{row_id}">' if row_id else "<tr>")
-            + "".join(
-                f'<td class="value">{figure_html(c, numbering)}</td>'
-                if isinstance(c, Figure)
-                else f"<td>{html.escape(str(c))}</td>"
-                for c in row
-            )
-            + "</tr>"
+            (f'<tr id="{row_id}">' if row_id else "<tr>") + "".join(_cell_html(c, numbering) for c in row) + "</tr>"
             for row_id, row in zip(ids, block.rows, strict=False)
         )
         note = f'<p class="tablenote">{html.escape(block.note)}</p>' if block.note else ""
+        columns = (
+            "<colgroup>" + "".join(f'<col style="width: {int(w)}%">' for w in block.widths) + "</colgroup>"
+            if block.widths
+            else ""
+        )
+        fixed = " fixed" if block.widths else ""
         return (
-            f'<table class="{block.css_class}"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
+            f'<table class="{block.css_class}{fixed}"{_table_id(number)}>'
+            f"<caption>{head}{html.escape(block.caption)}</caption>{columns}"
             f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>{note}"
         )
     if isinstance(block, Chart):
@@ -277,7 +295,13 @@ def to_html(document: Document, layout: str = "document", for_print: bool = Fals
     return (
         _environment()
         .get_template("publication.html.j2")
-        .render(document=document, sections=sections, css=css, layout=layout)
+        .render(
+            document=document,
+            sections=sections,
+            css=css,
+            layout=layout,
+            language=document.meta.get("language") or LANGUAGE,
+        )
     )
 
 
@@ -287,7 +311,9 @@ def to_pdf(document: Document, layout: str = "document") -> bytes:
 
     fonts, stylesheet = _print_tools(threading.get_ident())
     page = to_html(document, layout=layout, for_print=True)
-    return HTML(string=page).write_pdf(font_config=fonts, stylesheets=[stylesheet])
+    # PDF/UA-1: a tagged PDF (structure tree from the HTML, images' alt text) with the page's <html lang> and
+    # <title> as the document's language and title, so screen readers can read it.
+    return HTML(string=page).write_pdf(font_config=fonts, stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
 
 
 # --- Markdown --------------------------------------------------------------------------------------------
@@ -306,6 +332,14 @@ def inline_md(parts: list, numbering: Numbering) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _cell_md(cell, numbering: Numbering) -> str:
+    if isinstance(cell, Figure):
+        return figure_md(cell, numbering)
+    if isinstance(cell, Link):
+        return f"[{cell.text}](<{cell.href}>)"
+    return str(cell)
 
 
 def finding_md(box: FindingBox) -> str:
@@ -359,11 +393,7 @@ def block_md(block, numbering: Numbering) -> str:
             "|" + " --- |" * len(block.columns),
         ]
         for row in block.rows:
-            lines.append(
-                "| "
-                + " | ".join(_cell(figure_md(c, numbering) if isinstance(c, Figure) else str(c)) for c in row)
-                + " |"
-            )
+            lines.append("| " + " | ".join(_cell(_cell_md(c, numbering)) for c in row) + " |")
         if block.note:
             lines += ["", f"*{block.note}*"]
         return "\n".join(lines)
@@ -394,6 +424,14 @@ def to_markdown(document: Document) -> str:
 # --- JSON ------------------------------------------------------------------------------------------------
 
 
+def _cell_json(cell):
+    if isinstance(cell, Figure):
+        return cell.to_dict()
+    if isinstance(cell, Link):
+        return {"text": cell.text, "href": cell.href}
+    return cell
+
+
 def block_json(block) -> dict:
     """One block as a JSON-ready dict (the same numbers as the HTML)."""
 
@@ -417,7 +455,7 @@ def block_json(block) -> dict:
             "type": "table",
             "caption": block.caption,
             "columns": block.columns,
-            "rows": [[c.to_dict() if isinstance(c, Figure) else c for c in row] for row in block.rows],
+            "rows": [[_cell_json(c) for c in row] for row in block.rows],
         }
     if isinstance(block, Chart):
         return {

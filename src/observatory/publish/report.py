@@ -33,6 +33,7 @@ from observatory.publish.data import PublishError, ReleaseData
 from observatory.publish.document import Bullets, Chart, Document, FindingBox, Notice, Prose, Section, Table
 from observatory.publish.figures import Figure
 from observatory.publish.findings import finding_box, load_detail, summary_for_policy_makers
+from observatory.publish.palette import one_colour_key
 
 INLINE = re.compile(r"\{\{\s*(value|obs|ref)\s+([^}]*)\}\}|\[@([A-Za-z0-9_:.-]+)\]")
 BLOCK = re.compile(r"^:::\s*(\w+)\s+(.*)$")
@@ -325,6 +326,7 @@ def load_outline(path: Path) -> dict:
     return outline
 
 
+@one_colour_key
 def build_report(data: ReleaseData, outline_path: Path) -> Document:
     """The report: chapters in outline order, numbered figures and tables, references, provenance annex."""
     outline_path = Path(outline_path)
