@@ -5,6 +5,10 @@
 
 Run: OBSERVATORY_HOME=var python bench/api_load.py [--seconds 20] [--connections 32] [--client wrk|python]
 Prints throughput and p50/p95/p99 latency per endpoint (target: p95 < 50 ms on two cores).
+`--cold [--runs 3] [--countries N]`: a freshly started server, each country page, profile JSON (full) and corridor
+page requested once, p50/p95/max per kind; each run starts the server twice, without the per-release precompute pass
+(the baseline) and with it (waiting for the pass to finish), and prints the ratio (targets: pages p95 <= 150 ms, full
+profile <= 500 ms).
 The load comes from wrk (Debian package `wrk`, a C client) when it is installed: the Python client
 spends more CPU per request than the server does, so on two cores it measures itself. `--client python`
 keeps the pure-Python driver for machines without wrk.
@@ -180,13 +184,118 @@ def report(result: dict, connections: int) -> None:
         )
 
 
+SERVE = (
+    "import sys, uvicorn; from observatory.api.app import create_app; "
+    "uvicorn.run(create_app(precompute=sys.argv[1] == 'on'), host='127.0.0.1', port=int(sys.argv[2]), "
+    "log_level='warning', access_log=False)"
+)
+
+
+def start_server(precompute: bool) -> tuple[subprocess.Popen, str]:
+    """A fresh server (with or without the precompute pass) once it answers; its process and base URL."""
+    import httpx
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE, "on" if precompute else "off", str(port)], env=os.environ.copy()
+    )
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{base}/api/release", timeout=5).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.terminate()
+            raise SystemExit("server did not start (is there a current release? set OBSERVATORY_HOME)")
+        time.sleep(0.2)
+
+
+def wait_for_pass(base: str, documents_wanted: int, timeout: float = 3600) -> float:
+    """Seconds until the server's precompute pass has its digest and the first `documents_wanted` full profile
+    documents (the pass makes the countries' first, by code: the order this bench requests them in)."""
+    import httpx
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        state = httpx.get(f"{base}/api/release/precompute", timeout=30).json()
+        documents = state.get("documents") or {}
+        if state["digest"] and documents and documents["done"] >= min(documents_wanted, documents["total"]):
+            return time.perf_counter() - started
+        time.sleep(1)
+    raise SystemExit("the precompute pass did not finish")
+
+
+def cold_pass(base: str, countries: list[str]) -> dict[str, list[float]]:
+    """Each country page, full profile JSON and corridor page requested once, in ms per kind."""
+    import httpx
+
+    paths = {
+        "country page": [f"/countries/{code}" for code in countries],
+        "profile full": [f"/api/profiles/{code}?full=true" for code in countries],
+        "corridor api": [f"/api/corridors/{o}/{d}" for o, d in CORRIDORS],
+        "corridor page": [f"/corridors?origin={o}&destination={d}" for o, d in CORRIDORS],
+    }
+    latencies: dict[str, list[float]] = {kind: [] for kind in paths}
+    with httpx.Client(base_url=base, timeout=300) as client:
+        for kind, urls in paths.items():
+            for url in urls:
+                start = time.perf_counter()
+                response = client.get(url)
+                latencies[kind].append((time.perf_counter() - start) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answered {response.status_code}")
+    return latencies
+
+
+def cold(runs: int, limit: int | None) -> int:
+    """Cold passes without and with the precompute pass, `runs` times; p50/p95/max per kind and their ratio."""
+    import httpx
+
+    server, base = start_server(precompute=False)
+    try:
+        listed = httpx.get(f"{base}/api/areas", params={"kind": "country"}, timeout=120).json()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    countries = sorted(row["code"] for row in listed["data"])[:limit]
+    print(f"cold pass: {len(countries)} countries, {len(CORRIDORS)} corridors, {runs} runs")
+    for run in range(1, runs + 1):
+        figures = {}
+        for precompute in (False, True):
+            server, base = start_server(precompute)
+            try:
+                waited = wait_for_pass(base, len(countries)) if precompute else 0.0
+                figures[precompute] = cold_pass(base, countries)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        print(f"run {run} (the pass took {waited:.0f} s after start)")
+        for kind, baseline in figures[False].items():
+            after = figures[True][kind]
+            print(
+                f"  {kind:13s} baseline p50={percentile(baseline, 50):7.0f} p95={percentile(baseline, 95):7.0f} "
+                f"max={max(baseline):7.0f} ms | precomputed p50={percentile(after, 50):5.0f} "
+                f"p95={percentile(after, 95):5.0f} max={max(after):5.0f} ms | p95 ratio "
+                f"{percentile(baseline, 95) / percentile(after, 95):5.1f}x"
+            )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold", action="store_true", help="cold passes without and with the precompute pass")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--countries", type=int, default=None, help="only the first N countries (by code)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--drive", help="(internal) base URL to drive; prints JSON results")
     args = parser.parse_args()
+    if args.cold:
+        return cold(args.runs, args.countries)
     if args.drive:
         result = asyncio.run(drive(args.drive, args.seconds, args.connections))
         print(json.dumps(result))

@@ -188,9 +188,11 @@ class DocumentSet:
         return None if packed is None else zlib.decompress(packed)
 
 
-def document_pass(settings_fields: dict[str, Any], release_id: str, codes: list[str], connection: Any) -> None:
+def document_pass(
+    settings_fields: dict[str, Any], release_id: str, codes: list[str], connection: Any, niceness: int = 10
+) -> None:
     """(Child process, lowered priority) each area's full profile document, sent compressed as soon as it is made."""
-    os.nice(10)  # idle cores only: serving never waits for the pass
+    os.nice(niceness)  # idle cores only: serving never waits for the pass
     from observatory.api.queries.external import profile_document
     from observatory.publish.data import ReleaseData
     from observatory.settings import Settings
@@ -267,7 +269,17 @@ class Precomputer:
             return
         handle.digest = digest
         log.info("precomputed release %s in %.1f s", handle.release_id, digest.seconds)
+        self._forget_other_releases(handle.release_id)
         self._start_documents(handle, stores_stamp(mutable_store_paths(self.settings)))
+
+    def _forget_other_releases(self, release_id: str) -> None:
+        """Drop the documents of earlier releases and stop their passes (a newer release is current)."""
+        with self._lock:
+            for other in [r for r in self._documents if r != release_id]:
+                del self._documents[other]
+            others = [worker for r, worker in self._workers.items() if r != release_id]
+        for worker in others:
+            worker.terminate()
 
     def _start_documents(self, handle: ReleaseHandle, stamp: str) -> None:
         """Make every area's document in a child process (one pass per release and stores stamp at a time)."""
