@@ -37,3 +37,13 @@ def test_tokenizer_wordpiece() -> None:
     assert [pieces[i] for i in ids][:1] == ["[CLS]"] and pieces[ids[-1]] == "[SEP]"
     assert "naive" in [pieces[i] for i in ids]
     assert len(tok.encode("word " * 500)) == 128
+
+
+def test_basic_tokens_drop_controls_and_accents_and_split_punctuation_and_cjk() -> None:
+    from observatory.evidence.embedding import get_encoder
+
+    text = "ab\x01cd e\u200bf\tg\x1ch Café 東京 naïve – “quote” ½ ① x\ufffdy"
+    # Expected list as the earlier character-by-character tokenizer gave it
+    assert get_encoder().tokenizer.basic_tokens(text) == [
+        "abcd", "ef", "gh", "cafe", "東", "京", "naive", "–", "“", "quote", "”", "½", "①", "xy",
+    ]  # fmt: skip

@@ -205,8 +205,9 @@ def _corridor_patterns() -> list[re.Pattern]:
         r"(?:s|es)?\s+(?:[\w-]+\s+){0,3}?(?:in|to|into|living in|resettled in|arriving in|settled in)\s+(?:the\s+)?"
     )
     return [
-        re.compile(rf"(?<![\w-])(?P<o>{forms}){people}(?P<d>{forms})(?![\w-])"),
-        re.compile(rf"\bfrom\s+(?:the\s+)?(?P<o>{forms})\s+to\s+(?:the\s+)?(?P<d>{forms})(?![\w-])"),
+        # each form checks the word start itself (see gazetteer.WORD_START)
+        re.compile(rf"(?P<o>{forms}){people}(?P<d>{forms})(?![\w-])"),
+        re.compile(rf"from(?<!\wfrom)\s+(?:the\s+)?(?P<o>{forms})\s+to\s+(?:the\s+)?(?P<d>{forms})(?![\w-])"),
     ]
 
 

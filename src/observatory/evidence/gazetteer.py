@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,10 @@ import pandas as pd
 from observatory.evidence.records import load_vocab
 
 NAME_CONFIDENCE = 0.9
+# Checked after a form's first character: the character before it is no letter, digit, '_' or '-'. Placed there (not
+# in front) so that the compiled pattern starts with a set of literal characters, which lets the regex engine skip
+# quickly over every position where no name can start.
+WORD_START = r"(?<![\w-].)"
 DEMONYM_CONFIDENCE = 0.75
 
 
@@ -59,14 +64,38 @@ def gazetteer() -> dict[str, tuple[str, float, str]]:
 
 @lru_cache(maxsize=1)
 def surface_alternation() -> str:
-    """Regex alternation of all surface forms, longest first (so 'Nigeria' wins over 'Niger')."""
-    return "|".join(re.escape(f) for f in sorted(gazetteer(), key=len, reverse=True))
+    """One regex of all surface forms, factored as a character trie: at any position the longest form is tried first.
+
+    A flat alternation of ~600 names made the regex engine try every name at every character (most of the import
+    time); the trie tries only the names sharing the characters read so far, and finds the same leftmost-longest form.
+    """
+    return _trie_regex(_trie(gazetteer()), WORD_START)
+
+
+def _trie(forms: Iterable[str]) -> dict:
+    """Nested dicts of characters; the key '' marks the end of a form."""
+    root: dict = {}
+    for form in forms:
+        node = root
+        for ch in form:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return root
+
+
+def _trie_regex(node: dict, after_first: str = "") -> str:
+    """Regex of a trie node: a branch per next character, then (greedily optional, so longer first) the form's end."""
+    branches = [re.escape(ch) + after_first + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = "(?:" + "|".join(branches) + ")" if len(branches) > 1 else branches[0]
+    return f"(?:{body})?" if "" in node else body
 
 
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern:
     """All surface forms on word boundaries, with an optional plural 's'."""
-    return re.compile(rf"(?<![\w-])({surface_alternation()})(?:s|es)?(?![\w-])")
+    return re.compile(rf"({surface_alternation()})(?:s|es)?(?![\w-])")
 
 
 def find_countries(text: str | None) -> list[Mention]:
@@ -93,7 +122,8 @@ def resolve_country(name: str | None) -> str | None:
     lowered = {k.lower(): v for k, v in table.items()}
     if name.lower() in lowered:
         return lowered[name.lower()][0]
-    if len(name) == 3 and name.upper() in {v[0] for v in table.values()}:
-        return name.upper()
+    # An ISO3 code only as written in capitals: lower-case "and", "can", "per" are English words, not AND/CAN/PER.
+    if len(name) == 3 and name.isupper() and name in {v[0] for v in table.values()}:
+        return name
     hits = find_countries(name)
     return hits[0].iso3 if len(hits) == 1 else None

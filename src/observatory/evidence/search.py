@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
 
+import duckdb
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -16,7 +17,7 @@ from scipy import sparse
 from observatory.evidence.embedding import embedding_available
 from observatory.evidence.gazetteer import resolve_country
 from observatory.evidence.records import resolve_theme
-from observatory.evidence.store import EvidenceStore
+from observatory.evidence.store import EvidenceStore, store_path
 
 K1 = 1.2
 B = 0.75
@@ -124,7 +125,7 @@ class SearchIndex:
         """Boolean mask of documents passing the filters."""
         keep = np.ones(len(self.records), dtype=bool)
         if area:
-            code = area if area in self.areas else (resolve_country(area) or area)
+            code = area if area in self.areas else (resolve_country(area) or area.upper())
             only = np.zeros_like(keep)
             only[self.areas.get(code, np.zeros(0, dtype=np.int64))] = True
             keep &= only
@@ -228,6 +229,23 @@ def _cached_index(path: str, version: int) -> SearchIndex:
     store = EvidenceStore(path)
     ids, matrix = store.embeddings()
     return SearchIndex.build(store.records_frame("public"), store.labels_frame("public"), ids, matrix)
+
+
+def warm_up(store: EvidenceStore | None = None) -> None:
+    """Load the embedding model and build the search index now (call at server start-up), so no request waits for them.
+
+    Without a store file nothing is created; a store busy with a write elsewhere is left for the first search.
+    """
+    if embedding_available():
+        from observatory.evidence.embedding import embed
+
+        embed(["warm-up"])  # loads the weights and runs the first (slowest) forward pass
+    if store is None and not store_path().exists():
+        return
+    try:
+        get_index(store)
+    except duckdb.IOException:
+        return
 
 
 def get_index(store: EvidenceStore | None = None) -> SearchIndex:

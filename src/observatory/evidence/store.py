@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from observatory.settings import Settings, get_settings
 from observatory.warehouse.releases import open_locked_down
 
 STORE_FILE = "evidence.duckdb"
+LOCK_WAIT_SECONDS = 30.0
 SCHEMA_VERSION = 2
 
 SCHEMA = (
@@ -216,7 +218,7 @@ class WorkIndex:
         work_key = rec.work_key()
         if found is None and mergeable(work_key):
             found = self.by_work.get(work_key)
-        content = rec.model_copy(update={"doi": None}).work_key()
+        content = rec.content_key()
         if found is None and mergeable(content):
             # With a DOI: a stored record of the same title, year and author that has none yet is this work; two
             # different DOIs are two works however alike their titles. Without one: any record of that content.
@@ -225,7 +227,7 @@ class WorkIndex:
 
     def add(self, rid: str, rec: Record) -> None:
         """Index a record just written (new or merged) so later records of the same batch find it."""
-        content = rec.model_copy(update={"doi": None}).work_key()
+        content = rec.content_key()
         self._index(rid, rec.work_key(), content if rec.doi else None, [rec.source_key] if rec.source_key else [])
         if rec.doi and self.by_work.get(content) == rid:
             del self.by_work[content]  # the record has a DOI now: a record with another DOI is another work
@@ -285,11 +287,37 @@ class EvidenceStore:
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the store, closed on exit."""
         # Same lock-down as release connections: SQL on the store can reach no file, network or extension.
-        con = open_locked_down(self.path, read_only=read_only)
+        con = self._open(read_only)
         try:
             yield con
         finally:
             con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting while another process holds it (e.g. `evidence embed` running beside the server)."""
+        # DuckDB lets one process write or several read a file; each side holds it only for one short operation here,
+        # so waiting a little is enough.
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        delay = 0.02
+        while True:
+            try:
+                return open_locked_down(self.path, read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    def meta_value(self, key: str) -> int | None:
+        """A value of the meta table, or None."""
+        with self.connect(read_only=True) as con:
+            row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return int(row[0]) if row else None
+
+    def set_meta_value(self, key: str, value: int) -> None:
+        """Set a value of the meta table."""
+        with self.connect() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
 
     def version(self) -> int:
         """Counter bumped by every write; search indexes are cached against it."""
@@ -326,13 +354,8 @@ class EvidenceStore:
                 index.add(rid, rec)
                 result.ids.append(rid)
             stored_ids = [rid for rid, _ in pending if rid not in rows]
-            if stored_ids:
-                frame = pd.DataFrame({"id": list(dict.fromkeys(stored_ids))})
-                con.register("wanted", frame)
-                stored = con.execute("SELECT r.* FROM records r JOIN wanted USING (id)").df()
-                con.unregister("wanted")
-                for row in stored.to_dict("records"):
-                    rows[row["id"]] = clean_row(row)
+            for row in self._row_dicts(con, stored_ids):
+                rows[row["id"]] = row
             for rid, rec in pending:
                 rows[rid] = _merge_row(rows[rid], rec)
             self._replace_rows(con, list(rows.values()))
@@ -424,6 +447,23 @@ class EvidenceStore:
         with self.connect(read_only=True) as con:
             return con.execute("SELECT * FROM records WHERE status = ? ORDER BY id", [status]).df()
 
+    def row_dicts_by_ids(self, ids: list[str]) -> list[dict]:
+        """Stored rows (any status) for the given ids, as plain Python values."""
+        with self.connect(read_only=True) as con:
+            return self._row_dicts(con, ids)
+
+    @staticmethod
+    def _row_dicts(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[dict]:
+        """Rows of the given ids; DuckDB's own Python values (lists, datetimes, None) need no DataFrame clean-up."""
+        if not ids:
+            return []
+        con.register("wanted", pd.DataFrame({"id": list(dict.fromkeys(ids))}))
+        cursor = con.execute("SELECT r.* FROM records r JOIN wanted USING (id)")
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        con.unregister("wanted")
+        return rows
+
     def rows_by_ids(self, ids: list[str]) -> pd.DataFrame:
         """Stored rows (any status) for the given ids."""
         with self.connect(read_only=True) as con:
@@ -460,10 +500,12 @@ class EvidenceStore:
             columns=["record_id", "text_sha", "model", "vector"],
         )
         with self.connect() as con:
+            con.execute("BEGIN")
             con.register("incoming", frame)
             con.execute("DELETE FROM embeddings WHERE record_id IN (SELECT record_id FROM incoming)")
             con.execute("INSERT INTO embeddings SELECT * FROM incoming")
             self.bump(con)
+            con.execute("COMMIT")
 
     def embeddings(self) -> tuple[list[str], np.ndarray]:
         """All stored embeddings as (record ids, float32 matrix)."""
