@@ -41,6 +41,7 @@ from observatory.sources.spec import SourceSpec
 from observatory.warehouse import build
 
 TIMES: dict[str, float] = defaultdict(float)
+CPU_TIMES: dict[str, float] = defaultdict(float)  # the same stages in CPU seconds (all threads)
 PER_SOURCE: dict[str, float] = defaultdict(float)
 BY_SOURCE_STAGE: dict[tuple[str, str], float] = defaultdict(float)
 _current_source: list[str] = []
@@ -48,12 +49,13 @@ _current_source: list[str] = []
 
 @contextmanager
 def charged(stage: str):
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     try:
         yield
     finally:
         seconds = time.perf_counter() - started
         TIMES[stage] += seconds
+        CPU_TIMES[stage] += cpu_seconds() - cpu_started
         if _current_source and "(total)" not in stage:
             BY_SOURCE_STAGE[(_current_source[-1], stage)] += seconds
 
@@ -99,9 +101,9 @@ class TimedConnection:
     STAGES = (
         ("CREATE OR REPLACE TEMP TABLE stage", "materialise connector output (reads raw files)"),
         ("INSERT INTO observation", "insert observations"),
-        ("INSERT INTO indicator_value", "indicators: insert values"),
-        ("CREATE OR REPLACE TEMP TABLE indicator_raw", "indicators: run formulas"),
-        ("CREATE OR REPLACE TEMP TABLE group_rows", "indicators: group aggregates"),
+        ("INSERT INTO indicator_value", "indicators: values and group aggregates"),
+        ('INSERT INTO "', "indicators: earlier editions' values and group aggregates"),
+        ("CREATE OR REPLACE TEMP TABLE indicator_rows", "indicators: run formulas"),
         ("CHECKPOINT", "publish: checkpoint"),
     )
 
@@ -389,9 +391,13 @@ def main() -> None:
         print(
             f"build / raw read: {build_seconds / read_seconds:.1f}× wall, {build_cpu / read_cpu:.1f}× CPU (target ≤ 5×)"
         )
-        print("\nstages (seconds; '(total)' lines include the lines nested in them):")
+        print(
+            "\nstages (wall s, share of wall, CPU s, share of CPU; '(total)' lines include the lines nested in them):"
+        )
         for stage, seconds in sorted(TIMES.items(), key=lambda item: -item[1]):
-            print(f"  {seconds:8.2f}  {100 * seconds / build_seconds:5.1f} %  {stage}")
+            cpu = CPU_TIMES[stage]
+            shares = f"{100 * seconds / build_seconds:5.1f} %  {cpu:8.2f}  {100 * cpu / build_cpu:5.1f} %"
+            print(f"  {seconds:8.2f}  {shares}  {stage}")
         print("\nslowest sources (load, all stages):")
         for source, seconds in sorted(PER_SOURCE.items(), key=lambda item: -item[1])[:10]:
             print(f"  {seconds:8.2f}  {source}")

@@ -40,11 +40,13 @@ def _present_measures(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[st
 
 
 def _prepare_population(con: duckdb.DuckDBPyConnection) -> None:
+    """Population per area and year, and per group and year (the same for every indicator, so made once)."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE coverage_population AS
             SELECT area, year, value AS population FROM observation
             WHERE measure_id = '{POPULATION_MEASURE}' AND value IS NOT NULL"""
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_GROUP_POPULATION} AS {_GROUP_POPULATION_SQL}")
 
 
 def check_formula_columns(spec: IndicatorSpec, columns: list[str]) -> None:
@@ -119,7 +121,7 @@ def _insert_values(
         "CAST(NULL AS DOUBLE) AS coverage, note FROM indicator_rows WHERE value IS NOT NULL"
     ]
     if spec.level == "area" and spec.aggregate != "none":
-        groups = group_rows_sql(spec, has_bounds)
+        groups = group_rows_sql(spec, has_bounds, _GROUP_POPULATION)
         if spec.aggregate == "sum":
             groups = f"""SELECT g.* REPLACE (concat_ws('; ', g.note, s.text) AS note) FROM ({groups}) g
                          LEFT JOIN ({_SPECIAL_MEMBERS_SQL}) s USING (area, year, period, sex, age, category)"""
@@ -131,10 +133,17 @@ def _insert_values(
     ).fetchall()[0][0]
 
 
-def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
+_GROUP_POPULATION = "coverage_group_population"
+_GROUP_POPULATION_SQL = """
+    SELECT m."group", p.year, SUM(p.population) AS population
+    FROM area_membership m JOIN coverage_population p ON p.area = m.area GROUP BY m."group", p.year"""
+
+
+def group_rows_sql(spec: IndicatorSpec, has_bounds: bool, group_population: str | None = None) -> str:
     """Portable SQL for group values from `indicator_rows`, `area_membership` and `coverage_population`.
 
-    Coverage = population share of the members that have a value; DuckDB and Spark run this same text.
+    Coverage = population share of the members that have a value; DuckDB and Spark run this same text. With
+    `group_population`, the groups' population is read from that table (made by `_GROUP_POPULATION_SQL`).
     """
     keys = "v.year, v.period, v.sex, v.age, v.category"
     if spec.aggregate == "sum":
@@ -163,9 +172,11 @@ def group_rows_sql(spec: IndicatorSpec, has_bounds: bool) -> str:
             LEFT JOIN coverage_population p ON p.area = v.area AND p.year = {clamp}
             WHERE {filter_}
             GROUP BY m."group", {keys}),
-        group_population AS (
-            SELECT m."group", p.year, SUM(p.population) AS population
-            FROM members m JOIN coverage_population p ON p.area = m.area GROUP BY m."group", p.year),
+        group_population AS ({
+        _GROUP_POPULATION_SQL
+        if group_population is None
+        else f'SELECT "group", year, population FROM {group_population}'
+    }),
         group_rows AS (
             SELECT c.*, c.covered_population / NULLIF(g.population, 0) AS coverage
             FROM covered c LEFT JOIN group_population g ON g."group" = c.area AND g.year = c.population_year
@@ -184,11 +195,10 @@ _SPECIAL_MEMBERS_SQL = """
     WHERE a.kind = 'special' AND v.value IS NOT NULL AND v.value <> 0 GROUP BY ALL"""
 
 
-def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
-    """The indicator's declaration and framework tags, written into the release."""
-    con.execute(
-        "INSERT INTO indicator VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
+def _register(con: duckdb.DuckDBPyConnection, specs: list[IndicatorSpec]) -> None:
+    """The indicators' declarations and framework tags, written into the release (one statement per table)."""
+    declarations = [
+        (
             spec.id,
             spec.title,
             spec.definition,
@@ -201,15 +211,22 @@ def _register(con: duckdb.DuckDBPyConnection, spec: IndicatorSpec) -> None:
             spec.headline_age,
             json.dumps(spec.category_labels, ensure_ascii=False) if spec.category_labels else None,
             [*spec.inputs, *spec.labelled_measures] if spec.category_labels else None,
-        ],
-    )
-    tags = (
-        [("SDG", code) for code in spec.frameworks.sdg]
-        + [("GCM", str(n)) for n in spec.frameworks.gcm]
-        + [("GCR", str(n)) for n in spec.frameworks.gcr]
-    )
-    for framework, code in tags:
-        con.execute("INSERT INTO indicator_framework VALUES (?, ?, ?)", [spec.id, framework, code])
+        )
+        for spec in specs
+    ]
+    tags = [
+        (spec.id, framework, code)
+        for spec in specs
+        for framework, code in (
+            [("SDG", code) for code in spec.frameworks.sdg]
+            + [("GCM", str(n)) for n in spec.frameworks.gcm]
+            + [("GCR", str(n)) for n in spec.frameworks.gcr]
+        )
+    ]
+    for table, rows in (("indicator", declarations), ("indicator_framework", tags)):
+        if rows:
+            places = ", ".join(["(" + ", ".join(["?"] * len(rows[0])) + ")"] * len(rows))
+            con.execute(f"INSERT INTO {table} VALUES {places}", [field for row in rows for field in row])
 
 
 def _prepare_year_sources(
@@ -351,10 +368,12 @@ def compute_catalogue(con: duckdb.DuckDBPyConnection, catalogue: tuple[Indicator
             columns = _normalise(con, spec)
             by_year = _prepare_year_sources(con, spec, measures)
             count = _insert_values(con, spec, status, sources, "lower" in columns, by_year)
-            _register(con, spec)
             results[spec.id] = IndicatorResult(spec.id, count)
+        _register(con, [spec for spec in catalogue if results[spec.id].skipped is None])
         _compute_earlier_editions(con, catalogue, measures)
     finally:
         con.execute("SET preserve_insertion_order = false")
-    con.execute("DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS year_sources")
+    con.execute(
+        f"DROP TABLE IF EXISTS indicator_rows; DROP TABLE IF EXISTS year_sources; DROP TABLE {_GROUP_POPULATION}"
+    )
     return [results[spec.id] for spec in catalogue]
