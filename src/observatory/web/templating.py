@@ -389,17 +389,17 @@ def render(
 
 def chart_drawings(request: Request, handle: ReleaseHandle | None) -> ChartDrawings | None:
     """The server's chart drawings of the release a request reads (one set per app, replaced with the release)."""
-    if handle is None:
-        return None
     state = request.app.state
     settings = getattr(state, "settings", None)
+    if handle is None or settings is None:
+        return None
     with DRAWINGS_LOCK:
         current = getattr(state, "chart_drawings", None)
         if current is not None and current.release_id == handle.release_id:
             return current
         try:
             fresh = ChartDrawings.for_release(settings, handle.release_id, geometry_file(settings))
-        except (CatalogueError, AttributeError, TypeError):  # no settings or no publications folder: browsers draw
+        except CatalogueError:  # a release id no folder can be named after: browsers draw its charts
             return None
         if current is not None:
             current.close()
