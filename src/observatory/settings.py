@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     download_retries: int = Field(4, ge=0)
     download_timeout: float = Field(60.0, gt=0)
     vault_key_file: Path | None = Field(None, description="Key of the sealed vault; kept outside the project folder.")
+    precompute_documents: bool = Field(
+        True,
+        description="After the per-release pass, make every area's full profile document in a low-priority child "
+        "process (minutes of CPU per release and evidence change; pages compute their own until it is done).",
+    )
 
     @cached_property
     def cache_dir(self) -> Path:

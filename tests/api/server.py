@@ -35,6 +35,9 @@ def running_server(settings: Settings, log: Path, environment: dict[str, str] | 
     sock = loopback_socket()
     port = sock.getsockname()[1]
     env = {**(os.environ if environment is None else environment), "OBSERVATORY_HOME": str(settings.home)}
+    # The document pass costs minutes of CPU per server, which the other tests on this machine would wait for; its
+    # answers are checked against per-request ones in tests/api/test_precompute.py, where it runs.
+    env.setdefault("OBSERVATORY_PRECOMPUTE_DOCUMENTS", "false")
     if settings.mirror is not None:
         env["OBSERVATORY_MIRROR"] = str(settings.mirror)
     else:

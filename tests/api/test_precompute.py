@@ -155,6 +155,19 @@ def test_precomputed_documents_serve_only_their_release_and_stores_stamp(tmp_pat
         registry.close()
 
 
+def test_no_document_pass_starts_when_the_settings_turn_it_off(tmp_path):
+    settings = load_helper("synthetic").synthetic_home(tmp_path / "home")
+    precomputer = Precomputer(settings.model_copy(update={"precompute_documents": False}))
+    registry = ReleaseRegistry(settings, on_open=precomputer.start)
+    try:
+        handle = registry.current()
+        _wait_for_digest(handle)  # the cheap pass still runs
+        assert precomputer.status(handle.release_id)["documents"] is None and not precomputer._workers
+    finally:
+        precomputer.stop()
+        registry.close()
+
+
 def test_the_document_pass_makes_the_document_a_request_makes(real_handles, real_release):
     plain, _ = real_handles
 

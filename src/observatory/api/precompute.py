@@ -283,6 +283,8 @@ class Precomputer:
 
     def _start_documents(self, handle: ReleaseHandle, stamp: str) -> None:
         """Make every area's document in a child process (one pass per release and stores stamp at a time)."""
+        if not self.settings.precompute_documents:
+            return
         with self._lock:
             if self._stopping.is_set() or handle.release_id in self._workers:
                 return
