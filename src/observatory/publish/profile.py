@@ -411,7 +411,7 @@ def monitoring_section(data: ReleaseData, code: str) -> Section:
                 rows,
                 note="“gap” marks an indicator the release cannot compute for this country; the reason is "
                 "given next to the value and listed under Data gaps.",
-                widths=[36, 13, 27, 14, 10],  # indicator names are long: fixed widths keep them to two lines
+                widths=[34, 12, 25, 15, 14],  # indicator names are long: fixed widths keep them to two lines
             )
         )
     else:
