@@ -126,6 +126,9 @@ class ReleaseHeaders:
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-observatory-release"]
                 names = {h[0].lower() for h in headers}
                 headers.append(release_header)
+                language = state.get("content_language")  # set by routes taking lang= (api.localise)
+                if language and 200 <= message["status"] < 300 and b"content-language" not in names:
+                    headers.append((b"content-language", language.encode()))
                 if etag and message["status"] == 200 and b"etag" not in names:
                     headers.append((b"etag", etag.encode()))
                     if b"cache-control" not in names:

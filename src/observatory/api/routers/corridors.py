@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from observatory.api.deps import Release, check_area
 from observatory.api.formats import Format, table_response
+from observatory.api.localise import Lang, named_places, place_name, series_category_label, unit_of
 from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, TableEnvelope
 from observatory.api.problems import bad_request, not_found
-from observatory.api.queries.catalogue import area_label, cite
+from observatory.api.queries.catalogue import cite
 from observatory.api.queries.corridors import corridor_profile, stock_series, stock_years, top_partners
 from observatory.api.queries.series import series_sources
+from observatory.api.release_cache import ReleaseHandle
 from observatory.api.responses import cached_json
 
 router = APIRouter(tags=["corridors"], responses=PROBLEMS)
@@ -31,6 +33,7 @@ CORRIDOR_TYPES = {
 @router.get("/corridors", response_model=TableEnvelope, responses=DOWNLOADS, summary="Largest corridors of a country")
 def list_corridors(
     handle: Release,
+    lang: Lang,
     origin: Annotated[str | None, Query(max_length=64, description="Rank the destinations of this origin.")] = None,
     destination: Annotated[
         str | None, Query(max_length=64, description="Rank the origins of this destination.")
@@ -58,7 +61,7 @@ def list_corridors(
         {
             "origin": code if direction == "out" else r["code"],
             "destination": r["code"] if direction == "out" else code,
-            "partner_name": r["name"],
+            "partner_name": place_name(handle, r["code"], lang, r["name"]),
             "year": ranking["year"],
             "value": r["value"],
             "share": r["share"],
@@ -79,7 +82,7 @@ def list_corridors(
     sources = cite(handle, used)
     meta = {
         "series": ranking["series"],
-        "area": {"code": code, "name": area_label(handle, code)},
+        "area": {"code": code, "name": place_name(handle, code, lang)},
         "direction": direction,
         "total": ranking["total"],
     }
@@ -98,7 +101,9 @@ def list_corridors(
 @router.get(
     "/corridors/{origin}/{destination}", response_model=Envelope, responses=DOWNLOADS, summary="Corridor profile"
 )
-async def get_corridor(request: Request, origin: str, destination: str, handle: Release, format: Format = Format.json):
+async def get_corridor(
+    request: Request, origin: str, destination: str, handle: Release, lang: Lang, format: Format = Format.json
+):
     (
         """Stock by year and sex, shares of the origin's emigrants and the destination's immigrants, and every other """
         """corridor measure."""
@@ -111,9 +116,42 @@ async def get_corridor(request: Request, origin: str, destination: str, handle: 
         raise bad_request("origin and destination are the same area")
     if format == Format.json:
         return await cached_json(
-            handle, request, lambda: {"release": handle.release_id, **corridor_profile(handle, origin, destination)}
+            handle,
+            request,
+            lambda: {
+                "release": handle.release_id,
+                **localised_corridor(handle, corridor_profile(handle, origin, destination), lang),
+            },
         )
     return await run_in_threadpool(_corridor_download, handle, origin, destination, format)
+
+
+def localised_corridor(handle: ReleaseHandle, profile: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A corridor profile with its places, the stock's unit and the category labels in `lang` (measures' own labels
+    and units stay their publishers')."""
+    measures = []
+    for item in profile["measures"]:
+        measure = item["measure"]
+        measures.append(
+            {
+                **item,
+                "category_label": series_category_label(
+                    handle, measure, item["category"], item["category_label"], lang
+                ),
+                "categories": [
+                    {**part, "label": series_category_label(handle, measure, part["category"], part["label"], lang)}
+                    for part in item["categories"]
+                ],
+            }
+        )
+    origin, destination = named_places(handle, [profile["origin"], profile["destination"]], lang)
+    return {
+        **profile,
+        "origin": origin,
+        "destination": destination,
+        "stock_unit": unit_of(profile["stock_series"], profile["stock_unit"], lang),
+        "measures": measures,
+    }
 
 
 def _corridor_download(handle, origin: str, destination: str, format: Format):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 
 from observatory.api.deps import Release
+from observatory.api.localise import Lang, framework_title, localised_indicator, localised_objective
 from observatory.api.models import PROBLEMS, Envelope
 from observatory.api.queries.catalogue import framework_objectives, indicators
 from observatory.api.release_cache import ReleaseHandle
@@ -55,20 +56,35 @@ def framework_coverage(handle: ReleaseHandle, framework: str) -> dict[str, Any]:
     return handle.memo(("framework_coverage", framework), compute)
 
 
+def localised_coverage(coverage: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A framework's coverage with its title, objectives and indicator titles in `lang`."""
+    framework = coverage["framework"]
+    objectives = [
+        {
+            **localised_objective(objective, lang),
+            "indicators": [localised_indicator(tagged, lang) for tagged in objective["indicators"]],
+        }
+        for objective in coverage["objectives"]
+    ]
+    return {**coverage, "title": framework_title(framework, coverage["title"], lang), "objectives": objectives}
+
+
 @router.get("/frameworks", response_model=Envelope, summary="Frameworks and their coverage")
-def list_frameworks(handle: Release):
+def list_frameworks(handle: Release, lang: Lang):
     """GCM, GCR and SDG: how many objectives have at least one indicator with data in this release."""
     return json_response(
         {
             "release": handle.release_id,
             "frameworks": [
-                {**framework_coverage(handle, f)["summary"], "framework": f, "title": t} for f, t in FRAMEWORKS.items()
+                {**framework_coverage(handle, f)["summary"], "framework": f, "title": framework_title(f, t, lang)}
+                for f, t in FRAMEWORKS.items()
             ],
         }
     )
 
 
 @router.get("/frameworks/{framework}", response_model=Envelope, summary="One framework: objectives, indicators, gaps")
-def get_framework(framework: Literal["GCM", "GCR", "SDG"], handle: Release):
+def get_framework(framework: Literal["GCM", "GCR", "SDG"], handle: Release, lang: Lang):
     """Every objective with its indicators and the number of countries with data; objectives without data are gaps."""
-    return json_response({"release": handle.release_id, **framework_coverage(handle, framework)})
+    coverage = localised_coverage(framework_coverage(handle, framework), lang)
+    return json_response({"release": handle.release_id, **coverage})

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Request
 
 from observatory.api.deps import Paging, Release, Years, check_area, offset_beyond, page_links, pagination_block
 from observatory.api.formats import DOWNLOAD_MAX_ROWS, Format, Selection, table_response
+from observatory.api.localise import Lang, localised_indicator, message, named_places
 from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, PagedEnvelope, TableEnvelope
 from observatory.api.problems import not_found
 from observatory.api.queries.catalogue import cite, find_series, indicators
 from observatory.api.queries.series import (
+    SCHEME_LABELS,
     VALUE_COLUMNS,
     VALUE_TYPES,
     map_values,
@@ -53,6 +55,7 @@ def _indicator(handle, indicator_id: str):
 @router.get("/indicators", response_model=TableEnvelope, responses=DOWNLOADS, summary="Indicator catalogue")
 def list_indicators(
     handle: Release,
+    lang: Lang,
     framework: Annotated[
         Literal["GCM", "GCR", "SDG"] | None, Query(description="Only indicators tagged to this framework.")
     ] = None,
@@ -78,7 +81,7 @@ def list_indicators(
     )
     return table_response(
         format,
-        rows,
+        [localised_indicator(row, lang) for row in rows],
         CATALOGUE_COLUMNS,
         release=handle.release_id,
         name="indicators",
@@ -88,10 +91,11 @@ def list_indicators(
 
 
 @router.get("/indicators/{indicator_id}", response_model=Envelope, summary="One indicator")
-def get_indicator(indicator_id: str, handle: Release):
+def get_indicator(indicator_id: str, handle: Release, lang: Lang):
     """Definition, unit, caveats, framework tags and the years with values."""
     _indicator(handle, indicator_id)
-    return json_response({"release": handle.release_id, "indicator": indicators(handle)[indicator_id]})
+    indicator = localised_indicator(indicators(handle)[indicator_id], lang)
+    return json_response({"release": handle.release_id, "indicator": indicator})
 
 
 @router.get(
@@ -101,6 +105,7 @@ def indicator_values(
     request: Request,
     indicator_id: str,
     handle: Release,
+    lang: Lang,
     years: Years,
     paging: Paging,
     area: Annotated[str | None, Query(max_length=64, description="Area code (country ISO3 or group code).")] = None,
@@ -137,7 +142,7 @@ def indicator_values(
         "revision": revision,
     }
 
-    meta = {"indicator": {"id": series.id, "title": series.title, "unit": series.unit}}
+    meta = {"indicator": localised_indicator({"id": series.id, "title": series.title, "unit": series.unit}, lang)}
     if format != Format.json:
         part = paging.for_download(DOWNLOAD_MAX_ROWS)
         total = raw_count(handle, series, **filters)
@@ -172,7 +177,11 @@ def indicator_values(
 
 @router.get("/indicators/{indicator_id}/map", response_model=Envelope, summary="One value per country for a year")
 def indicator_map(
-    indicator_id: str, handle: Release, year: Annotated[int | None, Query(ge=1900, le=2100)] = None, sex: Sex = "total"
+    indicator_id: str,
+    handle: Release,
+    lang: Lang,
+    year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+    sex: Sex = "total",
 ):
     (
         """Country values of an area-level indicator in one year (default: the latest well-covered year), and group """
@@ -194,6 +203,19 @@ def indicator_map(
             if data["years"]
             else "the indicator has no values",
         )
+    groups = [
+        {**group, "scheme_label": message(SCHEME_LABELS[group["scheme"]], lang)}
+        if group["scheme"] in SCHEME_LABELS
+        else group
+        for group in named_places(handle, data["groups"], lang)
+    ]
     return json_response(
-        {"release": handle.release_id, "indicator": indicator_id, **data, "sources": cite(handle, data["sources"])}
+        {
+            "release": handle.release_id,
+            "indicator": indicator_id,
+            **data,
+            "countries": named_places(handle, data["countries"], lang),
+            "groups": groups,
+            "sources": cite(handle, data["sources"]),
+        }
     )

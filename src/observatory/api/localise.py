@@ -1,0 +1,175 @@
+"""The API's human-readable fields in the language of `lang=`: declared texts translated, codes and values untouched.
+
+Every text comes from observatory.i18n (the declarations, CLDR's names, the glossaries and the message catalogues);
+this module only says which field of which answer is which kind of text. Translation runs on copies made after the
+release's memos, so the memos stay one per release and every language shares them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+
+from observatory.api.problems import ApiProblem
+from observatory.api.queries.catalogue import area_label, areas
+from observatory.api.release_cache import ReleaseHandle
+from observatory.i18n.declarations import category_label, declarations, group_name, indicator_text
+from observatory.i18n.glossary import glossary
+from observatory.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES
+from observatory.i18n.messages import gettext_for
+from observatory.i18n.names import area_name
+
+LANG_PARAMETER = "lang"
+LANG_DESCRIPTION = (
+    "Language of the human-readable fields (indicator titles, units and definitions, objective and framework titles, "
+    "area and group names, category labels, scheme labels and verdict labels): one of "
+    f"{', '.join(LANGUAGES)}; default {DEFAULT_LANGUAGE}. Codes, ids, values and years are the same in every "
+    "language; publishers' own texts (dataset titles, measure labels, notes) and composed sentences stay as written. "
+    "The answer's Content-Language header names the language; Accept-Language is not read (the URL alone decides)."
+)
+
+
+def response_language(
+    request: Request,
+    lang: Annotated[
+        str | None, Query(description=LANG_DESCRIPTION, json_schema_extra={"enum": list(LANGUAGES)})
+    ] = None,
+) -> str:
+    """The language of the answer; 400 naming the six languages (never the value sent) for any other."""
+    if lang is not None and lang not in LANGUAGES:
+        raise ApiProblem(400, "Unknown language", f"lang takes one of {', '.join(LANGUAGES)}")
+    chosen = lang or DEFAULT_LANGUAGE
+    # Read by api.app.ReleaseHeaders, which names the language of a successful answer in its Content-Language.
+    request.state.content_language = chosen
+    return chosen
+
+
+Lang = Annotated[str, Depends(response_language)]
+
+
+def place_name(handle: ReleaseHandle, code: str | None, lang: str, english: str | None = None) -> str:
+    """An area's name in `lang`: CLDR's for countries and territories, the declarations' for groups."""
+    english = english if english is not None else area_label(handle, code)
+    area = areas(handle).get(code or "")
+    if lang == DEFAULT_LANGUAGE or area is None:
+        return english
+    if area["kind"] == "country":
+        return area_name(english, lang, area.get("iso2"), None)
+    return group_name(area["code"], english, lang, area.get("m49"))
+
+
+def localised_area(handle: ReleaseHandle, area: dict[str, Any], lang: str) -> dict[str, Any]:
+    """An area row with its name and short name in `lang`."""
+    if lang == DEFAULT_LANGUAGE:
+        return area
+    out = dict(area)
+    for field in ("name", "short_name"):
+        if out.get(field):
+            out[field] = place_name(handle, area["code"], lang, out[field])
+    return out
+
+
+def named_places(
+    handle: ReleaseHandle, items: Iterable[dict[str, Any]], lang: str, code: str = "code", name: str = "name"
+) -> list[dict[str, Any]]:
+    """Rows naming an area by code, with the name field in `lang` (codes the release does not know keep theirs)."""
+    if lang == DEFAULT_LANGUAGE:
+        return list(items)
+    return [{**item, name: place_name(handle, item.get(code), lang, item.get(name))} for item in items]
+
+
+def localised_indicator(row: dict[str, Any], lang: str, id_field: str = "id") -> dict[str, Any]:
+    """An indicator row (or a series' description) with title, unit, definition and category labels in `lang`.
+
+    A raw measure (kind 'measure') or an id the catalogue does not declare keeps its publisher's texts.
+    """
+    if lang == DEFAULT_LANGUAGE or row.get("kind") == "measure":
+        return row
+    indicator_id = row.get(id_field)
+    try:
+        title, unit, definition = indicator_text(str(indicator_id), lang)
+    except KeyError:
+        return row
+    out = dict(row)
+    for field, text in (("title", title), ("unit", unit), ("definition", definition)):
+        if field in out:
+            out[field] = text
+    labels = out.get("category_labels")
+    if labels:
+        english = json.loads(labels) if isinstance(labels, str) else labels
+        translated = {code: _category(str(indicator_id), code, text, lang) for code, text in english.items()}
+        out["category_labels"] = json.dumps(translated, ensure_ascii=False) if isinstance(labels, str) else translated
+    return out
+
+
+def _category(indicator_id: str, code: str, english: str, lang: str) -> str:
+    """A category code's label in `lang`, or the release's label when the catalogue does not declare the code."""
+    try:
+        return category_label(indicator_id, code, lang)
+    except KeyError:
+        return english
+
+
+def category_owners(handle: ReleaseHandle) -> dict[str, str]:
+    """Series id (an indicator, or a measure its categories explain) -> the indicator that declares its labels."""
+
+    def build() -> dict[str, str]:
+        from observatory.api.queries.catalogue import indicators
+
+        owners: dict[str, str] = {}
+        for row in indicators(handle).values():
+            if not row.get("category_labels"):
+                continue
+            for measure_id in row.get("category_measures") or []:
+                owners.setdefault(measure_id, row["id"])
+            owners[row["id"]] = row["id"]
+        return owners
+
+    return handle.memo(("category_owners",), build)
+
+
+def series_category_label(handle: ReleaseHandle, series_id: str, code: str, english: str | None, lang: str):
+    """The label of a category code of an indicator or measure in `lang` (None or undeclared codes stay as given)."""
+    owner = category_owners(handle).get(series_id)
+    if lang == DEFAULT_LANGUAGE or english is None or owner is None:
+        return english
+    return _category(owner, code, english, lang)
+
+
+def unit_of(series_id: str | None, english: str | None, lang: str) -> str | None:
+    """A catalogue indicator's unit in `lang`; a measure's unit (or none) as published."""
+    if lang == DEFAULT_LANGUAGE or series_id is None or english is None:
+        return english
+    try:
+        return indicator_text(series_id, lang)[1]
+    except KeyError:
+        return english
+
+
+def message(text: str, lang: str) -> str:
+    """A message declared for the catalogues (scheme labels, verdicts) in `lang`; itself where none translates it."""
+    return text if lang == DEFAULT_LANGUAGE else gettext_for(lang)(text)
+
+
+def framework_title(framework: str, english: str, lang: str) -> str:
+    """A framework's name in `lang`: the compacts as each glossary names them, the SDGs with the catalogue's phrase."""
+    if lang == DEFAULT_LANGUAGE:
+        return english
+    names = glossary(lang)
+    if framework == "SDG":
+        goals = names["sdg"][:1].upper() + names["sdg"][1:]
+        return gettext_for(lang)("%(goals)s (migration-related targets)") % {"goals": goals}
+    return names.get(framework.lower(), english)
+
+
+def localised_objective(objective: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A GCM or GCR objective or an SDG target with its short name and text in `lang` (the declarations')."""
+    if lang == DEFAULT_LANGUAGE:
+        return objective
+    translated = declarations(lang).frameworks.get(objective["framework"], {}).get(str(objective["code"]))
+    if translated is None:
+        return objective
+    return {**objective, "short_name": translated.short_name, "text": translated.text}
