@@ -34,17 +34,17 @@ LANG_DESCRIPTION = (
 
 def response_language(
     request: Request,
-    lang: Annotated[
-        str | None, Query(description=LANG_DESCRIPTION, json_schema_extra={"enum": list(LANGUAGES)})
-    ] = None,
+    lang: Annotated[str, Query(description=LANG_DESCRIPTION, json_schema_extra={"enum": list(LANGUAGES)})] = (
+        DEFAULT_LANGUAGE
+    ),
 ) -> str:
     """The language of the answer; 400 naming the six languages (never the value sent) for any other."""
-    if lang is not None and lang not in LANGUAGES:
+    # The enum is documentation only: checked here, a wrong value is a 400 that never quotes it (a 422 would).
+    if lang not in LANGUAGES:
         raise ApiProblem(400, "Unknown language", f"lang takes one of {', '.join(LANGUAGES)}")
-    chosen = lang or DEFAULT_LANGUAGE
     # Read by api.app.ReleaseHeaders, which names the language of a successful answer in its Content-Language.
-    request.state.content_language = chosen
-    return chosen
+    request.state.content_language = lang
+    return lang
 
 
 Lang = Annotated[str, Depends(response_language)]
