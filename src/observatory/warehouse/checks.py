@@ -66,52 +66,64 @@ def run_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> 
             )
         )
     measures = {measure.id: measure for measure in spec.measures}
-    non_negative = set(spec.checks.non_negative) or {m.id for m in spec.measures if m.kind in ("stock", "count")}
-    for severity, ids in (("error", non_negative), ("warning", set(spec.checks.negative_is_warning))):
-        if not ids:
-            continue
-        listed = ", ".join(f"'{m}'" for m in sorted(ids))
-        negative = con.execute(
-            f"SELECT count(*), min(_file), min(_row), min(value) FROM {table} WHERE measure_id IN ({listed}) AND "
-            "value < 0"
-        ).fetchall()[0]
-        if negative[0]:
-            findings.append(
-                Finding(
-                    dataset,
-                    "negative_value",
-                    severity,
-                    f"{negative[0]} negative value(s) (smallest {negative[3]:g})",
-                    negative[0],
-                    negative[1],
-                    negative[2],
-                    "value",
-                )
-            )
-    corridor = [m.id for m in spec.measures if m.level == "corridor"]
-    if corridor and spec.checks.origin_not_destination:
-        listed = ", ".join(f"'{m}'" for m in corridor)
-        same = con.execute(
-            f"SELECT count(*), min(_file), min(_row), min(origin) FROM {table} WHERE measure_id IN ({listed}) AND "
-            "origin = destination"
-        ).fetchall()[0]
-        if same[0]:
-            findings.append(
-                Finding(
-                    dataset,
-                    "origin_equals_destination",
-                    "warning",
-                    f"{same[0]} corridor row(s) with origin = destination (e.g. {same[3]})",
-                    same[0],
-                    same[1],
-                    same[2],
-                    "origin",
-                )
-            )
+    findings += _row_checks(con, table, spec)
     for check in spec.checks.sums:
         findings += _sum_check(con, table, dataset, check)
     for jump in spec.checks.jumps:
         findings += _jump_check(con, table, dataset, jump, measures)
+    return findings
+
+
+def _listed(measures) -> str:
+    return ", ".join(f"'{m}'" for m in sorted(measures))
+
+
+def _row_checks(con: duckdb.DuckDBPyConnection, table: str, spec: SourceSpec) -> list[Finding]:
+    """Negative values and corridors from a country to itself, all counted in one scan of the rows."""
+    dataset = spec.id
+    non_negative = set(spec.checks.non_negative) or {m.id for m in spec.measures if m.kind in ("stock", "count")}
+    # (check, severity, field, row condition, the example's column)
+    checks = [
+        (
+            "negative_value",
+            severity,
+            "value",
+            f"measure_id IN ({_listed(ids)}) AND value < 0",
+            "value",
+        )
+        for severity, ids in (("error", non_negative), ("warning", set(spec.checks.negative_is_warning)))
+        if ids
+    ]
+    corridor = [m.id for m in spec.measures if m.level == "corridor"]
+    if corridor and spec.checks.origin_not_destination:
+        listed = _listed(corridor)
+        checks.append(
+            (
+                "origin_equals_destination",
+                "warning",
+                "origin",
+                f"measure_id IN ({listed}) AND origin = destination",
+                "origin",
+            )
+        )
+    if not checks:
+        return []
+    aggregates = ", ".join(
+        f"count(*) FILTER ({condition}), min(_file) FILTER ({condition}), min(_row) FILTER ({condition}), "
+        f"min({example}) FILTER ({condition})"
+        for _, _, _, condition, example in checks
+    )
+    counted = con.execute(f"SELECT {aggregates} FROM {table}").fetchall()[0]
+    findings = []
+    for index, (check, severity, field, _, _) in enumerate(checks):
+        count, file, row, example = counted[4 * index : 4 * index + 4]
+        if not count:
+            continue
+        if check == "negative_value":
+            message = f"{count} negative value(s) (smallest {example:g})"
+        else:
+            message = f"{count} corridor row(s) with origin = destination (e.g. {example})"
+        findings.append(Finding(dataset, check, severity, message, count, file, row, field))
     return findings
 
 
