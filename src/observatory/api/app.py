@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from observatory.api.precompute import Precomputer
 from observatory.api.problems import install_problem_handlers, problem_response
 from observatory.api.release_cache import ReleaseRegistry
 from observatory.api.responses import CACHE_CONTROL, mutable_store_paths, release_etag, stores_stamp
+from observatory.evidence.store import STORE_FILE
 from observatory.settings import Settings, get_settings
 from observatory.warehouse.releases import ReleaseError
 
@@ -256,6 +258,24 @@ def _open_current_release(app: FastAPI) -> None:
         pass
 
 
+def _warm_up_evidence_search(app: FastAPI) -> None:
+    """Load the search model and index in the background, so the first evidence search after start-up never waits."""
+    path = app.state.settings.evidence_dir / STORE_FILE
+    if not path.is_file():
+        return  # no library yet: nothing to load (and the store is never created by serving)
+
+    def warm() -> None:
+        from observatory.evidence.search import warm_up  # numpy and the model: not on the import path of serving
+        from observatory.evidence.store import EvidenceStore
+
+        try:
+            warm_up(EvidenceStore(path))
+        except Exception as error:  # a shortcut only: the first search loads what it needs itself
+            log.warning("evidence search warm-up stopped: %s", type(error).__name__)
+
+    threading.Thread(target=warm, name="evidence-warm-up", daemon=True).start()
+
+
 def create_app(settings: Settings | None = None, *, precompute: bool = True) -> FastAPI:
     """The portal and API serving the current release of `settings.home` (precompute: the per-release pass)."""
     settings = settings or get_settings()
@@ -286,7 +306,7 @@ def create_app(settings: Settings | None = None, *, precompute: bool = True) -> 
     app.state.registry = registry
     app.state.precomputer = precomputer
     # Run once when the server starts, before the first request; each must return at once (long work in a thread).
-    app.state.startup_hooks = [_open_current_release]
+    app.state.startup_hooks = [_open_current_release, _warm_up_evidence_search]
     app.state.route_index = RouteIndex(app)
     app.state.replay = ByteLRU(REPLAY_BYTES, REPLAY_ENTRY_BYTES)
     install_problem_handlers(app)
