@@ -12,7 +12,8 @@ from observatory.api.guards import MAX_JSON_BYTES
 from observatory.firewall.api import PROBLEM, create_app
 from observatory.firewall.metadata import connect
 from observatory.settings import Settings
-from tests.firewall.conftest import DATA, assert_no_record_values
+
+from .conftest import DATA, assert_no_record_values
 
 MARKER = "zq-label-"
 
