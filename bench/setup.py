@@ -38,18 +38,18 @@ def _run(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
+def _background(command: list[str], clone: Path, env: dict[str, str]) -> subprocess.Popen:
+    """A process started in its own session (stopped with its children by killpg), its output discarded."""
+    return subprocess.Popen(
+        command, cwd=clone, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+
+
 def _first_page(clone: Path, env: dict[str, str]) -> float:
     """Seconds from starting the server until `/` answers 200; the server is stopped afterwards."""
     port = _free_port()
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [str(clone / ".venv/bin/observatory"), "serve", "--port", str(port)],
-        cwd=clone,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = _background([str(clone / ".venv/bin/observatory"), "serve", "--port", str(port)], clone, env)
     try:
         while time.perf_counter() - started < PAGE_TIMEOUT_SECONDS:
             if server.poll() is not None:
@@ -83,14 +83,7 @@ def measure(installer: str, mirror: Path, folder: Path, setup_only: bool = False
     times["build"] = _run([observatory, "build"], clone, env)
     # As run.sh does: the evidence records and rule labels before serving, the embeddings in the background
     times["evidence"] = _run([observatory, "evidence", "import", "--mirror", "--if-stale", "--no-embed"], clone, env)
-    embedding = subprocess.Popen(
-        ["nice", "-n", "10", observatory, "evidence", "embed"],
-        cwd=clone,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    embedding = _background(["nice", "-n", "10", observatory, "evidence", "embed"], clone, env)
     try:
         times["first page"] = _first_page(clone, env)
     finally:
