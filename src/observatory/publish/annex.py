@@ -7,10 +7,12 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from observatory.i18n.declarations import term
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Document, Link, Notice, Prose, Section, Table, gaps, source_ids
+from observatory.publish.language import N_, text
 
-NO_EVIDENCE = "No related evidence yet."
+NO_EVIDENCE = N_("No related evidence yet.")
 
 
 def _evidence_store(data: ReleaseData):
@@ -50,31 +52,37 @@ def related_evidence(
     return records
 
 
-def evidence_section(
-    data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None, title: str = "Related evidence"
-) -> Section:
+def evidence_section(data: ReleaseData, area: str | None = None, corridor: tuple[str, str] | None = None) -> Section:
     """Findings about the place with their confidence, then research and testimonies linked to it, most certain
-    first; or 'no related evidence yet'."""
+    first; or 'no related evidence yet'. Records keep their own language (the reference as published)."""
     from observatory.publish.findings import finding_blocks
 
+    _ = data._
     findings = finding_blocks(data, area=area, corridor=corridor)
     records = related_evidence(data, area=area, corridor=corridor)
     if not records and not findings:
-        return Section("evidence", title, [Notice(NO_EVIDENCE, kind="info")])
+        return Section("evidence", _("Related evidence"), [Notice(_(NO_EVIDENCE), kind="info")])
     lines = [
-        f"{n}. {r['reference']} (themes: {', '.join(r['themes']) or 'none'}; link confidence {r['confidence']:.2f})\n"
+        f"{n}. {r['reference']} ("
+        + text(
+            _("themes: %(themes)s; link confidence %(confidence)s"),
+            themes=", ".join(r["themes"]) or _("none"),
+            confidence=f"{r['confidence']:.2f}",
+        )
+        + ")\n"
         for n, r in enumerate(records, start=1)
     ]
     blocks = [*findings, Prose(lines)] if lines else findings
-    return Section("evidence", f"Findings and {title.lower()}" if findings else title, blocks)
+    return Section("evidence", _("Findings and related evidence") if findings else _("Related evidence"), blocks)
 
 
 def gaps_section(document: Document, data: ReleaseData) -> Section:
     """Every 'no data' in the document with its reason."""
+    _ = data._
     missing = gaps(document)
     if not missing:
         return Section(
-            "gaps", "Data gaps", [Notice("Every figure in this publication has a value in this release.", "info")]
+            "gaps", _("Data gaps"), [Notice(_("Every figure in this publication has a value in this release."), "info")]
         )
     rows = [
         [f.label, " → ".join(data.name(x) for x in (f.origin, f.destination) if x) or data.name(f.area), f.reason or ""]
@@ -82,12 +90,21 @@ def gaps_section(document: Document, data: ReleaseData) -> Section:
     ]
     return Section(
         "gaps",
-        "Data gaps",
+        _("Data gaps"),
         [
             Notice(
-                f"{len(missing)} figures have no value in this release; they are shown as “no data”, never as zero."
+                text(
+                    _(
+                        "%(count)s figures have no value in this release; they are shown as “%(no_data)s”, never as "
+                        "zero."
+                    ),
+                    count=len(missing),
+                    no_data=term("no_data", data.lang),
+                )
             ),
-            Table("Missing figures and why", ["Figure", "Area or corridor", "Reason"], rows, numbered=False),
+            Table(
+                _("Missing figures and why"), [_("Figure"), _("Area or corridor"), _("Reason")], rows, numbered=False
+            ),
         ],
     )
 
@@ -117,12 +134,11 @@ def _link(url: str | None) -> Link | str:
     return url
 
 
-def sources_section(
-    document: Document, data: ReleaseData, title: str = "Sources annex", compact: bool = False
-) -> Section:
+def sources_section(document: Document, data: ReleaseData, title: str | None = None, compact: bool = False) -> Section:
     """Every dataset cited, numbered as in the text, as a four-column table that fits the text block: citation (or,
     compact, the publisher and the licence's first clause only: the profile's annex has the rest), version and
     licence, and a short link keeping the full address."""
+    _ = data._
     ids = source_ids(document)
     rows: list[list] = []
     for number, ds in enumerate(data.datasets(ids), start=1):
@@ -137,11 +153,20 @@ def sources_section(
                 [
                     f"[{number}]",
                     citation,
-                    f"{ds['id']}: {version}. Licence: {licence}",
+                    text(
+                        _("%(dataset)s: %(version)s. Licence: %(licence)s"),
+                        dataset=ds["id"],
+                        version=version,
+                        licence=licence,
+                    ),
                     _link(ds.get("url_main")),
                 ]
             )
-    columns = ["#", "Dataset", "Licence", "Link"] if compact else ["#", "Citation", "Version and licence", "Link"]
+    columns = (
+        ["#", _("Dataset"), _("Licence"), _("Link")]
+        if compact
+        else ["#", _("Citation"), _("Version and licence"), _("Link")]
+    )
     widths = [6, 56, 22, 16] if compact else [5, 50, 31, 14]
     document.meta["datasets"] = [
         {k: (str(v) if v is not None and k in {"retrieved_at", "date_accessed"} else v) for k, v in ds.items()}
@@ -153,15 +178,20 @@ def sources_section(
         if compact
         else [
             Notice(
-                f"Figures come from warehouse release {data.release_id}: indicator values computed by the indicator "
-                "engine, and context observations as published by their producers.",
+                text(
+                    _(
+                        "Figures come from warehouse release %(release)s: indicator values computed by the indicator "
+                        "engine, and context observations as published by their producers."
+                    ),
+                    release=data.release_id,
+                ),
                 "info",
             )
         ]
     )
     if rows:
         table = Table(
-            "Datasets cited",
+            _("Datasets cited"),
             columns,
             rows,
             numbered=False,
@@ -171,5 +201,5 @@ def sources_section(
         )
         blocks.append(table)
     else:
-        blocks.append(Notice("No dataset is cited: the release has no value for any figure of this publication."))
-    return Section("sources", title, blocks)
+        blocks.append(Notice(_("No dataset is cited: the release has no value for any figure of this publication.")))
+    return Section("sources", title or _("Sources annex"), blocks)

@@ -14,6 +14,7 @@ import pandas as pd
 from observatory.publish.chart_cache import ChartCache, render_svg
 from observatory.publish.document import Chart
 from observatory.publish.figures import Figure
+from observatory.publish.language import N_, translator
 from observatory.publish.palette import BAR_COLOUR, PALETTE, current
 from observatory.settings import Settings
 
@@ -21,14 +22,22 @@ ANTARCTICA = "010"  # ISO numeric code in world-atlas
 HIGHLIGHT = PALETTE[1]  # outline of the country (or corridor ends) a map is about
 WORLD_ATLAS = Path("geo") / "world-atlas" / "countries-110m.json"
 FONT = "DejaVu Sans"
+# Chart text in the script of the publication's language (the same Noto faces as publication.css names).
+FONTS = {"ar": "DejaVu Sans, Noto Sans Arabic", "zh": "DejaVu Sans, Noto Sans CJK SC"}
+SEX_LABELS = {"male": N_("men"), "female": N_("women"), "total": N_("total")}
 WORLD_DATA = "world-atlas"  # named in the map spec while Altair builds it; the topology is put in afterwards
 
 
-def _configure(chart: alt.TopLevelMixin, width: int, height: int) -> alt.TopLevelMixin:
-    """Shared look: sans font, light grid, no border."""
+def _lang(figures: Sequence[Figure]) -> str:
+    """The language of the publication the figures are shown in."""
+    return figures[0].lang if figures else "en"
+
+
+def _configure(chart: alt.TopLevelMixin, width: int, height: int, lang: str = "en") -> alt.TopLevelMixin:
+    """Shared look: sans font (one covering the language's script), light grid, no border."""
     return (
         chart.properties(width=width, height=height)
-        .configure(font=FONT)
+        .configure(font=FONTS.get(lang, FONT))
         .configure_view(stroke=None)
         .configure_axis(labelFontSize=10, titleFontSize=10, gridColor="#e6e6e6")
         .configure_legend(labelFontSize=10, titleFontSize=10, orient="bottom", labelLimit=320, columns=3)
@@ -97,7 +106,9 @@ def time_series(
     ]
     if band and frame[["lower", "upper"]].notna().all(axis=1).any():
         layers.insert(0, base.mark_area(opacity=0.2).encode(y="lower:Q", y2="upper:Q"))
-    return _make(_configure(alt.layer(*layers), width, height), caption, figures, wide=wide, cache=cache)
+    return _make(
+        _configure(alt.layer(*layers), width, height, _lang(figures)), caption, figures, wide=wide, cache=cache
+    )
 
 
 def bars(
@@ -121,13 +132,16 @@ def bars(
             x=alt.X("value:Q", title=x_title or None, axis=alt.Axis(format="~s")),
         )
     )
-    return _make(_configure(chart, width, height), caption, figures, wide=wide, cache=cache)
+    return _make(_configure(chart, width, height, _lang(figures)), caption, figures, wide=wide, cache=cache)
 
 
 def pyramid(
     figures: list[Figure], caption: str, width: int = 200, height: int = 200, cache: ChartCache | None = None
 ) -> Chart:
     """Population by age and sex as a two-sided bar chart (5-year bands of the single-year observations)."""
+    lang = _lang(figures)
+    _ = translator(lang)
+    men, women = _(SEX_LABELS["male"]), _(SEX_LABELS["female"])
     rows = []
     for f in figures:
         if f.missing or not f.age.isdigit():
@@ -135,7 +149,12 @@ def pyramid(
         start = min(int(f.age) // 5 * 5, 100)
         band = f"{start}+" if start == 100 else f"{start}-{start + 4}"
         rows.append(
-            {"band": band, "start": start, "sex": f.sex, "value": -cast(float, f.value) if f.sex == "male" else f.value}
+            {
+                "band": band,
+                "start": start,
+                "sex": men if f.sex == "male" else women,
+                "value": -cast(float, f.value) if f.sex == "male" else f.value,
+            }
         )
     frame = pd.DataFrame(rows).groupby(["band", "start", "sex"], as_index=False)["value"].sum()
     chart = (
@@ -143,15 +162,15 @@ def pyramid(
         .mark_bar()
         .encode(
             y=alt.Y("band:O", sort=alt.EncodingSortField("start", order="descending"), title=None),
-            x=alt.X("value:Q", title="persons (male left, female right)", axis=alt.Axis(format="~s")),
+            x=alt.X("value:Q", title=_("persons (men left, women right)"), axis=alt.Axis(format="~s")),
             color=alt.Color(
                 "sex:N",
                 title=None,
-                scale=alt.Scale(domain=["male", "female"], range=current().colours(["male", "female"])),
+                scale=alt.Scale(domain=[men, women], range=current().colours(["male", "female"])),
             ),
         )
     )
-    return _make(_configure(chart, width, height), caption, figures, wide=False, cache=cache)
+    return _make(_configure(chart, width, height, lang), caption, figures, wide=False, cache=cache)
 
 
 @lru_cache(maxsize=2)
@@ -222,8 +241,9 @@ def choropleth(
             .transform_filter(alt.FieldOneOfPredicate(field="id", oneOf=[m["id"] for m in marked]))
         )
     chart = alt.layer(*layers).project("equalEarth")
-    note = "Boundaries: Natural Earth (public domain) via world-atlas 2.0.2; grey = no data."
-    spec = _with_topology(_configure(chart, width, height).to_dict(validate=False), topology)
+    lang = _lang(figures)
+    note = translator(lang)("Boundaries: Natural Earth (public domain) via world-atlas 2.0.2; grey = no data.")
+    spec = _with_topology(_configure(chart, width, height, lang).to_dict(validate=False), topology)
     return _make(spec, caption, figures, note=note, cache=cache)
 
 

@@ -19,20 +19,34 @@ MirrorOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="html, pdf, md or json.")]
 OutOption = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Output file (default: print to standard output; required for pdf)."),
+    typer.Option(
+        "--out", "-o", help="Output file (default: standard output; a PDF: <place>-<kind>.<lang>.pdf in this folder)."
+    ),
 ]
 ReleaseOption = Annotated[str | None, typer.Option("--release", help="A named release instead of the current one.")]
+LangOption = Annotated[
+    str, typer.Option("--lang", help="Language of the document: ar, zh, en, fr, ru or es (the six UN languages).")
+]
 
 
-def _open(home: Path | None, mirror: Path | None, release: str | None):
+def _open(home: Path | None, mirror: Path | None, release: str | None, lang: str = "en"):
     from observatory.publish.data import ReleaseData
 
-    return ReleaseData.open(get_settings(home=home, mirror=mirror), release)
+    return ReleaseData.open(get_settings(home=home, mirror=mirror), release, lang=lang)
+
+
+def default_pdf_name(document) -> Path:
+    """Where a PDF asked for without --out goes: the working folder, named by place, kind and language."""
+    meta = document.meta
+    place = meta.get("area") or f"{meta.get('origin')}-{meta.get('destination')}"
+    return Path(f"{place}-{document.kind}.{meta.get('language') or 'en'}.pdf")
 
 
 def _emit(document, fmt: str, out: Path | None, layout: str = "document") -> None:
     from observatory.publish.render import write
 
+    if fmt == "pdf" and out is None:  # a PDF cannot go to the terminal
+        out = default_pdf_name(document)
     result = write(document, fmt, out, layout=layout)
     if out is None:
         typer.echo(result, nl=False)
@@ -52,13 +66,13 @@ def _code(data, text: str, role: str = "area") -> str:
     return AreaDirectory.from_connection(data.con).resolve(text, role)
 
 
-def _run(build, fmt: str, out: Path | None, home, mirror, release, layout: str = "document") -> None:
+def _run(build, fmt: str, out: Path | None, home, mirror, release, layout: str = "document", lang: str = "en") -> None:
     """Open the release, build the document, render it; errors end with a one-line message."""
     from observatory.publish.data import PublishError
     from observatory.warehouse.releases import ReleaseError
 
     try:
-        data = _open(home, mirror, release)
+        data = _open(home, mirror, release, lang)
         try:
             _emit(build(data), fmt, out, layout)
         finally:
@@ -74,14 +88,16 @@ def profile(
     home: HomeOption = None,
     mirror: MirrorOption = None,
     release: ReleaseOption = None,
+    lang: LangOption = "en",
 ) -> None:
     """Country Migration Profile (IOM structure) from the current release.
 
-    Example: observatory profile MEX --format pdf --out mexico.pdf   |   observatory profile nepal --format md
+    Example: observatory profile MEX --format pdf --out mexico.pdf   |   observatory profile SEN --lang fr --format pdf
+    --out senegal.pdf
     """
     from observatory.publish.profile import country_profile
 
-    _run(lambda data: country_profile(data, _code(data, iso3)), fmt, out, home, mirror, release)
+    _run(lambda data: country_profile(data, _code(data, iso3)), fmt, out, home, mirror, release, lang=lang)
 
 
 def profiles(
@@ -156,6 +172,7 @@ def corridor(
     home: HomeOption = None,
     mirror: MirrorOption = None,
     release: ReleaseOption = None,
+    lang: LangOption = "en",
 ) -> None:
     """Corridor profile: stocks, flows, asylum, drivers, costs and benefits of origin -> destination.
 
@@ -170,6 +187,7 @@ def corridor(
         home,
         mirror,
         release,
+        lang=lang,
     )
 
 
@@ -183,10 +201,11 @@ def brief(
     home: HomeOption = None,
     mirror: MirrorOption = None,
     release: ReleaseOption = None,
+    lang: LangOption = "en",
 ) -> None:
     """Two-page brief (A4 PDF): key messages with their sources, two charts and a map.
 
-    Example: observatory brief SSD --out ssd-brief.pdf   |   observatory brief --corridor SYR DEU --out syr-deu.pdf
+    Example: observatory brief SSD --out ssd-brief.pdf   |   observatory brief MEX --lang es --out mexico.pdf
     """
     from observatory.publish.brief import corridor_brief, country_brief
 
@@ -202,7 +221,7 @@ def brief(
         def build(data):
             return country_brief(data, _code(data, iso3))
 
-    _run(build, fmt, out, home, mirror, release, layout="brief")
+    _run(build, fmt, out, home, mirror, release, layout="brief", lang=lang)
 
 
 def report(

@@ -12,77 +12,78 @@ from observatory.publish import charts
 from observatory.publish.annex import evidence_section, gaps_section, sources_section
 from observatory.publish.data import PublishError, ReleaseData
 from observatory.publish.document import Document, FigureTable, Notice, Section, Table, Text
-from observatory.publish.figures import Figure
+from observatory.publish.language import N_, sentence, text
 from observatory.publish.palette import one_colour_key
-from observatory.publish.profile import FLOW_METHOD
+from observatory.publish.profile import FLOW_METHOD, sex_label
 from observatory.publish.routes import deaths_blocks, region_of
 
 DRIVER_INDICATORS = [
-    ("gdp_per_capita_ppp", "Income per head (GDP per capita, PPP)"),
-    ("population", "Population"),
-    ("human_development_index", "Human Development Index"),
-    ("fragility_index", "Fragile States Index (0–120, higher = more fragile)"),
-    ("brain_drain_index", "Human flight and brain drain (FSI E3, 0–10)"),
-    ("idps_conflict", "Internally displaced by conflict and violence"),
-    ("idps_disaster", "Internal displacements by disasters"),
+    ("gdp_per_capita_ppp", N_("Income per head (GDP per capita, PPP)")),
+    ("population", N_("Population")),
+    ("human_development_index", N_("Human Development Index")),
+    ("fragility_index", N_("Fragile States Index (0–120, higher = more fragile)")),
+    ("brain_drain_index", N_("Human flight and brain drain (FSI E3, 0–10)")),
+    ("idps_conflict", N_("Internally displaced by conflict and violence")),
+    ("idps_disaster", N_("Internal displacements by disasters")),
 ]
 DRIVER_OBSERVATIONS = [
-    ("dependency_ratio", "Age dependency ratio (age structure)"),
-    ("unemployment_rate", "Unemployment rate"),
-    ("political_stability", "Political stability (WGI)"),
+    ("dependency_ratio", N_("Age dependency ratio (age structure)")),
+    ("unemployment_rate", N_("Unemployment rate")),
+    ("political_stability", N_("Political stability (WGI)")),
 ]
 # The coded categories shown (new applications, first-instance decisions) are named from the catalogue's declaration,
 # so the publication says what the code means in the same words as the portal and the API.
 ASYLUM_MEASURES = (
-    ("unhcr_refugees", "", "Refugees"),
-    ("unhcr_asylum_seekers", "", "Asylum-seekers with pending claims"),
-    (
-        "unhcr_asylum_applications",
-        "N",
-        f"Asylum applications: {measure_category_labels('unhcr_asylum_applications').get('N', 'category N')}",
-    ),
-    (
-        "unhcr_asylum_decisions_recognized",
-        "FI",
-        "Recognised as refugees: "
-        + measure_category_labels("unhcr_asylum_decisions_recognized").get("FI", "category FI"),
-    ),
+    ("unhcr_refugees", "", N_("Refugees")),
+    ("unhcr_asylum_seekers", "", N_("Asylum-seekers with pending claims")),
+    ("unhcr_asylum_applications", "N", N_("Asylum applications: %(category)s")),
+    ("unhcr_asylum_decisions_recognized", "FI", N_("Recognised as refugees: %(category)s")),
 )
 
+# The catalogue's labels of those categories, marked for the catalogues (tests/publish/test_publication_languages.py
+# holds them equal to the catalogue's declaration).
+CATEGORY_MESSAGES = (N_("new applications"), N_("first-instance decisions"))
 
-def _sex_label(figure: Figure) -> str:
-    return {"total": "total", "female": "women", "male": "men"}.get(figure.sex, figure.sex)
+
+def asylum_label(data: ReleaseData, measure: str, category: str, label: str) -> str:
+    """An asylum measure's label in the publication's language; a coded category named as the catalogue declares it
+    (English: the catalogue's words; other languages: the portal's translation of them, else the English)."""
+    if not category:
+        return data._(label)
+    declared = measure_category_labels(measure).get(category, f"category {category}")
+    return text(data._(label), category=data._(declared))
 
 
 def overview(data: ReleaseData, origin: str, destination: str) -> Section:
     """Key figures of the corridor."""
+    _ = data._
     key = {"origin": origin, "destination": destination}
     figures = [
-        data.latest("corridor_stock", "Migrants in the corridor (stock)", **key),
-        data.latest("corridor_stock", "Women in the corridor", sex="female", **key),
-        data.latest("corridor_share_of_origin_emigrants", "Share of the origin's emigrants", **key),
-        data.latest("corridor_share_of_destination_immigrants", "Share of the destination's immigrants", **key),
+        data.latest("corridor_stock", _("Migrants in the corridor (stock)"), **key),
+        data.latest("corridor_stock", _("Women in the corridor"), sex="female", **key),
+        data.latest("corridor_share_of_origin_emigrants", _("Share of the origin's emigrants"), **key),
+        data.latest("corridor_share_of_destination_immigrants", _("Share of the destination's immigrants"), **key),
         data.latest(
             "corridor_flow",
-            f"Migration flow, 5 years (method {FLOW_METHOD}; range across methods)",
+            text(_("Migration flow, 5 years (method %(method)s; range across methods)"), method=FLOW_METHOD),
             category=FLOW_METHOD,
             **key,
         ),
-        data.latest("sdg_10_c_1", "Cost of sending US$ 200 home (SDG 10.c.1)", **key),
+        data.latest("sdg_10_c_1", _("Cost of sending US$ 200 home (SDG 10.c.1)"), **key),
     ]
     figures += [
-        data.observation_latest(measure, label, category=category, **key)
+        data.observation_latest(measure, asylum_label(data, measure, category, label), category=category, **key)
         for measure, category, label in ASYLUM_MEASURES[:2]
     ]
-    return Section(
-        "at-a-glance",
-        "At a glance",
-        [FigureTable(f"{data.name(origin)} → {data.name(destination)} at a glance", figures)],
+    caption = text(
+        _("%(origin)s → %(destination)s at a glance"), origin=data.name(origin), destination=data.name(destination)
     )
+    return Section("at-a-glance", _("At a glance"), [FigureTable(caption, figures)])
 
 
 def stock_section(data: ReleaseData, origin: str, destination: str) -> Section:
     """Stock over time by sex and its change per period."""
+    _ = data._
     key = {"origin": origin, "destination": destination}
     series = data.series("corridor_stock", sex=None, **key)
     blocks: list = []
@@ -90,9 +91,13 @@ def stock_section(data: ReleaseData, origin: str, destination: str) -> Section:
         blocks.append(
             charts.time_series(
                 series,
-                f"Migrants born in {data.name(origin)} living in {data.name(destination)}, by sex",
-                series_of=_sex_label,
-                y_title="persons",
+                text(
+                    _("Migrants born in %(origin)s living in %(destination)s, by sex"),
+                    origin=data.name(origin),
+                    destination=data.name(destination),
+                ),
+                series_of=sex_label(data),
+                y_title=_("persons"),
                 cache=data.chart_cache,
             )
         )
@@ -104,7 +109,7 @@ def stock_section(data: ReleaseData, origin: str, destination: str) -> Section:
                 f.when,
                 f,
                 changes.get(f.year)
-                or data.missing("corridor_stock_change", reason="first year of the series", year=f.year, **key),
+                or data.missing("corridor_stock_change", reason=_("first year of the series"), year=f.year, **key),
                 shares_o.get(f.year) or data.missing("corridor_share_of_origin_emigrants", year=f.year, **key),
                 shares_d.get(f.year) or data.missing("corridor_share_of_destination_immigrants", year=f.year, **key),
             ]
@@ -113,74 +118,85 @@ def stock_section(data: ReleaseData, origin: str, destination: str) -> Section:
         ]
         blocks.append(
             Table(
-                "Corridor stock, change over the previous five years and shares",
-                ["Year", "Migrants", "Change", "Share of origin's emigrants", "Share of destination's immigrants"],
+                _("Corridor stock, change over the previous five years and shares"),
+                [
+                    _("Year"),
+                    _("Migrants"),
+                    _("Change"),
+                    _("Share of origin's emigrants"),
+                    _("Share of destination's immigrants"),
+                ],
                 rows,
             )
         )
     else:
-        blocks.append(Notice("No bilateral migrant stock for this corridor in this release."))
-    return Section("stock", "Migrants in the corridor", blocks, level=3)
+        blocks.append(Notice(_("No bilateral migrant stock for this corridor in this release.")))
+    return Section("stock", _("Migrants in the corridor"), blocks, level=3)
 
 
 def flow_section(data: ReleaseData, origin: str, destination: str) -> Section:
     """Flow estimates per period with the range across methods."""
+    _ = data._
     key = {"origin": origin, "destination": destination}
-    flows = data.series("corridor_flow", "Flow", category=FLOW_METHOD, **key)
+    flows = data.series("corridor_flow", _("Flow"), category=FLOW_METHOD, **key)
     if not flows:
         return Section(
-            "flows", "Flow estimates", [Notice("No flow estimate for this corridor in this release.")], level=3
+            "flows", _("Flow estimates"), [Notice(_("No flow estimate for this corridor in this release."))], level=3
         )
     reverse = data.series(
-        "corridor_flow", "Return direction", origin=destination, destination=origin, category=FLOW_METHOD
+        "corridor_flow", _("Return direction"), origin=destination, destination=origin, category=FLOW_METHOD
     )
     blocks = [
         charts.time_series(
             flows + reverse,
-            "Estimated migration flows in both directions (band: range across methods)",
+            _("Estimated migration flows in both directions (band: range across methods)"),
             series_of=lambda f: f"{data.name(f.origin)} → {data.name(f.destination)}",
-            y_title="persons per period",
+            y_title=_("persons per period"),
             cache=data.chart_cache,
         ),
         Table(
-            "Flow estimates per period",
-            ["Period", f"{data.name(origin)} → {data.name(destination)}"],
+            _("Flow estimates per period"),
+            [_("Period"), f"{data.name(origin)} → {data.name(destination)}"],
             [[f.when, f] for f in flows],
-            note=f"Value: {FLOW_METHOD} estimate (Abel & Cohen 2022); range: lowest and highest estimate across "
-            "methods.",
+            note=text(
+                _("Value: %(method)s estimate (Abel & Cohen 2022); range: lowest and highest estimate across methods."),
+                method=FLOW_METHOD,
+            ),
         ),
     ]
-    return Section("flows", "Flow estimates", blocks, level=3)
+    return Section("flows", _("Flow estimates"), blocks, level=3)
 
 
 def asylum_section(data: ReleaseData, origin: str, destination: str) -> Section:
     """Refugees and asylum along the corridor (UNHCR observations)."""
+    _ = data._
     key = {"origin": origin, "destination": destination}
     series = []
     for measure, category, label in ASYLUM_MEASURES:
+        named = asylum_label(data, measure, category, label)
         series += [
-            f for f in data.observation_series(measure, label, category=category, **key) if cast(int, f.year) >= 2000
+            f for f in data.observation_series(measure, named, category=category, **key) if cast(int, f.year) >= 2000
         ]
     if not series:
         return Section(
             "asylum",
-            "Refugees and asylum along the corridor",
-            [Notice("UNHCR reports no refugees, asylum-seekers or asylum applications for this corridor.")],
+            _("Refugees and asylum along the corridor"),
+            [Notice(_("UNHCR reports no refugees, asylum-seekers or asylum applications for this corridor."))],
             level=3,
         )
     latest = [
-        data.observation_latest(measure, label, category=category, **key)
+        data.observation_latest(measure, asylum_label(data, measure, category, label), category=category, **key)
         for measure, category, label in ASYLUM_MEASURES
     ]
     return Section(
         "asylum",
-        "Refugees and asylum along the corridor",
+        _("Refugees and asylum along the corridor"),
         [
-            FigureTable("Refugees and asylum, latest year", latest),
+            FigureTable(_("Refugees and asylum, latest year"), latest),
             charts.time_series(
                 series,
-                "Refugees, asylum-seekers and asylum decisions along the corridor",
-                y_title="persons",
+                _("Refugees, asylum-seekers and asylum decisions along the corridor"),
+                y_title=_("persons"),
                 cache=data.chart_cache,
             ),
         ],
@@ -190,77 +206,102 @@ def asylum_section(data: ReleaseData, origin: str, destination: str) -> Section:
 
 def drivers_section(data: ReleaseData, origin: str, destination: str) -> Section:
     """Causes: drivers at both ends side by side."""
+    _ = data._
     rows = []
     for indicator, label in DRIVER_INDICATORS:
+        named = _(label)
         rows.append(
-            [label, data.latest(indicator, label, area=origin), data.latest(indicator, label, area=destination)]
+            [named, data.latest(indicator, named, area=origin), data.latest(indicator, named, area=destination)]
         )
     for measure, label in DRIVER_OBSERVATIONS:
+        named = _(label)
         rows.append(
             [
-                label,
-                data.observation_latest(measure, label, area=origin),
-                data.observation_latest(measure, label, area=destination),
+                named,
+                data.observation_latest(measure, named, area=origin),
+                data.observation_latest(measure, named, area=destination),
             ]
         )
     blocks = [
         Text(
             [
-                "Migration along a corridor follows differences in income, safety and demography. The table sets the "
-                "two ends side by side (latest year available for each; years may differ)."
+                _(
+                    "Migration along a corridor follows differences in income, safety and demography. The table "
+                    "sets the two ends side by side (latest year available for each; years may differ)."
+                )
             ]
         ),
-        Table("Drivers at origin and destination", ["Driver", data.name(origin), data.name(destination)], rows),
+        Table(_("Drivers at origin and destination"), [_("Driver"), data.name(origin), data.name(destination)], rows),
     ]
-    return Section("causes", "Causes: drivers at both ends", blocks)
+    return Section("causes", _("Causes: drivers at both ends"), blocks)
 
 
 def costs_section(data: ReleaseData, origin: str, destination: str) -> Section:
     """Costs: remittance prices and deaths on routes linking the two regions."""
+    _ = data._
     key = {"origin": origin, "destination": destination}
     blocks: list = []
-    cost = data.series("sdg_10_c_1", "Average cost", period="", **key)
+    cost = data.series("sdg_10_c_1", _("Average cost"), period="", **key)
     if cost:
         blocks.append(
             charts.time_series(
                 cost,
-                f"Cost of sending US$ 200 from {data.name(destination)} to {data.name(origin)} (SDG 10.c.1)",
-                y_title="percent of amount sent",
+                text(
+                    _("Cost of sending US$ 200 from %(destination)s to %(origin)s (SDG 10.c.1)"),
+                    destination=data.name(destination),
+                    origin=data.name(origin),
+                ),
+                y_title=_("percent of amount sent"),
                 height=140,
                 cache=data.chart_cache,
             )
         )
         blocks.append(
-            Text(["Latest yearly average: ", cost[-1], f" ({cost[-1].when}); SDG target 10.c: below 3 % by 2030."])
+            Text(
+                sentence(
+                    _("Latest yearly average: %(cost)s (%(year)s); SDG target 10.c: below 3 %% by 2030."),
+                    cost=cost[-1],
+                    year=cost[-1].when,
+                )
+            )
         )
     else:
         blocks.append(
             Notice(
-                "This corridor is not covered by the World Bank's Remittance Prices Worldwide (no SDG 10.c.1 value)."
+                _("This corridor is not covered by the World Bank's Remittance Prices Worldwide (no SDG 10.c.1 value).")
             )
         )
     blocks += nationals_blocks(data, origin, destination)
     regions = [r for r in (region_of(data, origin), region_of(data, destination)) if r]
     unique = list({r["code"]: r for r in regions}.values())
-    blocks += deaths_blocks(data, unique, "regions of origin and destination")
-    return Section("costs", "Costs: remittance prices, irregular crossings and deaths on the way", blocks)
+    blocks += deaths_blocks(data, unique, _("regions of origin and destination"))
+    return Section("costs", _("Costs: remittance prices, irregular crossings and deaths on the way"), blocks)
 
 
 def nationals_blocks(data: ReleaseData, origin: str, destination: str) -> list:
     """Nationals of the origin recorded dead or missing (any route) and detected crossing irregularly, by series."""
+    _ = data._
     name = data.name(origin)
     blocks: list = []
     deaths = data.series(
-        "sdg_10_7_3_nationality", f"Nationals of {name} recorded dead or missing", area=origin, category=""
+        "sdg_10_7_3_nationality",
+        text(_("Nationals of %(country)s recorded dead or missing"), country=name),
+        area=origin,
+        category="",
     )
     if deaths:
         blocks.append(
             Table(
-                f"Nationals of {name} recorded dead or missing on migration routes (all routes, SDG 10.7.3)",
-                ["Year", "Dead or missing"],
+                text(
+                    _("Nationals of %(country)s recorded dead or missing on migration routes (all routes, SDG 10.7.3)"),
+                    country=name,
+                ),
+                [_("Year"), _("Dead or missing")],
                 [[f.when, f] for f in deaths[-6:]],
-                note="A minimum: only recorded deaths; people whose nationality is unknown or who were recorded "
-                "with several nationalities are not counted here (IOM Missing Migrants Project).",
+                note=_(
+                    "A minimum: only recorded deaths; people whose nationality is unknown or who were recorded "
+                    "with several nationalities are not counted here (IOM Missing Migrants Project)."
+                ),
             )
         )
     crossings = data.series("irregular_border_crossings", area=origin, period="")
@@ -277,7 +318,11 @@ def nationals_blocks(data: ReleaseData, origin: str, destination: str) -> list:
                     next(
                         (f for f in figures if f.year == year),
                         data.missing(
-                            "irregular_border_crossings", area=origin, category=series, year=year, reason="not recorded"
+                            "irregular_border_crossings",
+                            area=origin,
+                            category=series,
+                            year=year,
+                            reason=_("not recorded"),
                         ),
                     )
                     for year in years
@@ -287,60 +332,80 @@ def nationals_blocks(data: ReleaseData, origin: str, destination: str) -> list:
         ]
         blocks.append(
             Table(
-                f"Nationals of {name} recorded crossing borders irregularly, by recording series",
-                ["Series", *[next((f.when for f in crossings if f.year == year), str(year)) for year in years]],
+                text(
+                    _("Nationals of %(country)s recorded crossing borders irregularly, by recording series"),
+                    country=name,
+                ),
+                [_("Series"), *[next((f.when for f in crossings if f.year == year), str(year)) for year in years]],
                 rows,
-                note="Each series has its own definition (detections, encounters, transits: events, not people); "
-                "they are never added together.",
+                note=_(
+                    "Each series has its own definition (detections, encounters, transits: events, not people); "
+                    "they are never added together."
+                ),
             )
         )
     if not blocks:
-        blocks.append(Notice(f"No deaths or irregular crossings of nationals of {name} are recorded in this release."))
+        blocks.append(
+            Notice(
+                text(
+                    _("No deaths or irregular crossings of nationals of %(country)s are recorded in this release."),
+                    country=name,
+                )
+            )
+        )
     return blocks
 
 
 def benefits_section(data: ReleaseData, origin: str, destination: str) -> Section:
     """Benefits: remittances paid by the destination and received by the origin."""
+    _ = data._
+    o, d = data.name(origin), data.name(destination)
     figures = [
-        data.latest("remittances_received_usd", f"Remittances received by {data.name(origin)}", area=origin),
-        data.latest("sdg_17_3_2", f"Remittances received by {data.name(origin)}, share of GDP", area=origin),
+        data.latest("remittances_received_usd", text(_("Remittances received by %(country)s"), country=o), area=origin),
+        data.latest("sdg_17_3_2", text(_("Remittances received by %(country)s, share of GDP"), country=o), area=origin),
         data.latest(
-            "remittances_per_emigrant_usd", f"Remittances received by {data.name(origin)} per emigrant", area=origin
+            "remittances_per_emigrant_usd",
+            text(_("Remittances received by %(country)s per emigrant"), country=o),
+            area=origin,
         ),
         data.latest(
-            "remittances_paid_usd", f"Remittances paid by {data.name(destination)} (all destinations)", area=destination
+            "remittances_paid_usd",
+            text(_("Remittances paid by %(country)s (all destinations)"), country=d),
+            area=destination,
         ),
     ]
-    series = data.series("remittances_received_usd", f"Received by {data.name(origin)}", area=origin) + data.series(
-        "remittances_paid_usd", f"Paid by {data.name(destination)}", area=destination
-    )
+    series = data.series(
+        "remittances_received_usd", text(_("Received by %(country)s"), country=o), area=origin
+    ) + data.series("remittances_paid_usd", text(_("Paid by %(country)s"), country=d), area=destination)
     bilateral = data.latest(
         "remittances_bilateral_usd",
-        f"Sent home by migrants from {data.name(origin)} in {data.name(destination)}",
+        text(_("Sent home by migrants from %(origin)s in %(destination)s"), origin=o, destination=d),
         origin=origin,
         destination=destination,
     )
-    blocks: list = [FigureTable("Remittances in the corridor and at both ends", [bilateral, *figures])]
+    blocks: list = [FigureTable(_("Remittances in the corridor and at both ends"), [bilateral, *figures])]
     if len(series) > 1:
         blocks.append(
             charts.time_series(
                 series,
-                "Personal remittances at both ends of the corridor",
-                y_title="current US$",
+                _("Personal remittances at both ends of the corridor"),
+                y_title=_("current US$"),
                 cache=data.chart_cache,
             )
         )
     blocks.append(
         Text(
             [
-                "The corridor's remittances are a model estimate (KNOMAD/World Bank bilateral remittance matrix, "
-                "from migrant stocks and incomes at both ends), not a recorded flow; the other figures are country "
-                "totals recorded in balance-of-payments statistics."
+                _(
+                    "The corridor's remittances are a model estimate (KNOMAD/World Bank bilateral remittance matrix, "
+                    "from migrant stocks and incomes at both ends), not a recorded flow; the other figures are "
+                    "country totals recorded in balance-of-payments statistics."
+                )
             ],
             style="small",
         )
     )
-    return Section("benefits", "Benefits: remittances", blocks)
+    return Section("benefits", _("Benefits: remittances"), blocks)
 
 
 @one_colour_key
@@ -349,17 +414,25 @@ def corridor_profile(data: ReleaseData, origin: str, destination: str) -> Docume
     origin, destination = origin.upper(), destination.upper()
     if origin == destination:
         raise PublishError("a corridor needs two different areas")
-    o, d = data.area(origin), data.area(destination)
+    data.area(origin), data.area(destination)  # PublishError for an unknown code
+    o, d = data.name(origin), data.name(destination)
+    _ = data._
     document = Document(
         kind="corridor-profile",
-        title=f"Corridor: {o['name']} → {d['name']}",
-        subtitle="Causes, costs and benefits of migration along one corridor",
+        title=text(_("Corridor: %(origin)s → %(destination)s"), origin=o, destination=d),
+        subtitle=_("Causes, costs and benefits of migration along one corridor"),
         release_id=data.release_id,
-        meta={"origin": origin, "destination": destination, "origin_name": o["name"], "destination_name": d["name"]},
+        meta={
+            "origin": origin,
+            "destination": destination,
+            "origin_name": o,
+            "destination_name": d,
+            "language": data.lang,
+        },
     )
     document.sections = [
         overview(data, origin, destination),
-        Section("corridor", "The corridor", []),
+        Section("corridor", _("The corridor"), []),
         stock_section(data, origin, destination),
         flow_section(data, origin, destination),
         asylum_section(data, origin, destination),

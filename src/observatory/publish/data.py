@@ -8,8 +8,12 @@ from typing import Any
 
 import duckdb
 
+from observatory.i18n.declarations import group_name, indicator_text
+from observatory.i18n.languages import checked_language
+from observatory.i18n.names import area_name
 from observatory.publish.chart_cache import ChartCache
 from observatory.publish.figures import Figure
+from observatory.publish.language import text, translator
 from observatory.settings import Settings
 from observatory.warehouse.releases import connect
 
@@ -54,13 +58,22 @@ class ReleaseData:
     con: duckdb.DuckDBPyConnection
     release_id: str
     settings: Settings | None = None
+    lang: str = "en"  # the language of the publications made from it: names, labels, reasons and numbers
     _values_of_area: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.lang = checked_language(self.lang)
+
     @classmethod
-    def open(cls, settings: Settings, release_id: str | None = None) -> ReleaseData:
-        """The current (or a named) release of a home."""
+    def open(cls, settings: Settings, release_id: str | None = None, lang: str = "en") -> ReleaseData:
+        """The current (or a named) release of a home, read for publications in `lang`."""
         release, con = connect(settings, release_id)
-        return cls(con=con, release_id=release.release_id, settings=settings)
+        return cls(con=con, release_id=release.release_id, settings=settings, lang=lang)
+
+    @property
+    def _(self):
+        """The gettext of the publication's language."""
+        return translator(self.lang)
 
     def close(self) -> None:
         self.con.close()
@@ -101,9 +114,24 @@ class ReleaseData:
         if not code:
             return ""
         try:
-            return self.area(code)["name"]
+            area = self.area(code)
         except PublishError:
             return code
+        if self.lang == "en":
+            return area["name"]
+        if area["kind"] == "country":  # CLDR's name, as the portal shows it
+            return area_name(area["name"], self.lang, area.get("iso2"), None)
+        return group_name(area["code"], area["name"], self.lang, area.get("m49"))
+
+    def indicator_label(self, indicator: str) -> str:
+        """An indicator's title in the publication's language (the declarations), else the release's title."""
+        english = self.indicators.get(indicator, {}).get("title", indicator.replace("_", " "))
+        if self.lang == "en":
+            return english
+        try:
+            return indicator_text(indicator, self.lang)[0]
+        except KeyError:
+            return english
 
     def countries(self) -> list[str]:
         """Every country code in the release, sorted."""
@@ -224,7 +252,7 @@ class ReleaseData:
     def figure_of(self, indicator: str, row: dict, label: str | None) -> Figure:
         meta = self.indicators.get(indicator, {})
         return Figure(
-            label=label or meta.get("title", indicator),
+            label=label or self.indicator_label(indicator),
             origin_kind="indicator",
             key=indicator,
             unit=meta.get("unit", ""),
@@ -234,7 +262,8 @@ class ReleaseData:
             revision=row.get("revision"),
             reason=None
             if row["value"] is not None
-            else (row.get("note") or "the value is not available in the sources"),
+            else (row.get("note") or self._("the value is not available in the sources")),
+            lang=self.lang,
             **_keyed_value(row),
         )
 
@@ -243,18 +272,19 @@ class ReleaseData:
         meta = self.indicators.get(indicator)
         if reason is None:
             if meta is None:
-                reason = "this indicator is not computed in this release"
+                reason = self._("this indicator is not computed in this release")
             else:
                 where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(
                     key.get("area")
                 )
-                reason = f"no source in this release reports it for {where}"
+                reason = text(self._("no source in this release reports it for %(place)s"), place=where)
         return Figure(
-            label=label or (meta or {}).get("title", indicator.replace("_", " ")),
+            label=label or self.indicator_label(indicator),
             origin_kind="indicator",
             key=indicator,
             unit=(meta or {}).get("unit", ""),
             reason=reason,
+            lang=self.lang,
             **{k: v for k, v in key.items() if k in {"area", "origin", "destination", "sex", "category", "year"}},
         )
 
@@ -378,6 +408,7 @@ class ReleaseData:
             key=measure,
             unit=info.get("unit", ""),
             sources=(row["dataset_id"],),
+            lang=self.lang,
             **_keyed_value(row),
         )
 
@@ -390,13 +421,18 @@ class ReleaseData:
         where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(
             key.get("area")
         )
-        reason = "this measure is not in this release" if not info else f"{info['dataset_id']} has no value for {where}"
+        reason = (
+            self._("this measure is not in this release")
+            if not info
+            else text(self._("%(dataset)s has no value for %(place)s"), dataset=info["dataset_id"], place=where)
+        )
         return Figure(
             label=label or info.get("label", measure),
             origin_kind="observation",
             key=measure,
             unit=info.get("unit", ""),
             reason=reason,
+            lang=self.lang,
             area=key.get("area"),
             origin=key.get("origin"),
             destination=key.get("destination"),

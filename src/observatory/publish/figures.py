@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import cast
+
+from observatory.i18n.declarations import term
+from observatory.i18n.numbers import format_value
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Figure:
     aggregated: bool = False  # True when the value is a sum of several observations (e.g. deaths over a region)
     partial_until: date | None = None  # the period is covered only to this day (e.g. deaths recorded to 30 April)
     revision: str | None = None  # the edition of the revised inputs the value comes from (e.g. IMS '2024')
+    lang: str = field(default="en", compare=False)  # the language of the publication showing it (its words, digits)
 
     @property
     def missing(self) -> bool:
@@ -45,7 +49,16 @@ class Figure:
         """The period if there is one, else the year; a partly covered period says up to when."""
         when = self.period or ("" if self.year is None else str(self.year))
         if self.partial_until is not None:
-            when += f" (to {self.partial_until.day} {self.partial_until:%B %Y})"
+            if self.lang == "en":
+                when += f" (to {self.partial_until.day} {self.partial_until:%B %Y})"
+            else:
+                from babel.dates import format_date
+
+                from observatory.publish.language import text, translator
+
+                _ = translator(self.lang)
+                day = format_date(self.partial_until, format="long", locale=self.lang)
+                when += " " + text(_("(to %(day)s)"), day=day)
         return when
 
     def to_dict(self) -> dict:
@@ -53,6 +66,7 @@ class Figure:
         data = asdict(self)
         data["sources"] = list(self.sources)
         data["partial_until"] = None if self.partial_until is None else self.partial_until.isoformat()
+        del data["lang"]  # the figure's key and value are the same in every language
         return data
 
 
@@ -82,17 +96,24 @@ def _scaled(value: float, decimals_small: int) -> str:
     return f"{value:,.{decimals_small}f}"
 
 
+def localised_number(value: float, unit: str, lang: str) -> str:
+    """A number in the publication's language: English keeps format_number's wording, the others CLDR's."""
+    return format_number(value, unit) if lang == "en" else format_value(value, unit, lang)
+
+
 def display(figure: Figure) -> str:
-    """The value as text, with its range, or 'no data' (the reason is shown beside it)."""
+    """The value as text, with its range, or 'no data' (the reason is shown beside it), in the figure's language."""
+    lang = figure.lang
     if figure.missing or (isinstance(figure.value, float) and math.isnan(figure.value)):
-        return "no data"
-    text = format_number(cast(float, figure.value), figure.unit)
+        return term("no_data", lang)
+    text = localised_number(cast(float, figure.value), figure.unit, lang)
     if (
         figure.lower is not None
         and figure.upper is not None
         and (figure.lower != figure.value or figure.upper != figure.value)
     ):
-        text += f" (range {format_number(figure.lower, figure.unit)} – {format_number(figure.upper, figure.unit)})"
+        low, high = (localised_number(v, figure.unit, lang) for v in (figure.lower, figure.upper))
+        text += f" ({term('range', lang)} {low} – {high})"
     if figure.status == "minimum":
-        text = "at least " + text
+        text = f"{term('at_least', lang)} {text}"
     return text

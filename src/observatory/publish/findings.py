@@ -11,6 +11,7 @@ import duckdb
 
 from observatory.publish.data import PublishError, ReleaseData
 from observatory.publish.document import FindingBox, Notice, Section, Table
+from observatory.publish.language import text
 
 PROFILE_FINDINGS = 6
 
@@ -108,9 +109,11 @@ def finding_blocks(data: ReleaseData, area: str | None = None, corridor: tuple[s
         details = [finding_detail(f["id"], store) for f in found[:PROFILE_FINDINGS]]
     except (duckdb.Error, OSError):  # the store is being written by an import: publish without it
         return []
+    _ = data._
     blocks: list = [finding_box(d, with_references=True) for d in details]
     for number, box in enumerate(blocks, start=1):
-        box.number = f"Finding {number}"
+        box.number = text(_("Finding %(number)s"), number=number)
     if len(found) > PROFILE_FINDINGS:
-        blocks.append(Notice(f"{len(found) - PROFILE_FINDINGS} more findings in the portal's findings pages.", "info"))
+        more = text(_("%(count)s more findings in the portal's findings pages."), count=len(found) - PROFILE_FINDINGS)
+        blocks.append(Notice(more, "info"))
     return blocks

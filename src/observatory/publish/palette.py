@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import ParamSpec, TypeVar
+
+from observatory.i18n.messages import TRANSLATED_LANGUAGES, gettext_for
 
 # The portal's colour-blind-safe set (Okabe & Ito, yellow and sky blue swapped for black and a violet that keep 3:1
 # contrast on white): the same colours in print and on screen. web/charts.py declares the same tuple; a test keeps
@@ -29,6 +31,17 @@ FIXED = {
 }
 
 
+@lru_cache(maxsize=1)
+def fixed_colours() -> dict[str, str]:
+    """FIXED with each name also as the publications' catalogues translate it (a French 'femmes' is 'women')."""
+    colours = dict(FIXED)
+    for lang in TRANSLATED_LANGUAGES:
+        _ = gettext_for(lang)
+        for name, colour in FIXED.items():
+            colours.setdefault(_(name), colour)
+    return colours
+
+
 class SeriesColours:
     """The colour of each series name in one document: declared names keep theirs, others get a colour at first use
     that no other series of the same chart has, preferring colours no name of the document has yet."""
@@ -40,7 +53,7 @@ class SeriesColours:
         """One colour per name (names in the order of the chart's legend), distinct within the chart."""
         chosen: dict[str, str] = {}
         for name in names:
-            known = FIXED.get(name) or self.assigned.get(name)
+            known = fixed_colours().get(name) or self.assigned.get(name)
             if known and known not in chosen.values():
                 chosen[name] = known
         for name in names:

@@ -4,41 +4,43 @@ from __future__ import annotations
 
 from typing import cast
 
+from observatory.i18n.languages import direction
 from observatory.publish import charts
 from observatory.publish.annex import evidence_section, gaps_section, sources_section
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Chart, Document, FigureTable, Notice, Section, Table, Text
 from observatory.publish.figures import Figure
+from observatory.publish.language import N_, sentence, status_label, text
 from observatory.publish.palette import one_colour_key
 from observatory.publish.routes import deaths_blocks, region_of
 
 AT_A_GLANCE = [
-    ("migrant_stock", "International migrants (immigrants)"),
-    ("migrant_share_of_population", "Immigrants, share of population"),
-    ("migrant_stock_female_share", "Women among immigrants"),
-    ("emigrant_stock", "Emigrants living abroad"),
-    ("emigrant_share", "Emigrants, share of population"),
-    ("net_migration", "Net migration"),
-    ("refugees_hosted", "Refugees hosted"),
-    ("refugees_by_origin", "Refugees from the country"),
-    ("asylum_seekers_hosted", "Asylum-seekers hosted"),
-    ("idps_conflict", "Internally displaced (conflict)"),
-    ("idps_disaster", "Internal displacements (disasters)"),
-    ("remittances_received_usd", "Remittances received"),
-    ("sdg_17_3_2", "Remittances received, share of GDP"),
+    ("migrant_stock", N_("International migrants (immigrants)")),
+    ("migrant_share_of_population", N_("Immigrants, share of population")),
+    ("migrant_stock_female_share", N_("Women among immigrants")),
+    ("emigrant_stock", N_("Emigrants living abroad")),
+    ("emigrant_share", N_("Emigrants, share of population")),
+    ("net_migration", N_("Net migration")),
+    ("refugees_hosted", N_("Refugees hosted")),
+    ("refugees_by_origin", N_("Refugees from the country")),
+    ("asylum_seekers_hosted", N_("Asylum-seekers hosted")),
+    ("idps_conflict", N_("Internally displaced (conflict)")),
+    ("idps_disaster", N_("Internal displacements (disasters)")),
+    ("remittances_received_usd", N_("Remittances received")),
+    ("sdg_17_3_2", N_("Remittances received, share of GDP")),
 ]
 
 CONTEXT_INDICATORS = [
-    ("population", "Population"),
-    ("gdp_per_capita_ppp", "GDP per head (PPP, constant 2017 int. $)"),
-    ("human_development_index", "Human Development Index"),
+    ("population", N_("Population")),
+    ("gdp_per_capita_ppp", N_("GDP per head (PPP, constant 2017 int. $)")),
+    ("human_development_index", N_("Human Development Index")),
 ]
 CONTEXT_OBSERVATIONS = [
-    ("gdp_current_usd", "GDP (current US$)"),
-    ("dependency_ratio", "Age dependency ratio (dependants per 100 working-age persons)"),
-    ("crude_birth_rate", "Crude birth rate (per 1,000)"),
-    ("unemployment_rate", "Unemployment rate"),
-    ("political_stability", "Political stability (WGI)"),
+    ("gdp_current_usd", N_("GDP (current US$)")),
+    ("dependency_ratio", N_("Age dependency ratio (dependants per 100 working-age persons)")),
+    ("crude_birth_rate", N_("Crude birth rate (per 1,000)")),
+    ("unemployment_rate", N_("Unemployment rate")),
+    ("political_stability", N_("Political stability (WGI)")),
 ]
 
 
@@ -50,42 +52,51 @@ def _when(figure: Figure) -> str:
     return f" ({figure.when})" if not figure.missing and figure.when else ""
 
 
-def _sex_label(figure: Figure) -> str:
-    return {"total": "total", "female": "women", "male": "men"}.get(figure.sex, figure.sex)
+SEX_NAMES = {"total": N_("total"), "female": N_("women"), "male": N_("men")}
+
+
+def sex_label(data: ReleaseData):
+    """The series label of a figure's sex (total, women, men) in the publication's language."""
+    return lambda figure: data._(SEX_NAMES[figure.sex]) if figure.sex in SEX_NAMES else figure.sex
 
 
 def context_section(data: ReleaseData, code: str) -> Section:
     """Development and demographic context: observations of WDI, UNDP and WPP with their datasets."""
-    area = data.area(code)
-    groups = area["groups"]
-    where = ", ".join(g["name"] for scheme, g in groups.items() if scheme in {"un_subregion", "wb_income"})
-    blocks: list = [Text([f"{area['name']} belongs to {where or 'no listed region or income group'}."])]
-    figures = [data.latest(indicator, label, area=code) for indicator, label in CONTEXT_INDICATORS]
-    figures += [data.observation_latest(measure, label, area=code) for measure, label in CONTEXT_OBSERVATIONS]
-    blocks.append(FigureTable("Development and demographic context", figures))
+    _ = data._
+    name = data.name(code)
+    groups = data.area(code)["groups"]
+    where = ", ".join(data.name(g["code"]) for scheme, g in groups.items() if scheme in {"un_subregion", "wb_income"})
+    belongs = (
+        text(_("%(country)s belongs to %(groups)s."), country=name, groups=where)
+        if where
+        else text(_("%(country)s belongs to no listed region or income group."), country=name)
+    )
+    blocks: list = [Text([belongs])]
+    figures = [data.latest(indicator, _(label), area=code) for indicator, label in CONTEXT_INDICATORS]
+    figures += [data.observation_latest(measure, _(label), area=code) for measure, label in CONTEXT_OBSERVATIONS]
+    blocks.append(FigureTable(_("Development and demographic context"), figures))
     ages = data.population_by_age(code)
     if ages:
-        blocks.append(
-            charts.pyramid(
-                ages, f"Population of {area['name']} by age and sex, {ages[0].year} (WPP 2022)", cache=data.chart_cache
-            )
+        caption = text(
+            _("Population of %(country)s by age and sex, %(year)s (WPP 2022)"), country=name, year=ages[0].year
         )
+        blocks.append(charts.pyramid(ages, caption, cache=data.chart_cache))
     else:
-        blocks.append(Notice(f"No population by age for {area['name']} in this release."))
-    gdp = data.series("gdp_per_capita_ppp", "GDP per head (PPP)", area=code)
+        blocks.append(Notice(text(_("No population by age for %(country)s in this release."), country=name)))
+    gdp = data.series("gdp_per_capita_ppp", _("GDP per head (PPP)"), area=code)
     if len(gdp) > 1:
         blocks.append(
             charts.time_series(
                 gdp,
-                f"GDP per head (PPP) of {area['name']}",
-                y_title="constant 2017 int. $",
+                text(_("GDP per head (PPP) of %(country)s"), country=name),
+                y_title=_("constant 2017 int. $"),
                 height=140,
                 width=200,
                 wide=False,
                 cache=data.chart_cache,
             )
         )
-    return Section("context", "Development and demographic context", blocks)
+    return Section("context", _("Development and demographic context"), blocks)
 
 
 def revision_blocks(data: ReleaseData, indicator: str, code: str, what: str) -> list:
@@ -93,47 +104,64 @@ def revision_blocks(data: ReleaseData, indicator: str, code: str, what: str) -> 
     changes = data.revision_changes(indicator, code)
     if not changes:
         return []
+    _ = data._
     rows = [
         [
             latest.when,
             latest,
             earlier.label.removeprefix("revision "),
             earlier,
-            f"{(cast(float, latest.value) - cast(float, earlier.value)) / cast(float, earlier.value):+.1%}",
+            _change(latest, earlier, data.lang),
         ]
         for latest, earlier in changes
     ]
     return [
         Table(
-            f"{what}: years the latest edition revised by more than 2 %",
-            ["Year", "Latest edition", "Earlier edition", "Its value", "Change"],
+            text(_("%(what)s: years the latest edition revised by more than 2 %%"), what=what),
+            [_("Year"), _("Latest edition"), _("Earlier edition"), _("Its value"), _("Change")],
             rows,
-            note="Each UN DESA revision re-estimates earlier years; the latest is shown everywhere else, "
-            "earlier editions are kept for comparison (revision= in the API, --revision in the CLI).",
+            note=_(
+                "Each UN DESA revision re-estimates earlier years; the latest is shown everywhere else, "
+                "earlier editions are kept for comparison (revision= in the API, --revision in the CLI)."
+            ),
         )
     ]
 
 
+def _change(latest: Figure, earlier: Figure, lang: str) -> str:
+    """The relative change from an earlier edition's value to the latest, signed, as a percentage in `lang`."""
+    from babel.numbers import format_percent
+
+    change = (cast(float, latest.value) - cast(float, earlier.value)) / cast(float, earlier.value)
+    if lang == "en":
+        return f"{change:+.1%}"
+    text = format_percent(change, format="+#,##0.0%;-#,##0.0%", locale=lang)
+    # isolated left to right in a right-to-left document, so the sign stays before the digits
+    return f"\u2066{text}\u2069" if direction(lang) == "rtl" else text
+
+
 def immigrants_section(data: ReleaseData, code: str) -> Section:
     """Immigrants: number, share, sex, top origins, change over time."""
+    _ = data._
     name = data.name(code)
-    stock = data.latest("migrant_stock", "International migrants", area=code)
-    share = data.latest("migrant_share_of_population", "Share of population", area=code)
-    female = data.latest("migrant_stock_female_share", "Women among immigrants", area=code)
+    stock = data.latest("migrant_stock", _("International migrants"), area=code)
+    share = data.latest("migrant_share_of_population", _("Share of population"), area=code)
+    female = data.latest("migrant_stock_female_share", _("Women among immigrants"), area=code)
     blocks: list = [
         Text(
-            [
-                f"International migrants living in {name}: ",
-                stock,
-                _when(stock),
-                "; share of the population: ",
-                share,
-                _when(share),
-                "; women among them: ",
-                female,
-                _when(female),
-                ".",
-            ]
+            sentence(
+                _(
+                    "International migrants living in %(country)s: %(stock)s%(stock_year)s; share of the population: "
+                    "%(share)s%(share_year)s; women among them: %(women)s%(women_year)s."
+                ),
+                country=name,
+                stock=stock,
+                stock_year=_when(stock),
+                share=share,
+                share_year=_when(share),
+                women=female,
+                women_year=_when(female),
+            )
         )
     ]
     by_sex = data.series("migrant_stock", area=code, sex=None)
@@ -141,9 +169,9 @@ def immigrants_section(data: ReleaseData, code: str) -> Section:
         blocks.append(
             charts.time_series(
                 by_sex,
-                f"International migrants in {name} by sex",
-                series_of=_sex_label,
-                y_title="persons",
+                text(_("International migrants in %(country)s by sex"), country=name),
+                series_of=sex_label(data),
+                y_title=_("persons"),
                 cache=data.chart_cache,
             )
         )
@@ -151,12 +179,14 @@ def immigrants_section(data: ReleaseData, code: str) -> Section:
         if totals:
             blocks.append(
                 Table(
-                    f"International migrants in {name} over time",
-                    ["Year", "Migrants", "Share of population"],
+                    text(_("International migrants in %(country)s over time"), country=name),
+                    [_("Year"), _("Migrants"), _("Share of population")],
                     [[f.when, f, data.latest("migrant_share_of_population", area=code, year=f.year)] for f in totals],
                 )
             )
-    blocks += revision_blocks(data, "migrant_stock", code, f"International migrants in {name}")
+    blocks += revision_blocks(
+        data, "migrant_stock", code, text(_("International migrants in %(country)s"), country=name)
+    )
     origins = data.ranked("corridor_stock", by="destination", code=code, limit=10)
     if origins:
         rows = [
@@ -169,44 +199,61 @@ def immigrants_section(data: ReleaseData, code: str) -> Section:
         ]
         blocks.append(
             Table(
-                f"Top countries of origin of immigrants in {name}, {origins[0].when}",
-                ["Country of origin", "Migrants", "Share of immigrants"],
+                text(
+                    _("Top countries of origin of immigrants in %(country)s, %(year)s"),
+                    country=name,
+                    year=origins[0].when,
+                ),
+                [_("Country of origin"), _("Migrants"), _("Share of immigrants")],
                 rows,
             )
         )
     else:
         blocks.append(
-            Notice(f"No bilateral migrant stock into {name} in this release: countries of origin are unknown.")
+            Notice(
+                text(
+                    _("No bilateral migrant stock into %(country)s in this release: countries of origin are unknown."),
+                    country=name,
+                )
+            )
         )
-    return Section("immigrants", "Immigrants", blocks, level=3)
+    return Section("immigrants", _("Immigrants"), blocks, level=3)
 
 
 def emigrants_section(data: ReleaseData, code: str) -> Section:
     """Emigrants: number, share, top destinations."""
+    _ = data._
     name = data.name(code)
-    stock = data.latest("emigrant_stock", "Emigrants", area=code)
-    share = data.latest("emigrant_share", "Emigrants, share of population", area=code)
+    stock = data.latest("emigrant_stock", _("Emigrants"), area=code)
+    share = data.latest("emigrant_share", _("Emigrants, share of population"), area=code)
     blocks: list = [
         Text(
-            [
-                f"People born in {name} living abroad: ",
-                stock,
-                _when(stock),
-                "; as a share of the population: ",
-                share,
-                _when(share),
-                ".",
-            ]
+            sentence(
+                _(
+                    "People born in %(country)s living abroad: %(stock)s%(stock_year)s; as a share of the "
+                    "population: %(share)s%(share_year)s."
+                ),
+                country=name,
+                stock=stock,
+                stock_year=_when(stock),
+                share=share,
+                share_year=_when(share),
+            )
         )
     ]
     series = data.series("emigrant_stock", area=code, sex=None)
+    emigrants_from = text(_("Emigrants from %(country)s"), country=name)
     if len(series) > 1:
         blocks.append(
             charts.time_series(
-                series, f"Emigrants from {name} by sex", series_of=_sex_label, y_title="persons", cache=data.chart_cache
+                series,
+                text(_("Emigrants from %(country)s by sex"), country=name),
+                series_of=sex_label(data),
+                y_title=_("persons"),
+                cache=data.chart_cache,
             )
         )
-    blocks += revision_blocks(data, "emigrant_stock", code, f"Emigrants from {name}")
+    blocks += revision_blocks(data, "emigrant_stock", code, emigrants_from)
     destinations = data.ranked("corridor_stock", by="origin", code=code, limit=10)
     if destinations:
         rows = [
@@ -219,37 +266,49 @@ def emigrants_section(data: ReleaseData, code: str) -> Section:
         ]
         blocks.append(
             Table(
-                f"Top countries of destination of emigrants from {name}, {destinations[0].when}",
-                ["Country of destination", "Emigrants", "Share of emigrants"],
+                text(
+                    _("Top countries of destination of emigrants from %(country)s, %(year)s"),
+                    country=name,
+                    year=destinations[0].when,
+                ),
+                [_("Country of destination"), _("Emigrants"), _("Share of emigrants")],
                 rows,
             )
         )
     else:
-        blocks.append(Notice(f"No bilateral migrant stock from {name} in this release: destinations are unknown."))
-    return Section("emigrants", "Emigrants", blocks, level=3)
+        blocks.append(
+            Notice(
+                text(
+                    _("No bilateral migrant stock from %(country)s in this release: destinations are unknown."),
+                    country=name,
+                )
+            )
+        )
+    return Section("emigrants", _("Emigrants"), blocks, level=3)
 
 
 def refugees_section(data: ReleaseData, code: str) -> Section:
     """Refugees and asylum: hosted, by origin, applications and recognition."""
+    _ = data._
     name = data.name(code)
     figures = [
-        data.latest("refugees_hosted", "Refugees hosted", area=code),
-        data.latest("refugees_per_1000_inhabitants", "Refugees per 1,000 inhabitants", area=code),
-        data.latest("asylum_seekers_hosted", "Asylum-seekers hosted", area=code),
-        data.latest("asylum_applications", "Asylum applications lodged", area=code),
-        data.latest("asylum_recognition_rate", "Asylum recognition rate", area=code),
-        data.latest("refugees_by_origin", f"Refugees from {name} abroad", area=code),
-        data.latest("sdg_10_7_4", "Refugees from the country per 100,000 population (SDG 10.7.4)", area=code),
+        data.latest("refugees_hosted", _("Refugees hosted"), area=code),
+        data.latest("refugees_per_1000_inhabitants", _("Refugees per 1,000 inhabitants"), area=code),
+        data.latest("asylum_seekers_hosted", _("Asylum-seekers hosted"), area=code),
+        data.latest("asylum_applications", _("Asylum applications lodged"), area=code),
+        data.latest("asylum_recognition_rate", _("Asylum recognition rate"), area=code),
+        data.latest("refugees_by_origin", text(_("Refugees from %(country)s abroad"), country=name), area=code),
+        data.latest("sdg_10_7_4", _("Refugees from the country per 100,000 population (SDG 10.7.4)"), area=code),
     ]
-    blocks: list = [FigureTable(f"Refugees and asylum in {name}", figures)]
-    hosted = data.series("refugees_hosted", "Refugees hosted", area=code)
-    abroad = data.series("refugees_by_origin", f"Refugees from {name}", area=code)
+    blocks: list = [FigureTable(text(_("Refugees and asylum in %(country)s"), country=name), figures)]
+    hosted = data.series("refugees_hosted", _("Refugees hosted"), area=code)
+    abroad = data.series("refugees_by_origin", text(_("Refugees from %(country)s"), country=name), area=code)
     if len(hosted) + len(abroad) > 1:
         blocks.append(
             charts.time_series(
                 hosted + abroad,
-                f"Refugees hosted in {name} and refugees from {name}",
-                y_title="persons",
+                text(_("Refugees hosted in %(country)s and refugees from %(country)s"), country=name),
+                y_title=_("persons"),
                 cache=data.chart_cache,
             )
         )
@@ -257,76 +316,94 @@ def refugees_section(data: ReleaseData, code: str) -> Section:
     if origins:
         blocks.append(
             Table(
-                f"Main countries of origin of refugees in {name}, {origins[0].when}",
-                ["Country of origin", "Refugees"],
+                text(
+                    _("Main countries of origin of refugees in %(country)s, %(year)s"),
+                    country=name,
+                    year=origins[0].when,
+                ),
+                [_("Country of origin"), _("Refugees")],
                 [[f.label, f] for f in origins],
-                note="UNHCR mandate refugees (observations, no indicator).",
+                note=_("UNHCR mandate refugees (observations, no indicator)."),
             )
         )
-    return Section("refugees", "Refugees and asylum", blocks, level=3)
+    return Section("refugees", _("Refugees and asylum"), blocks, level=3)
 
 
 def displacement_section(data: ReleaseData, code: str) -> Section:
     """Internal displacement by conflict and disasters."""
+    _ = data._
     name = data.name(code)
-    conflict = data.latest("idps_conflict", "Internally displaced by conflict and violence", area=code)
-    disaster = data.latest("idps_disaster", "Internal displacements by disasters", area=code)
+    conflict = data.latest("idps_conflict", _("Internally displaced by conflict and violence"), area=code)
+    disaster = data.latest("idps_disaster", _("Internal displacements by disasters"), area=code)
     blocks: list = [
         Text(
-            [
-                f"Internally displaced people in {name} because of conflict and violence: ",
-                conflict,
-                _when(conflict),
-                "; displacements by disasters: ",
-                disaster,
-                _when(disaster),
-                ".",
-            ]
+            sentence(
+                _(
+                    "Internally displaced people in %(country)s because of conflict and violence: "
+                    "%(conflict)s%(conflict_year)s; displacements by disasters: %(disasters)s%(disasters_year)s."
+                ),
+                country=name,
+                conflict=conflict,
+                conflict_year=_when(conflict),
+                disasters=disaster,
+                disasters_year=_when(disaster),
+            )
         )
     ]
-    series = data.series("idps_conflict", "Conflict and violence", area=code) + data.series(
-        "idps_disaster", "Disasters", area=code
+    series = data.series("idps_conflict", _("Conflict and violence"), area=code) + data.series(
+        "idps_disaster", _("Disasters"), area=code
     )
     if len(series) > 1:
         blocks.append(
-            charts.time_series(series, f"Internal displacement in {name}", y_title="persons", cache=data.chart_cache)
+            charts.time_series(
+                series,
+                text(_("Internal displacement in %(country)s"), country=name),
+                y_title=_("persons"),
+                cache=data.chart_cache,
+            )
         )
-    return Section("displacement", "Internal displacement", blocks, level=3)
+    return Section("displacement", _("Internal displacement"), blocks, level=3)
 
 
 def flows_section(data: ReleaseData, code: str) -> Section:
     """Migration flows with the range across estimation methods."""
+    _ = data._
     name = data.name(code)
-    emigration = data.series("emigration_flow", "Emigration", area=code, category=FLOW_METHOD)
-    immigration = data.series("immigration_flow", "Immigration", area=code, category=FLOW_METHOD)
-    net = data.latest("net_flow", "Net flow (estimated)", area=code, category=FLOW_METHOD)
-    wdi = data.latest("net_migration", "Net migration (UN WPP 2024)", area=code)
+    emigration = data.series("emigration_flow", _("Emigration"), area=code, category=FLOW_METHOD)
+    immigration = data.series("immigration_flow", _("Immigration"), area=code, category=FLOW_METHOD)
+    net = data.latest("net_flow", _("Net flow (estimated)"), area=code, category=FLOW_METHOD)
+    wdi = data.latest("net_migration", _("Net migration (UN WPP 2024)"), area=code)
     blocks: list = [
         Text(
-            [
-                "Estimated net migration flow: ",
-                net,
-                _when(net),
-                "; net migration estimated by the UN (World Population Prospects 2024): ",
-                wdi,
-                _when(wdi),
-                ".",
-            ]
+            sentence(
+                _(
+                    "Estimated net migration flow: %(flow)s%(flow_year)s; net migration estimated by the UN "
+                    "(World Population Prospects 2024): %(un)s%(un_year)s."
+                ),
+                flow=net,
+                flow_year=_when(net),
+                un=wdi,
+                un_year=_when(wdi),
+            )
         )
     ]
     if emigration or immigration:
         blocks.append(
             charts.time_series(
                 emigration + immigration,
-                f"Estimated migration flows of {name}, 5-year periods",
-                y_title="persons per period",
+                text(_("Estimated migration flows of %(country)s, 5-year periods"), country=name),
+                y_title=_("persons per period"),
                 cache=data.chart_cache,
             )
         )
         blocks.append(
             Table(
-                f"Estimated migration flows of {name} (method {FLOW_METHOD}, range across methods)",
-                ["Period", "Emigration", "Immigration"],
+                text(
+                    _("Estimated migration flows of %(country)s (method %(method)s, range across methods)"),
+                    country=name,
+                    method=FLOW_METHOD,
+                ),
+                [_("Period"), _("Emigration"), _("Immigration")],
                 [
                     [
                         e.when,
@@ -343,51 +420,72 @@ def flows_section(data: ReleaseData, code: str) -> Section:
         blocks.append(
             Text(
                 [
-                    "Flows are not counted: they are estimated from changes in migrant stocks (Abel & Cohen 2022), "
-                    f"and methods disagree. Values are the {FLOW_METHOD} estimate recommended by the authors; "
-                    "the band and the range show the lowest and highest estimate across methods."
+                    text(
+                        _(
+                            "Flows are not counted: they are estimated from changes in migrant stocks (Abel & Cohen "
+                            "2022), and methods disagree. Values are the %(method)s estimate recommended by the "
+                            "authors; the band and the range show the lowest and highest estimate across methods."
+                        ),
+                        method=FLOW_METHOD,
+                    )
                 ],
                 style="small",
             )
         )
     else:
-        blocks.append(Notice(f"No flow estimates for {name} in this release."))
-    return Section("flows", "Migration flows", blocks, level=3)
+        blocks.append(Notice(text(_("No flow estimates for %(country)s in this release."), country=name)))
+    return Section("flows", _("Migration flows"), blocks, level=3)
 
 
 def impact_section(data: ReleaseData, code: str) -> Section:
     """Remittances: received, paid, share of GDP, per emigrant, and the cost of sending money home."""
+    _ = data._
     name = data.name(code)
     figures = [
-        data.latest("remittances_received_usd", "Remittances received", area=code),
-        data.latest("sdg_17_3_2", "Remittances received, share of GDP (SDG 17.3.2)", area=code),
-        data.latest("remittances_per_emigrant_usd", "Remittances received per emigrant", area=code),
-        data.latest("remittances_paid_usd", "Remittances paid", area=code),
+        data.latest("remittances_received_usd", _("Remittances received"), area=code),
+        data.latest("sdg_17_3_2", _("Remittances received, share of GDP (SDG 17.3.2)"), area=code),
+        data.latest("remittances_per_emigrant_usd", _("Remittances received per emigrant"), area=code),
+        data.latest("remittances_paid_usd", _("Remittances paid"), area=code),
     ]
-    blocks: list = [FigureTable(f"Remittances of {name}", figures)]
-    series = data.series("remittances_received_usd", "Received", area=code) + data.series(
-        "remittances_paid_usd", "Paid", area=code
+    blocks: list = [FigureTable(text(_("Remittances of %(country)s"), country=name), figures)]
+    series = data.series("remittances_received_usd", _("Received"), area=code) + data.series(
+        "remittances_paid_usd", _("Paid"), area=code
     )
     if len(series) > 1:
         blocks.append(
-            charts.time_series(series, f"Personal remittances of {name}", y_title="current US$", cache=data.chart_cache)
+            charts.time_series(
+                series,
+                text(_("Personal remittances of %(country)s"), country=name),
+                y_title=_("current US$"),
+                cache=data.chart_cache,
+            )
         )
     costs = data.ranked("sdg_10_c_1", by="origin", code=code, limit=8)
     if costs:
         blocks.append(
             Table(
-                f"Cost of sending US$ 200 to {name} (SDG 10.c.1), {costs[0].when}",
-                ["Sent from", "Average cost"],
+                text(
+                    _("Cost of sending US$ 200 to %(country)s (SDG 10.c.1), %(year)s"), country=name, year=costs[0].when
+                ),
+                [_("Sent from"), _("Average cost")],
                 [[f.label, f] for f in sorted(costs, key=lambda f: cast(float, f.value))],
             )
         )
     else:
-        blocks.append(Notice(f"No remittance-cost corridor into {name} is monitored in this release (SDG 10.c.1)."))
-    return Section("impact", "Impact: remittances", blocks)
+        blocks.append(
+            Notice(
+                text(
+                    _("No remittance-cost corridor into %(country)s is monitored in this release (SDG 10.c.1)."),
+                    country=name,
+                )
+            )
+        )
+    return Section("impact", _("Impact: remittances"), blocks)
 
 
 def monitoring_section(data: ReleaseData, code: str) -> Section:
     """The SDG / GCM / GCR indicator table with status and gaps, and deaths on routes through the region."""
+    _ = data._
     name = data.name(code)
     tagged = [
         (i, meta)
@@ -396,32 +494,42 @@ def monitoring_section(data: ReleaseData, code: str) -> Section:
     ]
     blocks: list = []
     if tagged:
-        rows = [
-            [meta["title"], ", ".join(meta["frameworks"]), data.latest(indicator, meta["title"], area=code)]
-            for indicator, meta in tagged
-        ]
-        rows = [
-            row + [(row[2].when or "—") + (f" ({row[2].category})" if row[2].category else ""), row[2].status or "gap"]
-            for row in rows
-        ]
+        rows: list[list] = []
+        for indicator, meta in tagged:
+            label = data.indicator_label(indicator)
+            figure = data.latest(indicator, label, area=code)
+            rows.append(
+                [
+                    label,
+                    ", ".join(meta["frameworks"]),
+                    figure,
+                    (figure.when or "—") + (f" ({figure.category})" if figure.category else ""),
+                    status_label(figure.status, data.lang) if figure.status else _("gap"),
+                ]
+            )
         blocks.append(
             Table(
-                f"Monitoring indicators for {name} (SDG, GCM, GCR)",
-                ["Indicator", "Framework", "Value", "Year", "Status"],
+                text(_("Monitoring indicators for %(country)s (SDG, GCM, GCR)"), country=name),
+                [_("Indicator"), _("Framework"), _("Value"), _("Year"), _("Status")],
                 rows,
-                note="“gap” marks an indicator the release cannot compute for this country; the reason is "
-                "given next to the value and listed under Data gaps.",
+                note=text(
+                    _(
+                        "“%(gap)s” marks an indicator the release cannot compute for this country; the reason is "
+                        "given next to the value and listed under Data gaps."
+                    ),
+                    gap=_("gap"),
+                ),
                 widths=[34, 12, 25, 15, 14],  # indicator names are long: fixed widths keep them to two lines
             )
         )
     else:
         blocks.append(
-            Notice("The indicator catalogue of this release tags no indicator with SDG, GCM or GCR objectives.")
+            Notice(_("The indicator catalogue of this release tags no indicator with SDG, GCM or GCR objectives."))
         )
     region = region_of(data, code)
     if region:
-        blocks += deaths_blocks(data, [region], f"the region of {name}")
-    return Section("monitoring", "Monitoring: SDG, GCM and GCR indicators", blocks)
+        blocks += deaths_blocks(data, [region], text(_("the region of %(country)s"), country=name))
+    return Section("monitoring", _("Monitoring: SDG, GCM and GCR indicators"), blocks)
 
 
 def contributed_section(data: ReleaseData, code: str) -> Section | None:
@@ -429,17 +537,20 @@ def contributed_section(data: ReleaseData, code: str) -> Section | None:
     measures = data.contributed_measures(code)
     if not measures:
         return None
+    _ = data._
     figures = [data.observation_latest(m["id"], m["label"], area=code) for m in measures]
     return Section(
         "contributed",
-        "Contributed data (disclosure-controlled)",
+        _("Contributed data (disclosure-controlled)"),
         [
-            FigureTable(f"Data contributed by organisations for {data.name(code)}", figures),
+            FigureTable(text(_("Data contributed by organisations for %(country)s"), country=data.name(code)), figures),
             Text(
                 [
-                    "These aggregates were shared by organisations through the observatory's firewall: small cells are "
-                    "suppressed and values perturbed so that no person can be identified; the sources annex names each "
-                    "contributor and the disclosure rule."
+                    _(
+                        "These aggregates were shared by organisations through the observatory's firewall: small "
+                        "cells are suppressed and values perturbed so that no person can be identified; the sources "
+                        "annex names each contributor and the disclosure rule."
+                    )
                 ],
                 style="small",
             ),
@@ -450,9 +561,11 @@ def contributed_section(data: ReleaseData, code: str) -> Section | None:
 
 def at_a_glance(data: ReleaseData, code: str) -> Section:
     """The key figures table."""
-    figures = [data.latest("population", "Population", area=code)]
-    figures += [data.latest(indicator, label, area=code) for indicator, label in AT_A_GLANCE]
-    return Section("at-a-glance", "At a glance", [FigureTable(f"{data.name(code)} at a glance", figures)])
+    _ = data._
+    figures = [data.latest("population", _("Population"), area=code)]
+    figures += [data.latest(indicator, _(label), area=code) for indicator, label in AT_A_GLANCE]
+    caption = text(_("%(country)s at a glance"), country=data.name(code))
+    return Section("at-a-glance", _("At a glance"), [FigureTable(caption, figures)])
 
 
 @one_colour_key
@@ -460,17 +573,19 @@ def country_profile(data: ReleaseData, code: str) -> Document:
     """The full Migration Profile of a country."""
     code = code.upper()
     area = data.area(code)
+    _ = data._
+    name = data.name(code)
     document = Document(
         kind="country-profile",
-        title=f"Migration Profile: {area['name']}",
-        subtitle="Immigrants, emigrants, refugees, displacement, flows, remittances and monitoring indicators",
+        title=text(_("Migration Profile: %(country)s"), country=name),
+        subtitle=_("Immigrants, emigrants, refugees, displacement, flows, remittances and monitoring indicators"),
         release_id=data.release_id,
-        meta={"area": code, "name": area["name"], "m49": area["m49"]},
+        meta={"area": code, "name": name, "m49": area["m49"], "language": data.lang},
     )
     document.sections = [
         at_a_glance(data, code),
         context_section(data, code),
-        Section("trends", "Migration trends and characteristics", []),
+        Section("trends", _("Migration trends and characteristics"), []),
         immigrants_section(data, code),
         emigrants_section(data, code),
         refugees_section(data, code),

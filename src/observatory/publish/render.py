@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from observatory.i18n.declarations import TERMS, term
+from observatory.i18n.languages import direction
+from observatory.i18n.messages import translations
 from observatory.publish.document import (
     Bullets,
     Chart,
@@ -28,23 +31,36 @@ from observatory.publish.document import (
     source_ids,
 )
 from observatory.publish.figures import Figure, display
+from observatory.publish.language import N_, sentence, text, translator
 
 if TYPE_CHECKING:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
 FORMATS = ("html", "pdf", "md", "json")
+# The masthead's name of each kind of document.
+KIND_NAMES = {
+    "country-profile": N_("country profile"),
+    "corridor-profile": N_("corridor profile"),
+    "brief": N_("brief"),
+    "report": N_("report"),
+}
 PDF_VARIANT = "pdf/ua-1"
-LANGUAGE = "en"  # the publications are written in English (document.meta["language"] overrides it)
+LANGUAGE = "en"  # a document's language is document.meta["language"] (set from ReleaseData.lang); English else
 STYLESHEET = Path(__file__).parent / "templates" / "publication.css"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    """The publication templates, compiled once per process."""
-    return Environment(
-        loader=PackageLoader("observatory.publish", "templates"), autoescape=select_autoescape(["html", "j2"])
+@lru_cache(maxsize=8)
+def _environment(lang: str) -> Environment:
+    """The publication templates with the language's messages installed, compiled once per process and language."""
+    env = Environment(
+        loader=PackageLoader("observatory.publish", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks are read as one line, as babel.cfg extracts them
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 @lru_cache(maxsize=1)
@@ -63,11 +79,22 @@ def _print_tools(thread: int) -> tuple[FontConfiguration, CSS]:
     return fonts, CSS(string=_stylesheet_text(), font_config=fonts)
 
 
+@lru_cache(maxsize=48)
+def _page_sheet(thread: int, lang: str) -> CSS:
+    """The running footer of a language as a parsed sheet, once per thread and language (see _print_tools)."""
+    from weasyprint import CSS
+
+    fonts, _ = _print_tools(thread)
+    return CSS(string=page_css(Numbering(Document("", "", "", "", meta={"language": lang}))), font_config=fonts)
+
+
 class Numbering:
     """Figure and table numbers and dataset citation numbers for one rendering (for print: see to_html)."""
 
     def __init__(self, document: Document, for_print: bool = False):
         self.for_print = for_print
+        self.lang = document.meta.get("language") or LANGUAGE
+        self._ = translator(self.lang)
         self.sources = {source: n for n, source in enumerate(source_ids(document), start=1)}
         self.figures = 0
         self.tables = 0
@@ -110,9 +137,15 @@ def _attrs(figure: Figure) -> str:
     return " ".join(f'data-{k}="{html.escape(str(v))}"' for k, v in fields.items() if v is not None)
 
 
-def label_html(kind: str, number: int) -> str:
+def numbered(kind: str, number: int, numbering: Numbering) -> str:
+    """'Figure 3' or 'Table 3' in the document's language, the word and the number never apart."""
+    message = numbering._("Figure %(number)s") if kind == "Figure" else numbering._("Table %(number)s")
+    return text(message, number=number).replace(" ", "\u00a0")
+
+
+def label_html(kind: str, number: int, numbering: Numbering) -> str:
     """'Figure 3.' or 'Table 3.' kept on one line (a caption must never break between the word and its number)."""
-    return f'<span class="label">{kind}\u00a0{number}.</span>'
+    return f'<span class="label">{numbered(kind, number, numbering)}.</span>'
 
 
 def _cite_html(numbers: list[int]) -> str:
@@ -122,13 +155,10 @@ def _cite_html(numbers: list[int]) -> str:
 def figure_html(figure: Figure, numbering: Numbering, with_reason: bool = True) -> str:
     """A number with its citation, or 'no data' with the reason (data-* attributes trace it, except in print)."""
     if figure.missing:
-        reason = (
-            f' <span class="reason">({html.escape(figure.reason or "no reason recorded")})</span>'
-            if with_reason
-            else ""
-        )
+        why = figure.reason or numbering._("no reason recorded")
+        reason = f' <span class="reason">({html.escape(why)})</span>' if with_reason else ""
         traced = "" if numbering.for_print else f' {_attrs(figure)} data-reason="{html.escape(figure.reason or "")}"'
-        return f'<span class="num missing"{traced}>no data</span>{reason}'
+        return f'<span class="num missing"{traced}>{html.escape(display(figure))}</span>{reason}'
     traced = "" if numbering.for_print else f" {_attrs(figure)}"
     return (
         f'<span class="num"{traced}>{html.escape(display(figure))}</span>{_cite_html(numbering.cites(figure.sources))}'
@@ -157,10 +187,12 @@ def prose_html(block: Prose, numbering: Numbering) -> str:
     return rendered
 
 
-def _status(figure: Figure) -> str:
-    bits = [figure.status or ""]
+def _status(figure: Figure, numbering: Numbering) -> str:
+    """A value's status (reported, estimated, modelled, minimum) and its coverage, in the document's language."""
+    bits = [term(figure.status, numbering.lang) if figure.status in TERMS else (figure.status or "")]
     if figure.coverage is not None:
-        bits.append(f"coverage {figure.coverage:.0%}")
+        share = display(Figure(label="", origin_kind="", key="", unit="share", value=figure.coverage, lang=figure.lang))
+        bits.append(text(numbering._("coverage %(share)s"), share=share))
     return ", ".join(b for b in bits if b)
 
 
@@ -168,33 +200,55 @@ def _table_id(number: int | None) -> str:
     return f' id="tab-{number}"' if number else ""
 
 
-def _calibrated(box: FindingBox) -> tuple[str, str]:
-    """(likelihood words, confidence words) of a finding, as plain text."""
+def _calibrated(box: FindingBox, numbering: Numbering) -> tuple[str, str]:
+    """(likelihood words, confidence words) of a finding, as plain text (the confidence in the document's language,
+    in the words the portal uses for it)."""
     likely = (
         f"{box.likelihood} ({box.probability[0]}–{box.probability[1]} %)" if box.likelihood and box.probability else ""
     )
-    return likely, f"{{{box.confidence} confidence}}"
+    return likely, f"{{{numbering._(f'{box.confidence} confidence')}}}"
 
 
-def finding_html(box: FindingBox) -> str:
+def finding_html(box: FindingBox, numbering: Numbering) -> str:
     """A finding as an aside: number, statement, likelihood, {confidence}, citations and references."""
-    likely, confident = _calibrated(box)
+    _ = numbering._
+    likely, confident = _calibrated(box, numbering)
     cites = "".join(f"[{n}]" for n in box.citations)  # plain, like the report's [@key] citations
     statement = html.escape(box.statement.rstrip(". "))
     words = (f", <em>{html.escape(likely)}</em>" if likely else "") + f' <span class="confidence">{confident}</span>'
-    note = f" Confidence note: {html.escape(box.confidence_note)}" if box.confidence_note else ""
+    note = (
+        " " + html.escape(text(_("Confidence note: %(note)s"), note=box.confidence_note)) if box.confidence_note else ""
+    )
     refs = (
         '<ol class="finding-refs">' + "".join(f"<li>{html.escape(r)}</li>" for r in box.references) + "</ol>"
         if box.references
         else ""
     )
     label = f"<strong>{html.escape(box.number)}.</strong> " if box.number else ""
+    weight = text(
+        _("Evidence: %(evidence)s; agreement: %(agreement)s."), evidence=box.evidence, agreement=box.agreement
+    )
     return (
         f'<aside class="finding" id="finding-{html.escape(box.id)}" data-finding="{html.escape(box.id)}" '
         f'data-confidence="{html.escape(box.confidence)}"><p>{label}{statement}{words}{cites}.</p>'
-        f'<p class="small">Evidence: {html.escape(box.evidence)}; agreement: {html.escape(box.agreement)}.{note}</p>'
+        f'<p class="small">{html.escape(weight)}{note}</p>'
         f"{refs}</aside>"
     )
+
+
+RTL_CHART_SCALE = 3  # pixels per SVG unit of a right-to-left document's chart images: sharp at print resolution
+
+
+def print_image(svg: str, lang: str) -> str:
+    """A chart as the data address of the image a PDF shows: the SVG itself, except in a right-to-left language,
+    where WeasyPrint would set each letter of the SVG's text apart and left to right (Arabic unjoined and reversed),
+    so the chart is drawn by vl-convert (resvg: shaped, bidirectional text) as a PNG instead."""
+    if direction(lang) == "rtl":
+        import vl_convert as vlc
+
+        png = vlc.svg_to_png(svg, scale=RTL_CHART_SCALE)
+        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def chart_html(block: Chart, numbering: Numbering) -> str:
@@ -202,16 +256,20 @@ def chart_html(block: Chart, numbering: Numbering) -> str:
     much faster than as HTML) and the figures' data attribute, which only scripts read, is left out."""
     number = numbering.next_figure()
     sources = numbering.cites({s for f in block.figures for s in f.sources})
-    cite = " Source: " + "".join(f'<a href="#src-{n}">[{n}]</a>' for n in sources) + "." if sources else ""
+    links = "".join(f'<a href="#src-{n}">[{n}]</a>' for n in sources)
+    cite = " " + text(html.escape(numbering._("Source: %(sources)s.")), sources=links) if sources else ""
     note = " " + html.escape(block.note) if block.note else ""
-    caption = f"<figcaption>{label_html('Figure', number)} {html.escape(block.caption)}.{cite}{note}</figcaption>"
+    caption = (
+        f"<figcaption>{label_html('Figure', number, numbering)} {html.escape(block.caption)}.{cite}{note}</figcaption>"
+    )
     kind = "wide" if block.wide else "half"
     if numbering.for_print:
-        image = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
-        alt = html.escape(f"Figure {number}: {block.caption}", quote=True)  # the tagged PDF's alternative text
+        image = print_image(block.svg, numbering.lang)
+        # the tagged PDF's alternative text
+        alt = html.escape(f"{numbered('Figure', number, numbering)}: {block.caption}", quote=True)
         return (
             f'<figure class="chart {kind}" id="fig-{number}"><div class="svg">'
-            f'<img src="data:image/svg+xml;base64,{image}" alt="{alt}"></div>{caption}</figure>'
+            f'<img src="{image}" alt="{alt}"></div>{caption}</figure>'
         )
     data = html.escape(json.dumps([f.to_dict() for f in block.figures]))
     return (
@@ -232,7 +290,7 @@ def _cell_html(cell, numbering: Numbering) -> str:
 def block_html(block, numbering: Numbering) -> str:
     """One block as HTML."""
     if isinstance(block, FindingBox):
-        return finding_html(block)
+        return finding_html(block, numbering)
     if isinstance(block, Text):
         return f'<p class="{block.style}">{inline_html(block.parts, numbering)}</p>'
     if isinstance(block, Bullets):
@@ -245,21 +303,23 @@ def block_html(block, numbering: Numbering) -> str:
         return prose_html(block, numbering)
     if isinstance(block, FigureTable):
         number = numbering.next_table() if block.numbered else None
-        head = label_html("Table", number) + " " if number else ""
+        head = label_html("Table", number, numbering) + " " if number else ""
+        _ = numbering._
         rows = "".join(
             f'<tr><td>{html.escape(f.label)}</td><td class="value">{figure_html(f, numbering, with_reason=False)}</td>'
             f"<td>{html.escape(f.when)}</td>"
-            f"<td>{html.escape(_status(f) if not f.missing else (f.reason or ''))}</td></tr>"
+            f"<td>{html.escape(_status(f, numbering) if not f.missing else (f.reason or ''))}</td></tr>"
             for f in block.figures
         )
         return (
             f'<table class="figures"{_table_id(number)}><caption>{head}{html.escape(block.caption)}</caption>'
-            f"<thead><tr><th>Indicator</th><th>Value</th><th>Year</th><th>Status / reason</th></tr></thead>"
+            f"<thead><tr><th>{_('Indicator')}</th><th>{_('Value')}</th><th>{_('Year')}</th>"
+            f"<th>{_('Status / reason')}</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
     if isinstance(block, Table):
         number = numbering.next_table() if block.numbered else None
-        head = label_html("Table", number) + " " if number else ""
+        head = label_html("Table", number, numbering) + " " if number else ""
         header = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
         ids: Sequence[str | None] = block.row_ids or [None] * len(block.rows)
         body = "".join(
@@ -291,18 +351,35 @@ def to_html(document: Document, layout: str = "document", for_print: bool = Fals
         {"id": s.id, "title": s.title, "level": s.level, "html": "".join(block_html(b, numbering) for b in s.blocks)}
         for s in document.sections
     ]
-    css = "" if for_print else _stylesheet_text()
+    # For print the sheets are parsed once per thread (to_pdf): the page carries none.
+    css = "" if for_print else _stylesheet_text() + "\n" + page_css(numbering)
     return (
-        _environment()
+        _environment(numbering.lang)
         .get_template("publication.html.j2")
         .render(
             document=document,
             sections=sections,
             css=css,
             layout=layout,
-            language=document.meta.get("language") or LANGUAGE,
+            language=numbering.lang,
+            text_direction=direction(numbering.lang),
+            kind_name=numbering._(KIND_NAMES.get(document.kind, document.kind)),
         )
     )
+
+
+def _css_string(words: str) -> str:
+    """Words as a CSS string (quotes, backslashes and line ends taken out: translators' text never ends it)."""
+    return '"' + "".join(c for c in words if c not in '"\\\n\r<>') + '"'
+
+
+def page_css(numbering: Numbering) -> str:
+    """The running footer in the document's language: the observatory's name, 'page n of m' with CSS counters."""
+    counters = {"page": "counter(page)", "pages": "counter(pages)"}
+    parts = sentence(numbering._("page %(page)s of %(pages)s"), **counters)
+    pages = " ".join(p if p in counters.values() else _css_string(p) for p in parts if p)
+    name = _css_string(numbering._("Migration Observatory"))
+    return f"@page {{ @bottom-left {{ content: {name}; }} @bottom-right {{ content: {pages}; }} }}"
 
 
 def to_pdf(document: Document, layout: str = "document") -> bytes:
@@ -310,10 +387,11 @@ def to_pdf(document: Document, layout: str = "document") -> bytes:
     from weasyprint import HTML
 
     fonts, stylesheet = _print_tools(threading.get_ident())
+    footer = _page_sheet(threading.get_ident(), document.meta.get("language") or LANGUAGE)
     page = to_html(document, layout=layout, for_print=True)
     # PDF/UA-1: a tagged PDF (structure tree from the HTML, images' alt text) with the page's <html lang> and
     # <title> as the document's language and title, so screen readers can read it.
-    return HTML(string=page).write_pdf(font_config=fonts, stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
+    return HTML(string=page).write_pdf(font_config=fonts, stylesheets=[stylesheet, footer], pdf_variant=PDF_VARIANT)
 
 
 # --- Markdown --------------------------------------------------------------------------------------------
@@ -321,7 +399,7 @@ def to_pdf(document: Document, layout: str = "document") -> bytes:
 
 def figure_md(figure: Figure, numbering: Numbering) -> str:
     if figure.missing:
-        return f"no data ({figure.reason or 'no reason recorded'})"
+        return f"{display(figure)} ({figure.reason or numbering._('no reason recorded')})"
     cites = "".join(f"[{n}]" for n in numbering.cites(figure.sources))
     return f"**{display(figure)}**{cites}"
 
@@ -342,15 +420,20 @@ def _cell_md(cell, numbering: Numbering) -> str:
     return str(cell)
 
 
-def finding_md(box: FindingBox) -> str:
+def finding_md(box: FindingBox, numbering: Numbering) -> str:
     """A finding as a Markdown quote with its calibrated words, citations and references."""
-    likely, confident = _calibrated(box)
+    _ = numbering._
+    likely, confident = _calibrated(box, numbering)
     label = f"**{box.number}.** " if box.number else ""
     text = f"> {label}{box.statement.rstrip('. ')}" + (f", *{likely}*" if likely else "") + f" {confident}"
     text += "".join(f"[{n}]" for n in box.citations) + "."
-    lines = [text, ">", f"> Evidence: {box.evidence}; agreement: {box.agreement}."]
+    weight = _("Evidence: %(evidence)s; agreement: %(agreement)s.") % {
+        "evidence": box.evidence,
+        "agreement": box.agreement,
+    }
+    lines = [text, ">", f"> {weight}"]
     if box.confidence_note:
-        lines[-1] += f" Confidence note: {box.confidence_note}"
+        lines[-1] += " " + _("Confidence note: %(note)s") % {"note": box.confidence_note}
     lines += [f"> {n}. {r}" for n, r in enumerate(box.references, start=1)]
     return "\n".join(lines)
 
@@ -358,7 +441,7 @@ def finding_md(box: FindingBox) -> str:
 def block_md(block, numbering: Numbering) -> str:
     """One block as Markdown."""
     if isinstance(block, FindingBox):
-        return finding_md(block)
+        return finding_md(block, numbering)
     if isinstance(block, Text):
         text = inline_md(block.parts, numbering)
         return f"> {text}" if block.style == "lead" else text
@@ -371,23 +454,25 @@ def block_md(block, numbering: Numbering) -> str:
         return inline_md(block.parts, numbering)
     if isinstance(block, FigureTable):
         number = numbering.next_table() if block.numbered else None
+        _ = numbering._
+        heads = (_("Indicator"), _("Value"), _("Year"), _("Status / reason"))
         lines = [
-            f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**",
+            f"**{numbered('Table', number, numbering)}. {block.caption}**" if number else f"**{block.caption}**",
             "",
-            "| Indicator | Value | Year | Status / reason |",
+            "| " + " | ".join(heads) + " |",
             "| --- | --- | --- | --- |",
         ]
         for f in block.figures:
-            value = "no data" if f.missing else figure_md(f, numbering)
+            value = display(f) if f.missing else figure_md(f, numbering)
             lines.append(
                 f"| {_cell(f.label)} | {_cell(value)} | {f.when} | "
-                f"{_cell(_status(f) if not f.missing else f.reason or '')} |"
+                f"{_cell(_status(f, numbering) if not f.missing else f.reason or '')} |"
             )
         return "\n".join(lines)
     if isinstance(block, Table):
         number = numbering.next_table() if block.numbered else None
         lines = [
-            f"**Table {number}. {block.caption}**" if number else f"**{block.caption}**",
+            f"**{numbered('Table', number, numbering)}. {block.caption}**" if number else f"**{block.caption}**",
             "",
             "| " + " | ".join(_cell(c) for c in block.columns) + " |",
             "|" + " --- |" * len(block.columns),
@@ -401,19 +486,21 @@ def block_md(block, numbering: Numbering) -> str:
         number = numbering.next_figure()
         sources = "".join(f"[{n}]" for n in numbering.cites({s for f in block.figures for s in f.sources}))
         data = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
+        label = numbered("Figure", number, numbering)
         caption = (
-            f"Figure {number}. {block.caption}."
-            + (f" Source: {sources}." if sources else "")
+            f"{label}. {block.caption}."
+            + (" " + numbering._("Source: %(sources)s.") % {"sources": sources} if sources else "")
             + (f" {block.note}" if block.note else "")
         )
-        return f"![Figure {number}](data:image/svg+xml;base64,{data})\n\n*{caption}*"
+        return f"![{label}](data:image/svg+xml;base64,{data})\n\n*{caption}*"
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def to_markdown(document: Document) -> str:
     """Markdown with charts embedded as SVG data URIs."""
     numbering = Numbering(document)
-    lines = [f"# {document.title}", "", f"*{document.subtitle}* — release `{document.release_id}`", ""]
+    release = numbering._("release %(release)s") % {"release": f"`{document.release_id}`"}
+    lines = [f"# {document.title}", "", f"*{document.subtitle}* — {release}", ""]
     for section in document.sections:
         lines += ["#" * section.level + " " + section.title, ""]
         for block in section.blocks:

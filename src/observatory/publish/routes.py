@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from observatory.i18n.declarations import term
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Notice, Table
+from observatory.publish.language import text
 
 INDICATOR = "sdg_10_7_3"
 YEARS_SHOWN = 4
@@ -20,15 +22,23 @@ def region_of(data: ReleaseData, code: str) -> dict | None:
 
 def deaths_blocks(data: ReleaseData, regions: list[dict], what: str) -> list:
     """Dead and missing by route and year in each region (indicator values of the region), or a gap notice."""
+    _ = data._
     blocks: list = []
+    all_routes = _("All routes")
     for region in regions:
+        name = data.name(region["code"])
         rows = data.indicator_rows(INDICATOR, area=region["code"])
         present = [r for r in rows if r["value"] is not None]
         if not present:
             blocks.append(
                 Notice(
-                    f"No deaths or disappearances of migrants recorded in {region['name']} in this release "
-                    "(IOM Missing Migrants counts only the incidents it could verify; no record is not no death)."
+                    text(
+                        _(
+                            "No deaths or disappearances of migrants recorded in %(region)s in this release (IOM "
+                            "Missing Migrants counts only the incidents it could verify; no record is not no death)."
+                        ),
+                        region=name,
+                    )
                 )
             )
             continue
@@ -48,19 +58,19 @@ def deaths_blocks(data: ReleaseData, regions: list[dict], what: str) -> list:
         )
         table_rows = []
         for route in order[: ROUTES_SHOWN + 1]:
-            cells: list[Any] = [route or "All routes"]
+            cells: list[Any] = [route or all_routes]
             for year in years:
                 row = routes[route].get(year)
                 cells.append(
-                    data.figure_of(INDICATOR, row, f"{route or 'All routes'}, {year}")
+                    data.figure_of(INDICATOR, row, f"{route or all_routes}, {year}")
                     if row
                     else data.missing(
                         INDICATOR,
-                        f"{route or 'All routes'}, {year}",
+                        f"{route or all_routes}, {year}",
                         area=region["code"],
                         category=route,
                         year=year,
-                        reason="no death recorded on this route in this region and year",
+                        reason=_("no death recorded on this route in this region and year"),
                     )
                 )
             table_rows.append(cells)
@@ -68,11 +78,17 @@ def deaths_blocks(data: ReleaseData, regions: list[dict], what: str) -> list:
         cut_off = {r["year"]: data.figure_of(INDICATOR, r, None).when for r in present if r.get("partial_until")}
         blocks.append(
             Table(
-                f"Migrants recorded dead or missing in {region['name']}, by route ({what})",
-                ["Route", *[cut_off.get(y, str(y)) for y in years]],
+                text(_("Migrants recorded dead or missing in %(region)s, by route (%(what)s)"), region=name, what=what),
+                [_("Route"), *[cut_off.get(y, str(y)) for y in years]],
                 table_rows,
-                note="SDG 10.7.3, a minimum: only recorded deaths and disappearances (IOM Missing Migrants Project). "
-                "The route is where the incident happened, not the migrants' origin; “no data” means none recorded.",
+                note=text(
+                    _(
+                        "SDG 10.7.3, a minimum: only recorded deaths and disappearances (IOM Missing Migrants "
+                        "Project). The route is where the incident happened, not the migrants' origin; “%(no_data)s” "
+                        "means none recorded."
+                    ),
+                    no_data=term("no_data", data.lang),
+                ),
             )
         )
     return blocks
