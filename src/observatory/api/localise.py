@@ -17,7 +17,6 @@ from observatory.api.problems import ApiProblem
 from observatory.api.queries.catalogue import area_label, areas
 from observatory.api.release_cache import ReleaseHandle
 from observatory.i18n.declarations import category_label, declarations, group_name, indicator_text
-from observatory.i18n.glossary import glossary
 from observatory.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES
 from observatory.i18n.messages import gettext_for
 from observatory.i18n.names import area_name
@@ -152,17 +151,6 @@ def unit_of(series_id: str | None, english: str | None, lang: str) -> str | None
 def message(text: str, lang: str) -> str:
     """A message declared for the catalogues (scheme labels, verdicts) in `lang`; itself where none translates it."""
     return text if lang == DEFAULT_LANGUAGE else gettext_for(lang)(text)
-
-
-def framework_title(framework: str, english: str, lang: str) -> str:
-    """A framework's name in `lang`: the compacts as each glossary names them, the SDGs with the catalogue's phrase."""
-    if lang == DEFAULT_LANGUAGE:
-        return english
-    names = glossary(lang)
-    if framework == "SDG":
-        goals = names["sdg"][:1].upper() + names["sdg"][1:]
-        return gettext_for(lang)("%(goals)s (migration-related targets)") % {"goals": goals}
-    return names.get(framework.lower(), english)
 
 
 def localised_objective(objective: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from observatory.api.queries.series import collapsed, latest_year, map_values
 from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
 from observatory.geo.lookup import AreaDirectory, AreaLookupError
 from observatory.i18n.declarations import objective_text
-from observatory.i18n.glossary import glossary
+from observatory.i18n.glossary import framework_title
 from observatory.i18n.messages import gettext_for
 from observatory.web.charts import GEO_FILE, bar_chart, line_chart, world_map
 from observatory.web.compare import (
@@ -534,24 +534,12 @@ def framework_list(request: Request, handle: Release):
     """GCM, GCR and SDG: coverage by objective."""
     lang = language_of(request)
     summaries = [
-        {**framework_coverage(handle, f)["summary"], "framework": f, "title": framework_title(f, lang)}
+        {**framework_coverage(handle, f)["summary"], "framework": f, "title": framework_title(f, FRAMEWORKS[f], lang)}
         for f in FRAMEWORKS
     ]
     return render(
         request, handle, "frameworks.html", title=gettext_of(request)("Monitoring frameworks"), summaries=summaries
     )
-
-
-def framework_title(framework: str, lang: str) -> str:
-    """A framework's name in `lang`: the compacts and the SDGs as each language's glossary names them."""
-    if lang == "en":
-        return FRAMEWORKS[framework]
-    names = glossary(lang)
-    if framework == "SDG":
-        goals = names["sdg"][:1].upper() + names["sdg"][1:]
-        _ = gettext_for(lang)
-        return _("%(goals)s (migration-related targets)") % {"goals": goals}
-    return names[framework.lower()]
 
 
 def translated_coverage(coverage: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -565,7 +553,8 @@ def translated_coverage(coverage: dict[str, Any], lang: str) -> dict[str, Any]:
         except KeyError:  # an objective the declarations lack keeps its English texts
             short_name, text = objective["short_name"], objective["text"]
         objectives.append({**objective, "short_name": short_name, "text": text})
-    return {**coverage, "title": framework_title(coverage["framework"], lang), "objectives": objectives}
+    title = framework_title(coverage["framework"], FRAMEWORKS[coverage["framework"]], lang)
+    return {**coverage, "title": title, "objectives": objectives}
 
 
 @router.get("/frameworks/{framework}")

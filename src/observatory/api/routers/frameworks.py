@@ -7,11 +7,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 
 from observatory.api.deps import Release
-from observatory.api.localise import Lang, framework_title, localised_indicator, localised_objective
+from observatory.api.localise import Lang, localised_indicator, localised_objective
 from observatory.api.models import PROBLEMS, Envelope
 from observatory.api.queries.catalogue import framework_objectives, indicators
 from observatory.api.release_cache import ReleaseHandle
 from observatory.api.responses import json_response
+from observatory.i18n.glossary import framework_title
 
 router = APIRouter(tags=["frameworks"], responses=PROBLEMS)
 FRAMEWORKS = {
