@@ -138,14 +138,15 @@ def _attrs(figure: Figure) -> str:
 
 
 def numbered(kind: str, number: int, numbering: Numbering) -> str:
-    """'Figure 3' or 'Table 3' in the document's language, the word and the number never apart."""
+    """'Figure 3' or 'Table 3' in the document's language."""
     message = numbering._("Figure %(number)s") if kind == "Figure" else numbering._("Table %(number)s")
-    return text(message, number=number).replace(" ", "\u00a0")
+    return text(message, number=number)
 
 
 def label_html(kind: str, number: int, numbering: Numbering) -> str:
     """'Figure 3.' or 'Table 3.' kept on one line (a caption must never break between the word and its number)."""
-    return f'<span class="label">{numbered(kind, number, numbering)}.</span>'
+    label = numbered(kind, number, numbering).replace(" ", "\u00a0")
+    return f'<span class="label">{label}.</span>'
 
 
 def _cite_html(numbers: list[int]) -> str:
