@@ -130,7 +130,7 @@ def portal(real_release, tmp_path_factory):
 def _visible_text(page: str) -> str:
     """A page's text as a reader sees it: no scripts (chart specs), no tags, entities decoded, one line."""
     page = re.sub(r"<script\b.*?</script>", " ", page, flags=re.S)
-    page = re.sub(r'<[^>]*\blang="en"[^>]*>.*?</(p|ul|span)>', " ", page, flags=re.S)  # what says it is English
+    page = re.sub(r'<[^>]*\blang="en"[^>]*>.*?</(p|ul|span|option)>', " ", page, flags=re.S)  # says it is English
     return " ".join(html.unescape(TAG.sub(" ", page)).split())
 
 
