@@ -148,6 +148,36 @@ def unit_of(series_id: str | None, english: str | None, lang: str) -> str | None
         return english
 
 
+def localised_measures(handle: ReleaseHandle, measures: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """A corridor's measures with their category labels in `lang` (measures' own labels and units stay their
+    publishers')."""
+    return [
+        {
+            **item,
+            "category_label": series_category_label(
+                handle, item["measure"], item["category"], item["category_label"], lang
+            ),
+            "categories": [
+                {**part, "label": series_category_label(handle, item["measure"], part["category"], part["label"], lang)}
+                for part in item["categories"]
+            ],
+        }
+        for item in measures
+    ]
+
+
+def localised_corridor(handle: ReleaseHandle, profile: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A corridor profile with its places, the stock's unit and the category labels in `lang`."""
+    origin, destination = named_places(handle, [profile["origin"], profile["destination"]], lang)
+    return {
+        **profile,
+        "origin": origin,
+        "destination": destination,
+        "stock_unit": unit_of(profile["stock_series"], profile["stock_unit"], lang),
+        "measures": localised_measures(handle, profile["measures"], lang),
+    }
+
+
 def message(text: str, lang: str) -> str:
     """A message declared for the catalogues (scheme labels, verdicts) in `lang`; itself where none translates it."""
     return text if lang == DEFAULT_LANGUAGE else gettext_for(lang)(text)

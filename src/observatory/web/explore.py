@@ -7,6 +7,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Query, Request
 
 from observatory.api.deps import AppSettings, Release, check_area
+from observatory.api.localise import localised_measures
 from observatory.api.problems import bad_request
 from observatory.api.queries.catalogue import countries, find_series, groups
 from observatory.api.queries.claims import SCHEMES, answer_claim, check_claim, claim_series, parse_claim
@@ -46,6 +47,7 @@ def corridor_explorer(
     profile, charts, ranking, evidence, published = None, [], None, [], {}
     if origin and destination and origin != destination:
         profile = corridor_profile(handle, origin, destination)
+        profile = {**profile, "measures": localised_measures(handle, profile["measures"], lang)}
         names = {"origin": place_name(handle, origin, lang), "destination": place_name(handle, destination, lang)}
         sexes = {"female": _("female"), "male": _("male")}
         points = [
@@ -80,7 +82,7 @@ def corridor_explorer(
             chart.spec["encoding"]["y"]["axis"] = {"format": ".0%"}
             charts.append(chart)
         evidence = evidence_for(settings, corridor=(origin, destination), limit=6)
-        published = corridor_publication_context(settings, handle, origin, destination)
+        published = corridor_publication_context(settings, handle, origin, destination, lang)
     elif origin or destination:
         code, direction = (origin, "out") if origin else (destination, "in")
         ranking = top_partners(handle, cast(str, code), direction, limit=15)

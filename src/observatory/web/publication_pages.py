@@ -20,6 +20,7 @@ from observatory.api.queries.external import publication_files
 from observatory.api.routers.findings import FINDING_ID, findings_list, gap_table
 from observatory.i18n.messages import gettext_for
 from observatory.publish.catalogue import FORMAT_TYPES, SERIES, get_publication, search_publications
+from observatory.publish.figures import display
 from observatory.publish.on_demand import FORMATS, Busy, Wanted, ensure_publication, kept_publication
 from observatory.settings import Settings
 from observatory.web.templating import N_, gettext_of, language_of, place_name, render
@@ -131,12 +132,14 @@ def country_publication_context(settings: Settings, handle, code: str) -> dict[s
     }
 
 
-def corridor_publication_context(settings: Settings, handle, origin: str, destination: str) -> dict[str, Any]:
-    """What the corridor page shows beyond the stock: the profile's refugees, causes, costs and benefits sections,
-    the corridor's publications and findings, and the datasets those sections cite."""
+def corridor_publication_context(
+    settings: Settings, handle, origin: str, destination: str, lang: str = "en"
+) -> dict[str, Any]:
+    """What the corridor page shows beyond the stock: the profile's refugees, causes, costs and benefits sections (in
+    the page's language), the corridor's publications and findings, and the datasets those sections cite."""
     sections, dataset_ids = handle.memo(
-        ("corridor_profile_sections", origin, destination),
-        lambda: _corridor_sections(settings, handle, origin, destination),
+        ("corridor_profile_sections", origin, destination, lang),
+        lambda: _corridor_sections(settings, handle, origin, destination, lang),
     )
     return {
         "publications": publication_links(
@@ -149,32 +152,30 @@ def corridor_publication_context(settings: Settings, handle, origin: str, destin
     }
 
 
-def _chart_html(block) -> str:
+def _chart_html(block, lang: str) -> str:
     """A publication chart for the portal: the SVG as an image with its caption, and its numbers as a table."""
+    _ = gettext_for(lang)
     rows = "".join(
         f"<tr><td>{html.escape(f.label or '')}</td><td>{html.escape(f.when or '')}</td>"
-        f'<td class="num">{html.escape(_shown(f))}</td></tr>'
+        f'<td class="num">{html.escape(_("(no data)") if f.missing else display(f))}</td></tr>'
         for f in block.figures
     )
     caption = html.escape(block.caption)
+    summary = html.escape(_("Data table (%(count)s rows)") % {"count": len(block.figures)})
     return (
         f'<figure class="profile-chart"><div class="svg" role="img" aria-label="{caption}">{block.svg}</div>'
         f"<figcaption>{caption}.</figcaption>"
-        f'<details class="data-table"><summary>Data table ({len(block.figures)} values)</summary>'
-        f'<div class="table-wrap"><table><caption>Data of the chart: {caption}</caption><thead><tr>'
-        f'<th scope="col">Series</th><th scope="col">Year</th><th scope="col">Value</th></tr></thead>'
+        f'<details class="data-table"><summary>{summary}</summary>'
+        f'<div class="table-wrap"><table><caption>{caption}</caption><thead><tr>'
+        f'<th scope="col">{html.escape(_("Series"))}</th><th scope="col">{html.escape(_("Year"))}</th>'
+        f'<th scope="col">{html.escape(_("Value"))}</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></div></details></figure>"
     )
 
 
-def _shown(figure) -> str:
-    """A figure's number as publications show it (or 'no data')."""
-    from observatory.publish.figures import display
-
-    return "no data" if figure.missing else display(figure)
-
-
-def _corridor_sections(settings: Settings, handle, origin: str, destination: str) -> tuple[list[dict], list[str]]:
+def _corridor_sections(
+    settings: Settings, handle, origin: str, destination: str, lang: str
+) -> tuple[list[dict], list[str]]:
     """The corridor profile's refugees, causes, costs and benefits sections as HTML, read through the publications'
     reader (so the page and the PDF show the same numbers), with the dataset ids they cite."""
     from observatory.publish import corridor
@@ -182,7 +183,7 @@ def _corridor_sections(settings: Settings, handle, origin: str, destination: str
     from observatory.publish.document import Chart, Document, Section, source_ids
     from observatory.publish.render import Numbering, block_html
 
-    data = ReleaseData(con=handle.connection.cursor(), release_id=handle.release_id, settings=settings)
+    data = ReleaseData(con=handle.connection.cursor(), release_id=handle.release_id, settings=settings, lang=lang)
     try:
         built: list[Section] = [
             corridor.asylum_section(data, origin, destination),
@@ -193,14 +194,16 @@ def _corridor_sections(settings: Settings, handle, origin: str, destination: str
     finally:
         data.close()
     document = Document(kind="corridor-profile", title="", subtitle="", release_id=handle.release_id, sections=built)
-    numbering = Numbering(Document(kind="none", title="", subtitle="", release_id=handle.release_id))
+    numbering = Numbering(
+        Document(kind="none", title="", subtitle="", release_id=handle.release_id, meta={"language": lang})
+    )
     # No citation marks: the portal lists the datasets in its footer instead of a numbered annex.
     sections = [
         {
             "id": f"profile-{key}",
             "title": section.title,
             "html": "".join(
-                _chart_html(b) if isinstance(b, Chart) else block_html(b, numbering) for b in section.blocks
+                _chart_html(b, lang) if isinstance(b, Chart) else block_html(b, numbering) for b in section.blocks
             ),
         }
         for key, section in zip(CORRIDOR_SECTIONS, built, strict=True)
@@ -248,6 +251,7 @@ def report_entry(request: Request, entry_id: str, handle: Release, settings: App
         handle,
         "publication.html",
         title=entry["title"],
+        title_lang=entry.get("language"),
         entry=entry,
         language_name=lambda code: language_name(code, lang),
     )

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from observatory.api.deps import Release, check_area
 from observatory.api.formats import Format, table_response
-from observatory.api.localise import Lang, named_places, place_name, series_category_label, unit_of
+from observatory.api.localise import Lang, localised_corridor, place_name
 from observatory.api.models import DOWNLOADS, PROBLEMS, Envelope, TableEnvelope
 from observatory.api.problems import bad_request, not_found
 from observatory.api.queries.catalogue import cite
 from observatory.api.queries.corridors import corridor_profile, stock_series, stock_years, top_partners
 from observatory.api.queries.series import series_sources
-from observatory.api.release_cache import ReleaseHandle
 from observatory.api.responses import cached_json
 
 router = APIRouter(tags=["corridors"], responses=PROBLEMS)
@@ -124,34 +123,6 @@ async def get_corridor(
             },
         )
     return await run_in_threadpool(_corridor_download, handle, origin, destination, format)
-
-
-def localised_corridor(handle: ReleaseHandle, profile: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A corridor profile with its places, the stock's unit and the category labels in `lang` (measures' own labels
-    and units stay their publishers')."""
-    measures = []
-    for item in profile["measures"]:
-        measure = item["measure"]
-        measures.append(
-            {
-                **item,
-                "category_label": series_category_label(
-                    handle, measure, item["category"], item["category_label"], lang
-                ),
-                "categories": [
-                    {**part, "label": series_category_label(handle, measure, part["category"], part["label"], lang)}
-                    for part in item["categories"]
-                ],
-            }
-        )
-    origin, destination = named_places(handle, [profile["origin"], profile["destination"]], lang)
-    return {
-        **profile,
-        "origin": origin,
-        "destination": destination,
-        "stock_unit": unit_of(profile["stock_series"], profile["stock_unit"], lang),
-        "measures": measures,
-    }
 
 
 def _corridor_download(handle, origin: str, destination: str, format: Format):
