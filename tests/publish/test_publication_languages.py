@@ -133,7 +133,7 @@ def embedded_fonts(pdf: Path) -> dict[str, bool]:
 def test_a_sentence_puts_numbers_where_the_translation_wants_them():
     figure = Figure(label="x", origin_kind="indicator", key="k", value=1.0)
     assert sentence("%(year)s : %(stock)s à 3 %%", year="2024", stock=figure) == ["2024", " : ", figure, " à 3 %"]
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="missing"):
         sentence("%(missing)s", other="y")
 
 
