@@ -11,8 +11,8 @@ from typing import ParamSpec, TypeVar
 from observatory.i18n.messages import TRANSLATED_LANGUAGES, gettext_for
 
 # The portal's colour-blind-safe set (Okabe & Ito, yellow and sky blue swapped for black and a violet that keep 3:1
-# contrast on white): the same colours in print and on screen. web/charts.py declares the same tuple; a test keeps
-# the two equal until the portal reads it from here (publish is the lower layer).
+# contrast on white): the same colours in print and on screen; the portal's charts read it from here. Every pair stays
+# apart under protanopia, deuteranopia and tritanopia (tests/web/test_palette.py).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#7B2FD0")
 BAR_COLOUR = PALETTE[0]
 

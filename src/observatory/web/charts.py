@@ -23,14 +23,12 @@ from markupsafe import Markup
 from observatory.i18n.messages import gettext_for
 from observatory.i18n.numbers import format_value
 from observatory.publish.chart_cache import ChartCache, render_svg, renderer_version
+from observatory.publish.palette import PALETTE  # one palette for portal and print (contrast: tests/web)
 
 log = logging.getLogger("observatory.web")
 
 GEO_URL = "/geo/countries-110m.json"
 GEO_FILE = Path("geo") / "world-atlas" / "countries-110m.json"
-# Series colours: Okabe & Ito's colour-blind-safe set (yellow and sky blue swapped for black and a violet that keep
-# 3:1 contrast on white); every pair stays apart under protanopia, deuteranopia and tritanopia (tests/web).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#7B2FD0")
 BAR_COLOUR = "#2a6f97"
 MAX_SERIES = len(PALETTE)  # more lines than distinguishable colours would need a legend nobody can read
 EXPORT_WIDTH = 760

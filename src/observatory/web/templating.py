@@ -17,14 +17,14 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from observatory.api.localise import place_name as localised_place_name
 from observatory.api.problems import not_found
-from observatory.api.queries.catalogue import area_label, areas, cite, release_info
+from observatory.api.queries.catalogue import cite, release_info
 from observatory.api.queries.series import SCHEME_LABELS
 from observatory.api.release_cache import ReleaseHandle
-from observatory.i18n.declarations import TERMS, group_name, indicator_text, term
+from observatory.i18n.declarations import TERMS, indicator_text, term
 from observatory.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, direction, native_name
 from observatory.i18n.messages import gettext_for, translations
-from observatory.i18n.names import area_name
 from observatory.i18n.numbers import format_value
 from observatory.publish.catalogue import CatalogueError
 from observatory.web.charts import (
@@ -255,16 +255,10 @@ def _field(item: Any, name: str) -> Any:
 
 
 def place_name(handle: ReleaseHandle | None, code: str | None, lang: str, fallback: str | None = None) -> str:
-    """An area's name in `lang`: CLDR for countries and territories, the declarations for groups."""
+    """An area's name in `lang` (the API's localisation); without a release or code, the fallback as given."""
     if handle is None or code is None:
         return fallback or code or ""
-    area = areas(handle).get(code)
-    english = fallback or area_label(handle, code)
-    if lang == DEFAULT_LANGUAGE or area is None:
-        return english
-    if area["kind"] == "country":
-        return area_name(english, lang, area.get("iso2"), None)
-    return group_name(code, english, lang, area.get("m49"))
+    return localised_place_name(handle, code, lang, fallback or None)
 
 
 def declared_messages() -> list[str]:
