@@ -21,6 +21,11 @@ for candidate in python3.11 python3.12 python3.13 python3; do
 done
 [ -n "$python_bin" ] || { echo "error: Python 3.11 or newer is needed" >&2; exit 1; }
 
+# A venv whose creation was interrupted has a python but no pip: make it again rather than fail later.
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import pip' >/dev/null 2>&1; then
+  echo "the .venv folder is incomplete (no pip); making it again" >&2
+  rm -rf .venv
+fi
 [ -x .venv/bin/python ] || "$python_bin" -m venv .venv
 stamp=.venv/.installed
 wanted=$( (cat pyproject.toml constraints.txt; echo "extras=$extras") | sha256sum | cut -d' ' -f1)
