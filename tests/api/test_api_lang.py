@@ -14,8 +14,8 @@ from observatory.i18n.declarations import category_label, declarations, indicato
 from observatory.i18n.glossary import glossary
 from observatory.i18n.languages import LANGUAGES
 
-# Fields that carry declared text for people; every other field (codes, ids, values, years, publishers' own texts,
-# composed sentences) must be the same in every language.
+# Fields that carry declared or composed text for people; every other field (codes, ids, values, years, publishers' own
+# texts) must be the same in every language.
 TEXT_FIELDS = frozenset(
     {
         "name",
@@ -32,6 +32,8 @@ TEXT_FIELDS = frozenset(
         "scheme_label",
         "verdict_label",
         "problem_labels",
+        "statement",
+        "error",
     }
 )
 # Where a text field is the publisher's (dataset titles in citations), it is data: the same in every language.

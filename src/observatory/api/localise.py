@@ -16,17 +16,19 @@ from fastapi import Depends, Query, Request
 from observatory.api.problems import ApiProblem
 from observatory.api.queries.catalogue import area_label, areas
 from observatory.api.release_cache import ReleaseHandle
-from observatory.i18n.declarations import category_label, declarations, group_name, indicator_text
+from observatory.i18n.declarations import category_label, declarations, indicator_text
+from observatory.i18n.declarations import place_name as declared_place_name
 from observatory.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES
 from observatory.i18n.messages import gettext_for
-from observatory.i18n.names import area_name
+from observatory.i18n.phrases import Said
 
 LANG_PARAMETER = "lang"
 LANG_DESCRIPTION = (
     "Language of the human-readable fields (indicator titles, units and definitions, objective and framework titles, "
-    "area and group names, category labels, scheme labels and verdict labels): one of "
-    f"{', '.join(LANGUAGES)}; default {DEFAULT_LANGUAGE}. Codes, ids, values and years are the same in every "
-    "language; publishers' own texts (dataset titles, measure labels, notes) and composed sentences stay as written. "
+    "area and group names, category labels, scheme and verdict labels, and the claim checker's statements and "
+    f"figures): one of {', '.join(LANGUAGES)}; default {DEFAULT_LANGUAGE}. Codes, ids, values and years are the same "
+    "in every language; publishers' and contributors' own texts (dataset titles, measure labels, notes) stay as "
+    "written. "
     "The answer's Content-Language header names the language; Accept-Language is not read (the URL alone decides)."
 )
 
@@ -52,12 +54,12 @@ Lang = Annotated[str, Depends(response_language)]
 def place_name(handle: ReleaseHandle, code: str | None, lang: str, english: str | None = None) -> str:
     """An area's name in `lang`: CLDR's for countries and territories, the declarations' for groups."""
     english = english if english is not None else area_label(handle, code)
+    if isinstance(english, Said):  # a name composed in code ("Other or unknown"), not an area of the release
+        return english.in_language(lang)
     area = areas(handle).get(code or "")
     if lang == DEFAULT_LANGUAGE or area is None:
         return english
-    if area["kind"] == "country":
-        return area_name(english, lang, area.get("iso2"), None)
-    return group_name(area["code"], english, lang, area.get("m49"))
+    return declared_place_name(area["code"], english, lang, area["kind"], area.get("iso2"), area.get("m49"))
 
 
 def localised_area(handle: ReleaseHandle, area: dict[str, Any], lang: str) -> dict[str, Any]:

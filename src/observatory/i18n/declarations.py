@@ -183,6 +183,18 @@ def group_name(code: str, declared_name: str, lang: str, m49: int | str | None =
     return translated if translated is not None else area_name(declared_name, lang, None, m49)
 
 
+def place_name(
+    code: str | None, english: str, lang: str, kind: str | None, iso2: str | None = None, m49: int | str | None = None
+) -> str:
+    """An area's name in `lang`: CLDR's (by ISO alpha-2) for countries and territories, group_name for the others."""
+    lang = checked_language(lang)
+    if lang == DEFAULT_LANGUAGE or kind is None:
+        return english
+    if kind == "country":
+        return area_name(english, lang, iso2, None)
+    return group_name(code or "", english, lang, m49)
+
+
 def term(key: str, lang: str) -> str:
     """One of the short words shown with numbers, in `lang`; KeyError for a key not in TERMS."""
     english = TERMS[key]

@@ -19,6 +19,7 @@ from observatory.api.queries.claim_reading import people_number, read_claim, sha
 from observatory.api.queries.corridors import stock_series
 from observatory.api.queries.series import collapsed
 from observatory.api.release_cache import ReleaseHandle
+from observatory.i18n.phrases import N_, Amount, Joined, Phrase, Place, SeriesTitle, Share
 
 SCHEMES = {
     "continent": "continents",
@@ -196,7 +197,7 @@ def _corridor_distribution(
     by_destination = origin is not None
     anchor = origin if by_destination else destination
     if anchor is None:
-        return {"kind": "corridor", "error": "choose an origin (or a destination)"}
+        return {"kind": "corridor", "error": Phrase(N_("choose an origin (or a destination)"))}
     anchors = expand(handle, anchor)
     filters: dict[str, Any] = {"origin": anchors} if by_destination else {"destination": anchors}
     rows = [r for r in collapsed(handle, series, **filters) if r["value"] is not None]
@@ -220,7 +221,7 @@ def _corridor_distribution(
         (
             {
                 "code": g,
-                "name": area_label(handle, g) if g != "UNK" else "Other or unknown",
+                "name": _place(handle, g) if g != "UNK" else Phrase(N_("Other or unknown")),
                 "value": v,
                 "share": v / total if total else None,
             }
@@ -230,7 +231,7 @@ def _corridor_distribution(
     )
     partners = sorted(
         (
-            {"code": c, "name": area_label(handle, c), "value": v, "share": v / total if total else None}
+            {"code": c, "name": _place(handle, c), "value": v, "share": v / total if total else None}
             for c, v in by_partner.items()
         ),
         key=lambda r: -cast(float, r["value"]),
@@ -242,7 +243,7 @@ def _corridor_distribution(
         focus_value = sum(v for c, v in by_partner.items() if c in focus_members)
         focus_share = {
             "code": focus,
-            "name": area_label(handle, focus),
+            "name": _place(handle, focus),
             "value": focus_value,
             "share": focus_value / total if total else None,
         }
@@ -250,7 +251,7 @@ def _corridor_distribution(
         "kind": "corridor",
         "series": _series_meta(series),
         "direction": "destinations" if by_destination else "origins",
-        "anchor": {"code": anchor, "name": area_label(handle, anchor), "countries": len(anchors)},
+        "anchor": {"code": anchor, "name": _place(handle, anchor), "countries": len(anchors)},
         "focus": focus_share,
         "year": chosen,
         "years": years,
@@ -273,30 +274,48 @@ def _statement(
     total: float,
     distribution: list[dict],
     focus: dict | None,
-) -> str:
+) -> Phrase:
     """One plain sentence summarising the distribution, with no verdict."""
+    place = _place(handle, anchor)
     if not distribution or year is None:
-        return f"The release has no {series.title.lower()} values for {area_label(handle, anchor)}."
+        return Phrase(N_("The release has no %(title)s values for %(place)s."), title=_title(series, True), place=place)
     top = distribution[0]
-    where = "destination" if by_destination else "origin"
-    people = (
-        f"people from {area_label(handle, anchor)} counted in other countries"
+    parts = {
+        "year": year,
+        "title": _title(series, True),
+        "unit": SeriesTitle(series.unit, series.id, series.kind, "unit"),
+        "people": _amount(total, series.unit),
+        "place": place,
+        "group": top["name"],
+        "share": _share(top["share"]),
+    }
+    text = Phrase(
+        N_(
+            "In %(year)s, %(title)s (%(unit)s): %(people)s people from %(place)s counted in other countries. "
+            "The largest destination group is %(group)s (%(share)s)."
+        )
         if by_destination
-        else f"people counted in {area_label(handle, anchor)} who came from other countries"
-    )
-    text = (
-        f"In {year}, {series.title} ({series.unit}): {people_number(total, series.unit)} {people}. "
-        f"The largest {where} group is {top['name']} ({top['share']:.0%})."
+        else N_(
+            "In %(year)s, %(title)s (%(unit)s): %(people)s people counted in %(place)s who came from other "
+            "countries. The largest origin group is %(group)s (%(share)s)."
+        ),
+        **parts,
     )
     if focus is not None and focus["share"] is not None:
-        text += f" {focus['name']} accounted for {focus['share']:.0%} ({people_number(focus['value'], series.unit)})."
+        return Phrase(
+            N_("%(summary)s %(focus)s accounted for %(share)s (%(people)s)."),
+            summary=text,
+            focus=focus["name"],
+            share=_share(focus["share"]),
+            people=_amount(focus["value"], series.unit),
+        )
     return text
 
 
 def _area_values(handle: ReleaseHandle, series: Series, area: str | None, year: int | None) -> dict[str, Any]:
     """The value of an area measure for one area (and its series), to hold a claimed number against."""
     if area is None:
-        return {"kind": "area", "error": "choose an area"}
+        return {"kind": "area", "error": Phrase(N_("choose an area"))}
     rows = [r for r in collapsed(handle, series, area=area) if r["value"] is not None]
     years = [r["year"] for r in rows]
     chosen = year if year in years else (years[-1] if years else None)
@@ -304,14 +323,24 @@ def _area_values(handle: ReleaseHandle, series: Series, area: str | None, year: 
     value = value_row["value"] if value_row else None
     sources = {s for r in rows for s in (r["sources"] or [])}
     statement = (
-        f"In {chosen}, {series.title.lower()} for {area_label(handle, area)} was {people_number(value, series.unit)}."
+        Phrase(
+            N_("In %(year)s, %(title)s for %(place)s was %(value)s."),
+            year=chosen,
+            title=_title(series, True),
+            place=_place(handle, area),
+            value=_amount(value, series.unit),
+        )
         if value is not None
-        else f"The release has no {series.title.lower()} value for {area_label(handle, area)}."
+        else Phrase(
+            N_("The release has no %(title)s value for %(place)s."),
+            title=_title(series, True),
+            place=_place(handle, area),
+        )
     )
     return {
         "kind": "area",
         "series": _series_meta(series),
-        "area": {"code": area, "name": area_label(handle, area)},
+        "area": {"code": area, "name": _place(handle, area)},
         "year": chosen,
         "years": years,
         "value": value,
@@ -429,7 +458,10 @@ def answer_claim(handle: ReleaseHandle, text: str) -> dict[str, Any]:
             "verdict": VERDICTS[4],
             "answer": None,
             "figures": [],
-            "statement": "Cannot read this claim: " + "; ".join(reading["problems"] or ["no data for this measure"]),
+            "statement": Phrase(
+                N_("Cannot read this claim: %(problems)s"),
+                problems=Joined([Phrase(p) for p in reading["problems"]] or [Phrase(N_("no data for this measure"))]),
+            ),
             "sources": [],
         }
     if series.level == "corridor":
@@ -439,27 +471,49 @@ def answer_claim(handle: ReleaseHandle, text: str) -> dict[str, Any]:
     return {**reading, **body}
 
 
-def _figure(label: str, value: float | None, unit: str, year: int | None) -> dict[str, Any]:
+def _figure(label: Phrase, value: float | None, unit: str, year: int | None) -> dict[str, Any]:
     """One figure behind a verdict, with its text for people."""
-    text = share_text(value) if unit == "share" else people_number(value, unit)
+    text = _share(value) if unit == "share" else _amount(value, unit)
     return {"label": label, "value": value, "unit": unit, "year": year, "text": text}
 
 
-def _no_data(label: str) -> dict[str, Any]:
+def _no_data(label: Phrase) -> dict[str, Any]:
     """The answer when the release holds nothing for the question."""
-    return {"verdict": VERDICTS[3], "answer": None, "figures": [], "statement": f"No data for {label}.", "sources": []}
+    statement = Phrase(N_("No data for %(label)s."), label=label)
+    return {"verdict": VERDICTS[3], "answer": None, "figures": [], "statement": statement, "sources": []}
+
+
+def _place(handle: ReleaseHandle, code: str) -> Place:
+    """An area's declared name, said in the reader's language where it is shown."""
+    return Place(area_label(handle, code), code, areas(handle).get(code))
+
+
+def _title(series: Series, in_sentence: bool = False) -> SeriesTitle:
+    """A series' title, said in the reader's language (inside a sentence: first letter lower-cased)."""
+    return SeriesTitle(series.title, series.id, series.kind, "title", in_sentence)
+
+
+def _amount(value: float | None, unit: str) -> Amount:
+    """A value as people read it (2.50 million, US$ 1.20 billion), in the reader's language where it is shown."""
+    return Amount(people_number(value, unit), value, unit)
+
+
+def _share(value: float | None) -> Share:
+    """A share as a percentage, in the reader's language where it is shown."""
+    return Share(share_text(value), value)
 
 
 def _answer_corridor(handle: ReleaseHandle, series: Series, reading: dict[str, Any]) -> dict[str, Any]:
     """Answer a claim about people between places from a corridor measure."""
     origin, destination, question = reading["origin"], reading["destination"], reading["question"]
-    name = {code: area_label(handle, code) if code else "anywhere" for code in (origin, destination)}
+    name = {code: _place(handle, code) if code else Phrase(N_("anywhere")) for code in (origin, destination)}
     pair_rows = _corridor_rows(handle, series, origin, destination)
     pair = {y: v[""] for y, v in _by_year(pair_rows).items()}
     origin_total = {y: v[""] for y, v in _by_year(_corridor_rows(handle, series, origin, None)).items()}
     destination_total = {y: v[""] for y, v in _by_year(_corridor_rows(handle, series, None, destination)).items()}
     year = _pick_year(reading["year"], pair, origin_total, destination_total)
-    label = f"{_first_lower(series.title)} from {name[origin]} in {name[destination]}"
+    between = N_("%(title)s from %(origin)s in %(destination)s")
+    label = Phrase(between, title=_title(series, True), origin=name[origin], destination=name[destination])
     if year is None:
         return _no_data(label)
     sources = {s for r in pair_rows if r["year"] == year for s in (r["sources"] or [])}
@@ -467,10 +521,12 @@ def _answer_corridor(handle: ReleaseHandle, series: Series, reading: dict[str, A
     of_origin = value / origin_total[year] if origin_total[year] else None
     of_destination = value / destination_total[year] if destination_total[year] else None
     figures = [
-        _figure(series.title + label[len(series.title) :], value, series.unit, year),
-        _figure(f"Share of all from {name[origin]}", of_origin, "share", year),
-        _figure(f"Share of all in {name[destination]}", of_destination, "share", year),
-    ]
+        _figure(Phrase(between, title=_title(series), origin=name[origin], destination=name[destination]), value,
+                series.unit, year),
+        _figure(Phrase(N_("Share of all from %(origin)s"), origin=name[origin]), of_origin, "share", year),
+        _figure(Phrase(N_("Share of all in %(destination)s"), destination=name[destination]), of_destination, "share",
+                year),
+    ]  # fmt: skip
     answer: float | None = value
     verdict = VERDICTS[3] if reading["loaded"] else (VERDICTS[0] if value > 0 else VERDICTS[2])
     number = reading["number"]
@@ -481,9 +537,10 @@ def _answer_corridor(handle: ReleaseHandle, series: Series, reading: dict[str, A
             # "most asylum seekers in the EU": the share is of those in the scope, not of everyone
             within = {y: v[""] for y, v in _by_year(_corridor_rows(handle, series, origin, scope)).items()}
             answer = value / within[year] if within.get(year) else None
-            figures.append(
-                _figure(f"Share of all from {name[origin]} in {area_label(handle, scope)}", answer, "share", year)
+            scoped = Phrase(
+                N_("Share of all from %(origin)s in %(scope)s"), origin=name[origin], scope=_place(handle, scope)
             )
+            figures.append(_figure(scoped, answer, "share", year))
         if answer is None:
             return _no_data(label)
         if number is not None:
@@ -511,29 +568,38 @@ def _answer_corridor(handle: ReleaseHandle, series: Series, reading: dict[str, A
             verdict = VERDICTS[0] if place == 1 else VERDICTS[1] if place <= 3 else VERDICTS[2]
             answer = float(place)
             top, top_value = ordered[0]
-            figures.append(_figure(f"Rank of {name[code]}", float(place), "", year))
-            figures.append(_figure(f"Largest: {area_label(handle, top)}", top_value, series.unit, year))
+            figures.append(_figure(Phrase(N_("Rank of %(place)s"), place=name[code]), float(place), "", year))
+            figures.append(_figure(Phrase(N_("Largest: %(place)s"), place=_place(handle, top)), top_value, series.unit,
+                                   year))  # fmt: skip
     elif question == "trend":
         verdict, extra = _trend(pair, year, reading["direction"], series.unit)
         figures.extend(extra)
     headline = figures[0]["text"]
-    share_part = next((f for f in figures[1:3] if f["value"] is not None), None)
-    statement = f"In {year}, {label}: {headline}"
-    if share_part:
-        statement += f" ({share_part['text']} of all {share_part['label'].split(' ', 3)[-1]})"
+    statement = Phrase(N_("In %(year)s, %(label)s: %(headline)s."), year=year, label=label, headline=headline)
+    if figures[1]["value"] is not None:
+        statement = Phrase(
+            N_("In %(year)s, %(label)s: %(headline)s (%(share)s of all from %(origin)s)."),
+            year=year, label=label, headline=headline, share=figures[1]["text"], origin=name[origin],
+        )  # fmt: skip
+    elif figures[2]["value"] is not None:
+        statement = Phrase(
+            N_("In %(year)s, %(label)s: %(headline)s (%(share)s of all in %(destination)s)."),
+            year=year, label=label, headline=headline, share=figures[2]["text"], destination=name[destination],
+        )  # fmt: skip
     if question == "share" and answer is not None:
-        whole, part = (
-            (f"in {name[destination]}", f"came from {name[origin]}")
+        statement = Phrase(
+            N_("In %(year)s, %(share)s of %(title)s in %(destination)s came from %(origin)s (%(headline)s).")
             if reading["denominator"] == "destination"
-            else (f"from {name[origin]}", f"were in {name[destination]}")
-        )
-        statement = f"In {year}, {share_text(answer)} of {_first_lower(series.title)} {whole} {part} ({headline})"
+            else N_("In %(year)s, %(share)s of %(title)s from %(origin)s were in %(destination)s (%(headline)s)."),
+            year=year, share=_share(answer), title=_title(series, True), origin=name[origin],
+            destination=name[destination], headline=headline,
+        )  # fmt: skip
     return {
         "verdict": verdict,
         "answer": answer,
         "year": year,
         "figures": figures,
-        "statement": statement + ".",
+        "statement": statement,
         "sources": cite(handle, sources),
     }
 
@@ -548,7 +614,7 @@ def _trend(values: dict[int, float], year: int, direction: str, unit: str) -> tu
     if direction == "falling":
         change = -change
     verdict = VERDICTS[0] if change > 0.05 else VERDICTS[1] if change > -0.05 else VERDICTS[2]
-    return verdict, [_figure(f"In {start}", values[start], unit, start)]
+    return verdict, [_figure(Phrase(N_("In %(year)s"), year=start), values[start], unit, start)]
 
 
 def _answer_area(handle: ReleaseHandle, series: Series, reading: dict[str, Any]) -> dict[str, Any]:
@@ -557,22 +623,23 @@ def _answer_area(handle: ReleaseHandle, series: Series, reading: dict[str, Any])
     values = _area_rows(handle, series, code)
     world = _area_rows(handle, series, None)
     year = _pick_year(reading["year"], values, world) if code else _pick_year(reading["year"], world)
-    name = area_label(handle, code) if code else "the world"
-    label = f"{_first_lower(series.title)}, {name}"
+    name = _place(handle, code) if code else Phrase(N_("the world"))
+    label = Phrase(N_("%(title)s, %(place)s"), title=_title(series, True), place=name)
     if year is None:
         return _no_data(label)
     value = values[year] if code else world[year]
     sources = {s for r in collapsed(handle, series, area=code) if r["year"] == year for s in (r["sources"] or [])}
     share = value / world[year] if world[year] and code else None
-    figures = [_figure(series.title + label[len(series.title) :], value, series.unit, year)]
+    figures = [_figure(Phrase(N_("%(title)s, %(place)s"), title=_title(series), place=name), value, series.unit, year)]
+    of_world = Phrase(N_("Share of the world (countries)"))
     if share is not None and _kind(handle, code) == "group":
-        figures.append(_figure("Share of the world (countries)", share, "share", year))
+        figures.append(_figure(of_world, share, "share", year))
     answer: float | None = value
     verdict = VERDICTS[3] if reading["loaded"] else VERDICTS[0] if value > 0 else VERDICTS[2]
     number, question = reading["number"], reading["question"]
     if question == "share" and share is not None:
         answer = share
-        figures.append(_figure("Share of the world (countries)", share, "share", year))
+        figures.append(_figure(of_world, share, "share", year))
         verdict = _against_number(share, number, 0.03, 0.08) if number else _grade(0.5 - share, 0.0, 0.1)
     elif question == "amount" and number is not None:
         verdict = _against_number(value, number, 0.1, 0.25)
@@ -595,8 +662,9 @@ def _answer_area(handle: ReleaseHandle, series: Series, reading: dict[str, Any])
         )
         answer = float(place) if place else None
         if place:
-            figures.append(_figure(f"Rank of {name}", float(place), "", year))
-            figures.append(_figure(f"Largest: {area_label(handle, ranking[0][0])}", ranking[0][1], series.unit, year))
+            figures.append(_figure(Phrase(N_("Rank of %(place)s"), place=name), float(place), "", year))
+            largest = Phrase(N_("Largest: %(place)s"), place=_place(handle, ranking[0][0]))
+            figures.append(_figure(largest, ranking[0][1], series.unit, year))
     elif question == "trend":
         verdict, extra = _trend(values if code else world, year, reading["direction"], series.unit)
         figures.extend(extra)
@@ -605,11 +673,8 @@ def _answer_area(handle: ReleaseHandle, series: Series, reading: dict[str, Any])
         "answer": answer,
         "year": year,
         "figures": figures,
-        "statement": f"In {year}, {label}: {figures[0]['text']}.",
+        "statement": Phrase(
+            N_("In %(year)s, %(label)s: %(headline)s."), year=year, label=label, headline=figures[0]["text"]
+        ),
         "sources": cite(handle, sources),
     }
-
-
-def _first_lower(title: str) -> str:
-    """A title inside a sentence: first letter lower-cased unless it starts an acronym (UNHCR, IDMC)."""
-    return title if title[:2].isupper() else title[:1].lower() + title[1:]

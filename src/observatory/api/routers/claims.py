@@ -14,6 +14,7 @@ from observatory.api.queries.catalogue import find_series
 from observatory.api.queries.claims import SCHEMES, answer_claim, check_claim, parse_claim
 from observatory.api.release_cache import ReleaseHandle
 from observatory.api.responses import json_response
+from observatory.i18n.phrases import said_in
 
 router = APIRouter(tags=["claims"], responses=PROBLEMS)
 Scheme = Literal["continent", "un_region", "sdg_region", "wb_income"]
@@ -76,27 +77,21 @@ def check(
 
 
 def localised_reading(handle: ReleaseHandle, reading: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A claim as read, with the places it names in `lang` and its problems said in `lang` beside the English ones
-    (which stay as given: clients match on them)."""
+    """A claim as read, with the places it names, its statement and figures in `lang`, and its problems said in `lang`
+    beside the English ones (which stay as given: clients match on them)."""
     return {
-        **reading,
+        **said_in(reading, lang),
         "mentions": named_places(handle, reading["mentions"], lang),
         "problem_labels": [message(problem, lang) for problem in reading["problems"]],
     }
 
 
 def localised_check(handle: ReleaseHandle, checked: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The data bearing on a claim with its series' texts, places and scheme label in `lang` (the statement is a
-    composed English sentence and stays one)."""
-    out = dict(checked)
+    """The data bearing on a claim with its series' texts, places, scheme label and statement in `lang`."""
+    out = said_in(checked, lang)
     if "series" in out:
         out["series"] = localised_indicator(out["series"], lang)
-    for key in ("anchor", "focus", "area"):
-        if out.get(key):
-            out[key] = named_places(handle, [out[key]], lang)[0]
-    for key in ("distribution", "top_partners"):
-        if key in out:
-            out[key] = named_places(handle, out[key], lang)
+    # Places (anchor, focus, area, distribution, top partners) are said in `lang` by said_in: they are Place texts.
     if "scheme" in out:
         out["scheme_label"] = message(SCHEMES.get(out["scheme"], out["scheme"]), lang)
     return out
