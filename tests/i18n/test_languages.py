@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from observatory.i18n.glossary import glossary
-from observatory.i18n.languages import LANGUAGES, UnknownLanguage, checked_language, direction, native_name, negotiate
+from observatory.i18n.languages import (
+    LANGUAGES,
+    UnknownLanguage,
+    checked_language,
+    direction,
+    native_name,
+    negotiate,
+    route,
+)
+from observatory.i18n.messages import gettext_for
 from observatory.i18n.names import area_name
 from observatory.i18n.numbers import format_value, unit_kind
 
@@ -102,3 +111,12 @@ def test_every_language_has_the_same_glossary_terms():
         assert all(term.strip() for term in terms.values()), lang
     assert glossary("fr")["remittances"] == "envois de fonds"
     assert glossary("es")["asylum_seeker"] == "solicitante de asilo"
+
+
+def test_a_route_points_the_way_the_language_reads():
+    """Arabic writes corridors with '←' (its catalogue's corridor titles do): code-built names say it the same way."""
+    assert route(("Mexico", "United States"), "en") == "Mexico → United States"
+    assert route(("المكسيك", "الولايات المتحدة"), "ar") == "المكسيك ← الولايات المتحدة"
+    assert route(iter(["Syria"]), "fr") == "Syria" and route([], "ar") == ""
+    catalogued = gettext_for("ar")("Corridor: %(origin)s → %(destination)s") % {"origin": "A", "destination": "B"}
+    assert route(("A", "B"), "ar") in catalogued

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from babel import Locale
@@ -37,6 +38,12 @@ def locale(code: str) -> Locale:
 def direction(code: str) -> str:
     """'rtl' for Arabic, 'ltr' for the others: the `dir` attribute of a page or PDF in that language."""
     return locale(code).text_direction
+
+
+def route(places: Iterable[str], lang: str) -> str:
+    """Places in the order people move between them, joined by an arrow pointing the way the language reads
+    ('Mexico → United States'; '←' in Arabic, as its catalogue writes the corridor titles)."""
+    return (" ← " if direction(lang) == "rtl" else " → ").join(places)
 
 
 def native_name(code: str) -> str:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from observatory.i18n.declarations import term
+from observatory.i18n.languages import route
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Document, Link, Notice, Prose, Section, Table, gaps, source_ids
 from observatory.publish.language import N_, text
@@ -85,7 +86,11 @@ def gaps_section(document: Document, data: ReleaseData) -> Section:
             "gaps", _("Data gaps"), [Notice(_("Every figure in this publication has a value in this release."), "info")]
         )
     rows = [
-        [f.label, " → ".join(data.name(x) for x in (f.origin, f.destination) if x) or data.name(f.area), f.reason or ""]
+        [
+            f.label,
+            route((data.name(x) for x in (f.origin, f.destination) if x), data.lang) or data.name(f.area),
+            f.reason or "",
+        ]
         for f in missing
     ]
     return Section(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from observatory.i18n.languages import route
 from observatory.indicators.spec import measure_category_labels
 from observatory.publish import charts
 from observatory.publish.annex import evidence_section, gaps_section, sources_section
@@ -150,13 +151,13 @@ def flow_section(data: ReleaseData, origin: str, destination: str) -> Section:
         charts.time_series(
             flows + reverse,
             _("Estimated migration flows in both directions (band: range across methods)"),
-            series_of=lambda f: f"{data.name(f.origin)} → {data.name(f.destination)}",
+            series_of=lambda f: route((data.name(f.origin), data.name(f.destination)), data.lang),
             y_title=_("persons per period"),
             cache=data.chart_cache,
         ),
         Table(
             _("Flow estimates per period"),
-            [_("Period"), f"{data.name(origin)} → {data.name(destination)}"],
+            [_("Period"), route((data.name(origin), data.name(destination)), data.lang)],
             [[f.when, f] for f in flows],
             note=text(
                 _("Value: %(method)s estimate (Abel & Cohen 2022); range: lowest and highest estimate across methods."),

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from observatory.i18n.declarations import group_name, indicator_text
-from observatory.i18n.languages import checked_language
+from observatory.i18n.languages import checked_language, route
 from observatory.i18n.names import area_name
 from observatory.publish.chart_cache import ChartCache
 from observatory.publish.figures import Figure
@@ -274,9 +274,9 @@ class ReleaseData:
             if meta is None:
                 reason = self._("this indicator is not computed in this release")
             else:
-                where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(
-                    key.get("area")
-                )
+                where = route(
+                    (self.name(key[k]) for k in ("origin", "destination") if key.get(k)), self.lang
+                ) or self.name(key.get("area"))
                 reason = text(self._("no source in this release reports it for %(place)s"), place=where)
         return Figure(
             label=label or self.indicator_label(indicator),
@@ -418,7 +418,7 @@ class ReleaseData:
         if present:
             return self.observation_figure(measure, max(present, key=lambda r: (r["year"], r["period"])), label)
         info = self.measures.get(measure, {})
-        where = " → ".join(self.name(key[k]) for k in ("origin", "destination") if key.get(k)) or self.name(
+        where = route((self.name(key[k]) for k in ("origin", "destination") if key.get(k)), self.lang) or self.name(
             key.get("area")
         )
         reason = (

@@ -13,6 +13,7 @@ from observatory.api.queries.catalogue import countries, find_series, groups
 from observatory.api.queries.claims import SCHEMES, answer_claim, check_claim, claim_series, parse_claim
 from observatory.api.queries.corridors import corridor_profile, stock_years, top_partners
 from observatory.api.queries.external import evidence_for, search_evidence
+from observatory.i18n.languages import route
 from observatory.i18n.messages import gettext_for, ngettext_for
 from observatory.web.charts import bar_chart, line_chart
 from observatory.web.publication_pages import corridor_publication_context
@@ -109,7 +110,7 @@ def corridor_explorer(
         "corridors.html",
         title=_("Corridor explorer")
         if not profile
-        else f"{place_name(handle, origin, lang)} → {place_name(handle, destination, lang)}",
+        else route((place_name(handle, origin, lang), place_name(handle, destination, lang)), lang),
         countries=countries(handle),
         origin=origin,
         destination=destination,

@@ -35,6 +35,7 @@ from observatory.api.routers.frameworks import FRAMEWORKS, framework_coverage
 from observatory.geo.lookup import AreaDirectory, AreaLookupError
 from observatory.i18n.declarations import objective_text
 from observatory.i18n.glossary import framework_title
+from observatory.i18n.languages import route
 from observatory.i18n.messages import gettext_for
 from observatory.web.charts import GEO_FILE, bar_chart, line_chart, world_map
 from observatory.web.compare import (
@@ -511,7 +512,7 @@ def _corridor_indicator_view(handle, series: Series, year: int | None, lang: str
         used.update(r["sources"] or [])
     ranking_rows = [
         {
-            "name": f"{place_name(handle, r['origin'], lang)} → {place_name(handle, r['destination'], lang)}",
+            "name": route((place_name(handle, r["origin"], lang), place_name(handle, r["destination"], lang)), lang),
             "value": r["value"],
             "url": f"/corridors?origin={r['origin']}&destination={r['destination']}",
         }

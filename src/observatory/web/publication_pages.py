@@ -18,6 +18,7 @@ from observatory.api.problems import ApiProblem, not_found
 from observatory.api.queries.catalogue import cite
 from observatory.api.queries.external import publication_files
 from observatory.api.routers.findings import FINDING_ID, findings_list, gap_table
+from observatory.i18n.languages import route
 from observatory.i18n.messages import gettext_for
 from observatory.publish.catalogue import FORMAT_TYPES, SERIES, get_publication, search_publications
 from observatory.publish.figures import display
@@ -278,7 +279,7 @@ def findings_page(
     found, _ = findings_list(settings, q, level, area, corridor, 500)
     lang = language_of(request)
     place = (
-        f"{place_name(handle, corridor[0], lang)} → {place_name(handle, corridor[1], lang)}"
+        route((place_name(handle, corridor[0], lang), place_name(handle, corridor[1], lang)), lang)
         if corridor
         else place_name(handle, area, lang)
         if area
@@ -319,7 +320,7 @@ def _place_name(handle, value: str, lang: str = "en") -> str:
     """A country code or an O-D corridor as names in `lang`."""
     if "-" in value:
         start, _, end = value.partition("-")
-        return f"{place_name(handle, start, lang)} → {place_name(handle, end, lang)}"
+        return route((place_name(handle, start, lang), place_name(handle, end, lang)), lang)
     return place_name(handle, value, lang)
 
 
