@@ -5,10 +5,12 @@
 
 Run: OBSERVATORY_HOME=var python bench/api_load.py [--seconds 20] [--connections 32] [--client wrk|python]
 Prints throughput and p50/p95/p99 latency per endpoint (target: p95 < 50 ms on two cores).
-`--cold [--runs 3] [--countries N]`: a freshly started server, each country page, profile JSON (full) and corridor
-page requested once, p50/p95/max per kind; each run starts the server twice, without the per-release precompute pass
+`--cold [--runs 3] [--countries N]`: a freshly started server, each country page (in English and again in another
+language), profile JSON (full), corridor API and page (English, other languages) and the corridor page's sections
+fragment requested once, p50/p95/max per kind; each run starts the server twice, without the per-release precompute pass
 (the baseline) and with it (waiting for the pass to finish), and prints the ratio (targets: pages p95 <= 150 ms, full
 profile <= 500 ms).
+OBSERVATORY_BENCH_PORTS=8100-8199 keeps the servers' ports in that range.
 The load comes from wrk (Debian package `wrk`, a C client) when it is installed: the Python client
 spends more CPU per request than the server does, so on two cores it measures itself. `--client python`
 keeps the pure-Python driver for machines without wrk.
@@ -71,11 +73,25 @@ CORRIDORS = [
 ]
 
 
+LANGS = ("ar", "zh", "fr", "ru", "es")
+
+
 def free_port() -> int:
-    """A port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nobody listens on: within OBSERVATORY_BENCH_PORTS ("8100-8199") when set (a shared machine hands out
+    port ranges), else any."""
+    wanted = os.environ.get("OBSERVATORY_BENCH_PORTS")
+    candidates = [0]
+    if wanted:
+        first, last = (int(part) for part in wanted.split("-"))
+        candidates = list(range(first, last + 1))
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise SystemExit(f"no free port in {wanted}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -234,9 +250,16 @@ def cold_pass(base: str, countries: list[str]) -> dict[str, list[float]]:
 
     paths = {
         "country page": [f"/countries/{code}" for code in countries],
+        # the same countries in the other languages, in turn (each language's first page is among them)
+        "country, lang": [f"/{LANGS[i % len(LANGS)]}/countries/{code}" for i, code in enumerate(countries)],
         "profile full": [f"/api/profiles/{code}?full=true" for code in countries],
         "corridor api": [f"/api/corridors/{o}/{d}" for o, d in CORRIDORS],
         "corridor page": [f"/corridors?origin={o}&destination={d}" for o, d in CORRIDORS],
+        "corridor, lang": [
+            f"/{LANGS[i % len(LANGS)]}/corridors?origin={o}&destination={d}" for i, (o, d) in enumerate(CORRIDORS)
+        ],
+        # what the corridor page loads after its first paint (the publications' sections), for the record
+        "sections frag": [f"/corridors/sections?origin={o}&destination={d}" for o, d in CORRIDORS],
     }
     latencies: dict[str, list[float]] = {kind: [] for kind in paths}
     with httpx.Client(base_url=base, timeout=300) as client:

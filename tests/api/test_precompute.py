@@ -190,3 +190,25 @@ def test_the_document_pass_makes_the_document_a_request_makes(real_handles, real
     assert code == "NPL"
     assert zlib.decompress(packed) == published_profile(real_release, plain, "NPL", stamp)
     assert b'"document":{' in zlib.decompress(packed)
+
+
+def test_warm_ups_get_each_opened_release_and_a_failing_one_costs_only_itself(tmp_path):
+    settings = load_helper("synthetic").synthetic_home(tmp_path / "home")
+    seen: list[tuple[str, bool]] = []
+
+    def watching(handle: ReleaseHandle) -> None:
+        seen.append((handle.release_id, handle.digest is None))
+
+    def failing(handle: ReleaseHandle) -> None:
+        raise RuntimeError("a warm-up that breaks")
+
+    precomputer = Precomputer(settings.model_copy(update={"precompute_documents": False}), warm_ups=(failing, watching))
+    registry = ReleaseRegistry(settings, on_open=precomputer.start)
+    try:
+        handle = registry.current()
+        _wait_for_digest(handle)  # the digest is built although a warm-up failed
+        assert seen == [(handle.release_id, True)]  # told once, before the digest hung on the handle
+        assert handle.digest.release_id == handle.release_id
+    finally:
+        precomputer.stop()
+        registry.close()

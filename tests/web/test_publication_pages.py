@@ -58,6 +58,7 @@ def test_reports_lists_every_made_publication(page, portal_url, shoot_page):
 
 def test_corridor_page_shows_what_the_corridor_profile_has(page, portal_url, shoot_page):
     page.goto(portal_url + "/corridors?origin=SYR&destination=DEU")
+    page.wait_for_selector("section.profile-section")  # made after first paint when cold (portal.js loads them)
     headings = page.locator("main h2").all_inner_texts()
     for wanted in (
         "Refugees and asylum along the corridor",

@@ -279,7 +279,9 @@ def _warm_up_evidence_search(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, *, precompute: bool = True) -> FastAPI:
     """The portal and API serving the current release of `settings.home` (precompute: the per-release pass)."""
     settings = settings or get_settings()
-    precomputer = Precomputer(settings, enabled=precompute)
+    from observatory.web.pages import warm_portal
+
+    precomputer = Precomputer(settings, enabled=precompute, warm_ups=(warm_portal,))
     registry = ReleaseRegistry(settings, on_open=precomputer.start)
 
     @asynccontextmanager

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,8 +211,13 @@ def document_pass(
 class Precomputer:
     """Starts the pass for each release the server opens, in a daemon thread that serving never waits for."""
 
-    def __init__(self, settings: Settings, enabled: bool = True):
+    def __init__(
+        self, settings: Settings, enabled: bool = True, warm_ups: Sequence[Callable[[ReleaseHandle], None]] = ()
+    ):
         self.settings, self.enabled = settings, enabled
+        # Told of each release before its digest is built: the portal loads its templates and texts there (a layer
+        # this one does not import), so no reader's first page compiles them.
+        self.warm_ups = tuple(warm_ups)
         self._lock = threading.Lock()
         self._started: set[str] = set()
         self._documents: dict[str, DocumentSet] = {}  # release id -> the newest document set
@@ -262,6 +268,11 @@ class Precomputer:
     def _run(self, handle: ReleaseHandle) -> None:
         """Build the digest and hang it on the handle, then make the documents; a closed or failing release only loses
         its shortcut."""
+        for warm_up in self.warm_ups:
+            try:
+                warm_up(handle)
+            except Exception as error:  # a shortcut only: the first page loads what it needs itself
+                log.warning("warm-up of %s stopped: %s", handle.release_id, type(error).__name__)
         try:
             digest = build_digest(handle)
         except Exception as error:  # the digest is a shortcut: pages keep computing their own answers without it

@@ -10,6 +10,7 @@ import io
 import json
 import logging
 import math
+import os
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -488,6 +489,9 @@ class ChartDrawings:
         self._pending: dict[str, Future[None]] = {}  # drawing key -> its drawing in progress
         self._executor: ThreadPoolExecutor | None = None
         self._room: int | None = None  # drawings the folder may still take (counted once, on the first drawing)
+        # The names in the folder, listed again only when the folder changes: a page asks for each of its charts, and
+        # a drawing not made yet then costs no system call (one stat of the folder per question instead of four).
+        self._listing: tuple[int, frozenset[str]] | None = None
 
     @classmethod
     def for_release(cls, settings: Any, release_id: str, geometry: Path | None) -> ChartDrawings:
@@ -495,10 +499,25 @@ class ChartDrawings:
         folder = ChartCache.for_release(settings, release_id).folder / DRAWINGS_FOLDER
         return cls(DrawingCache(folder, release_id), geometry)
 
+    def _listed(self, key: str) -> bool:
+        """Whether the folder holds a file for the key (as of its last change)."""
+        try:
+            changed = os.stat(self.cache.folder).st_mtime_ns
+            listing = self._listing
+            if listing is None or listing[0] != changed:
+                with os.scandir(self.cache.folder) as entries:
+                    listing = (changed, frozenset(entry.name for entry in entries))
+                self._listing = listing  # swapped in whole: readers in other threads see the old or the new one
+        except OSError:  # no folder yet (nothing drawn)
+            return False
+        # A file added within the folder's timestamp tick is missed until the next change: it is drawn again, kept,
+        # and that change lists it.
+        return self.cache.file(key).name in listing[1]
+
     def svg(self, chart: Chart) -> Markup | None:
         """The chart's drawing if it is kept; else None, and it is drawn in the background for the next page."""
         key = drawing_key(self.release_id, chart)
-        kept = self.cache.kept(key)
+        kept = self.cache.kept(key) if self._listed(key) else None
         if kept is not None:
             return Markup(kept)  # our own vl-convert output, rewritten by slim_svg: no reader text is unescaped
         if not is_map(chart.spec) or self.geometry is not None:

@@ -22,6 +22,7 @@ from observatory.web.templating import (
     indicator_title,
     indicator_unit,
     language_of,
+    localised_path,
     place_name,
     render,
 )
@@ -83,7 +84,7 @@ def corridor_explorer(
             chart.spec["encoding"]["y"]["axis"] = {"format": ".0%"}
             charts.append(chart)
         evidence = evidence_for(settings, corridor=(origin, destination), limit=6)
-        published = corridor_publication_context(settings, handle, origin, destination, lang)
+        published = _first_paint_publications(settings, handle, origin, destination, lang)
     elif origin or destination:
         code, direction = (origin, "out") if origin else (destination, "in")
         ranking = top_partners(handle, cast(str, code), direction, limit=15)
@@ -125,6 +126,58 @@ def corridor_explorer(
         if ranking
         else [],
         **published,
+    )
+
+
+SECTIONS_KEY = "corridor_profile_sections"  # publication_pages' memo key of a corridor's profile sections
+
+
+class _SectionsLater:
+    """A release handle that answers 'not made' (None, no datasets) for the corridor's profile sections instead of
+    making them, and passes everything else to the real handle."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        if isinstance(key, tuple) and key and key[0] == SECTIONS_KEY:
+            return None, []
+        return self._handle.memo(key, compute)
+
+
+def _first_paint_publications(settings, handle, origin: str, destination: str, lang: str) -> dict[str, Any]:
+    """The corridor page's publications and findings; its profile sections (about a second of SQL and Altair when not
+    made yet) only when already made, else an address portal.js loads them from after first paint."""
+    if handle.peek((SECTIONS_KEY, origin, destination, lang)) is not None:
+        return corridor_publication_context(settings, handle, origin, destination, lang)
+    published = corridor_publication_context(settings, _SectionsLater(handle), origin, destination, lang)
+    return {
+        **published,
+        "sections_url": localised_path(f"/corridors/sections?origin={origin}&destination={destination}", lang),
+        "sections_link": f"/corridors/{origin}/{destination}/profile.html",
+    }
+
+
+@router.get("/corridors/sections")
+def corridor_sections(request: Request, handle: Release, settings: AppSettings, origin: Code, destination: Code):
+    """The corridor profile's refugees, causes, costs and benefits sections alone (an HTML fragment the corridor page
+    loads after its first paint), with the datasets they cite."""
+    start, end = check_area(handle, origin, "origin"), check_area(handle, destination, "destination")
+    if not start or not end or start == end:
+        raise bad_request("a corridor needs two different areas: origin and destination")
+    lang = language_of(request)
+    published = corridor_publication_context(settings, handle, start, end, lang)
+    return render(
+        request,
+        handle,
+        "_corridor_profile_sections.html",
+        title="",
+        profile_sections=published["profile_sections"],
+        fragment_sources=published["profile_sources"],
+        sources=published["profile_sources"],
     )
 
 

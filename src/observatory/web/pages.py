@@ -62,6 +62,7 @@ from observatory.web.templating import (
     language_of,
     place_name,
     render,
+    warm_up,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -97,6 +98,14 @@ PROBLEM_HELP = {
     500: N_("The server failed; please report the address of this page."),
     503: N_("The observatory is busy or has no data release yet; please try again in a minute."),
 }
+
+
+def warm_portal(handle) -> None:
+    """What a release's first pages would otherwise load while their readers wait: templates and texts in every
+    language, and the publications' corridor sections module (Altair takes about a second to import)."""
+    warm_up(handle)
+    area_directory(handle)
+    import observatory.publish.corridor  # noqa: F401  (imported for its import time only)
 
 
 def map_choices(handle) -> list[Series]:

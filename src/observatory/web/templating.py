@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, select_autoescape
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from observatory.api.localise import place_name as localised_place_name
@@ -277,6 +278,51 @@ def status_label(status: str | None, lang: str) -> str:
     return term(status, lang) if status in TERMS else (status or "")
 
 
+class SharedBytecode(BytecodeCache):
+    """Compiled templates shared by the six language environments: a template is parsed and compiled once per process,
+    not once per language (the code is the same: translations are looked up when a page is rendered)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        with self._lock:
+            code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)  # a changed source (other checksum) is ignored by the bucket
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        with self._lock:
+            self._code[bucket.key] = code
+
+
+@lru_cache(maxsize=1)
+def shared_bytecode() -> SharedBytecode:
+    """The one compiled-template store of the process."""
+    return SharedBytecode()
+
+
+def warm_up(handle: ReleaseHandle | None = None, languages: tuple[str, ...] = LANGUAGES) -> None:
+    """Load, in every language, what a first page would otherwise load while its reader waits: the message catalogue,
+    the declared indicator texts and place names of the release, and every template (compiled once, then read from the
+    shared store by the other languages)."""
+    from observatory.api.queries.catalogue import areas, indicators
+
+    for lang in languages:
+        gettext_for(lang)
+        if handle is not None:
+            for item in indicators(handle).values():
+                indicator_title(item, lang)
+                indicator_unit(item, lang)
+            for code in areas(handle):
+                place_name(handle, code, lang)
+        env = environment(lang)
+        for name in env.list_templates(extensions=["html"]):
+            env.get_template(name)
+
+
 @lru_cache(maxsize=len(LANGUAGES))
 def environment(lang: str = DEFAULT_LANGUAGE) -> Environment:
     """The template environment of a language (built once per process; templates and catalogues are package files)."""
@@ -286,6 +332,8 @@ def environment(lang: str = DEFAULT_LANGUAGE) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=shared_bytecode(),
+        auto_reload=False,  # package files: no stat of every template on every page (slow on a busy disk)
     )
     from observatory.web.compare import view_href  # compare.py names areas with this module's place_name
 

@@ -93,3 +93,42 @@
     window.addEventListener("resize", focusableScrollers);
   });
 })();
+
+// Parts of a page made after its first paint (a corridor's profile sections): fetched once the page is shown, put in
+// place of their placeholder, and the datasets they cite added to the page's sources.
+(function () {
+  function load(holder) {
+    fetch(holder.getAttribute("data-fragment"), { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) { throw new Error("status " + response.status); }
+      return response.text();
+    }).then(function (html) {
+      var parsed = new DOMParser().parseFromString("<body>" + html + "</body>", "text/html");
+      var cited = parsed.querySelector("[data-fragment-sources]");
+      var list = document.querySelector("footer ul.sources");
+      if (cited) {
+        cited.parentNode.removeChild(cited);
+        if (list) {
+          var known = {};
+          list.querySelectorAll('a[href^="/sources#"]').forEach(function (a) { known[a.getAttribute("href")] = true; });
+          Array.prototype.slice.call(cited.children).forEach(function (item) {
+            var dataset = item.querySelector('a[href^="/sources#"]');
+            if (!dataset || !known[dataset.getAttribute("href")]) { list.appendChild(document.importNode(item, true)); }
+          });
+        }
+      }
+      var nodes = Array.prototype.slice.call(parsed.body.childNodes);
+      nodes.forEach(function (node) { holder.parentNode.insertBefore(document.importNode(node, true), holder); });
+      holder.parentNode.removeChild(holder);
+    }).catch(function () {
+      holder.removeAttribute("aria-busy");  // the link to the full profile stays
+    });
+  }
+  function fragments() {
+    document.querySelectorAll("[data-fragment]").forEach(load);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fragments);
+  } else {
+    fragments();
+  }
+})();
