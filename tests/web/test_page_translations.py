@@ -237,3 +237,36 @@ def test_every_page_is_in_its_language(site, template, lang):
         if found:
             english[path] = found[:5]
     assert not english, f"/{lang} pages show English: {english}"
+
+
+def test_portal_publications_are_made_in_the_language_of_the_address(site):
+    """/fr/countries/MAR/brief.json is the French brief (its own file and catalogue entry beside the English one), a
+    corridor's in Spanish likewise, and /fr/reports names each entry's language."""
+    from observatory.i18n.messages import gettext_for
+    from observatory.web.publication_pages import language_name
+
+    base, _ = site
+    subtitle = "Key messages for policy makers"
+    made = {}
+    for lang, path in (
+        ("fr", "/countries/MAR/brief"),
+        ("ar", "/countries/MAR/brief"),
+        ("es", "/corridors/SYR/DEU/brief"),
+    ):
+        with urllib.request.urlopen(f"{base}/{lang}{path}.json", timeout=300) as response:
+            assert response.status == 200
+            assert f"-{lang}-r" in response.headers["content-disposition"]
+            made[lang] = json.loads(response.read())
+        assert made[lang]["subtitle"] == gettext_for(lang)(subtitle) != subtitle, lang
+        assert made[lang]["meta"]["language"] == lang
+    with urllib.request.urlopen(f"{base}/countries/MAR/brief.json", timeout=300) as response:
+        assert json.loads(response.read())["subtitle"] == subtitle  # the English file is still English
+    with urllib.request.urlopen(f"{base}/api/publications?limit=100", timeout=60) as listed:
+        entries = json.loads(listed.read())["publications"]
+    briefs = {e["language"]: e["id"] for e in entries if e["series"] == "PB" and e["subject"] == "MAR"}
+    assert set(briefs) == {"en", "fr", "ar"} and len(set(briefs.values())) == 3
+    assert {e["language"] for e in entries if e["subject"] == "SYR-DEU"} == {"es"}
+    with urllib.request.urlopen(f"{base}/fr/reports", timeout=60) as response:
+        text = visible_text(response.read().decode())
+    for lang in ("en", "fr", "ar", "es"):
+        assert language_name(lang, "fr") in text, lang

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from observatory.i18n.languages import LANGUAGES
 from observatory.publish.catalogue import NewPublication, find_publication, register_publication, release_folder
 from observatory.publish.data import ReleaseData
 from observatory.publish.document import Document
@@ -32,18 +33,22 @@ class Busy(RuntimeError):
 
 @dataclass(frozen=True)
 class Wanted:
-    """One publication: a kind (profile or brief) of a country (area) or a corridor (origin, destination)."""
+    """One publication: a kind (profile or brief) of a country (area) or a corridor (origin, destination), in a
+    language (one file and one catalogue entry per language)."""
 
     kind: str
     area: str | None = None
     origin: str | None = None
     destination: str | None = None
+    lang: str = "en"
 
     def __post_init__(self) -> None:
         if self.kind not in ("profile", "brief"):
             raise ValueError("kind must be profile or brief")
         if (self.area is None) == (self.origin is None or self.destination is None):
             raise ValueError("give an area, or an origin and a destination")
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
 
     @property
     def series(self) -> str:
@@ -61,7 +66,9 @@ class Wanted:
         return self.area or f"{self.origin}-{self.destination}"
 
     def build(self, data: ReleaseData) -> Document:
-        """The document, from the release."""
+        """The document, from the release (opened in the publication's language)."""
+        if data.lang != self.lang:
+            raise ValueError(f"the release was opened in {data.lang!r}, the publication is wanted in {self.lang!r}")
         from observatory.publish.brief import corridor_brief, country_brief
         from observatory.publish.corridor import corridor_profile
         from observatory.publish.profile import country_profile
@@ -73,11 +80,13 @@ class Wanted:
 
 
 def file_path(settings: Settings, release_id: str, wanted: Wanted, fmt: str) -> Path:
-    """Where the file of one publication in one format lives for one release."""
+    """Where the file of one publication in one format lives for one release: SEN-brief.pdf in English (the names
+    batch builds have always written), SEN-brief.fr.pdf in another language."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     suffix = "-brief" if wanted.kind == "brief" else ""
-    return release_folder(settings, release_id, wanted.series) / f"{wanted.subject}{suffix}.{fmt}"
+    language = "" if wanted.lang == "en" else f".{wanted.lang}"
+    return release_folder(settings, release_id, wanted.series) / f"{wanted.subject}{suffix}{language}.{fmt}"
 
 
 @contextmanager
@@ -151,7 +160,7 @@ def write_publication(
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(target, partial(_render_to, document, fmt, layout))
         written[fmt] = target
-    known = find_publication(settings, wanted.series, wanted.subject, data.release_id)
+    known = find_publication(settings, wanted.series, wanted.subject, data.release_id, wanted.lang)
     files = {f["format"]: settings.home / f["path"] for f in (known or {}).get("formats", [])}
     register_publication(
         settings,
@@ -162,6 +171,7 @@ def write_publication(
             subtitle=document.subtitle,
             authors=["Migration Observatory"],
             release=data.release_id,
+            language=wanted.lang,
             files={**files, **written},
         ),
     )
@@ -177,11 +187,11 @@ def ensure_publication(
         return target
     deadline = time.monotonic() + wait
     locks = target.parent.parent / ".locks"
-    with _flock(locks / f"{wanted.series}-{wanted.subject}-{wanted.kind}.lock", deadline):
+    with _flock(locks / f"{wanted.series}-{wanted.subject}-{wanted.kind}-{wanted.lang}.lock", deadline):
         if target.is_file():  # someone else rendered it while this request waited
             return target
         with _render_slot(locks, deadline):
-            data = ReleaseData.open(settings, release_id)
+            data = ReleaseData.open(settings, release_id, lang=wanted.lang)
             try:
                 write_publication(settings, data, wanted, (fmt,))
             finally:
@@ -190,5 +200,5 @@ def ensure_publication(
 
 
 def kept_publication(settings: Settings, release_id: str, wanted: Wanted) -> dict | None:
-    """The catalogue entry of a publication already made for this release, or None."""
-    return find_publication(settings, wanted.series, wanted.subject, release_id)
+    """The catalogue entry of a publication already made for this release in its language, or None."""
+    return find_publication(settings, wanted.series, wanted.subject, release_id, wanted.lang)

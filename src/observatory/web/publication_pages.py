@@ -68,6 +68,11 @@ def _served(settings: Settings, handle, wanted: Wanted, fmt: str, name: str) -> 
     )
 
 
+def _file_name(name: str, lang: str) -> str:
+    """The download's name: SEN-brief in English, SEN-brief-fr in another language."""
+    return name if lang == "en" else f"{name}-{lang}"
+
+
 def _format(fmt: str) -> str:
     """A known format, else 404."""
     if fmt not in FORMATS:
@@ -76,34 +81,41 @@ def _format(fmt: str) -> str:
 
 
 @router.get("/countries/{code}/{kind}.{fmt}")
-def country_publication(code: str, kind: str, fmt: str, handle: Release, settings: AppSettings):
-    """A country's profile or brief as PDF, HTML, Markdown or JSON."""
+def country_publication(request: Request, code: str, kind: str, fmt: str, handle: Release, settings: AppSettings):
+    """A country's profile or brief as PDF, HTML, Markdown or JSON, in the language of the address (/fr/...)."""
     if kind not in KIND_NAMES:
         raise not_found("publication", kind, "profile or brief")
     area = check_area(handle, code.upper())
     assert area is not None
-    return _served(settings, handle, Wanted(kind, area=area), _format(fmt), f"{area}-{kind}")
+    lang = language_of(request)
+    return _served(
+        settings, handle, Wanted(kind, area=area, lang=lang), _format(fmt), _file_name(f"{area}-{kind}", lang)
+    )
 
 
 @router.get("/corridors/{origin}/{destination}/{kind}.{fmt}")
-def corridor_publication(origin: str, destination: str, kind: str, fmt: str, handle: Release, settings: AppSettings):
-    """A corridor's profile or brief as PDF, HTML, Markdown or JSON."""
+def corridor_publication(
+    request: Request, origin: str, destination: str, kind: str, fmt: str, handle: Release, settings: AppSettings
+):
+    """A corridor's profile or brief as PDF, HTML, Markdown or JSON, in the language of the address (/fr/...)."""
     if kind not in KIND_NAMES:
         raise not_found("publication", kind, "profile or brief")
     start, end = check_area(handle, origin.upper(), "origin"), check_area(handle, destination.upper(), "destination")
     assert start is not None and end is not None
     if start == end:
         raise ApiProblem(400, "Bad request", "a corridor needs two different areas")
-    wanted = Wanted(kind, origin=start, destination=end)
-    return _served(settings, handle, wanted, _format(fmt), f"{start}-{end}-{kind}")
+    lang = language_of(request)
+    wanted = Wanted(kind, origin=start, destination=end, lang=lang)
+    return _served(settings, handle, wanted, _format(fmt), _file_name(f"{start}-{end}-{kind}", lang))
 
 
-def publication_links(settings: Settings, handle, base: str, **where: str) -> list[dict[str, Any]]:
-    """Profile and brief of a country (area=) or corridor (origin=, destination=): links per format, and the date
-    and catalogue entry when this release's file was already made."""
+def publication_links(settings: Settings, handle, base: str, lang: str = "en", **where: str) -> list[dict[str, Any]]:
+    """Profile and brief of a country (area=) or corridor (origin=, destination=): links per format (the page's
+    language prefix is added when the page is rendered), and the date and catalogue entry when this release's file in
+    the page's language was already made."""
     out = []
     for kind, label in KIND_NAMES.items():
-        entry = kept_publication(settings, handle.release_id, Wanted(kind, **where))
+        entry = kept_publication(settings, handle.release_id, Wanted(kind, lang=lang, **where))
         out.append(
             {
                 "kind": kind,
@@ -124,10 +136,10 @@ def _findings_for(settings: Settings, **where: Any) -> list[dict[str, Any]]:
     return sorted(found, key=lambda f: (-(f["confidence_rank"] or 0), f["id"]))[:8]
 
 
-def country_publication_context(settings: Settings, handle, code: str) -> dict[str, Any]:
+def country_publication_context(settings: Settings, handle, code: str, lang: str = "en") -> dict[str, Any]:
     """What the country page shows of publications and findings."""
     return {
-        "publications": publication_links(settings, handle, f"/countries/{code}", area=code),
+        "publications": publication_links(settings, handle, f"/countries/{code}", lang, area=code),
         "findings": _findings_for(settings, area=code),
         "findings_url": f"/findings?area={code}",
     }
@@ -144,7 +156,7 @@ def corridor_publication_context(
     )
     return {
         "publications": publication_links(
-            settings, handle, f"/corridors/{origin}/{destination}", origin=origin, destination=destination
+            settings, handle, f"/corridors/{origin}/{destination}", lang, origin=origin, destination=destination
         ),
         "findings": _findings_for(settings, corridor=(origin, destination)),
         "findings_url": f"/findings?origin={origin}&destination={destination}",
