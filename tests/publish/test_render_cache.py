@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from observatory.publish import chart_cache, charts, render
-from observatory.publish.batch import folder_jobs, run_batch
+from observatory.publish.batch import DOCUMENTS_PER_STARTED_WORKER, default_workers, folder_jobs, run_batch
 from observatory.publish.catalogue import CatalogueError
 from observatory.publish.chart_cache import ChartCache, render_svg, spec_key
 from observatory.publish.data import ReleaseData
@@ -245,3 +245,17 @@ def test_a_folder_path_cannot_escape_with_a_format(tmp_path):
     with pytest.raises(ValueError, match="unknown format; use one of html, pdf, md, json"):
         folder_jobs(["AAA"], ("profile",), ("exe",), tmp_path)
     assert not list(Path(tmp_path).iterdir())
+
+
+def test_a_batch_starts_a_worker_only_for_enough_documents():
+    assert default_workers(3, cores=2) == 1  # a worker's start-up costs more than the documents it would share
+    assert default_workers(DOCUMENTS_PER_STARTED_WORKER, cores=2) == 1
+    assert default_workers(2 * DOCUMENTS_PER_STARTED_WORKER, cores=2) == 2
+    assert default_workers(502, cores=2) == 2  # never more than the cores
+    assert default_workers(0, cores=2) == 1
+
+
+def test_a_small_batch_by_default_runs_in_this_process(data, tmp_path):
+    report = run_batch(data, folder_jobs(["AAA", "BBB"], ("profile",), ("md",), tmp_path / "few"))
+    assert report.workers == 1
+    assert not report.failures and (tmp_path / "few" / "BBB.md").is_file()

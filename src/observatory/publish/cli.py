@@ -115,7 +115,10 @@ def profiles(
     mirror: MirrorOption = None,
     release: ReleaseOption = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, max=256, help="Worker processes (default: every core).")
+        int | None,
+        typer.Option(
+            "--workers", min=1, max=256, help="Worker processes (default: every core, at most one per 4 documents)."
+        ),
     ] = None,
 ) -> None:
     """Write many country profiles (one file each) on every core with a progress bar; without --out, the release's
