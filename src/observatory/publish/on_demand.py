@@ -187,7 +187,8 @@ def ensure_publication(
         return target
     deadline = time.monotonic() + wait
     locks = target.parent.parent / ".locks"
-    with _flock(locks / f"{wanted.series}-{wanted.subject}-{wanted.kind}-{wanted.lang}.lock", deadline):
+    language = "" if wanted.lang == "en" else f"-{wanted.lang}"  # English keeps the lock name it always had
+    with _flock(locks / f"{wanted.series}-{wanted.subject}-{wanted.kind}{language}.lock", deadline):
         if target.is_file():  # someone else rendered it while this request waited
             return target
         with _render_slot(locks, deadline):
