@@ -250,15 +250,17 @@ def cold_pass(base: str, countries: list[str]) -> dict[str, list[float]]:
 
     paths = {
         "country page": [f"/countries/{code}" for code in countries],
-        # the same countries in the other languages, in turn (each language's first page is among them)
+        # the same countries in the other languages, in turn: the language's own work (the summary is shared with the
+        # English page just asked for; each language's first page is among them)
         "country, lang": [f"/{LANGS[i % len(LANGS)]}/countries/{code}" for i, code in enumerate(countries)],
         "profile full": [f"/api/profiles/{code}?full=true" for code in countries],
-        "corridor api": [f"/api/corridors/{o}/{d}" for o, d in CORRIDORS],
         "corridor page": [f"/corridors?origin={o}&destination={d}" for o, d in CORRIDORS],
         "corridor, lang": [
             f"/{LANGS[i % len(LANGS)]}/corridors?origin={o}&destination={d}" for i, (o, d) in enumerate(CORRIDORS)
         ],
         # what the corridor page loads after its first paint (the publications' sections), for the record
+        # after the pages: the API answer shares the corridor profile the page computed first
+        "corridor api": [f"/api/corridors/{o}/{d}" for o, d in CORRIDORS],
         "sections frag": [f"/corridors/sections?origin={o}&destination={d}" for o, d in CORRIDORS],
     }
     latencies: dict[str, list[float]] = {kind: [] for kind in paths}
